@@ -1,0 +1,25 @@
+# The two commands of the README, and the figures.
+#   make test   set up what is missing, then run every check and test
+#   make demo   set up, build the package, serve the demo and the mock server on 127.0.0.1:8080
+#   make size   build the package and print its size, raw and gzip -9
+#   make pkg    build the npm package into pkg/
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: setup test demo size pkg
+
+setup:
+	@scripts/setup.sh
+
+test: setup
+	@scripts/test.sh
+
+pkg: setup
+	@scripts/build-pkg.sh
+
+size: pkg
+	@scripts/size.sh
+
+demo: pkg
+	@scripts/demo.sh

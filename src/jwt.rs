@@ -1,0 +1,397 @@
+//! Unverified JWT decoding: enough to learn when a token expires and who it names.
+//!
+//! Nothing here checks a signature — a browser cannot hold the server's key — so the result is
+//! used only for scheduling refreshes and for display, never for an access decision. The name of
+//! the entry point, [`decode_unverified`], says so on every call site.
+//!
+//! Decoding is linear in the token's length: one split, one base64url pass per segment, one JSON
+//! parse (the browser's own `JSON.parse` on wasm, which costs no code; `serde_json` natively).
+
+use core::fmt;
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
+/// Base64url as JWTs use it: no padding, but padding tolerated.
+const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Which part of a compact JWT a problem was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    /// The first segment, the JOSE header.
+    Header,
+    /// The second segment, the claims set.
+    Payload,
+}
+
+impl Segment {
+    fn name(self) -> &'static str {
+        match self {
+            Segment::Header => "header",
+            Segment::Payload => "payload",
+        }
+    }
+}
+
+/// Why a token could not be decoded. Messages never include any part of the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwtError {
+    /// The token does not have exactly three dot-separated segments.
+    Segments {
+        /// How many segments were found.
+        found: usize,
+    },
+    /// The header or payload segment is empty.
+    EmptySegment(Segment),
+    /// A segment is not valid base64url.
+    Base64(Segment),
+    /// A segment decodes to bytes that are not UTF-8.
+    Utf8(Segment),
+    /// A segment decodes to text that is not JSON.
+    Json(Segment),
+    /// A segment decodes to JSON that is not an object.
+    NotObject(Segment),
+    /// A registered claim (or header parameter) has the wrong JSON type.
+    ClaimType {
+        /// The claim's name, such as `exp`.
+        claim: &'static str,
+        /// What the claim must be, such as `a number`.
+        expected: &'static str,
+    },
+}
+
+impl fmt::Display for JwtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JwtError::Segments { found } => write!(
+                f,
+                "a jwt has 3 dot-separated segments, this token has {found}"
+            ),
+            JwtError::EmptySegment(s) => write!(f, "the jwt {} segment is empty", s.name()),
+            JwtError::Base64(s) => write!(f, "the jwt {} segment is not valid base64url", s.name()),
+            JwtError::Utf8(s) => write!(f, "the jwt {} segment is not utf-8 text", s.name()),
+            JwtError::Json(s) => write!(f, "the jwt {} segment is not json", s.name()),
+            JwtError::NotObject(s) => {
+                write!(f, "the jwt {} segment is json but not an object", s.name())
+            }
+            JwtError::ClaimType { claim, expected } => {
+                write!(f, "the jwt claim `{claim}` must be {expected}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for JwtError {}
+
+/// The `aud` claim: one audience or several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// `"aud": "api"`
+    One(String),
+    /// `"aud": ["api", "admin"]`
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `name` is among the audiences.
+    pub fn contains(&self, name: &str) -> bool {
+        match self {
+            Audience::One(one) => one == name,
+            Audience::Many(many) => many.iter().any(|a| a == name),
+        }
+    }
+}
+
+/// The claims of a JWT, decoded without verifying its signature.
+///
+/// The registered claims of RFC 7519 are typed; numeric dates are seconds since the epoch and may
+/// carry a fraction. Every claim, registered or not, stays available as JSON text through
+/// [`Claims::json`].
+#[derive(Clone, PartialEq)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: Option<String>,
+    /// Subject.
+    pub sub: Option<String>,
+    /// Audience.
+    pub aud: Option<Audience>,
+    /// Expiration time, seconds since the epoch.
+    pub exp: Option<f64>,
+    /// Not before, seconds since the epoch.
+    pub nbf: Option<f64>,
+    /// Issued at, seconds since the epoch.
+    pub iat: Option<f64>,
+    /// JWT ID.
+    pub jti: Option<String>,
+    json: String,
+}
+
+impl Claims {
+    /// The whole claims set as the JSON text the token carried, for claims beyond the registered
+    /// ones (parse it with your JSON library of choice).
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// `exp` in milliseconds, as the JavaScript clock counts.
+    pub fn exp_ms(&self) -> Option<f64> {
+        self.exp.map(|s| s * 1000.0)
+    }
+
+    /// `iat` in milliseconds, as the JavaScript clock counts.
+    pub fn iat_ms(&self) -> Option<f64> {
+        self.iat.map(|s| s * 1000.0)
+    }
+}
+
+impl fmt::Debug for Claims {
+    // The registered claims only: the rest of the payload is the application's business.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claims")
+            .field("iss", &self.iss)
+            .field("sub", &self.sub)
+            .field("aud", &self.aud)
+            .field("exp", &self.exp)
+            .field("nbf", &self.nbf)
+            .field("iat", &self.iat)
+            .field("jti", &self.jti)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The JOSE header of a JWT, decoded without verifying anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Signing algorithm, such as `HS256`.
+    pub alg: Option<String>,
+    /// Media type, usually `JWT`.
+    pub typ: Option<String>,
+    /// Key ID.
+    pub kid: Option<String>,
+    json: String,
+}
+
+impl Header {
+    /// The whole header as JSON text.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+}
+
+/// Decodes the claims of a compact JWT **without verifying its signature**.
+///
+/// The header must be a JSON object too; the signature segment is not examined (it may even be
+/// empty, as in an unsecured JWT).
+///
+/// # Errors
+///
+/// A [`JwtError`] naming the first problem found: the segment count, an empty segment, invalid
+/// base64url, text that is not UTF-8 or not JSON, JSON that is not an object, or a registered claim
+/// of the wrong type.
+pub fn decode_unverified(token: &str) -> Result<Claims, JwtError> {
+    let [header, payload] = split(token)?;
+    header_from(header)?;
+    let (json, raw) = decode_object(Segment::Payload, payload, CLAIM_KEYS)?;
+    let mut claims = Claims {
+        iss: None,
+        sub: None,
+        aud: None,
+        exp: None,
+        nbf: None,
+        iat: None,
+        jti: None,
+        json,
+    };
+    for (index, value) in raw.into_iter().enumerate() {
+        let Some(value) = value else { continue };
+        let claim = CLAIM_KEYS[index];
+        match claim {
+            "aud" => {
+                claims.aud = Some(match value {
+                    Value::Str(one) => Audience::One(one),
+                    Value::StrList(many) => Audience::Many(many),
+                    _ => return Err(wrong_type(claim, "a string or an array of strings")),
+                })
+            }
+            "exp" | "nbf" | "iat" => {
+                let Value::Num(n) = value else {
+                    return Err(wrong_type(claim, "a number"));
+                };
+                let slot = match claim {
+                    "exp" => &mut claims.exp,
+                    "nbf" => &mut claims.nbf,
+                    _ => &mut claims.iat,
+                };
+                *slot = Some(n);
+            }
+            _ => {
+                let Value::Str(s) = value else {
+                    return Err(wrong_type(claim, "a string"));
+                };
+                let slot = match claim {
+                    "iss" => &mut claims.iss,
+                    "sub" => &mut claims.sub,
+                    _ => &mut claims.jti,
+                };
+                *slot = Some(s);
+            }
+        }
+    }
+    Ok(claims)
+}
+
+/// Decodes the JOSE header of a compact JWT without verifying anything.
+///
+/// # Errors
+///
+/// As [`decode_unverified`], for the header segment (the payload is not examined).
+pub fn decode_header_unverified(token: &str) -> Result<Header, JwtError> {
+    let [header, _] = split(token)?;
+    header_from(header)
+}
+
+fn header_from(segment: &str) -> Result<Header, JwtError> {
+    let (json, raw) = decode_object(Segment::Header, segment, HEADER_KEYS)?;
+    let mut out = Header {
+        alg: None,
+        typ: None,
+        kid: None,
+        json,
+    };
+    for (index, value) in raw.into_iter().enumerate() {
+        let Some(value) = value else { continue };
+        let name = HEADER_KEYS[index];
+        let Value::Str(s) = value else {
+            return Err(wrong_type(name, "a string"));
+        };
+        *match name {
+            "alg" => &mut out.alg,
+            "typ" => &mut out.typ,
+            _ => &mut out.kid,
+        } = Some(s);
+    }
+    Ok(out)
+}
+
+fn wrong_type(claim: &'static str, expected: &'static str) -> JwtError {
+    JwtError::ClaimType { claim, expected }
+}
+
+/// The header and payload segments, after checking there are exactly three.
+fn split(token: &str) -> Result<[&str; 2], JwtError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtError::Segments {
+            found: token.split('.').count(),
+        });
+    };
+    for (segment, text) in [(Segment::Header, header), (Segment::Payload, payload)] {
+        if text.is_empty() {
+            return Err(JwtError::EmptySegment(segment));
+        }
+    }
+    Ok([header, payload])
+}
+
+const CLAIM_KEYS: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+const HEADER_KEYS: &[&str] = &["alg", "typ", "kid"];
+
+/// A wanted key's value, as far as type checks need it.
+enum Value {
+    Str(String),
+    Num(f64),
+    StrList(Vec<String>),
+    Other,
+}
+
+/// Base64url, UTF-8 and JSON-object checks for one segment; returns the JSON text and the values
+/// of the `wanted` keys (in the order of `wanted`; the last duplicate wins, as with `JSON.parse`).
+fn decode_object(
+    segment: Segment,
+    text: &str,
+    wanted: &'static [&'static str],
+) -> Result<(String, Vec<Option<Value>>), JwtError> {
+    let bytes = BASE64URL
+        .decode(text)
+        .map_err(|_| JwtError::Base64(segment))?;
+    let json = String::from_utf8(bytes).map_err(|_| JwtError::Utf8(segment))?;
+    match parse_json(&json, wanted) {
+        Ok(Some(values)) => Ok((json, values)),
+        Ok(None) => Err(JwtError::NotObject(segment)),
+        Err(()) => Err(JwtError::Json(segment)),
+    }
+}
+
+/// Parses `json`: `Ok(None)` when it is JSON but not an object, `Err` when it is not JSON, else
+/// the values of the `wanted` keys.
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_json(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Value>>>, ()> {
+    use serde_json::Value as Json;
+    let Json::Object(map) = serde_json::from_str::<Json>(json).map_err(|_| ())? else {
+        return Ok(None);
+    };
+    let classify = |value: &Json| match value {
+        Json::String(s) => Value::Str(s.clone()),
+        Json::Number(n) => n.as_f64().map_or(Value::Other, Value::Num),
+        Json::Array(items) => string_list(items.iter().map(|i| i.as_str().map(str::to_owned))),
+        _ => Value::Other,
+    };
+    Ok(Some(
+        wanted
+            .iter()
+            .map(|key| map.get(*key).map(classify))
+            .collect(),
+    ))
+}
+
+/// Parses `json` with the browser's `JSON.parse`: `Ok(None)` when it is JSON but not an object,
+/// `Err` when it is not JSON, else the values of the `wanted` keys.
+#[cfg(target_arch = "wasm32")]
+fn parse_json(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Value>>>, ()> {
+    use js_sys::{Array, Reflect, JSON};
+    let object = JSON::parse(json).map_err(|_| ())?;
+    if !object.is_object() || Array::is_array(&object) {
+        return Ok(None);
+    }
+    let classify = |value: wasm_bindgen::JsValue| {
+        if let Some(s) = value.as_string() {
+            Value::Str(s)
+        } else if let Some(n) = value.as_f64() {
+            Value::Num(n)
+        } else if Array::is_array(&value) {
+            string_list(Array::from(&value).iter().map(|i| i.as_string()))
+        } else {
+            Value::Other
+        }
+    };
+    Ok(Some(
+        wanted
+            .iter()
+            .map(|key| {
+                // A parsed JSON object has no getters: reading an own data property cannot throw.
+                let value = Reflect::get(&object, &(*key).into()).ok()?;
+                (!value.is_undefined()).then(|| classify(value))
+            })
+            .collect(),
+    ))
+}
+
+/// An array is a list of strings when every item is one.
+fn string_list(items: impl Iterator<Item = Option<String>>) -> Value {
+    items
+        .collect::<Option<Vec<_>>>()
+        .map_or(Value::Other, Value::StrList)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "jwt_tests.rs"]
+mod tests;

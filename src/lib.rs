@@ -1,0 +1,25 @@
+//! # token-keeper
+//!
+//! Keeps a single-page app's API access token in memory, refreshes it before it expires, and
+//! wraps `fetch` to attach it — compiled to WebAssembly for the browser, usable from JavaScript
+//! (the npm package) and from Rust SPAs.
+//!
+//! This crate is being built up issue by issue; today it offers:
+//!
+//! - [`jwt::decode_unverified`]: the claims of a JWT, decoded **without** verifying its signature
+//!   (a browser cannot hold the server's key), for scheduling and display only;
+//! - [`schedule`]: when to refresh a token, as pure functions of the local clock;
+//! - [`Error`]: the one error type, with stable codes shared with JavaScript.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod jwt;
+pub mod schedule;
+
+/// The JavaScript facade; public only so the browser tests can reach it.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod js;
+
+pub use error::{Error, ErrorKind};
+pub use jwt::{decode_unverified, Claims, JwtError};

@@ -1,0 +1,111 @@
+//! When to refresh: pure functions of the local clock, in milliseconds.
+//!
+//! The server's clock never enters the arithmetic. A token's *lifetime* comes from the server
+//! (`expires_in`, or `exp − iat`: a difference, so any offset of the server's clock cancels out),
+//! and its *local expiry* is the local moment the token was received plus that lifetime. A client
+//! clock that is hours wrong, or a server clock that is hours skewed, changes nothing.
+
+/// How early to refresh, as the options `refreshLeadMs`, `refreshLeadRatio` and `jitterRatio` say.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Policy {
+    /// Refresh when at most this much lifetime remains …
+    pub lead_ms: f64,
+    /// … capped at this fraction of the lifetime, so a short token never loops. In `(0, 1)`.
+    pub lead_ratio: f64,
+    /// Random spread of the refresh moment, as a fraction of the lead. In `[0, 1)`.
+    pub jitter_ratio: f64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            lead_ms: 60_000.0,
+            lead_ratio: 0.25,
+            jitter_ratio: 0.1,
+        }
+    }
+}
+
+/// A token's lifetime in milliseconds: `expires_in` (seconds, from the auth response) when given,
+/// else `exp − iat` from the claims, else `exp` against the local clock (all the keeper can do
+/// without `iat`). `None` when nothing says the token expires.
+pub fn lifetime_ms(
+    expires_in_s: Option<f64>,
+    iat_s: Option<f64>,
+    exp_s: Option<f64>,
+    now_ms: f64,
+) -> Option<f64> {
+    let ms = match (expires_in_s, iat_s, exp_s) {
+        (Some(expires_in), _, _) => expires_in * 1000.0,
+        (None, Some(iat), Some(exp)) => (exp - iat) * 1000.0,
+        (None, None, Some(exp)) => exp * 1000.0 - now_ms,
+        (None, _, None) => return None,
+    };
+    // A lifetime that is not a number is as good as none; one in the past means expired now.
+    ms.is_finite().then_some(ms.max(0.0))
+}
+
+/// The timetable of one token, on the local clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    /// When the token arrived.
+    pub received_at_ms: f64,
+    /// When it stops working: receipt plus lifetime.
+    pub expires_at_ms: f64,
+    /// When to refresh it: within the lead before expiry.
+    pub refresh_at_ms: f64,
+}
+
+impl Plan {
+    /// Plans a token received at `received_at_ms` that lives `lifetime_ms`.
+    ///
+    /// `jitter_unit` is a random number in `[0, 1)` (values outside are clamped); it moves the
+    /// refresh moment later by up to `jitter_ratio × lead`, so that many clients given tokens at the
+    /// same moment do not all refresh at the same moment. For any lifetime of at least 1 ms the
+    /// refresh moment lies strictly after receipt and strictly before expiry; a lifetime of 0 (an
+    /// already expired token) refreshes at once.
+    pub fn new(received_at_ms: f64, lifetime_ms: f64, policy: Policy, jitter_unit: f64) -> Plan {
+        let lifetime_ms = if lifetime_ms.is_finite() {
+            lifetime_ms.max(0.0)
+        } else {
+            0.0
+        };
+        let ratio = clamp(policy.lead_ratio, 0.0, 1.0);
+        let lead_ms = clamp(policy.lead_ms, 0.0, f64::MAX).min(ratio * lifetime_ms);
+        let jitter_ms =
+            clamp(policy.jitter_ratio, 0.0, 1.0) * clamp(jitter_unit, 0.0, 1.0) * lead_ms;
+        Plan {
+            received_at_ms,
+            expires_at_ms: received_at_ms + lifetime_ms,
+            refresh_at_ms: received_at_ms + lifetime_ms - (lead_ms - jitter_ms),
+        }
+    }
+
+    /// How long to wait from `now_ms` until the refresh is due; 0 when it is due already.
+    pub fn delay_ms(&self, now_ms: f64) -> f64 {
+        (self.refresh_at_ms - now_ms).max(0.0)
+    }
+
+    /// Whether the refresh is due at `now_ms` (the token is within its lead, or expired).
+    pub fn is_due(&self, now_ms: f64) -> bool {
+        now_ms >= self.refresh_at_ms
+    }
+
+    /// Whether the token has expired at `now_ms`.
+    pub fn is_expired(&self, now_ms: f64) -> bool {
+        now_ms >= self.expires_at_ms
+    }
+}
+
+/// `f64::clamp` that maps NaN to the lower bound instead of passing it through.
+fn clamp(value: f64, low: f64, high: f64) -> f64 {
+    if value.is_nan() {
+        low
+    } else {
+        value.clamp(low, high)
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "schedule_tests.rs"]
+mod tests;
