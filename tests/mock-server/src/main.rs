@@ -1,1 +1,62 @@
-fn main() {}
+//! `mock-server`: the reference backend, for the demo and the browser tests.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use mock_server::{app, AppState, Options};
+
+/// The token-keeper mock server. Binds 127.0.0.1 only.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// Port on 127.0.0.1; 0 picks a free one (the first line on stdout names it).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Access token lifetime, such as 500ms, 30s, 15m.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    access_ttl: Duration,
+    /// Refresh token family lifetime.
+    #[arg(long, default_value = "14d", value_parser = humantime::parse_duration)]
+    refresh_ttl: Duration,
+    /// How long a just-rotated refresh token is still answered with the current state.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    reuse_grace: Duration,
+    /// Mark the cookies Secure.
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Another origin allowed by CORS (any http://127.0.0.1:* and http://localhost:* always are).
+    #[arg(long = "allow-origin")]
+    allow_origin: Vec<String>,
+    /// Directory served at /.
+    #[arg(long, default_value = "www")]
+    www: PathBuf,
+    /// Directory served at /pkg/.
+    #[arg(long, default_value = "pkg")]
+    pkg: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let cli = Cli::parse();
+    let state = AppState::new(Options {
+        access_ttl: cli.access_ttl,
+        refresh_ttl: cli.refresh_ttl,
+        reuse_grace: cli.reuse_grace,
+        secure_cookies: cli.secure_cookies,
+        allow_origins: cli.allow_origin,
+        www: cli.www,
+        pkg: cli.pkg,
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;
+    let address = listener.local_addr()?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on http://{address}")?;
+    stdout.flush()?;
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

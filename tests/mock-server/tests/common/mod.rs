@@ -1,0 +1,145 @@
+//! Shared by the mock server's HTTP tests: start the app on port 0 and talk to it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use mock_server::{app, AppState, Options, Stats};
+use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+/// A server running in this process on a free loopback port.
+pub struct Server {
+    pub base: String,
+}
+
+impl Server {
+    pub async fn start(options: Options) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, app(AppState::new(options)))
+                .await
+                .unwrap();
+        });
+        Server { base }
+    }
+
+    pub async fn default() -> Server {
+        Server::start(Options::default()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn stats(&self) -> Stats {
+        Client::new()
+            .get(self.url("/__mock/stats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn config(&self, patch: Value) -> Response {
+        Client::new()
+            .post(self.url("/__mock/config"))
+            .json(&patch)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A browser-like client: keeps cookies.
+    pub fn browser(&self) -> Client {
+        Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    /// Logs `alice` in with `client`; returns the JSON body and the two cookie values.
+    pub async fn login(&self, client: &Client) -> Session {
+        let response = client
+            .post(self.url("/auth/login"))
+            .json(&serde_json::json!({"username": "alice", "password": "wonderland"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let refresh = set_cookie_value(&response, "refresh_token").unwrap();
+        let body: Value = response.json().await.unwrap();
+        Session {
+            access: body["access_token"].as_str().unwrap().to_owned(),
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            refresh,
+            body,
+        }
+    }
+
+    /// A refresh with the client's own cookies and the CSRF header.
+    pub async fn refresh(&self, client: &Client, csrf: &str) -> Response {
+        client
+            .post(self.url("/auth/refresh"))
+            .header("x-csrf-token", csrf)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A refresh presenting exactly these cookie values, as a second tab or a thief would.
+    pub async fn refresh_with(&self, refresh: &str, csrf: &str) -> Response {
+        Client::new()
+            .post(self.url("/auth/refresh"))
+            .header(
+                COOKIE,
+                format!("refresh_token={refresh}; csrf_token={csrf}"),
+            )
+            .header("x-csrf-token", csrf)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn me(&self, access: &str) -> Response {
+        Client::new()
+            .get(self.url("/api/me"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub struct Session {
+    pub access: String,
+    pub csrf: String,
+    pub refresh: String,
+    pub body: Value,
+}
+
+/// The whole `Set-Cookie` line for `name`.
+pub fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Just the value of the `Set-Cookie` for `name`.
+pub fn set_cookie_value(response: &Response, name: &str) -> Option<String> {
+    let line = set_cookie(response, name)?;
+    let pair = line.split(';').next()?;
+    Some(pair.split_once('=')?.1.to_owned())
+}
+
+/// The claims of a JWT, without checking anything (the test only reads them).
+pub fn claims(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
