@@ -1,12 +1,16 @@
-# Sourced by the test scripts: starts the mock server on a free loopback port, exports
-# MOCK_SERVER_URL, and stops it by PID when the sourcing script exits, whatever happens.
-# Extra arguments are passed to the server.
+# Sourced by the test scripts: starts mock servers on free loopback ports and stops them all by
+# PID when the sourcing script exits, whatever happens.
+MOCK_SERVER_PIDS=""
+trap 'for p in $MOCK_SERVER_PIDS; do kill "$p" 2>/dev/null || true; done' EXIT
+
+# start_mock_server VAR [server args...]: starts one and exports its base URL as VAR.
 start_mock_server() {
+  local var="$1"; shift
   cargo build -q -p mock-server
-  local log="target/mock-server.$$.log"
+  local log="target/mock-server.$var.log"
   target/debug/mock-server --port 0 --www www --pkg pkg "$@" >"$log" 2>&1 &
-  MOCK_SERVER_PID=$!
-  trap 'kill "$MOCK_SERVER_PID" 2>/dev/null || true' EXIT
+  local pid=$!
+  MOCK_SERVER_PIDS="$MOCK_SERVER_PIDS $pid"
   local line=""
   for _ in $(seq 1 100); do
     line=$(head -n 1 "$log" 2>/dev/null || true)
@@ -14,9 +18,8 @@ start_mock_server() {
     sleep 0.1
   done
   case "$line" in
-    "listening on "*) MOCK_SERVER_URL="${line#listening on }" ;;
+    "listening on "*) export "$var=${line#listening on }" ;;
     *) echo "mock server did not start: $(cat "$log")" >&2; return 1 ;;
   esac
-  export MOCK_SERVER_URL MOCK_SERVER_PID
-  echo "mock server at $MOCK_SERVER_URL (pid $MOCK_SERVER_PID)"
+  echo "mock server $var at ${line#listening on } (pid $pid)"
 }

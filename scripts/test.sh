@@ -26,7 +26,8 @@ step "native tests"
 run cargo test --workspace
 
 step "browser tests (headless Chromium, against the mock server)"
-start_mock_server
+start_mock_server MOCK_SERVER_URL
+start_mock_server MOCK_SERVER_URL_2
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=180

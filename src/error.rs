@@ -69,6 +69,12 @@ impl Error {
         }
     }
 
+    /// Changes what went wrong, keeping message and status.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn set_kind(&mut self, kind: ErrorKind) {
+        self.kind = kind;
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -97,6 +103,61 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(target_arch = "wasm32")]
+impl Error {
+    /// The JavaScript `Error` the package documents: `name` `"TokenKeeperError"`, `code`, and
+    /// `status` when there is one.
+    pub fn to_js(&self) -> wasm_bindgen::JsValue {
+        use js_sys::Reflect;
+        let js = js_sys::Error::new(self.message());
+        js.set_name("TokenKeeperError");
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = Reflect::set(&js, &"code".into(), &self.code().into());
+        if let Some(status) = self.status {
+            let _ = Reflect::set(&js, &"status".into(), &status.into());
+        }
+        js.into()
+    }
+
+    /// Any JavaScript value as an error, never failing: a `TokenKeeperError` keeps its code and
+    /// status; another `Error` or a string becomes `network` with its message; anything else a
+    /// fixed message.
+    pub fn from_js(value: &wasm_bindgen::JsValue) -> Error {
+        use wasm_bindgen::JsCast;
+        let field = |name: &str| js_sys::Reflect::get(value, &name.into()).ok();
+        let message = match value.dyn_ref::<js_sys::Error>() {
+            Some(e) => String::from(e.message()),
+            None => value
+                .as_string()
+                .unwrap_or_else(|| "an unknown javascript error".into()),
+        };
+        let code = field("code").and_then(|c| c.as_string());
+        let kind = ALL_KINDS
+            .iter()
+            .copied()
+            .find(|k| code.as_deref() == Some(k.code()))
+            .unwrap_or(ErrorKind::Network);
+        Error {
+            kind,
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            status: field("status").and_then(|s| s.as_f64()).map(|s| s as u16),
+            message,
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+const ALL_KINDS: [ErrorKind; 8] = [
+    ErrorKind::Config,
+    ErrorKind::Network,
+    ErrorKind::Timeout,
+    ErrorKind::Http,
+    ErrorKind::InvalidToken,
+    ErrorKind::Unauthenticated,
+    ErrorKind::Rejected,
+    ErrorKind::Aborted,
+];
 
 impl From<JwtError> for Error {
     fn from(err: JwtError) -> Self {

@@ -12,8 +12,15 @@
 //! - [`Error`]: the one error type, with stable codes shared with JavaScript.
 #![deny(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+pub mod clock;
+pub mod config;
 pub mod error;
+#[cfg(target_arch = "wasm32")]
+mod http;
 pub mod jwt;
+#[cfg(target_arch = "wasm32")]
+pub mod keeper;
 pub mod schedule;
 
 /// The JavaScript facade; public only so the browser tests can reach it.
@@ -21,5 +28,8 @@ pub mod schedule;
 #[doc(hidden)]
 pub mod js;
 
+pub use config::{Config, Csrf, Retry};
 pub use error::{Error, ErrorKind};
 pub use jwt::{decode_unverified, Claims, JwtError};
+#[cfg(target_arch = "wasm32")]
+pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};

@@ -97,12 +97,13 @@ impl Plan {
     }
 }
 
-/// `f64::clamp` that maps NaN to the lower bound instead of passing it through.
+/// Clamps `value` into `[low, high]`, NaN to `low`. (Not `f64::clamp`: it passes NaN through,
+/// and its assertion drags float formatting into the wasm.)
 fn clamp(value: f64, low: f64, high: f64) -> f64 {
     if value.is_nan() {
         low
     } else {
-        value.clamp(low, high)
+        value.max(low).min(high)
     }
 }
 

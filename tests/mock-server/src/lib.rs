@@ -94,6 +94,9 @@ pub struct MockConfig {
     pub retry_after_s: u32,
     /// Delay before a refresh is answered, ms.
     pub refresh_delay_ms: u64,
+    /// How many of the next refreshes are answered 200 with a body that is not JSON (an
+    /// extension beyond DESIGN.md's list, for testing clients against a broken server).
+    pub garble_next_refreshes: u32,
 }
 
 impl MockConfig {
@@ -106,6 +109,7 @@ impl MockConfig {
             fail_status: 500,
             retry_after_s: 1,
             refresh_delay_ms: 0,
+            garble_next_refreshes: 0,
         }
     }
 }
@@ -121,6 +125,7 @@ struct ConfigPatch {
     fail_status: Option<u16>,
     retry_after_s: Option<u32>,
     refresh_delay_ms: Option<u64>,
+    garble_next_refreshes: Option<u32>,
     revoke_access_tokens: Option<bool>,
 }
 
@@ -493,6 +498,10 @@ async fn refresh(State(state): State<AppState>, jar: CookieJar, headers: HeaderM
         }
         return response;
     }
+    if inner.config.garble_next_refreshes > 0 {
+        inner.config.garble_next_refreshes -= 1;
+        return ([(CONTENT_TYPE, "text/html")], "<h1>502 Bad Gateway</h1>").into_response();
+    }
     let Some(presented) = jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()) else {
         inner.stats.refresh_rejections += 1;
         return error(StatusCode::UNAUTHORIZED, "invalid_grant");
@@ -638,6 +647,9 @@ async fn config(State(state): State<AppState>, body: Result<Bytes, BytesRejectio
     c.fail_status = patch.fail_status.unwrap_or(c.fail_status);
     c.retry_after_s = patch.retry_after_s.unwrap_or(c.retry_after_s);
     c.refresh_delay_ms = patch.refresh_delay_ms.unwrap_or(c.refresh_delay_ms);
+    c.garble_next_refreshes = patch
+        .garble_next_refreshes
+        .unwrap_or(c.garble_next_refreshes);
     if patch.revoke_access_tokens == Some(true) {
         inner.revoked_through = inner.next_serial;
     }

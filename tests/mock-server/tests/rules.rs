@@ -324,7 +324,7 @@ async fn every_control_changes_what_it_says() {
         config,
         json!({"access_ttl_ms": 2000, "clock_skew_ms": 3_600_000, "reuse_grace_ms": 0,
                "fail_next_refreshes": 0, "fail_status": 500, "retry_after_s": 1,
-               "refresh_delay_ms": 0})
+               "refresh_delay_ms": 0, "garble_next_refreshes": 0})
     );
     let browser = server.browser();
     let session = server.login(&browser).await;
@@ -355,6 +355,13 @@ async fn every_control_changes_what_it_says() {
     assert_eq!(limited.status(), 429);
     assert_eq!(limited.headers()["retry-after"], "7");
     assert_eq!(server.refresh(&browser, &session.csrf).await.status(), 200);
+
+    // Garble the next refresh: 200, not JSON, nothing rotated.
+    server.config(json!({"garble_next_refreshes": 1})).await;
+    let garbled = server.refresh(&browser, &session.csrf).await;
+    assert_eq!(garbled.status(), 200);
+    assert!(set_cookie(&garbled, "refresh_token").is_none());
+    assert!(garbled.json::<Value>().await.is_err());
 
     // Delay refreshes.
     server.config(json!({"refresh_delay_ms": 300})).await;

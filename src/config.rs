@@ -1,0 +1,493 @@
+//! Options: from JavaScript (one flat object) or from Rust (a builder), validated once.
+//!
+//! Every check lives in [`Builder::build_config`]; the JavaScript reader only converts types and names the
+//! option that has the wrong one. Unknown option names are refused, so a typo such as
+//! `refreshURL` is an error rather than a silently ignored setting.
+
+use std::time::Duration;
+
+use crate::schedule::Policy;
+use crate::{Error, ErrorKind};
+
+/// The double-submit CSRF settings (`csrf` option).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Csrf {
+    /// Request header sent on refresh and logout. Default `X-CSRF-Token`.
+    pub header_name: String,
+    /// Readable cookie holding the value. Default `csrf_token`.
+    pub cookie_name: String,
+    /// Login/refresh JSON field holding the value, used when the cookie is not readable.
+    /// Default `csrf_token`.
+    pub response_field: String,
+}
+
+impl Default for Csrf {
+    fn default() -> Self {
+        Csrf {
+            header_name: "X-CSRF-Token".into(),
+            cookie_name: "csrf_token".into(),
+            response_field: "csrf_token".into(),
+        }
+    }
+}
+
+/// Backoff for transient refresh failures (`retry` option).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retry {
+    /// Further attempts after the first failure. Default 3.
+    pub attempts: u32,
+    /// First backoff delay. Default 250 ms.
+    pub base_delay: Duration,
+    /// Largest backoff delay. Default 5 s.
+    pub max_delay: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 3,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Validated options. URLs are as given; the keeper resolves relative ones against the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// POSTed with credentials to get a new access token.
+    pub refresh_url: String,
+    /// POSTed with JSON credentials by `login`.
+    pub login_url: Option<String>,
+    /// POSTed by `logout`.
+    pub logout_url: Option<String>,
+    /// JSON field holding the access token. Default `access_token`.
+    pub token_field: String,
+    /// When to refresh.
+    pub policy: Policy,
+    /// Origins that receive the bearer; `None` means the page's and the configured URLs'.
+    pub allowed_origins: Option<Vec<String>>,
+    /// CSRF settings; `None` disables the header.
+    pub csrf: Option<Csrf>,
+    /// Limit for each auth call.
+    pub timeout: Duration,
+    /// Backoff for transient refresh failures.
+    pub retry: Retry,
+    /// Coordinate tabs of the same origin.
+    pub cross_tab: bool,
+    /// Lock and channel name.
+    pub channel_name: String,
+}
+
+/// Builds a [`Config`]; setters never fail, [`Builder::build_config`] (or `build`, which also
+/// starts the keeper) reports the first problem.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until build() is called"]
+pub struct Builder {
+    config: Config,
+}
+
+impl Builder {
+    /// Starts from the defaults with the one required option.
+    pub fn new(refresh_url: impl Into<String>) -> Self {
+        Builder {
+            config: Config {
+                refresh_url: refresh_url.into(),
+                login_url: None,
+                logout_url: None,
+                token_field: "access_token".into(),
+                policy: Policy::default(),
+                allowed_origins: None,
+                csrf: Some(Csrf::default()),
+                timeout: Duration::from_secs(10),
+                retry: Retry::default(),
+                cross_tab: true,
+                channel_name: "token-keeper".into(),
+            },
+        }
+    }
+
+    /// `loginUrl`.
+    pub fn login_url(mut self, url: impl Into<String>) -> Self {
+        self.config.login_url = Some(url.into());
+        self
+    }
+
+    /// `logoutUrl`.
+    pub fn logout_url(mut self, url: impl Into<String>) -> Self {
+        self.config.logout_url = Some(url.into());
+        self
+    }
+
+    /// `tokenField`.
+    pub fn token_field(mut self, field: impl Into<String>) -> Self {
+        self.config.token_field = field.into();
+        self
+    }
+
+    /// `refreshLeadMs`.
+    pub fn refresh_lead(mut self, lead: Duration) -> Self {
+        self.config.policy.lead_ms = lead.as_secs_f64() * 1000.0;
+        self
+    }
+
+    /// `refreshLeadRatio`, in `(0, 1)`.
+    pub fn refresh_lead_ratio(mut self, ratio: f64) -> Self {
+        self.config.policy.lead_ratio = ratio;
+        self
+    }
+
+    /// `jitterRatio`, in `[0, 1)`.
+    pub fn jitter_ratio(mut self, ratio: f64) -> Self {
+        self.config.policy.jitter_ratio = ratio;
+        self
+    }
+
+    /// `allowedOrigins`: exactly these origins receive the bearer.
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// `csrf`: `None` disables the header.
+    pub fn csrf(mut self, csrf: Option<Csrf>) -> Self {
+        self.config.csrf = csrf;
+        self
+    }
+
+    /// `timeoutMs`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// `retry`.
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.config.retry = retry;
+        self
+    }
+
+    /// `crossTab`.
+    pub fn cross_tab(mut self, on: bool) -> Self {
+        self.config.cross_tab = on;
+        self
+    }
+
+    /// `channelName`.
+    pub fn channel_name(mut self, name: impl Into<String>) -> Self {
+        self.config.channel_name = name.into();
+        self
+    }
+
+    /// Checks every option.
+    ///
+    /// # Errors
+    ///
+    /// A `config` error naming the first option that is empty or out of range.
+    pub fn build_config(self) -> Result<Config, Error> {
+        let c = self.config;
+        let non_empty = [
+            ("refreshUrl", Some(&c.refresh_url)),
+            ("loginUrl", c.login_url.as_ref()),
+            ("logoutUrl", c.logout_url.as_ref()),
+            ("tokenField", Some(&c.token_field)),
+            ("channelName", Some(&c.channel_name)),
+        ];
+        for (name, value) in non_empty {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                return Err(config_error(name, "must not be empty"));
+            }
+        }
+        if let Some(csrf) = &c.csrf {
+            if csrf.header_name.is_empty() || csrf.cookie_name.is_empty() {
+                return Err(config_error("csrf", "names must not be empty"));
+            }
+        }
+        let p = c.policy;
+        if !(p.lead_ms.is_finite() && p.lead_ms > 0.0) {
+            return Err(config_error("refreshLeadMs", "must be a positive number"));
+        }
+        if !(p.lead_ratio > 0.0 && p.lead_ratio < 1.0) {
+            return Err(config_error(
+                "refreshLeadRatio",
+                "must be above 0 and below 1",
+            ));
+        }
+        if !(p.jitter_ratio >= 0.0 && p.jitter_ratio < 1.0) {
+            return Err(config_error(
+                "jitterRatio",
+                "must be at least 0 and below 1",
+            ));
+        }
+        if c.timeout.is_zero() {
+            return Err(config_error("timeoutMs", "must be a positive number"));
+        }
+        if c.retry.base_delay > c.retry.max_delay {
+            return Err(config_error(
+                "retry",
+                "baseDelayMs must not exceed maxDelayMs",
+            ));
+        }
+        Ok(c)
+    }
+}
+
+/// A `config` error for option `name`.
+pub(crate) fn config_error(name: &str, problem: &str) -> Error {
+    Error::new(ErrorKind::Config, format!("option `{name}` {problem}"))
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use from_js::from_js;
+
+#[cfg(target_arch = "wasm32")]
+mod from_js {
+    use std::time::Duration;
+
+    use js_sys::{Array, Object, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use super::{config_error, Builder, Config, Csrf, Retry};
+    use crate::Error;
+
+    const OPTIONS: &[&str] = &[
+        "refreshUrl",
+        "loginUrl",
+        "logoutUrl",
+        "tokenField",
+        "refreshLeadMs",
+        "refreshLeadRatio",
+        "jitterRatio",
+        "allowedOrigins",
+        "csrf",
+        "timeoutMs",
+        "retry",
+        "crossTab",
+        "channelName",
+    ];
+
+    /// Reads the options object JavaScript passed to `new TokenKeeper(options)`.
+    pub(crate) fn from_js(options: &JsValue) -> Result<Config, Error> {
+        if !options.is_object() {
+            return Err(config_error("options", "must be an object with refreshUrl"));
+        }
+        check_keys(options, OPTIONS, "")?;
+        let Some(refresh_url) = string(options, "refreshUrl")? else {
+            return Err(config_error("refreshUrl", "is required"));
+        };
+        let mut b = Builder::new(refresh_url);
+        if let Some(v) = string(options, "loginUrl")? {
+            b = b.login_url(v);
+        }
+        if let Some(v) = string(options, "logoutUrl")? {
+            b = b.logout_url(v);
+        }
+        if let Some(v) = string(options, "tokenField")? {
+            b = b.token_field(v);
+        }
+        if let Some(v) = number(options, "refreshLeadMs")? {
+            b = b.refresh_lead(millis("refreshLeadMs", v)?);
+        }
+        if let Some(v) = number(options, "refreshLeadRatio")? {
+            b = b.refresh_lead_ratio(v);
+        }
+        if let Some(v) = number(options, "jitterRatio")? {
+            b = b.jitter_ratio(v);
+        }
+        if let Some(v) = number(options, "timeoutMs")? {
+            b = b.timeout(millis("timeoutMs", v)?);
+        }
+        if let Some(v) = boolean(options, "crossTab")? {
+            b = b.cross_tab(v);
+        }
+        if let Some(v) = string(options, "channelName")? {
+            b = b.channel_name(v);
+        }
+        let origins = get(options, "allowedOrigins");
+        if !origins.is_undefined() {
+            if !Array::is_array(&origins) {
+                return Err(config_error(
+                    "allowedOrigins",
+                    "must be an array of strings",
+                ));
+            }
+            let list = Array::from(&origins)
+                .iter()
+                .map(|o| o.as_string())
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| config_error("allowedOrigins", "must be an array of strings"))?;
+            b = b.allowed_origins(list);
+        }
+        let csrf = get(options, "csrf");
+        if csrf == JsValue::FALSE {
+            b = b.csrf(None);
+        } else if csrf.is_object() {
+            check_keys(
+                &csrf,
+                &["headerName", "cookieName", "responseField"],
+                "csrf.",
+            )?;
+            let d = Csrf::default();
+            b = b.csrf(Some(Csrf {
+                header_name: string(&csrf, "headerName")?.unwrap_or(d.header_name),
+                cookie_name: string(&csrf, "cookieName")?.unwrap_or(d.cookie_name),
+                response_field: string(&csrf, "responseField")?.unwrap_or(d.response_field),
+            }));
+        } else if !csrf.is_undefined() {
+            return Err(config_error("csrf", "must be false or an object"));
+        }
+        let retry = get(options, "retry");
+        if retry.is_object() {
+            check_keys(&retry, &["attempts", "baseDelayMs", "maxDelayMs"], "retry.")?;
+            let d = Retry::default();
+            let attempts = match number(&retry, "attempts")? {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Some(n) if (0.0..=100.0).contains(&n) && n.fract() == 0.0 => n as u32,
+                Some(_) => {
+                    return Err(config_error(
+                        "retry.attempts",
+                        "must be a whole number from 0 to 100",
+                    ))
+                }
+                None => d.attempts,
+            };
+            let base = number(&retry, "baseDelayMs")?;
+            let max = number(&retry, "maxDelayMs")?;
+            b = b.retry(Retry {
+                attempts,
+                base_delay: base.map_or(Ok(d.base_delay), |v| millis("retry.baseDelayMs", v))?,
+                max_delay: max.map_or(Ok(d.max_delay), |v| millis("retry.maxDelayMs", v))?,
+            });
+        } else if !retry.is_undefined() {
+            return Err(config_error("retry", "must be an object"));
+        }
+        b.build_config()
+    }
+
+    fn get(object: &JsValue, key: &str) -> JsValue {
+        Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn check_keys(object: &JsValue, known: &[&str], prefix: &str) -> Result<(), Error> {
+        let Some(object) = object.dyn_ref::<Object>() else {
+            return Ok(());
+        };
+        for key in Object::keys(object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(config_error(
+                    &format!("{prefix}{key}"),
+                    "is not an option of TokenKeeper",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(object: &JsValue, key: &str) -> Result<Option<String>, Error> {
+        let v = get(object, key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| config_error(key, "must be a string"))
+    }
+
+    fn number(object: &JsValue, key: &str) -> Result<Option<f64>, Error> {
+        let v = get(object, key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        match v.as_f64() {
+            Some(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(config_error(key, "must be a finite number")),
+        }
+    }
+
+    fn boolean(object: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+        let v = get(object, key);
+        if v.is_undefined() {
+            return Ok(None);
+        }
+        v.as_bool()
+            .map(Some)
+            .ok_or_else(|| config_error(key, "must be a boolean"))
+    }
+
+    fn millis(key: &str, ms: f64) -> Result<Duration, Error> {
+        if !(0.0..=1.0e12).contains(&ms) {
+            return Err(config_error(
+                key,
+                "must be between 0 and 10^12 milliseconds",
+            ));
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(Duration::from_millis(ms.round() as u64))
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = Builder::new("/auth/refresh").build_config().unwrap();
+        assert_eq!(c.token_field, "access_token");
+        assert_eq!(c.policy, Policy::default());
+        assert_eq!(c.policy.lead_ms, 60_000.0);
+        assert_eq!(c.timeout, Duration::from_secs(10));
+        assert_eq!(c.retry, Retry::default());
+        assert_eq!(c.csrf, Some(Csrf::default()));
+        assert!(c.cross_tab);
+        assert_eq!(c.channel_name, "token-keeper");
+        assert_eq!(c.allowed_origins, None);
+    }
+
+    #[test]
+    fn out_of_range_options_are_named() {
+        let cases: Vec<(Builder, &str)> = vec![
+            (Builder::new(" "), "refreshUrl"),
+            (Builder::new("/r").login_url(""), "loginUrl"),
+            (Builder::new("/r").token_field(""), "tokenField"),
+            (
+                Builder::new("/r").refresh_lead(Duration::ZERO),
+                "refreshLeadMs",
+            ),
+            (
+                Builder::new("/r").refresh_lead_ratio(1.0),
+                "refreshLeadRatio",
+            ),
+            (
+                Builder::new("/r").refresh_lead_ratio(0.0),
+                "refreshLeadRatio",
+            ),
+            (
+                Builder::new("/r").refresh_lead_ratio(f64::NAN),
+                "refreshLeadRatio",
+            ),
+            (Builder::new("/r").jitter_ratio(1.0), "jitterRatio"),
+            (Builder::new("/r").jitter_ratio(-0.1), "jitterRatio"),
+            (Builder::new("/r").timeout(Duration::ZERO), "timeoutMs"),
+            (
+                Builder::new("/r").retry(Retry {
+                    attempts: 1,
+                    base_delay: Duration::from_secs(9),
+                    max_delay: Duration::from_secs(1),
+                }),
+                "retry",
+            ),
+            (Builder::new("/r").channel_name(""), "channelName"),
+        ];
+        for (builder, option) in cases {
+            let err = builder.build_config().unwrap_err();
+            assert_eq!(err.code(), "config");
+            assert!(err.message().contains(&format!("`{option}`")), "{err}");
+        }
+    }
+}

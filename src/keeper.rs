@@ -1,0 +1,756 @@
+//! The keeper: the current token, its timetable, the one refresh in flight, and the events.
+//!
+//! State lives in `Rc<RefCell<…>>` and no borrow is ever held across an `.await` or while a
+//! listener runs (a listener may call back into the keeper). Timers and event listeners hold
+//! `Weak` references, so dropping every `TokenKeeper` handle frees the keeper; `dispose()` stops
+//! them at once, since JavaScript's garbage collector does not stop a running timer.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+use js_sys::Promise;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use web_sys::{Request, Response};
+
+use crate::clock::{self, Listener, Timeout};
+use crate::config::{Builder, Config};
+use crate::http;
+use crate::jwt::{decode_unverified, Claims};
+use crate::schedule::{lifetime_ms, Plan};
+use crate::{Error, ErrorKind};
+
+/// The scheduler never refreshes sooner than this after installing a token, so a server that
+/// hands out already-expired tokens cannot make the keeper spin.
+const MIN_SCHEDULE_MS: f64 = 500.0;
+/// A `Retry-After` longer than this is not waited out: the refresh fails at once instead.
+const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
+
+/// The access token. Its `Debug` is redacted and it has no `Display`: reading it takes
+/// [`AccessToken::expose`], a name that shows up in review.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// The token itself, for an `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken([redacted])")
+    }
+}
+
+/// What started a refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// The token entered its lead (timer, or checked before a fetch).
+    Schedule,
+    /// An API call answered 401.
+    Unauthorized,
+    /// `restore()` at page load.
+    Restore,
+    /// `refresh()`.
+    Manual,
+    /// The page became visible, was shown again, got focus or came online past the deadline.
+    Wake,
+    /// Another tab asked for it.
+    Tab,
+}
+
+impl Trigger {
+    /// The name JavaScript sees.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Unauthorized => "unauthorized",
+            Trigger::Restore => "restore",
+            Trigger::Manual => "manual",
+            Trigger::Wake => "wake",
+            Trigger::Tab => "tab",
+        }
+    }
+}
+
+/// Why the keeper signed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogoutReason {
+    /// `logout()`.
+    User,
+    /// The server refused the refresh token.
+    Rejected,
+    /// The token expired and could not be refreshed.
+    Expired,
+    /// Another tab signed out.
+    Tab,
+}
+
+impl LogoutReason {
+    /// The name JavaScript sees.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogoutReason::User => "user",
+            LogoutReason::Rejected => "rejected",
+            LogoutReason::Expired => "expired",
+            LogoutReason::Tab => "tab",
+        }
+    }
+}
+
+/// What listeners hear.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Event {
+    /// A new token is held.
+    Token {
+        /// Its claims.
+        claims: Claims,
+        /// Local expiry, ms since the epoch; `None` when the token does not say.
+        expires_at_ms: Option<f64>,
+    },
+    /// A refresh started.
+    Refresh {
+        /// Why.
+        trigger: Trigger,
+    },
+    /// The keeper signed out.
+    Logout {
+        /// Why.
+        reason: LogoutReason,
+    },
+    /// Something failed in the background (a scheduled refresh, a refresh for a 401, logout).
+    Error(Error),
+}
+
+impl Event {
+    /// The event's name in JavaScript: `token`, `refresh`, `logout` or `error`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Token { .. } => "token",
+            Event::Refresh { .. } => "refresh",
+            Event::Logout { .. } => "logout",
+            Event::Error(_) => "error",
+        }
+    }
+}
+
+struct Held {
+    token: AccessToken,
+    claims: Claims,
+    plan: Option<Plan>,
+}
+
+#[derive(Default)]
+struct State {
+    held: Option<Held>,
+    /// Bumped whenever the token changes (new token, or cleared).
+    generation: u64,
+    /// The CSRF value from the last login or refresh answer.
+    csrf: Option<String>,
+    /// The one refresh in flight; everyone who needs a refresh awaits it.
+    in_flight: Option<Promise>,
+    timer: Option<Timeout>,
+    wake: Vec<Listener>,
+    disposed: bool,
+}
+
+type Callback = Rc<dyn Fn(&Event)>;
+
+struct Inner {
+    config: Config,
+    refresh_url: String,
+    login_url: Option<String>,
+    logout_url: Option<String>,
+    allowed_origins: Vec<String>,
+    state: RefCell<State>,
+    listeners: RefCell<Vec<(u64, Callback)>>,
+    next_listener: std::cell::Cell<u64>,
+}
+
+/// Keeps one access token fresh and attaches it to requests. Cloning gives another handle to
+/// the same keeper.
+#[derive(Clone)]
+pub struct TokenKeeper {
+    inner: Rc<Inner>,
+}
+
+impl fmt::Debug for TokenKeeper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenKeeper")
+            .field("refresh_url", &self.inner.refresh_url)
+            .field("authenticated", &self.is_authenticated())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// Validates the options and starts a keeper.
+    ///
+    /// # Errors
+    ///
+    /// A `config` error naming the first bad option, or a URL that does not parse.
+    pub fn build(self) -> Result<TokenKeeper, Error> {
+        TokenKeeper::new(self.build_config()?)
+    }
+}
+
+/// A listener registration; dropping it unsubscribes.
+#[must_use = "the listener is removed as soon as the Subscription is dropped"]
+pub struct Subscription {
+    keeper: Weak<Inner>,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(inner) = self.keeper.upgrade() {
+            inner
+                .listeners
+                .borrow_mut()
+                .retain(|(id, _)| *id != self.id);
+        }
+    }
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl TokenKeeper {
+    /// Options, starting from the required refresh URL.
+    pub fn builder(refresh_url: impl Into<String>) -> Builder {
+        Builder::new(refresh_url)
+    }
+
+    /// Starts a keeper with validated options.
+    ///
+    /// # Errors
+    ///
+    /// A `config` error when a URL does not parse against the page.
+    pub fn new(config: Config) -> Result<TokenKeeper, Error> {
+        let resolve = |name: &str, url: &str| {
+            http::resolve(url)
+                .ok_or_else(|| crate::config::config_error(name, "is not a valid url"))
+        };
+        let refresh_url = resolve("refreshUrl", &config.refresh_url)?;
+        let login_url = config
+            .login_url
+            .as_deref()
+            .map(|u| resolve("loginUrl", u))
+            .transpose()?;
+        let logout_url = config
+            .logout_url
+            .as_deref()
+            .map(|u| resolve("logoutUrl", u))
+            .transpose()?;
+        let allowed_origins = match &config.allowed_origins {
+            Some(list) => list.clone(),
+            None => [Some(&refresh_url), login_url.as_ref(), logout_url.as_ref()]
+                .into_iter()
+                .flatten()
+                .filter_map(|u| http::origin_of(u))
+                .chain(http::page_origin())
+                .collect(),
+        };
+        let keeper = TokenKeeper {
+            inner: Rc::new(Inner {
+                config,
+                refresh_url,
+                login_url,
+                logout_url,
+                allowed_origins,
+                state: RefCell::default(),
+                listeners: RefCell::default(),
+                next_listener: std::cell::Cell::new(0),
+            }),
+        };
+        keeper.listen_for_wake_ups();
+        Ok(keeper)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reading
+
+    /// Whether a token is held.
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.state.borrow().held.is_some()
+    }
+
+    /// The access token, when one is held.
+    pub fn access_token(&self) -> Option<AccessToken> {
+        self.inner
+            .state
+            .borrow()
+            .held
+            .as_ref()
+            .map(|h| h.token.clone())
+    }
+
+    /// The held token's claims.
+    pub fn claims(&self) -> Option<Claims> {
+        self.inner
+            .state
+            .borrow()
+            .held
+            .as_ref()
+            .map(|h| h.claims.clone())
+    }
+
+    /// The held token's local expiry, ms since the epoch.
+    pub fn expires_at_ms(&self) -> Option<f64> {
+        self.inner
+            .state
+            .borrow()
+            .held
+            .as_ref()
+            .and_then(|h| h.plan)
+            .map(|p| p.expires_at_ms)
+    }
+
+    /// The allowed origins, as resolved at start.
+    pub fn allowed_origins(&self) -> &[String] {
+        &self.inner.allowed_origins
+    }
+
+    /// The options.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Events
+
+    /// Calls `listener` for every event until the returned [`Subscription`] is dropped.
+    pub fn subscribe(&self, listener: impl Fn(&Event) + 'static) -> Subscription {
+        let id = self.inner.next_listener.get() + 1;
+        self.inner.next_listener.set(id);
+        self.inner
+            .listeners
+            .borrow_mut()
+            .push((id, Rc::new(listener)));
+        Subscription {
+            keeper: Rc::downgrade(&self.inner),
+            id,
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        // Copy the list first: a listener may subscribe, unsubscribe or call the keeper.
+        let listeners: Vec<Callback> = self
+            .inner
+            .listeners
+            .borrow()
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
+        for listener in listeners {
+            listener(&event);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Tokens
+
+    /// Installs `token` as if an auth answer had brought it (a token from elsewhere).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_token` when it does not decode; the keeper keeps what it held.
+    pub fn set_token(&self, token: &str) -> Result<Claims, Error> {
+        self.install(token.to_owned(), None)
+    }
+
+    fn install(&self, token: String, expires_in_s: Option<f64>) -> Result<Claims, Error> {
+        let claims = decode_unverified(&token)?;
+        let now = clock::now_ms();
+        let plan = lifetime_ms(expires_in_s, claims.iat, claims.exp, now).map(|lifetime| {
+            Plan::new(
+                now,
+                lifetime,
+                self.inner.config.policy,
+                clock::random_unit(),
+            )
+        });
+        {
+            let mut state = self.inner.state.borrow_mut();
+            if state.disposed {
+                return Err(disposed());
+            }
+            state.held = Some(Held {
+                token: AccessToken(token),
+                claims: claims.clone(),
+                plan,
+            });
+            state.generation += 1;
+            state.timer = plan.and_then(|p| self.timer_for(p, now));
+        }
+        self.emit(Event::Token {
+            claims: claims.clone(),
+            expires_at_ms: plan.map(|p| p.expires_at_ms),
+        });
+        Ok(claims)
+    }
+
+    /// Forgets the token; emits `logout` when one was held (always for `User`).
+    fn clear(&self, reason: LogoutReason) {
+        let had = {
+            let mut state = self.inner.state.borrow_mut();
+            state.timer = None;
+            state.generation += 1;
+            state.held.take().is_some()
+        };
+        if had || reason == LogoutReason::User {
+            self.emit(Event::Logout { reason });
+        }
+    }
+
+    fn timer_for(&self, plan: Plan, now: f64) -> Option<Timeout> {
+        let weak = Rc::downgrade(&self.inner);
+        Timeout::new(plan.delay_ms(now).max(MIN_SCHEDULE_MS), move || {
+            if let Some(inner) = weak.upgrade() {
+                let keeper = TokenKeeper { inner };
+                spawn_local(async move {
+                    let _ = keeper.refresh_for(Trigger::Schedule).await;
+                });
+            }
+        })
+    }
+
+    /// Whether the held token is within its lead (or past expiry) on the local clock.
+    fn is_due(&self) -> bool {
+        let state = self.inner.state.borrow();
+        let plan = state.held.as_ref().and_then(|h| h.plan);
+        plan.is_some_and(|p| p.is_due(clock::now_ms()))
+    }
+
+    /// Timers stop during sleep and are throttled in hidden tabs: on the events that follow
+    /// those, compare the deadline with the clock.
+    fn listen_for_wake_ups(&self) {
+        let global: JsValue = js_sys::global().into();
+        let document = js_sys::Reflect::get(&global, &"document".into()).ok();
+        let mut listeners = Vec::new();
+        let targets = [
+            (Some(global.clone()), "pageshow"),
+            (Some(global.clone()), "focus"),
+            (Some(global), "online"),
+            (document, "visibilitychange"),
+        ];
+        for (target, event) in targets {
+            let Some(target) = target.and_then(|t| t.dyn_into::<web_sys::EventTarget>().ok())
+            else {
+                continue;
+            };
+            let weak = Rc::downgrade(&self.inner);
+            if let Some(l) = Listener::new(&target, event, move || {
+                if let Some(inner) = weak.upgrade() {
+                    TokenKeeper { inner }.wake();
+                }
+            }) {
+                listeners.push(l);
+            }
+        }
+        self.inner.state.borrow_mut().wake = listeners;
+    }
+
+    fn wake(&self) {
+        let hidden = js_sys::Reflect::get(&js_sys::global(), &"document".into())
+            .and_then(|d| js_sys::Reflect::get(&d, &"visibilityState".into()))
+            .ok()
+            .and_then(|v| v.as_string())
+            .is_some_and(|v| v == "hidden");
+        if !hidden && self.is_due() {
+            let keeper = self.clone();
+            spawn_local(async move {
+                let _ = keeper.refresh_for(Trigger::Wake).await;
+            });
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Auth calls
+
+    /// Page load: a silent refresh with the cookie. `true` when signed in.
+    ///
+    /// # Errors
+    ///
+    /// Failures other than "no session" (which is `Ok(false)`), such as `network`.
+    pub async fn restore(&self) -> Result<bool, Error> {
+        match self.refresh_for(Trigger::Restore).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::Rejected => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Signs in: POSTs `credentials_json` to `loginUrl` with the cookies; returns the claims.
+    ///
+    /// # Errors
+    ///
+    /// `config` without `loginUrl`; `http` with the status for a refusal (401 for bad
+    /// credentials); `network`, `timeout`; `invalid_token` for an answer without a token.
+    pub async fn login(&self, credentials_json: &str) -> Result<Claims, Error> {
+        let Some(url) = self.inner.login_url.clone() else {
+            return Err(crate::config::config_error(
+                "loginUrl",
+                "is needed to log in",
+            ));
+        };
+        let timeout = self.timeout_ms();
+        let response = http::post(&url, Some(credentials_json), &[], timeout).await?;
+        if !response.ok() {
+            return Err(Error::http(response.status(), "the login was refused"));
+        }
+        self.accept(&response).await
+    }
+
+    /// Forces a refresh now (joining the one in flight, if any).
+    ///
+    /// # Errors
+    ///
+    /// `rejected` when the server refused the refresh token (the keeper has signed out);
+    /// otherwise what made the last attempt fail.
+    pub async fn refresh(&self) -> Result<(), Error> {
+        self.refresh_for(Trigger::Manual).await
+    }
+
+    /// Signs out: POSTs to `logoutUrl` (when set), then forgets the token whatever the answer.
+    ///
+    /// # Errors
+    ///
+    /// None so far: a failed logout call is reported through the `error` event, since the keeper
+    /// has signed out in any case.
+    pub async fn logout(&self) -> Result<(), Error> {
+        if let Some(url) = self.inner.logout_url.clone() {
+            let headers = self.csrf_header();
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let answer = http::post(&url, None, &headers, self.timeout_ms()).await;
+            let failure = match answer {
+                Ok(r) if r.ok() => None,
+                Ok(r) => Some(Error::http(r.status(), "the logout call was refused")),
+                Err(e) => Some(e),
+            };
+            self.clear(LogoutReason::User);
+            if let Some(e) = failure {
+                self.emit(Event::Error(e));
+            }
+        } else {
+            self.clear(LogoutReason::User);
+        }
+        Ok(())
+    }
+
+    /// Stops timers, listeners and channels and forgets the token. The keeper answers every
+    /// later call as signed out; `fetch` passes requests through untouched.
+    pub fn dispose(&self) {
+        let (timer, wake) = {
+            let mut state = self.inner.state.borrow_mut();
+            state.disposed = true;
+            state.held = None;
+            state.generation += 1;
+            (state.timer.take(), std::mem::take(&mut state.wake))
+        };
+        drop((timer, wake));
+        self.inner.listeners.borrow_mut().clear();
+    }
+
+    fn timeout_ms(&self) -> f64 {
+        self.inner.config.timeout.as_secs_f64() * 1000.0
+    }
+
+    /// The CSRF header for refresh and logout: the readable cookie, else the last answer's field.
+    fn csrf_header(&self) -> Option<(String, String)> {
+        let csrf = self.inner.config.csrf.as_ref()?;
+        let value = http::read_cookie(&csrf.cookie_name)
+            .or_else(|| self.inner.state.borrow().csrf.clone())?;
+        Some((csrf.header_name.clone(), value))
+    }
+
+    /// Takes the token (and CSRF value) from a successful login or refresh answer.
+    async fn accept(&self, response: &Response) -> Result<Claims, Error> {
+        let body = http::json_object(response).await?;
+        let config = &self.inner.config;
+        let Some(token) = http::string_field(&body, &config.token_field) else {
+            return Err(Error::new(
+                ErrorKind::InvalidToken,
+                format!(
+                    "the auth answer has no string field `{}`",
+                    config.token_field
+                ),
+            ));
+        };
+        let claims = self.install(token, http::number_field(&body, "expires_in"))?;
+        if let Some(csrf) = &config.csrf {
+            if let Some(value) = http::string_field(&body, &csrf.response_field) {
+                self.inner.state.borrow_mut().csrf = Some(value);
+            }
+        }
+        Ok(claims)
+    }
+
+    /// Joins the refresh in flight, or starts one.
+    async fn refresh_for(&self, trigger: Trigger) -> Result<(), Error> {
+        let promise = {
+            let mut state = self.inner.state.borrow_mut();
+            if state.disposed {
+                return Err(disposed());
+            }
+            match &state.in_flight {
+                Some(p) => p.clone(),
+                None => {
+                    let keeper = self.clone();
+                    // Spawned, so it is first polled after this borrow ends.
+                    let p = future_to_promise(async move {
+                        let result = keeper.run_refresh(trigger).await;
+                        keeper.inner.state.borrow_mut().in_flight = None;
+                        result.map(|()| JsValue::UNDEFINED).map_err(|e| e.to_js())
+                    });
+                    state.in_flight = Some(p.clone());
+                    p
+                }
+            }
+        };
+        JsFuture::from(promise)
+            .await
+            .map(drop)
+            .map_err(|e| Error::from_js(&e))
+    }
+
+    async fn run_refresh(&self, trigger: Trigger) -> Result<(), Error> {
+        self.emit(Event::Refresh { trigger });
+        let result = self.refresh_with_retries().await;
+        match &result {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::Rejected => self.clear(LogoutReason::Rejected),
+            Err(e) if e.kind() == ErrorKind::Aborted => {}
+            Err(e) => {
+                self.emit(Event::Error(e.clone()));
+                let expired = {
+                    let state = self.inner.state.borrow();
+                    let plan = state.held.as_ref().and_then(|h| h.plan);
+                    plan.is_some_and(|p| p.is_expired(clock::now_ms()))
+                };
+                if expired {
+                    self.clear(LogoutReason::Expired);
+                }
+            }
+        }
+        result
+    }
+
+    async fn refresh_with_retries(&self) -> Result<(), Error> {
+        let retry = self.inner.config.retry;
+        let mut attempt: u32 = 0;
+        loop {
+            if self.inner.state.borrow().disposed {
+                return Err(disposed());
+            }
+            let headers = self.csrf_header();
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let answer =
+                http::post(&self.inner.refresh_url, None, &headers, self.timeout_ms()).await;
+            let (error, retry_after) = match answer {
+                Ok(r) if r.ok() => return self.accept(&r).await.map(drop),
+                Ok(r) if r.status() == 401 || r.status() == 403 => {
+                    let mut e = Error::http(r.status(), "the server refused the refresh token");
+                    e.set_kind(ErrorKind::Rejected);
+                    return Err(e);
+                }
+                Ok(r) if r.status() == 429 || r.status() >= 500 => (
+                    Error::http(r.status(), "the refresh failed on the server"),
+                    http::retry_after_ms(&r),
+                ),
+                Ok(r) => return Err(Error::http(r.status(), "the refresh answer was unexpected")),
+                Err(e) => (e, None),
+            };
+            if attempt >= retry.attempts || retry_after.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
+                return Err(error);
+            }
+            let delay = retry_after.unwrap_or_else(|| {
+                let base = retry.base_delay.as_secs_f64() * 1000.0;
+                let max = retry.max_delay.as_secs_f64() * 1000.0;
+                let exp = (base * f64::from(1u32 << attempt.min(20))).min(max);
+                exp * (0.5 + 0.5 * clock::random_unit())
+            });
+            attempt += 1;
+            clock::sleep_ms(delay).await;
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // fetch
+
+    /// `fetch` with the bearer attached (to allowed origins), refresh-first when the token is
+    /// within its lead, and one refresh-and-retry on 401.
+    ///
+    /// # Errors
+    ///
+    /// `network` when the request itself fails, as `window.fetch` would reject.
+    pub async fn fetch(&self, request: Request) -> Result<Response, Error> {
+        self.fetch_js(request)
+            .await
+            .map_err(|e| Error::new(ErrorKind::Network, Error::from_js(&e).message()))
+    }
+
+    /// [`TokenKeeper::fetch`] that rejects with the browser's own error, as `window.fetch` does.
+    pub(crate) async fn fetch_js(&self, request: Request) -> Result<Response, JsValue> {
+        let allowed = http::origin_of(&request.url())
+            .is_some_and(|o| self.inner.allowed_origins.contains(&o));
+        if !allowed || http::has_authorization(&request) {
+            return http::send(&request).await;
+        }
+        if self.is_due() {
+            // Failures are reported through the events; go on with whatever is held.
+            let _ = self.refresh_for(Trigger::Schedule).await;
+        }
+        let Some((token, generation)) = self.current() else {
+            return http::send(&request).await;
+        };
+        // Keep a copy before sending, so any body can be sent again.
+        let copy = request.clone().ok();
+        http::set_bearer(&request, token.expose());
+        let response = http::send(&request).await?;
+        let Some(copy) = copy.filter(|_| response.status() == 401) else {
+            return Ok(response);
+        };
+        // If the token changed while the request was out, retry with the new one; otherwise
+        // join (or start) the one refresh.
+        if self.current().map(|(_, g)| g) == Some(generation)
+            && self.refresh_for(Trigger::Unauthorized).await.is_err()
+        {
+            return Ok(response);
+        }
+        let Some((token, _)) = self.current() else {
+            return Ok(response);
+        };
+        http::set_bearer(&copy, token.expose());
+        http::send(&copy).await
+    }
+
+    fn current(&self) -> Option<(AccessToken, u64)> {
+        let state = self.inner.state.borrow();
+        state
+            .held
+            .as_ref()
+            .map(|h| (h.token.clone(), state.generation))
+    }
+}
+
+fn disposed() -> Error {
+    Error::new(ErrorKind::Aborted, "the keeper was disposed")
+}

@@ -1,0 +1,642 @@
+//! The keeper in headless Chromium against the real mock server (started by scripts/test.sh,
+//! whose URLs arrive at compile time). Every assertion is something a user would notice: the
+//! server's counters, the headers and bodies that arrived, storage, events.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use js_sys::{Object, Promise, Reflect, JSON};
+use token_keeper::clock::{now_ms, sleep_ms};
+use token_keeper::js::JsTokenKeeper;
+use token_keeper::{Csrf, Event, Retry, TokenKeeper};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Request, RequestInit, Response};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export async function control(url, method, body) {
+  const r = await fetch(url, {
+    method, headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return r.json();
+}
+export async function storageSnapshot() {
+  const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+  return {
+    local: JSON.stringify(Object.assign({}, localStorage)),
+    session: JSON.stringify(Object.assign({}, sessionStorage)),
+    cookie: document.cookie,
+    indexedDb: dbs.length,
+  };
+}
+export function callback(log) { return (detail) => log.push(detail); }
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    async fn control(url: &str, method: &str, body: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = storageSnapshot)]
+    async fn storage_snapshot() -> JsValue;
+    fn callback(log: &js_sys::Array) -> JsValue;
+}
+
+fn server() -> &'static str {
+    match option_env!("MOCK_SERVER_URL") {
+        Some(url) => url,
+        None => panic!("run the browser tests through `make test`"),
+    }
+}
+
+fn second_server() -> &'static str {
+    match option_env!("MOCK_SERVER_URL_2") {
+        Some(url) => url,
+        None => panic!("run the browser tests through `make test`"),
+    }
+}
+
+fn url(path: &str) -> String {
+    format!("{}{path}", server())
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap()
+}
+
+fn num(v: &JsValue, key: &str) -> f64 {
+    get(v, key).as_f64().unwrap_or(f64::NAN)
+}
+
+fn json(text: &str) -> JsValue {
+    JSON::parse(text).unwrap()
+}
+
+async fn reset_with(config: &str) {
+    control(&url("/__mock/reset"), "POST", JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    control(&url("/__mock/config"), "POST", json(config))
+        .await
+        .unwrap();
+}
+
+async fn configure(config: &str) {
+    control(&url("/__mock/config"), "POST", json(config))
+        .await
+        .unwrap();
+}
+
+async fn stats() -> JsValue {
+    control(&url("/__mock/stats"), "GET", JsValue::UNDEFINED)
+        .await
+        .unwrap()
+}
+
+fn builder() -> token_keeper::config::Builder {
+    TokenKeeper::builder(url("/auth/refresh"))
+        .login_url(url("/auth/login"))
+        .logout_url(url("/auth/logout"))
+}
+
+async fn signed_in(b: token_keeper::config::Builder) -> TokenKeeper {
+    let keeper = b.build().unwrap();
+    keeper
+        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .await
+        .unwrap();
+    keeper
+}
+
+/// Everything the keeper emits, by name (with the detail's trigger or reason).
+fn record(keeper: &TokenKeeper) -> (Rc<RefCell<Vec<String>>>, token_keeper::Subscription) {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let sink = log.clone();
+    let sub = keeper.subscribe(move |e| {
+        let entry = match e {
+            Event::Refresh { trigger } => format!("refresh:{}", trigger.as_str()),
+            Event::Logout { reason } => format!("logout:{}", reason.as_str()),
+            Event::Error(err) => format!("error:{}", err.code()),
+            other => other.name().to_owned(),
+        };
+        sink.borrow_mut().push(entry);
+    });
+    (log, sub)
+}
+
+fn request(method: &str, path: &str, body: Option<&str>) -> Request {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = body {
+        init.set_body(&b.into());
+    }
+    Request::new_with_str_and_init(&url(path), &init).unwrap()
+}
+
+async fn text(response: &Response) -> String {
+    JsFuture::from(response.text().unwrap())
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+// 1
+#[wasm_bindgen_test]
+async fn after_login_the_claims_are_right_and_no_storage_holds_token_material() {
+    reset_with("{}").await;
+    let keeper = builder().build().unwrap();
+    let claims = keeper
+        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .await
+        .unwrap();
+    assert_eq!(claims.sub.as_deref(), Some("alice"));
+    assert_eq!(claims.iss.as_deref(), Some("token-keeper-mock"));
+    assert!(keeper.is_authenticated());
+    let expires = keeper.expires_at_ms().unwrap();
+    assert!(
+        (expires - now_ms() - 300_000.0).abs() < 5_000.0,
+        "local expiry = receipt + 5 min"
+    );
+
+    let token = keeper.access_token().unwrap();
+    let snapshot = storage_snapshot().await;
+    for place in ["local", "session", "cookie"] {
+        let held = get(&snapshot, place).as_string().unwrap();
+        assert!(
+            !held.contains(token.expose()),
+            "{place} holds the access token"
+        );
+        assert!(
+            !held.contains("refresh_token"),
+            "{place} holds the refresh token"
+        );
+    }
+    assert_eq!(get(&snapshot, "local").as_string().as_deref(), Some("{}"));
+    assert_eq!(get(&snapshot, "session").as_string().as_deref(), Some("{}"));
+    assert_eq!(
+        num(&snapshot, "indexedDb"),
+        0.0,
+        "no IndexedDB database exists"
+    );
+    // The only readable cookie is the CSRF one.
+    let cookie = get(&snapshot, "cookie").as_string().unwrap();
+    assert!(
+        cookie.split("; ").all(|c| c.starts_with("csrf_token=")),
+        "{cookie}"
+    );
+    assert!(
+        !format!("{token:?}").contains(token.expose()),
+        "Debug is redacted"
+    );
+    keeper.dispose();
+}
+
+// 2
+#[wasm_bindgen_test]
+async fn a_fetch_arrives_with_the_bearer() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    let response = keeper.fetch(request("GET", "/api/me", None)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(text(&response).await.contains("\"sub\":\"alice\""));
+    let s = stats().await;
+    assert_eq!(num(&s, "authorized_requests"), 1.0);
+    assert_eq!(num(&s, "api_ok"), 1.0);
+    keeper.dispose();
+}
+
+// 3
+#[wasm_bindgen_test]
+async fn a_two_second_token_is_refreshed_before_expiry_and_the_server_sees_no_401() {
+    reset_with(r#"{"access_ttl_ms": 2000}"#).await;
+    let keeper = signed_in(builder()).await;
+    let (log, _sub) = record(&keeper);
+    let started = now_ms();
+    while now_ms() - started < 10_000.0 {
+        let r = keeper.fetch(request("GET", "/api/me", None)).await.unwrap();
+        assert_eq!(r.status(), 200);
+        sleep_ms(250.0).await;
+    }
+    let s = stats().await;
+    assert_eq!(num(&s, "api_unauthorized"), 0.0);
+    let refreshes = num(&s, "refreshes");
+    // One refresh per ~1.5 s of a 2 s token: about 6 in 10 s, never one per call.
+    assert!((4.0..=9.0).contains(&refreshes), "{refreshes} refreshes");
+    assert!(log.borrow().iter().any(|e| e == "refresh:schedule"));
+    keeper.dispose();
+}
+
+// 4
+#[wasm_bindgen_test]
+async fn after_a_revoke_the_next_fetch_refreshes_once_retries_and_succeeds() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    let (log, _sub) = record(&keeper);
+    configure(r#"{"revoke_access_tokens": true}"#).await;
+    let r = keeper.fetch(request("GET", "/api/me", None)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let s = stats().await;
+    assert_eq!(num(&s, "api_unauthorized"), 1.0);
+    assert_eq!(num(&s, "refreshes"), 1.0);
+    assert_eq!(num(&s, "api_ok"), 1.0);
+    assert_eq!(*log.borrow(), ["refresh:unauthorized", "token"]);
+    keeper.dispose();
+}
+
+// 5
+#[wasm_bindgen_test]
+async fn fifty_concurrent_fetches_after_a_revoke_share_one_refresh() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    configure(r#"{"revoke_access_tokens": true, "refresh_delay_ms": 200}"#).await;
+    let calls = (0..50).map(|_| {
+        let keeper = keeper.clone();
+        async move { keeper.fetch(request("GET", "/api/me", None)).await }
+    });
+    let responses = futures_join_all(calls).await;
+    assert!(responses
+        .iter()
+        .all(|r| r.as_ref().unwrap().status() == 200));
+    let s = stats().await;
+    assert_eq!(num(&s, "refreshes"), 1.0, "single flight");
+    assert_eq!(num(&s, "api_ok"), 50.0);
+    keeper.dispose();
+}
+
+/// `join_all` without the futures crate: start all, then await each.
+async fn futures_join_all<F: std::future::Future<Output = T> + 'static, T: 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<T> {
+    let slots: Vec<Rc<RefCell<Option<T>>>> = Vec::new();
+    let mut slots = slots;
+    let mut promises = Vec::new();
+    for f in futures {
+        let slot = Rc::new(RefCell::new(None));
+        let sink = slot.clone();
+        promises.push(wasm_bindgen_futures::future_to_promise(async move {
+            *sink.borrow_mut() = Some(f.await);
+            Ok(JsValue::UNDEFINED)
+        }));
+        slots.push(slot);
+    }
+    for p in promises {
+        JsFuture::from(p).await.unwrap();
+    }
+    slots
+        .into_iter()
+        .map(|s| s.borrow_mut().take().unwrap())
+        .collect()
+}
+
+// 6
+#[wasm_bindgen_test]
+async fn a_post_retried_after_a_revoke_carries_the_same_body() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    configure(r#"{"revoke_access_tokens": true}"#).await;
+    let body = r#"{"note":"zoë 🦀","n":[1,2,3]}"#;
+    let r = keeper
+        .fetch(request("POST", "/api/echo", Some(body)))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(text(&r).await, body);
+    let s = stats().await;
+    assert_eq!(num(&s, "api_unauthorized"), 1.0);
+    assert_eq!(num(&s, "refreshes"), 1.0);
+    keeper.dispose();
+}
+
+// 7
+#[wasm_bindgen_test]
+async fn a_rejected_refresh_signs_out_once_and_the_app_sees_the_401() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    let (log, _sub) = record(&keeper);
+    // Reset revokes every refresh family and every access token issued so far.
+    control(&url("/__mock/reset"), "POST", JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    let r = keeper.fetch(request("GET", "/api/me", None)).await.unwrap();
+    assert_eq!(r.status(), 401, "the app sees the original 401");
+    assert!(!keeper.is_authenticated());
+    assert!(keeper.access_token().is_none());
+    // Later calls go out without a token and trigger no refresh.
+    let again = keeper.fetch(request("GET", "/api/me", None)).await.unwrap();
+    assert_eq!(again.status(), 401);
+    let s = stats().await;
+    assert_eq!(num(&s, "refresh_rejections"), 1.0);
+    assert_eq!(num(&s, "refreshes"), 0.0);
+    assert_eq!(num(&s, "authorized_requests"), 1.0);
+    let logouts: Vec<_> = log
+        .borrow()
+        .iter()
+        .filter(|e| e.starts_with("logout"))
+        .cloned()
+        .collect();
+    assert_eq!(logouts, ["logout:rejected"]);
+    keeper.dispose();
+}
+
+// 8
+#[wasm_bindgen_test]
+async fn transient_refresh_failures_back_off_and_a_429_is_waited_out() {
+    reset_with(r#"{"fail_next_refreshes": 2, "fail_status": 500}"#).await;
+    let keeper = signed_in(builder().retry(Retry {
+        attempts: 3,
+        base_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(400),
+    }))
+    .await;
+    keeper.refresh().await.unwrap();
+    assert_eq!(num(&stats().await, "refreshes"), 1.0);
+
+    configure(r#"{"fail_next_refreshes": 1, "fail_status": 429, "retry_after_s": 1}"#).await;
+    let started = now_ms();
+    keeper.refresh().await.unwrap();
+    let waited = now_ms() - started;
+    assert!(
+        waited >= 1_000.0,
+        "Retry-After: 1 waited out, not {waited} ms"
+    );
+    assert_eq!(num(&stats().await, "refreshes"), 2.0);
+
+    // Failures beyond the attempts: the error surfaces, the token is kept.
+    configure(r#"{"fail_next_refreshes": 9, "fail_status": 503}"#).await;
+    let before = keeper.access_token();
+    let err = keeper.refresh().await.unwrap_err();
+    assert_eq!((err.code(), err.status()), ("http", Some(503)));
+    assert_eq!(keeper.access_token(), before);
+    keeper.dispose();
+}
+
+// 9
+#[wasm_bindgen_test]
+async fn restore_brings_the_session_back_from_the_cookie_and_without_one_resolves_false() {
+    reset_with("{}").await;
+    let first = signed_in(builder()).await;
+    first.dispose();
+    // A reload: a fresh keeper, nothing in memory, only the cookie.
+    let reloaded = builder().build().unwrap();
+    let (log, _sub) = record(&reloaded);
+    assert!(!reloaded.is_authenticated());
+    assert!(reloaded.restore().await.unwrap());
+    assert_eq!(reloaded.claims().unwrap().sub.as_deref(), Some("alice"));
+    assert_eq!(*log.borrow(), ["refresh:restore", "token"]);
+    reloaded.logout().await.unwrap();
+    reloaded.dispose();
+
+    // After logout the cookie is gone: restore resolves false, with no error and no logout.
+    let fresh = builder().build().unwrap();
+    let (log, _sub) = record(&fresh);
+    assert!(!fresh.restore().await.unwrap());
+    assert_eq!(*log.borrow(), ["refresh:restore"]);
+    fresh.dispose();
+}
+
+// 10
+#[wasm_bindgen_test]
+async fn a_request_to_an_origin_that_is_not_allowed_carries_no_authorization() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    let other = format!("{}/__mock/reset", second_server());
+    control(&other, "POST", JsValue::UNDEFINED).await.unwrap();
+    let foreign = Request::new_with_str(&format!("{}/api/me", second_server())).unwrap();
+    let r = keeper.fetch(foreign).await.unwrap();
+    assert_eq!(r.status(), 401);
+    let second = control(
+        &format!("{}/__mock/stats", second_server()),
+        "GET",
+        JsValue::UNDEFINED,
+    )
+    .await
+    .unwrap();
+    assert_eq!(num(&second, "authorized_requests"), 0.0, "no bearer leaked");
+    assert_eq!(num(&second, "api_unauthorized"), 1.0);
+    // And no refresh was triggered by the foreign 401.
+    assert_eq!(num(&stats().await, "refreshes"), 0.0);
+    keeper.dispose();
+}
+
+// 11
+#[wasm_bindgen_test]
+async fn the_csrf_header_goes_with_refresh_and_without_it_the_403_surfaces() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    keeper.refresh().await.unwrap();
+    let s = stats().await;
+    assert_eq!(
+        (num(&s, "refreshes"), num(&s, "csrf_rejections")),
+        (1.0, 0.0)
+    );
+    keeper.dispose();
+
+    let no_csrf = signed_in(builder().csrf(None)).await;
+    let err = no_csrf.refresh().await.unwrap_err();
+    assert_eq!(err.code(), "rejected");
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(num(&stats().await, "csrf_rejections"), 1.0);
+    no_csrf.dispose();
+
+    // A custom cookie name that does not exist falls back to the value the login answer carried.
+    let fallback = signed_in(builder().csrf(Some(Csrf {
+        cookie_name: "no_such_cookie".into(),
+        ..Csrf::default()
+    })))
+    .await;
+    fallback.refresh().await.unwrap();
+    fallback.dispose();
+}
+
+// 12
+#[wasm_bindgen_test]
+async fn a_server_clock_an_hour_off_changes_nothing() {
+    for skew in ["3600000", "-3600000"] {
+        reset_with(&format!(
+            r#"{{"access_ttl_ms": 2000, "clock_skew_ms": {skew}}}"#
+        ))
+        .await;
+        let keeper = signed_in(builder()).await;
+        let received = now_ms();
+        let expires = keeper.expires_at_ms().unwrap();
+        assert!(
+            (expires - received - 2_000.0).abs() < 300.0,
+            "skew {skew}: local expiry"
+        );
+        let refreshed_at = Rc::new(RefCell::new(None));
+        let sink = refreshed_at.clone();
+        let _sub = keeper.subscribe(move |e| {
+            if matches!(e, Event::Refresh { .. }) && sink.borrow().is_none() {
+                *sink.borrow_mut() = Some(now_ms());
+            }
+        });
+        sleep_ms(2_200.0).await;
+        let at = refreshed_at
+            .borrow()
+            .expect("the keeper refreshed on its own")
+            - received;
+        assert!(
+            (1_200.0..2_000.0).contains(&at),
+            "skew {skew}: refreshed {at} ms after receipt"
+        );
+        assert_eq!(num(&stats().await, "refreshes"), 1.0);
+        keeper.dispose();
+    }
+}
+
+// 13
+#[wasm_bindgen_test]
+async fn a_garbled_refresh_answer_is_an_invalid_token_error_and_the_old_token_stays() {
+    reset_with(r#"{"garble_next_refreshes": 1}"#).await;
+    let keeper = signed_in(builder()).await;
+    let (log, _sub) = record(&keeper);
+    let before = keeper.access_token().unwrap();
+    let err = keeper.refresh().await.unwrap_err();
+    assert_eq!(err.code(), "invalid_token");
+    assert_eq!(keeper.access_token().as_ref(), Some(&before));
+    assert!(log.borrow().contains(&"error:invalid_token".to_owned()));
+
+    // An answer without the configured field: a second keeper expecting another field.
+    let picky = builder().token_field("jwt").build().unwrap();
+    picky.set_token(before.expose()).unwrap();
+    let err = picky.refresh().await.unwrap_err();
+    assert_eq!(err.code(), "invalid_token");
+    assert!(err.message().contains("`jwt`"), "{}", err.message());
+    assert_eq!(picky.access_token().as_ref(), Some(&before));
+
+    // Bad tokens handed in directly change nothing either.
+    for bad in ["", "a.b", "x.y.z"] {
+        assert_eq!(picky.set_token(bad).unwrap_err().code(), "invalid_token");
+    }
+    assert_eq!(picky.access_token().as_ref(), Some(&before));
+    // And the module is still healthy: the first keeper works.
+    let r = keeper.fetch(request("GET", "/api/me", None)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    keeper.dispose();
+    picky.dispose();
+}
+
+// 14
+#[wasm_bindgen_test]
+async fn after_dispose_no_timer_fires_and_no_refresh_reaches_the_server() {
+    reset_with(r#"{"access_ttl_ms": 1000}"#).await;
+    let keeper = signed_in(builder()).await;
+    keeper.dispose();
+    assert!(!keeper.is_authenticated());
+    sleep_ms(1_800.0).await;
+    assert_eq!(num(&stats().await, "refreshes"), 0.0);
+    assert_eq!(keeper.refresh().await.unwrap_err().code(), "aborted");
+}
+
+// 15
+#[wasm_bindgen_test]
+async fn a_callers_own_authorization_header_is_sent_unchanged() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder()).await;
+    let other = signed_in(builder()).await.access_token().unwrap();
+    let init = RequestInit::new();
+    let headers = web_sys::Headers::new().unwrap();
+    headers
+        .set("authorization", &format!("Bearer {}", other.expose()))
+        .unwrap();
+    init.set_headers(&headers);
+    let r = keeper
+        .fetch(Request::new_with_str_and_init(&url("/api/me"), &init).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The server saw the caller's token: /api/me answers with the jti it got.
+    let seen = text(&r).await;
+    let jti = token_keeper::decode_unverified(other.expose())
+        .unwrap()
+        .jti
+        .unwrap();
+    assert!(seen.contains(&format!("\"jti\":\"{jti}\"")), "{seen}");
+    keeper.dispose();
+}
+
+/// The JavaScript facade: options checked and named, events as documented, fetch's arguments.
+#[wasm_bindgen_test]
+async fn the_js_facade_checks_options_and_speaks_events() {
+    reset_with("{}").await;
+    for (options, named) in [
+        (r#"{}"#, "refreshUrl"),
+        (r#"{"refreshUrl": 5}"#, "refreshUrl"),
+        (r#"{"refreshUrl": "/r", "refreshURL": "/x"}"#, "refreshURL"),
+        (
+            r#"{"refreshUrl": "/r", "refreshLeadRatio": 2}"#,
+            "refreshLeadRatio",
+        ),
+        (
+            r#"{"refreshUrl": "/r", "retry": {"attempts": -1}}"#,
+            "retry.attempts",
+        ),
+        (r#"{"refreshUrl": "/r", "csrf": "yes"}"#, "csrf"),
+        (
+            r#"{"refreshUrl": "/r", "allowedOrigins": [1]}"#,
+            "allowedOrigins",
+        ),
+    ] {
+        let err = JsTokenKeeper::new(json(options)).unwrap_err();
+        assert_eq!(
+            get(&err, "name").as_string().as_deref(),
+            Some("TokenKeeperError")
+        );
+        assert_eq!(get(&err, "code").as_string().as_deref(), Some("config"));
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(message.contains(&format!("`{named}`")), "{message}");
+    }
+    assert!(JsTokenKeeper::new(JsValue::UNDEFINED).is_err());
+
+    let options = Object::new();
+    Reflect::set(&options, &"refreshUrl".into(), &url("/auth/refresh").into()).unwrap();
+    Reflect::set(&options, &"loginUrl".into(), &url("/auth/login").into()).unwrap();
+    let keeper = JsTokenKeeper::new(options.into()).unwrap();
+    let log = js_sys::Array::new();
+    let unsubscribe: js_sys::Function = keeper
+        .on("token".into(), callback(&log))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert!(keeper.on("nope".into(), callback(&log)).is_err());
+    let claims = JsFuture::from(keeper.login(
+        json(r#"{"username":"alice","password":"wonderland"}"#),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(get(&claims, "sub").as_string().as_deref(), Some("alice"));
+    assert_eq!(log.length(), 1);
+    let detail = log.get(0);
+    assert_eq!(
+        get(&get(&detail, "claims"), "sub").as_string().as_deref(),
+        Some("alice")
+    );
+    assert_eq!(num(&detail, "expiresAt"), keeper.expires_at().unwrap());
+    assert!(keeper.is_authenticated());
+
+    // fetch(url string, init) as window.fetch takes it.
+    let init = json(r#"{"method": "POST", "body": "hello"}"#);
+    let response: Response = JsFuture::from(keeper.fetch(url("/api/echo").into(), init))
+        .await
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(text(&response).await, "hello");
+    // A request that cannot be built rejects as window.fetch would: a TypeError.
+    let err = JsFuture::from(keeper.fetch("http://[bad".into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert!(err.is_instance_of::<js_sys::TypeError>());
+
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+    JsFuture::from(keeper.refresh()).await.unwrap();
+    assert_eq!(log.length(), 1, "no events after unsubscribing");
+    keeper.dispose();
+    let _ = Promise::resolve(&JsValue::NULL);
+}
