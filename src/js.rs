@@ -5,9 +5,8 @@
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
-use crate::keeper::{self, Event};
+use crate::keeper::{self, promise, Event};
 use crate::{config, jwt, Claims, Error, ErrorKind};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -232,7 +231,7 @@ impl JsTokenKeeper {
     /// `restore(): Promise<boolean>`.
     pub fn restore(&self) -> Promise {
         let keeper = self.keeper.clone();
-        future_to_promise(async move {
+        promise(async move {
             keeper
                 .restore()
                 .await
@@ -244,7 +243,7 @@ impl JsTokenKeeper {
     /// `login(body, init?): Promise<Claims>`.
     pub fn login(&self, body: JsValue, init: JsValue) -> Promise {
         let keeper = self.keeper.clone();
-        future_to_promise(async move {
+        promise(async move {
             let _ = init; // Reserved: extra headers for the login call.
             let json = JSON::stringify(&body)
                 .ok()
@@ -267,7 +266,7 @@ impl JsTokenKeeper {
     /// `refresh(): Promise<void>`.
     pub fn refresh(&self) -> Promise {
         let keeper = self.keeper.clone();
-        future_to_promise(async move {
+        promise(async move {
             keeper
                 .refresh()
                 .await
@@ -280,7 +279,7 @@ impl JsTokenKeeper {
     /// arguments go to the `Request` constructor as they are.
     pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
         let keeper = self.keeper.clone();
-        future_to_promise(async move {
+        promise(async move {
             let constructor: Function =
                 Reflect::get(&js_sys::global(), &"Request".into())?.dyn_into()?;
             let args = if init.is_undefined() {
@@ -296,7 +295,7 @@ impl JsTokenKeeper {
     /// `logout(): Promise<void>`.
     pub fn logout(&self) -> Promise {
         let keeper = self.keeper.clone();
-        future_to_promise(async move {
+        promise(async move {
             keeper
                 .logout()
                 .await

@@ -419,7 +419,7 @@ impl TokenKeeper {
         Timeout::new(plan.delay_ms(now).max(MIN_SCHEDULE_MS), move || {
             if let Some(inner) = weak.upgrade() {
                 let keeper = TokenKeeper { inner };
-                spawn_local(async move {
+                spawn(async move {
                     let _ = keeper.refresh_for(Trigger::Schedule).await;
                 });
             }
@@ -470,7 +470,7 @@ impl TokenKeeper {
             .is_some_and(|v| v == "hidden");
         if !hidden && self.is_due() {
             let keeper = self.clone();
-            spawn_local(async move {
+            spawn(async move {
                 let _ = keeper.refresh_for(Trigger::Wake).await;
             });
         }
@@ -612,7 +612,7 @@ impl TokenKeeper {
                 None => {
                     let keeper = self.clone();
                     // Spawned, so it is first polled after this borrow ends.
-                    let p = future_to_promise(async move {
+                    let p = promise(async move {
                         let result = keeper.run_refresh(trigger).await;
                         keeper.inner.state.borrow_mut().in_flight = None;
                         result.map(|()| JsValue::UNDEFINED).map_err(|e| e.to_js())
@@ -749,6 +749,22 @@ impl TokenKeeper {
             .as_ref()
             .map(|h| (h.token.clone(), state.generation))
     }
+}
+
+/// A future as a JavaScript promise. Boxed, so the executor glue is compiled once rather than
+/// once per caller: each instantiation costs kilobytes of wasm.
+pub(crate) fn promise(
+    future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> Promise {
+    let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> =
+        Box::pin(future);
+    future_to_promise(boxed)
+}
+
+/// Runs a future to completion in the background (boxed, as [`promise`]).
+fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
+    let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(future);
+    spawn_local(boxed);
 }
 
 fn disposed() -> Error {
