@@ -27,7 +27,6 @@ done
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
-command -v wasm-opt >/dev/null 2>&1 || need_apt+=(binaryen)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
@@ -44,6 +43,11 @@ fi
 if ! command -v wasm-pack >/dev/null 2>&1; then
   say "installing wasm-pack (about 3 minutes)"
   cargo install -q wasm-pack
+fi
+
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+  say "installing binaryen (wasm-opt) from npm"
+  (cd tools && npm install --no-audit --no-fund --loglevel=error)
 fi
 
 if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then

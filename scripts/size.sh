@@ -2,8 +2,8 @@
 # Prints the size of the built package (pkg/): wasm, JS glue and both, raw and gzip -9, in bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wasm=pkg/token_keeper_bg.wasm
-glue=pkg/token_keeper.js
+wasm=pkg/web/token_keeper_bg.wasm
+glue=pkg/web/token_keeper.js
 gz() { gzip -9 -c "$@" | wc -c; }
 raw() { cat "$@" | wc -c; }
 printf '%-8s %10s %10s\n' part raw gzip-9

@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 . scripts/mock-server.sh
 
 mkdir -p target
-log=target/test-output.log
+log="$PWD/target/test-output.log"
 : >"$log"
 step() { printf '\n== %s\n' "$*"; }
 # Runs a test command, keeping its output for the summary.
@@ -34,5 +34,23 @@ export WASM_BINDGEN_TEST_TIMEOUT=180
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 run cargo test -p token-keeper --target wasm32-unknown-unknown --tests
 
+step "npm package"
+scripts/build-pkg.sh --pack
+
+step "a Vite app installs the tarball and builds"
+(
+  cd tests/vite-app
+  rm -rf node_modules/token-keeper dist
+  npm install --no-audit --no-fund --no-package-lock --loglevel=error
+  npx vite build --logLevel warn
+)
+
+step "end to end: the demo, the Vite app and the types, in Chromium (Playwright)"
+start_mock_server DEMO_URL www
+start_mock_server VITE_URL tests/vite-app/dist
+(cd tests/e2e && run node --test --test-concurrency=1 --test-reporter=tap ./*.test.js)
+
 awk '/^test result: / { passed += $4; failed += $6 }
+     /^# pass / { passed += $3 }
+     /^# fail / { failed += $3 }
      END { printf "\ntests: %d passed, %d failed\n", passed, failed }' "$log"

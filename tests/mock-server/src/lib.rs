@@ -482,6 +482,11 @@ async fn refresh(State(state): State<AppState>, jar: CookieJar, headers: HeaderM
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     let mut inner = state.lock();
+    // No session at all: nothing to protect, just say so (a page load without a cookie).
+    let Some(presented) = jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()) else {
+        inner.stats.refresh_rejections += 1;
+        return error(StatusCode::UNAUTHORIZED, "invalid_grant");
+    };
     if !csrf_ok(&jar, &headers) {
         inner.stats.csrf_rejections += 1;
         return error(StatusCode::FORBIDDEN, "csrf");
@@ -502,10 +507,6 @@ async fn refresh(State(state): State<AppState>, jar: CookieJar, headers: HeaderM
         inner.config.garble_next_refreshes -= 1;
         return ([(CONTENT_TYPE, "text/html")], "<h1>502 Bad Gateway</h1>").into_response();
     }
-    let Some(presented) = jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()) else {
-        inner.stats.refresh_rejections += 1;
-        return error(StatusCode::UNAUTHORIZED, "invalid_grant");
-    };
     let grace = Duration::from_millis(inner.config.reuse_grace_ms);
     let (family, token) =
         match inner

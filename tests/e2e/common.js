@@ -1,0 +1,41 @@
+// Shared by the end-to-end tests: Debian's chromium through playwright-core, and the mock
+// server's test controls. The servers are started (and stopped by PID) by scripts/test.sh.
+import { chromium } from "playwright-core";
+
+export const DEMO_URL = process.env.DEMO_URL;
+export const VITE_URL = process.env.VITE_URL;
+
+export function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--no-first-run", "--disable-quic",
+    ],
+  });
+}
+
+export async function control(base, path, body) {
+  const response = await fetch(base + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.json();
+}
+
+export const reset = (base, config = {}) =>
+  control(base, "/__mock/reset", {}).then(() => control(base, "/__mock/config", config));
+export const stats = (base) => control(base, "/__mock/stats");
+
+/** What the page's storage holds: nothing of a token may be there. */
+export function storage(page) {
+  return page.evaluate(async () => ({
+    local: JSON.stringify({ ...localStorage }),
+    session: JSON.stringify({ ...sessionStorage }),
+    cookie: document.cookie,
+    indexedDb: indexedDB.databases ? (await indexedDB.databases()).length : 0,
+  }));
+}
