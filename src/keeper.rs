@@ -19,6 +19,7 @@ use crate::config::{Builder, Config};
 use crate::http;
 use crate::jwt::{decode_unverified, Claims};
 use crate::schedule::{lifetime_ms, Plan};
+use crate::tabs::{self, Channel};
 use crate::{Error, ErrorKind};
 
 /// The scheduler never refreshes sooner than this after installing a token, so a server that
@@ -157,7 +158,22 @@ struct State {
     in_flight: Option<Promise>,
     timer: Option<Timeout>,
     wake: Vec<Listener>,
+    /// The channel to the other tabs of the origin (`crossTab`, when the browser has it).
+    channel: Option<Channel>,
     disposed: bool,
+}
+
+/// Where a token came from, which decides its timetable and whether the other tabs hear of it.
+enum Source {
+    /// A login or refresh answer (with its `expires_in`): broadcast to the other tabs.
+    Server { expires_in_s: Option<f64> },
+    /// `setToken`: kept to this tab.
+    App,
+    /// Another tab's broadcast, with that tab's receipt time and the lifetime it computed.
+    Tab {
+        received_at_ms: f64,
+        lifetime_ms: Option<f64>,
+    },
 }
 
 type Callback = Rc<dyn Fn(&Event)>;
@@ -275,6 +291,15 @@ impl TokenKeeper {
             }),
         };
         keeper.listen_for_wake_ups();
+        if keeper.inner.config.cross_tab {
+            let weak = Rc::downgrade(&keeper.inner);
+            let channel = Channel::open(&keeper.inner.config.channel_name, move |message| {
+                if let Some(inner) = weak.upgrade() {
+                    TokenKeeper { inner }.hear(&message);
+                }
+            });
+            keeper.inner.state.borrow_mut().channel = channel;
+        }
         Ok(keeper)
     }
 
@@ -367,24 +392,43 @@ impl TokenKeeper {
     ///
     /// `invalid_token` when it does not decode; the keeper keeps what it held.
     pub fn set_token(&self, token: &str) -> Result<Claims, Error> {
-        self.install(token.to_owned(), None)
+        self.install(token.to_owned(), Source::App)
     }
 
-    fn install(&self, token: String, expires_in_s: Option<f64>) -> Result<Claims, Error> {
+    fn install(&self, token: String, source: Source) -> Result<Claims, Error> {
         let claims = decode_unverified(&token)?;
         let now = clock::now_ms();
-        let plan = lifetime_ms(expires_in_s, claims.iat, claims.exp, now).map(|lifetime| {
-            Plan::new(
-                now,
-                lifetime,
-                self.inner.config.policy,
-                clock::random_unit(),
-            )
+        let (received_at_ms, lifetime) = match source {
+            Source::Server { expires_in_s } => {
+                (now, lifetime_ms(expires_in_s, claims.iat, claims.exp, now))
+            }
+            Source::App => (now, lifetime_ms(None, claims.iat, claims.exp, now)),
+            Source::Tab {
+                received_at_ms,
+                lifetime_ms,
+            } => (received_at_ms.min(now), lifetime_ms),
+        };
+        let plan = lifetime.map(|lifetime| {
+            let policy = self.inner.config.policy;
+            Plan::new(received_at_ms, lifetime, policy, clock::random_unit())
         });
         {
             let mut state = self.inner.state.borrow_mut();
             if state.disposed {
                 return Err(disposed());
+            }
+            if matches!(source, Source::Server { .. }) {
+                if let Some(channel) = &state.channel {
+                    channel.post(&tab_message(&[
+                        ("type", "token".into()),
+                        ("token", token.as_str().into()),
+                        ("receivedAt", received_at_ms.into()),
+                        (
+                            "lifetime",
+                            lifetime.map_or(JsValue::UNDEFINED, JsValue::from_f64),
+                        ),
+                    ]));
+                }
             }
             state.held = Some(Held {
                 token: AccessToken(token),
@@ -401,16 +445,48 @@ impl TokenKeeper {
         Ok(claims)
     }
 
-    /// Forgets the token; emits `logout` when one was held (always for `User`).
+    /// Forgets the token; emits `logout` when one was held (always for `User`). A logout by the
+    /// user or by the server's refusal ends the session for every tab: they hear of it.
     fn clear(&self, reason: LogoutReason) {
         let had = {
             let mut state = self.inner.state.borrow_mut();
             state.timer = None;
             state.generation += 1;
+            if matches!(reason, LogoutReason::User | LogoutReason::Rejected) {
+                if let Some(channel) = &state.channel {
+                    channel.post(&tab_message(&[
+                        ("type", "logout".into()),
+                        ("reason", reason.as_str().into()),
+                    ]));
+                }
+            }
             state.held.take().is_some()
         };
         if had || reason == LogoutReason::User {
             self.emit(Event::Logout { reason });
+        }
+    }
+
+    /// A message from another tab: a new token to adopt, or a logout to follow.
+    fn hear(&self, message: &JsValue) {
+        match http::string_field(message, "type").as_deref() {
+            Some("token") => {
+                let Some(token) = http::string_field(message, "token") else {
+                    return;
+                };
+                if self.access_token().is_some_and(|t| t.expose() == token) {
+                    return;
+                }
+                let source = Source::Tab {
+                    received_at_ms: http::number_field(message, "receivedAt")
+                        .unwrap_or_else(clock::now_ms),
+                    lifetime_ms: http::number_field(message, "lifetime"),
+                };
+                // A token that does not decode is ignored: this tab keeps what it has.
+                let _ = self.install(token, source);
+            }
+            Some("logout") => self.clear(LogoutReason::Tab),
+            _ => {}
         }
     }
 
@@ -555,14 +631,18 @@ impl TokenKeeper {
     /// Stops timers, listeners and channels and forgets the token. The keeper answers every
     /// later call as signed out; `fetch` passes requests through untouched.
     pub fn dispose(&self) {
-        let (timer, wake) = {
+        let (timer, wake, channel) = {
             let mut state = self.inner.state.borrow_mut();
             state.disposed = true;
             state.held = None;
             state.generation += 1;
-            (state.timer.take(), std::mem::take(&mut state.wake))
+            (
+                state.timer.take(),
+                std::mem::take(&mut state.wake),
+                state.channel.take(),
+            )
         };
-        drop((timer, wake));
+        drop((timer, wake, channel));
         self.inner.listeners.borrow_mut().clear();
     }
 
@@ -591,7 +671,12 @@ impl TokenKeeper {
                 ),
             ));
         };
-        let claims = self.install(token, http::number_field(&body, "expires_in"))?;
+        let claims = self.install(
+            token,
+            Source::Server {
+                expires_in_s: http::number_field(&body, "expires_in"),
+            },
+        )?;
         if let Some(csrf) = &config.csrf {
             if let Some(value) = http::string_field(&body, &csrf.response_field) {
                 self.inner.state.borrow_mut().csrf = Some(value);
@@ -630,7 +715,11 @@ impl TokenKeeper {
 
     async fn run_refresh(&self, trigger: Trigger) -> Result<(), Error> {
         self.emit(Event::Refresh { trigger });
-        let result = self.refresh_with_retries().await;
+        let result = if self.inner.config.cross_tab {
+            self.refresh_across_tabs().await
+        } else {
+            self.refresh_with_retries().await
+        };
         match &result {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::Rejected => self.clear(LogoutReason::Rejected),
@@ -648,6 +737,26 @@ impl TokenKeeper {
             }
         }
         result
+    }
+
+    /// Refreshes under the origin's Web Lock, so no two tabs present the refresh cookie at once;
+    /// after getting the lock, adopts a token another tab broadcast meanwhile instead.
+    async fn refresh_across_tabs(&self) -> Result<(), Error> {
+        let generation = self.inner.state.borrow().generation;
+        let name = self.inner.config.channel_name.clone();
+        tabs::with_lock(&name, self.timeout_ms(), async {
+            // Let a broadcast that was sent just before the lock came free land first.
+            clock::sleep_ms(0.0).await;
+            let adopted = self.inner.state.borrow().generation != generation
+                && self.is_authenticated()
+                && !self.is_due();
+            if adopted {
+                Ok(())
+            } else {
+                self.refresh_with_retries().await
+            }
+        })
+        .await
     }
 
     async fn refresh_with_retries(&self) -> Result<(), Error> {
@@ -765,6 +874,15 @@ pub(crate) fn promise(
 fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
     let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(future);
     spawn_local(boxed);
+}
+
+/// A plain object for the tab channel.
+fn tab_message(entries: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (key, value) in entries {
+        let _ = js_sys::Reflect::set(&o, &(*key).into(), value);
+    }
+    o.into()
 }
 
 fn disposed() -> Error {

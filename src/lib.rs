@@ -22,6 +22,8 @@ pub mod jwt;
 #[cfg(target_arch = "wasm32")]
 pub mod keeper;
 pub mod schedule;
+#[cfg(target_arch = "wasm32")]
+mod tabs;
 
 /// The JavaScript facade; public only so the browser tests can reach it.
 #[cfg(target_arch = "wasm32")]
