@@ -12,6 +12,9 @@ const keeper = new TokenKeeper({
   logoutUrl: "/auth/logout",
 });
 
+// For exploring from the browser console (and for the end-to-end tests): `await tokenKeeper.fetch("/api/me")`.
+window.tokenKeeper = keeper;
+
 const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
 
 function log(kind, text) {
