@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use js_sys::{Object, Promise, Reflect, JSON};
+use js_sys::{Object, Promise, Reflect};
 use token_keeper::clock::{now_ms, sleep_ms};
 use token_keeper::js::JsTokenKeeper;
 use token_keeper::{Csrf, Event, Retry, TokenKeeper};
@@ -19,98 +19,9 @@ use web_sys::{Request, RequestInit, Response};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(inline_js = r#"
-export async function control(url, method, body) {
-  const r = await fetch(url, {
-    method, headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return r.json();
-}
-export async function storageSnapshot() {
-  const dbs = indexedDB.databases ? await indexedDB.databases() : [];
-  return {
-    local: JSON.stringify(Object.assign({}, localStorage)),
-    session: JSON.stringify(Object.assign({}, sessionStorage)),
-    cookie: document.cookie,
-    indexedDb: dbs.length,
-  };
-}
-export function callback(log) { return (detail) => log.push(detail); }
-"#)]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    async fn control(url: &str, method: &str, body: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = storageSnapshot)]
-    async fn storage_snapshot() -> JsValue;
-    fn callback(log: &js_sys::Array) -> JsValue;
-}
-
-fn server() -> &'static str {
-    match option_env!("MOCK_SERVER_URL") {
-        Some(url) => url,
-        None => panic!("run the browser tests through `make test`"),
-    }
-}
-
-fn second_server() -> &'static str {
-    match option_env!("MOCK_SERVER_URL_2") {
-        Some(url) => url,
-        None => panic!("run the browser tests through `make test`"),
-    }
-}
-
-fn url(path: &str) -> String {
-    format!("{}{path}", server())
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &key.into()).unwrap()
-}
-
-fn num(v: &JsValue, key: &str) -> f64 {
-    get(v, key).as_f64().unwrap_or(f64::NAN)
-}
-
-fn json(text: &str) -> JsValue {
-    JSON::parse(text).unwrap()
-}
-
-async fn reset_with(config: &str) {
-    control(&url("/__mock/reset"), "POST", JsValue::UNDEFINED)
-        .await
-        .unwrap();
-    control(&url("/__mock/config"), "POST", json(config))
-        .await
-        .unwrap();
-}
-
-async fn configure(config: &str) {
-    control(&url("/__mock/config"), "POST", json(config))
-        .await
-        .unwrap();
-}
-
-async fn stats() -> JsValue {
-    control(&url("/__mock/stats"), "GET", JsValue::UNDEFINED)
-        .await
-        .unwrap()
-}
-
-fn builder() -> token_keeper::config::Builder {
-    TokenKeeper::builder(url("/auth/refresh"))
-        .login_url(url("/auth/login"))
-        .logout_url(url("/auth/logout"))
-}
-
-async fn signed_in(b: token_keeper::config::Builder) -> TokenKeeper {
-    let keeper = b.build().unwrap();
-    keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
-        .await
-        .unwrap();
-    keeper
-}
+#[path = "common/browser.rs"]
+mod common;
+use common::*;
 
 /// Everything the keeper emits, by name (with the detail's trigger or reason).
 fn record(keeper: &TokenKeeper) -> (Rc<RefCell<Vec<String>>>, token_keeper::Subscription) {
