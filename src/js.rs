@@ -211,6 +211,36 @@ fn event_detail(event: &Event) -> JsValue {
     }
 }
 
+/// `init.headers` of `login(body, init)`: a plain object of header names to string values.
+fn login_headers(init: &JsValue) -> Result<Vec<(String, String)>, Error> {
+    let bad = || {
+        Error::new(
+            ErrorKind::Config,
+            "login's init.headers must map names to strings",
+        )
+    };
+    if init.is_undefined() || init.is_null() {
+        return Ok(Vec::new());
+    }
+    let headers = Reflect::get(init, &"headers".into()).map_err(|_| bad())?;
+    if headers.is_undefined() {
+        return Ok(Vec::new());
+    }
+    let Some(headers) = headers.dyn_ref::<Object>() else {
+        return Err(bad());
+    };
+    Object::entries(headers)
+        .iter()
+        .map(|pair| {
+            let pair = Array::from(&pair);
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(name), Some(value)) => Ok((name, value)),
+                _ => Err(bad()),
+            }
+        })
+        .collect()
+}
+
 /// The JavaScript `TokenKeeper`.
 #[wasm_bindgen(js_name = TokenKeeper, skip_typescript)]
 #[derive(Debug)]
@@ -244,7 +274,11 @@ impl JsTokenKeeper {
     pub fn login(&self, body: JsValue, init: JsValue) -> Promise {
         let keeper = self.keeper.clone();
         promise(async move {
-            let _ = init; // Reserved: extra headers for the login call.
+            let headers = login_headers(&init).map_err(|e| e.to_js())?;
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
             let json = JSON::stringify(&body)
                 .ok()
                 .and_then(|s| s.as_string())
@@ -256,7 +290,7 @@ impl JsTokenKeeper {
                     .to_js()
                 })?;
             keeper
-                .login(&json)
+                .login_with_headers(&json, &headers)
                 .await
                 .map(|c| claims_to_js(&c))
                 .map_err(|e| e.to_js())

@@ -575,6 +575,19 @@ impl TokenKeeper {
     /// `config` without `loginUrl`; `http` with the status for a refusal (401 for bad
     /// credentials); `network`, `timeout`; `invalid_token` for an answer without a token.
     pub async fn login(&self, credentials_json: &str) -> Result<Claims, Error> {
+        self.login_with_headers(credentials_json, &[]).await
+    }
+
+    /// [`TokenKeeper::login`] with extra request headers (a captcha token, a tenant id).
+    ///
+    /// # Errors
+    ///
+    /// As [`TokenKeeper::login`]; `config` for a header name or value HTTP does not allow.
+    pub async fn login_with_headers(
+        &self,
+        credentials_json: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Claims, Error> {
         let Some(url) = self.inner.login_url.clone() else {
             return Err(crate::config::config_error(
                 "loginUrl",
@@ -582,7 +595,7 @@ impl TokenKeeper {
             ));
         };
         let timeout = self.timeout_ms();
-        let response = http::post(&url, Some(credentials_json), &[], timeout).await?;
+        let response = http::post(&url, Some(credentials_json), headers, timeout).await?;
         if !response.ok() {
             return Err(Error::http(response.status(), "the login was refused"));
         }

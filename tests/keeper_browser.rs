@@ -515,9 +515,18 @@ async fn the_js_facade_checks_options_and_speaks_events() {
         .dyn_into()
         .unwrap();
     assert!(keeper.on("nope".into(), callback(&log)).is_err());
+    // init.headers must be names to strings; a bad one changes nothing and says so.
+    let bad = JsFuture::from(keeper.login(
+        json(r#"{"username":"alice","password":"wonderland"}"#),
+        json(r#"{"headers": {"content-language": 7}}"#),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(get(&bad, "code").as_string().as_deref(), Some("config"));
+    assert!(!keeper.is_authenticated());
     let claims = JsFuture::from(keeper.login(
         json(r#"{"username":"alice","password":"wonderland"}"#),
-        JsValue::UNDEFINED,
+        json(r#"{"headers": {"content-language": "en"}}"#),
     ))
     .await
     .unwrap();
