@@ -25,6 +25,9 @@ use crate::{Error, ErrorKind};
 /// The scheduler never refreshes sooner than this after installing a token, so a server that
 /// hands out already-expired tokens cannot make the keeper spin.
 const MIN_SCHEDULE_MS: f64 = 500.0;
+/// After a scheduled refresh failed for good while the token is still valid, the next try comes
+/// after half the time it has left, but at most this long.
+const RETRY_SCHEDULE_MS: f64 = 10_000.0;
 /// A `Retry-After` longer than this is not waited out: the refresh fails at once instead.
 const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
 
@@ -491,8 +494,13 @@ impl TokenKeeper {
     }
 
     fn timer_for(&self, plan: Plan, now: f64) -> Option<Timeout> {
+        self.timer_after(plan.delay_ms(now))
+    }
+
+    /// The one refresh timer: a scheduled refresh after `delay_ms` (at least `MIN_SCHEDULE_MS`).
+    fn timer_after(&self, delay_ms: f64) -> Option<Timeout> {
         let weak = Rc::downgrade(&self.inner);
-        Timeout::new(plan.delay_ms(now).max(MIN_SCHEDULE_MS), move || {
+        Timeout::new(delay_ms.max(MIN_SCHEDULE_MS), move || {
             if let Some(inner) = weak.upgrade() {
                 let keeper = TokenKeeper { inner };
                 spawn(async move {
@@ -739,13 +747,21 @@ impl TokenKeeper {
             Err(e) if e.kind() == ErrorKind::Aborted => {}
             Err(e) => {
                 self.emit(Event::Error(e.clone()));
-                let expired = {
+                let now = clock::now_ms();
+                let plan = {
                     let state = self.inner.state.borrow();
-                    let plan = state.held.as_ref().and_then(|h| h.plan);
-                    plan.is_some_and(|p| p.is_expired(clock::now_ms()))
+                    state.held.as_ref().and_then(|h| h.plan)
                 };
-                if expired {
-                    self.clear(LogoutReason::Expired);
+                match plan {
+                    Some(p) if p.is_expired(now) => self.clear(LogoutReason::Expired),
+                    // Still valid: try again before it expires (half the time left, at most
+                    // RETRY_SCHEDULE_MS), instead of waiting for the app's next fetch.
+                    Some(p) => {
+                        let delay = ((p.expires_at_ms - now) / 2.0).min(RETRY_SCHEDULE_MS);
+                        let timer = self.timer_after(delay);
+                        self.inner.state.borrow_mut().timer = timer;
+                    }
+                    None => {}
                 }
             }
         }

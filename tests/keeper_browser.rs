@@ -560,3 +560,32 @@ async fn the_js_facade_checks_options_and_speaks_events() {
     keeper.dispose();
     let _ = Promise::resolve(&JsValue::NULL);
 }
+
+/// A scheduled refresh that fails for good while the token is still valid is tried again on its
+/// own before expiry, without waiting for the app's next call.
+#[wasm_bindgen_test]
+async fn a_failed_scheduled_refresh_is_tried_again_before_expiry() {
+    reset_with(r#"{"access_ttl_ms": 6000}"#).await;
+    let keeper = signed_in(builder().retry(Retry {
+        attempts: 1,
+        base_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(100),
+    }))
+    .await;
+    // The scheduled refresh (~4.5 s) and its one retry both fail.
+    configure(r#"{"fail_next_refreshes": 2, "fail_status": 503}"#).await;
+    let (log, _sub) = record(&keeper);
+    let expires = keeper.expires_at_ms().unwrap();
+    while now_ms() < expires - 100.0 && num(&stats().await, "refreshes") < 1.0 {
+        sleep_ms(100.0).await;
+    }
+    assert_eq!(num(&stats().await, "refreshes"), 1.0, "refreshed before expiry");
+    assert!(keeper.is_authenticated());
+    let log = log.borrow();
+    assert_eq!(
+        *log,
+        ["refresh:schedule", "error:http", "refresh:schedule", "token"],
+        "one failed round, then the retry timer"
+    );
+    keeper.dispose();
+}
