@@ -2,11 +2,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 test("the package's TypeScript types accept every use and refuse the misuses", () => {
   try {
     execFileSync("node_modules/.bin/tsc", ["-p", "types/tsconfig.json"], { encoding: "utf8" });
   } catch (error) {
     assert.fail(`tsc found problems:\n${error.stdout}${error.stderr}`);
+  }
+});
+
+test("the published declarations contain no `any`", () => {
+  for (const target of ["web", "bundler"]) {
+    const dts = readFileSync(`../../pkg/${target}/token_keeper.d.ts`, "utf8");
+    const lines = dts.split("\n").filter((line) => /\bany\b/.test(line.replace(/\/\*.*?\*\/|\/\/.*$/g, "")));
+    assert.deepEqual(lines, [], `${target}/token_keeper.d.ts uses any`);
   }
 });
