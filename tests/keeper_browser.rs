@@ -579,12 +579,21 @@ async fn a_failed_scheduled_refresh_is_tried_again_before_expiry() {
     while now_ms() < expires - 100.0 && num(&stats().await, "refreshes") < 1.0 {
         sleep_ms(100.0).await;
     }
-    assert_eq!(num(&stats().await, "refreshes"), 1.0, "refreshed before expiry");
+    assert_eq!(
+        num(&stats().await, "refreshes"),
+        1.0,
+        "refreshed before expiry"
+    );
     assert!(keeper.is_authenticated());
     let log = log.borrow();
     assert_eq!(
         *log,
-        ["refresh:schedule", "error:http", "refresh:schedule", "token"],
+        [
+            "refresh:schedule",
+            "error:http",
+            "refresh:schedule",
+            "token"
+        ],
         "one failed round, then the retry timer"
     );
     keeper.dispose();
