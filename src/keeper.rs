@@ -563,12 +563,17 @@ impl TokenKeeper {
     // -----------------------------------------------------------------------------------------
     // Auth calls
 
-    /// Page load: a silent refresh with the cookie. `true` when signed in.
+    /// Page load: a silent refresh with the cookie. `true` when signed in. A keeper that already
+    /// holds a token that is not due (heard from another tab) answers `true` without a refresh.
     ///
     /// # Errors
     ///
     /// Failures other than "no session" (which is `Ok(false)`), such as `network`.
     pub async fn restore(&self) -> Result<bool, Error> {
+        // Another tab may already have handed this one a fresh token: no need to rotate again.
+        if self.is_authenticated() && !self.is_due() {
+            return Ok(true);
+        }
         match self.refresh_for(Trigger::Restore).await {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == ErrorKind::Rejected => Ok(false),

@@ -64,6 +64,40 @@ test("3 tabs, 3 s tokens, 30 s of calls: no reuse, no 401, about one refresh per
   await context.close();
 });
 
+// Tabs whose keeper exists when the first refresh is broadcast adopt its token; a tab that loads
+// after it refreshes on its own, one at a time under the lock. Never a reuse, never a rejection.
+test("tabs loading at once restore without racing the rotating cookie", async () => {
+  await reset(DEMO_URL, { reuse_grace_ms: 0 });
+  const context = await browser.newContext();
+  const [first] = await openTabs(context, 1);
+  await signIn(first);
+  const start = await stats(DEMO_URL);
+  // Three more tabs load at the same moment: each restore() wants the rotating cookie.
+  const tabs = await Promise.all([0, 1, 2].map(async () => {
+    const page = await context.newPage();
+    await page.goto(DEMO_URL);
+    return page;
+  }));
+  for (const tab of tabs) await tab.waitForFunction(() => window.tokenKeeper?.isAuthenticated);
+  const s = await stats(DEMO_URL);
+  console.log(`3 tabs restored with ${s.refreshes - start.refreshes} refresh(es), ` +
+    `${s.reuse_detections} reuse detections, ${s.refresh_rejections - start.refresh_rejections} rejections`);
+  assert.equal(s.reuse_detections, 0);
+  assert.equal(s.refresh_rejections, start.refresh_rejections);
+  assert.ok(s.refreshes - start.refreshes <= 3, `${s.refreshes - start.refreshes} refreshes`);
+  // Every tab ends up holding the same token, and it works.
+  let tokens;
+  for (const deadline = Date.now() + 2000; Date.now() < deadline;) {
+    tokens = new Set(await Promise.all([first, ...tabs].map((t) => t.evaluate(() => window.tokenKeeper.accessToken()))));
+    if (tokens.size === 1) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(tokens.size, 1, "the tabs converged on one token");
+  const status = await tabs[2].evaluate(async () => (await window.tokenKeeper.fetch("/api/me")).status);
+  assert.equal(status, 200);
+  await context.close();
+});
+
 test("signing out in one tab signs every tab out within a second", async () => {
   await reset(DEMO_URL);
   const context = await browser.newContext();
