@@ -2,12 +2,13 @@
 #   make test   set up what is missing, then run every check and test
 #   make demo   set up, build the package, serve the demo and the mock server on 127.0.0.1:8080
 #   make size   build the package and print its size, raw and gzip -9
+#   make bench  build the package and print the speed figures (fetch overhead, single flight)
 #   make pkg    build the npm package into pkg/
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup test demo size pkg
+.PHONY: setup test demo size bench pkg
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +21,9 @@ pkg: setup
 
 size: pkg
 	@scripts/size.sh
+
+bench: pkg
+	@scripts/bench.sh
 
 demo: pkg
 	@scripts/demo.sh

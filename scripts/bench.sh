@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Prints the speed figures (keeper.fetch / window.fetch, single flight, steady-state 401s),
+# measured in headless Chromium against the mock server. `make bench` builds the package first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+. scripts/mock-server.sh
+start_mock_server BENCH_URL www >/dev/null
+cd tests/e2e && BENCH_URL="$BENCH_URL" node bench.mjs
