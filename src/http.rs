@@ -8,12 +8,16 @@ use web_sys::{AbortController, Headers, Request, RequestCredentials, RequestInit
 use crate::clock::Timeout;
 use crate::{Error, ErrorKind};
 
-/// `fetch` of the global object (window or worker).
-pub(crate) async fn send(request: &Request) -> Result<Response, JsValue> {
+/// Calls `fetch` of the global object (window or worker) now; the promise of its response.
+pub(crate) fn send_now(request: &Request) -> Result<Promise, JsValue> {
     let global: JsValue = js_sys::global().into();
     let fetch: Function = Reflect::get(&global, &"fetch".into())?.dyn_into()?;
-    let promise: Promise = fetch.call1(&global, request)?.dyn_into()?;
-    JsFuture::from(promise).await?.dyn_into()
+    fetch.call1(&global, request)?.dyn_into()
+}
+
+/// `fetch` of the global object (window or worker).
+pub(crate) async fn send(request: &Request) -> Result<Response, JsValue> {
+    JsFuture::from(send_now(request)?).await?.dyn_into()
 }
 
 /// POSTs to an auth endpoint with the cookies (`credentials: "include"`), an optional JSON body
@@ -126,6 +130,25 @@ pub(crate) fn resolve(url: &str) -> Option<String> {
 /// The origin of an absolute URL.
 pub(crate) fn origin_of(url: &str) -> Option<String> {
     web_sys::Url::new(url).ok().map(|u| u.origin())
+}
+
+/// The origin of an absolute, normalized URL (as `Request.url` gives it): `scheme://host[:port]`.
+/// `None` for URLs without an authority (`data:`, `blob:`), whose origin is opaque.
+pub(crate) fn origin_of_absolute(url: &str) -> Option<&str> {
+    // Byte scans: a `str` pattern search would pull in kilobytes of searcher code.
+    let bytes = url.as_bytes();
+    let after_scheme = bytes.windows(3).position(|w| w == b"://")? + 3;
+    let end = bytes[after_scheme..]
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .map_or(bytes.len(), |i| after_scheme + i);
+    // `user:pass@` cannot reach here (a Request refuses credentials in its URL); never compare
+    // one as a host all the same.
+    let host = bytes.get(after_scheme..end)?;
+    if host.contains(&b'@') {
+        return None;
+    }
+    url.get(..end)
 }
 
 /// The origin of the page (or worker).

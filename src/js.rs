@@ -241,6 +241,17 @@ fn login_headers(init: &JsValue) -> Result<Vec<(String, String)>, Error> {
         .collect()
 }
 
+/// `new Request(input, init)`, exactly as `window.fetch` builds it.
+fn build_request(input: &JsValue, init: &JsValue) -> Result<web_sys::Request, JsValue> {
+    let constructor: Function = Reflect::get(&js_sys::global(), &"Request".into())?.dyn_into()?;
+    let args = if init.is_undefined() {
+        Array::of1(input)
+    } else {
+        Array::of2(input, init)
+    };
+    Reflect::construct(&constructor, &args)?.dyn_into()
+}
+
 /// The JavaScript `TokenKeeper`.
 #[wasm_bindgen(js_name = TokenKeeper, skip_typescript)]
 #[derive(Debug)]
@@ -312,18 +323,11 @@ impl JsTokenKeeper {
     /// `fetch(input, init?): Promise<Response>`, with `window.fetch`'s argument handling: the
     /// arguments go to the `Request` constructor as they are.
     pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
-        let keeper = self.keeper.clone();
-        promise(async move {
-            let constructor: Function =
-                Reflect::get(&js_sys::global(), &"Request".into())?.dyn_into()?;
-            let args = if init.is_undefined() {
-                Array::of1(&input)
-            } else {
-                Array::of2(&input, &init)
-            };
-            let request: web_sys::Request = Reflect::construct(&constructor, &args)?.dyn_into()?;
-            keeper.fetch_js(request).await.map(JsValue::from)
-        })
+        let request = match build_request(&input, &init) {
+            Ok(r) => r,
+            Err(e) => return Promise::reject(&e),
+        };
+        self.keeper.fetch_now(request)
     }
 
     /// `logout(): Promise<void>`.

@@ -310,6 +310,21 @@ async fn restore_brings_the_session_back_from_the_cookie_and_without_one_resolve
     fresh.dispose();
 }
 
+/// `allowedOrigins` as a person might write it (upper case, trailing slash) still matches.
+#[wasm_bindgen_test]
+async fn allowed_origins_are_normalized() {
+    reset_with("{}").await;
+    let loose = format!(
+        "{}/",
+        server().to_uppercase().replacen("HTTP://", "http://", 1)
+    );
+    let keeper = signed_in(builder().allowed_origins([loose])).await;
+    let r = keeper.fetch(request("GET", "/api/me", None)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(num(&stats().await, "authorized_requests"), 1.0);
+    keeper.dispose();
+}
+
 // 10
 #[wasm_bindgen_test]
 async fn a_request_to_an_origin_that_is_not_allowed_carries_no_authorization() {
@@ -490,6 +505,10 @@ async fn the_js_facade_checks_options_and_speaks_events() {
         (r#"{"refreshUrl": "/r", "csrf": "yes"}"#, "csrf"),
         (
             r#"{"refreshUrl": "/r", "allowedOrigins": [1]}"#,
+            "allowedOrigins",
+        ),
+        (
+            r#"{"refreshUrl": "/r", "allowedOrigins": ["not an origin"]}"#,
             "allowedOrigins",
         ),
     ] {
