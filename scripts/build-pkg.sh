@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 for target in web bundler; do
+  # A failed build must fail here, never leave the previous build in place to be measured.
+  rm -rf "pkg/$target"
   wasm-pack --quiet --log-level error build --release --target "$target" --out-dir "pkg/$target" \
-    --no-pack . 2>&1 | grep -v '^\[INFO\]' || true
+    --no-pack .
   test -f "pkg/$target/token_keeper_bg.wasm"
   rm -f "pkg/$target/.gitignore"
   tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-call-indirect-overlong --enable-multivalue --strip-debug --strip-producers \

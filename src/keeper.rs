@@ -10,6 +10,7 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 
 use js_sys::Promise;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{Request, Response};
@@ -273,7 +274,18 @@ impl TokenKeeper {
             .map(|u| resolve("logoutUrl", u))
             .transpose()?;
         let allowed_origins = match &config.allowed_origins {
-            Some(list) => list.clone(),
+            // Normalized as the browser writes origins, so a comparison is exact.
+            Some(list) => list
+                .iter()
+                .map(|o| {
+                    http::origin_of(o).filter(|o| o != "null").ok_or_else(|| {
+                        crate::config::config_error(
+                            "allowedOrigins",
+                            "must list origins such as https://api.example.com",
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             None => [Some(&refresh_url), login_url.as_ref(), logout_url.as_ref()]
                 .into_iter()
                 .flatten()
@@ -850,11 +862,20 @@ impl TokenKeeper {
             .map_err(|e| Error::new(ErrorKind::Network, Error::from_js(&e).message()))
     }
 
+    /// Whether `request` goes out untouched: to an origin that is not allowed, or carrying the
+    /// caller's own `Authorization`.
+    pub(crate) fn passes_through(&self, request: &Request) -> bool {
+        // A Request's URL is absolute and normalized (lowercase scheme and host, no default
+        // port), so its origin is the text before the first `/` after `scheme://`.
+        let url = request.url();
+        let allowed = http::origin_of_absolute(&url)
+            .is_some_and(|o| self.inner.allowed_origins.iter().any(|a| a == o));
+        !allowed || http::has_authorization(request)
+    }
+
     /// [`TokenKeeper::fetch`] that rejects with the browser's own error, as `window.fetch` does.
     pub(crate) async fn fetch_js(&self, request: Request) -> Result<Response, JsValue> {
-        let allowed = http::origin_of(&request.url())
-            .is_some_and(|o| self.inner.allowed_origins.contains(&o));
-        if !allowed || http::has_authorization(&request) {
+        if self.passes_through(&request) {
             return http::send(&request).await;
         }
         if self.is_due() {
@@ -864,15 +885,73 @@ impl TokenKeeper {
         let Some((token, generation)) = self.current() else {
             return http::send(&request).await;
         };
-        // Keep a copy before sending, so any body can be sent again.
-        let copy = request.clone().ok();
-        http::set_bearer(&request, token.expose());
+        let copy = attach(&request, &token);
         let response = http::send(&request).await?;
+        self.after_response(response, copy, generation).await
+    }
+
+    /// `fetch` for JavaScript: when no refresh has to come first, the request is sent before
+    /// this returns, and the answer goes back through a plain `then` unless it is a 401. (A
+    /// future spawned per call added ~0.2 ms before a request left.)
+    pub(crate) fn fetch_now(&self, request: Request) -> Promise {
+        let through = self.passes_through(&request);
+        let started = if through || self.is_due() {
+            None
+        } else {
+            self.current()
+        };
+        let Some((token, generation)) = started else {
+            if through || self.current().is_none() {
+                return http::send_now(&request).unwrap_or_else(|e| Promise::reject(&e));
+            }
+            let keeper = self.clone();
+            return promise(async move { keeper.fetch_js(request).await.map(JsValue::from) });
+        };
+        let copy = attach(&request, &token);
+        let sent = match http::send_now(&request) {
+            Ok(p) => p,
+            Err(e) => return Promise::reject(&e),
+        };
+        let Some(copy) = copy else { return sent };
+        // Weak: a request that fails never calls back, and must not keep the keeper alive.
+        let keeper = Rc::downgrade(&self.inner);
+        let on_answer = Closure::once_into_js(move |answer: JsValue| -> JsValue {
+            let (Some(inner), Ok(response)) =
+                (keeper.upgrade(), answer.clone().dyn_into::<Response>())
+            else {
+                return answer;
+            };
+            if response.status() != 401 {
+                return answer;
+            }
+            let keeper = TokenKeeper { inner };
+            promise(async move {
+                keeper
+                    .after_response(response, Some(copy), generation)
+                    .await
+                    .map(JsValue::from)
+            })
+            .into()
+        });
+        js_sys::Reflect::get(&sent, &"then".into())
+            .and_then(|then| then.dyn_into::<js_sys::Function>())
+            .and_then(|then| then.call1(&sent, &on_answer))
+            .and_then(|p| p.dyn_into::<Promise>())
+            .unwrap_or(sent)
+    }
+
+    /// Rule 4 of `fetch`: a 401 to a request that carried our token (of `generation`) is retried
+    /// once, with the token that replaced it meanwhile or after joining (or starting) the one
+    /// refresh. Anything else, or a refresh that fails, gives the original answer back.
+    async fn after_response(
+        &self,
+        response: Response,
+        copy: Option<Request>,
+        generation: u64,
+    ) -> Result<Response, JsValue> {
         let Some(copy) = copy.filter(|_| response.status() == 401) else {
             return Ok(response);
         };
-        // If the token changed while the request was out, retry with the new one; otherwise
-        // join (or start) the one refresh.
         if self.current().map(|(_, g)| g) == Some(generation)
             && self.refresh_for(Trigger::Unauthorized).await.is_err()
         {
@@ -908,6 +987,13 @@ pub(crate) fn promise(
 fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
     let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(future);
     spawn_local(boxed);
+}
+
+/// Keeps a copy of `request` for the retry (so any body can be sent again), then sets the bearer.
+fn attach(request: &Request, token: &AccessToken) -> Option<Request> {
+    let copy = request.clone().ok();
+    http::set_bearer(request, token.expose());
+    copy
 }
 
 /// A plain object for the tab channel.
