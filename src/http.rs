@@ -93,6 +93,16 @@ pub(crate) async fn json_object(response: &Response) -> Result<JsValue, Error> {
     }
 }
 
+/// A plain object with these properties (event details, tab messages).
+pub(crate) fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (key, value) in entries {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&o, &(*key).into(), value);
+    }
+    o.into()
+}
+
 /// A string field of a JSON object.
 pub(crate) fn string_field(object: &JsValue, field: &str) -> Option<String> {
     Reflect::get(object, &field.into()).ok()?.as_string()

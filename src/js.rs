@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::keeper::{self, promise, Event};
-use crate::{config, jwt, Claims, Error, ErrorKind};
+use crate::{config, http, jwt, Claims, Error, ErrorKind};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -185,28 +185,20 @@ fn claims_to_js(claims: &Claims) -> JsValue {
     parse_object(claims.json())
 }
 
-fn object(entries: &[(&str, &JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (key, value) in entries {
-        let _ = Reflect::set(&o, &(*key).into(), value);
-    }
-    o.into()
-}
-
 fn event_detail(event: &Event) -> JsValue {
     match event {
         Event::Token {
             claims,
             expires_at_ms,
-        } => object(&[
-            ("claims", &claims_to_js(claims)),
+        } => http::object(&[
+            ("claims", claims_to_js(claims)),
             (
                 "expiresAt",
-                &expires_at_ms.map_or(JsValue::UNDEFINED, JsValue::from_f64),
+                expires_at_ms.map_or(JsValue::UNDEFINED, JsValue::from_f64),
             ),
         ]),
-        Event::Refresh { trigger } => object(&[("trigger", &trigger.as_str().into())]),
-        Event::Logout { reason } => object(&[("reason", &reason.as_str().into())]),
+        Event::Refresh { trigger } => http::object(&[("trigger", trigger.as_str().into())]),
+        Event::Logout { reason } => http::object(&[("reason", reason.as_str().into())]),
         Event::Error(e) => e.to_js(),
     }
 }

@@ -434,7 +434,7 @@ impl TokenKeeper {
             }
             if matches!(source, Source::Server { .. }) {
                 if let Some(channel) = &state.channel {
-                    channel.post(&tab_message(&[
+                    channel.post(&http::object(&[
                         ("type", "token".into()),
                         ("token", token.as_str().into()),
                         ("receivedAt", received_at_ms.into()),
@@ -469,7 +469,7 @@ impl TokenKeeper {
             state.generation += 1;
             if matches!(reason, LogoutReason::User | LogoutReason::Rejected) {
                 if let Some(channel) = &state.channel {
-                    channel.post(&tab_message(&[
+                    channel.post(&http::object(&[
                         ("type", "logout".into()),
                         ("reason", reason.as_str().into()),
                     ]));
@@ -645,12 +645,7 @@ impl TokenKeeper {
     /// has signed out in any case.
     pub async fn logout(&self) -> Result<(), Error> {
         if let Some(url) = self.inner.logout_url.clone() {
-            let headers = self.csrf_header();
-            let headers: Vec<(&str, &str)> = headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .collect();
-            let answer = http::post(&url, None, &headers, self.timeout_ms()).await;
+            let answer = self.post_with_csrf(&url).await;
             let failure = match answer {
                 Ok(r) if r.ok() => None,
                 Ok(r) => Some(Error::http(r.status(), "the logout call was refused")),
@@ -688,12 +683,19 @@ impl TokenKeeper {
         self.inner.config.timeout.as_secs_f64() * 1000.0
     }
 
-    /// The CSRF header for refresh and logout: the readable cookie, else the last answer's field.
-    fn csrf_header(&self) -> Option<(String, String)> {
-        let csrf = self.inner.config.csrf.as_ref()?;
-        let value = http::read_cookie(&csrf.cookie_name)
-            .or_else(|| self.inner.state.borrow().csrf.clone())?;
-        Some((csrf.header_name.clone(), value))
+    /// POSTs to a refresh or logout endpoint with the cookies and the CSRF header: the readable
+    /// cookie's value, else the last answer's field.
+    async fn post_with_csrf(&self, url: &str) -> Result<Response, Error> {
+        let value = self.inner.config.csrf.as_ref().and_then(|csrf| {
+            let value = http::read_cookie(&csrf.cookie_name)
+                .or_else(|| self.inner.state.borrow().csrf.clone())?;
+            Some((csrf.header_name.as_str(), value))
+        });
+        let headers: &[(&str, &str)] = match &value {
+            Some((name, value)) => &[(name, value.as_str())],
+            None => &[],
+        };
+        http::post(url, None, headers, self.timeout_ms()).await
     }
 
     /// Takes the token (and CSRF value) from a successful login or refresh answer.
@@ -812,13 +814,7 @@ impl TokenKeeper {
             if self.inner.state.borrow().disposed {
                 return Err(disposed());
             }
-            let headers = self.csrf_header();
-            let headers: Vec<(&str, &str)> = headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .collect();
-            let answer =
-                http::post(&self.inner.refresh_url, None, &headers, self.timeout_ms()).await;
+            let answer = self.post_with_csrf(&self.inner.refresh_url).await;
             let (error, retry_after) = match answer {
                 Ok(r) if r.ok() => return self.accept(&r).await.map(drop),
                 Ok(r) if r.status() == 401 || r.status() == 403 => {
@@ -994,15 +990,6 @@ fn attach(request: &Request, token: &AccessToken) -> Option<Request> {
     let copy = request.clone().ok();
     http::set_bearer(request, token.expose());
     copy
-}
-
-/// A plain object for the tab channel.
-fn tab_message(entries: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (key, value) in entries {
-        let _ = js_sys::Reflect::set(&o, &(*key).into(), value);
-    }
-    o.into()
 }
 
 fn disposed() -> Error {
