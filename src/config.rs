@@ -1,83 +1,15 @@
-//! Options: from JavaScript (one flat object) or from Rust (a builder), validated once.
-//!
-//! Every check lives in [`Builder::build_config`]; the JavaScript reader only converts types and names the
-//! option that has the wrong one. Unknown option names are refused, so a typo such as
-//! `refreshURL` is an error rather than a silently ignored setting.
+//! Options: from JavaScript (one flat object) or from Rust (a builder). The core's
+//! [`Config::validate`] holds every check; the readers here only convert types and name the option
+//! that has the wrong one. Unknown option names are refused, so a typo such as `refreshURL` is an
+//! error rather than a silently ignored setting.
 
 use std::time::Duration;
 
-use crate::schedule::Policy;
-use crate::{Error, ErrorKind};
+pub use token_keeper_core::config::{config_error, Config, Csrf, Retry};
+#[cfg(test)]
+use token_keeper_core::schedule::Policy;
 
-/// The double-submit CSRF settings (`csrf` option).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Csrf {
-    /// Request header sent on refresh and logout. Default `X-CSRF-Token`.
-    pub header_name: String,
-    /// Readable cookie holding the value. Default `csrf_token`.
-    pub cookie_name: String,
-    /// Login/refresh JSON field holding the value, used when the cookie is not readable.
-    /// Default `csrf_token`.
-    pub response_field: String,
-}
-
-impl Default for Csrf {
-    fn default() -> Self {
-        Csrf {
-            header_name: "X-CSRF-Token".into(),
-            cookie_name: "csrf_token".into(),
-            response_field: "csrf_token".into(),
-        }
-    }
-}
-
-/// Backoff for transient refresh failures (`retry` option).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Retry {
-    /// Further attempts after the first failure. Default 3.
-    pub attempts: u32,
-    /// First backoff delay. Default 250 ms.
-    pub base_delay: Duration,
-    /// Largest backoff delay. Default 5 s.
-    pub max_delay: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Self {
-        Retry {
-            attempts: 3,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(5),
-        }
-    }
-}
-
-/// Validated options. URLs are as given; the keeper resolves relative ones against the page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// POSTed with credentials to get a new access token.
-    pub refresh_url: String,
-    /// POSTed with JSON credentials by `login`.
-    pub login_url: Option<String>,
-    /// POSTed by `logout`.
-    pub logout_url: Option<String>,
-    /// JSON field holding the access token. Default `access_token`.
-    pub token_field: String,
-    /// When to refresh.
-    pub policy: Policy,
-    /// Origins that receive the bearer; `None` means the page's and the configured URLs'.
-    pub allowed_origins: Option<Vec<String>>,
-    /// CSRF settings; `None` disables the header.
-    pub csrf: Option<Csrf>,
-    /// Limit for each auth call.
-    pub timeout: Duration,
-    /// Backoff for transient refresh failures.
-    pub retry: Retry,
-    /// Coordinate tabs of the same origin.
-    pub cross_tab: bool,
-    /// Lock and channel name.
-    pub channel_name: String,
-}
+use crate::Error;
 
 /// Builds a [`Config`]; setters never fail, [`Builder::build_config`] (or `build`, which also
 /// starts the keeper) reports the first problem.
@@ -91,19 +23,7 @@ impl Builder {
     /// Starts from the defaults with the one required option.
     pub fn new(refresh_url: impl Into<String>) -> Self {
         Builder {
-            config: Config {
-                refresh_url: refresh_url.into(),
-                login_url: None,
-                logout_url: None,
-                token_field: "access_token".into(),
-                policy: Policy::default(),
-                allowed_origins: None,
-                csrf: Some(Csrf::default()),
-                timeout: Duration::from_secs(10),
-                retry: Retry::default(),
-                cross_tab: true,
-                channel_name: "token-keeper".into(),
-            },
+            config: Config::new(refresh_url),
         }
     }
 
@@ -189,56 +109,8 @@ impl Builder {
     ///
     /// A `config` error naming the first option that is empty or out of range.
     pub fn build_config(self) -> Result<Config, Error> {
-        let c = self.config;
-        let non_empty = [
-            ("refreshUrl", Some(&c.refresh_url)),
-            ("loginUrl", c.login_url.as_ref()),
-            ("logoutUrl", c.logout_url.as_ref()),
-            ("tokenField", Some(&c.token_field)),
-            ("channelName", Some(&c.channel_name)),
-        ];
-        for (name, value) in non_empty {
-            if value.is_some_and(|v| v.trim().is_empty()) {
-                return Err(config_error(name, "must not be empty"));
-            }
-        }
-        if let Some(csrf) = &c.csrf {
-            if csrf.header_name.is_empty() || csrf.cookie_name.is_empty() {
-                return Err(config_error("csrf", "names must not be empty"));
-            }
-        }
-        let p = c.policy;
-        if !(p.lead_ms.is_finite() && p.lead_ms > 0.0) {
-            return Err(config_error("refreshLeadMs", "must be a positive number"));
-        }
-        if !(p.lead_ratio > 0.0 && p.lead_ratio < 1.0) {
-            return Err(config_error(
-                "refreshLeadRatio",
-                "must be above 0 and below 1",
-            ));
-        }
-        if !(p.jitter_ratio >= 0.0 && p.jitter_ratio < 1.0) {
-            return Err(config_error(
-                "jitterRatio",
-                "must be at least 0 and below 1",
-            ));
-        }
-        if c.timeout.is_zero() {
-            return Err(config_error("timeoutMs", "must be a positive number"));
-        }
-        if c.retry.base_delay > c.retry.max_delay {
-            return Err(config_error(
-                "retry",
-                "baseDelayMs must not exceed maxDelayMs",
-            ));
-        }
-        Ok(c)
+        self.config.validate()
     }
-}
-
-/// A `config` error for option `name`.
-pub(crate) fn config_error(name: &str, problem: &str) -> Error {
-    Error::new(ErrorKind::Config, format!("option `{name}` {problem}"))
 }
 
 #[cfg(target_arch = "wasm32")]

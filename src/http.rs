@@ -1,12 +1,10 @@
 //! The browser's `fetch`, for the auth calls (login, refresh, logout) and for the app's requests.
 
 use js_sys::{Function, Promise, Reflect};
+use token_keeper_core::Answer;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, Request, RequestCredentials, RequestInit, Response};
-
-use crate::clock::Timeout;
-use crate::{Error, ErrorKind};
+use web_sys::{AbortSignal, Headers, Request, RequestCredentials, RequestInit, Response};
 
 /// Calls `fetch` of the global object (window or worker) now; the promise of its response.
 pub(crate) fn send_now(request: &Request) -> Result<Promise, JsValue> {
@@ -21,76 +19,59 @@ pub(crate) async fn send(request: &Request) -> Result<Response, JsValue> {
 }
 
 /// POSTs to an auth endpoint with the cookies (`credentials: "include"`), an optional JSON body
-/// and extra headers, giving up after `timeout_ms`.
-///
-/// # Errors
-///
-/// `network` when no answer came, `timeout` when it took too long.
-pub(crate) async fn post(
+/// and extra headers, and reads the whole answer as text. `signal` aborts it (the core decides
+/// when: it times every auth call, headers and body together).
+pub(crate) async fn auth_call(
     url: &str,
     json_body: Option<&str>,
     headers: &[(&str, &str)],
-    timeout_ms: f64,
-) -> Result<Response, Error> {
+    signal: Option<&AbortSignal>,
+) -> Answer {
+    let Some(request) = auth_request(url, json_body, headers, signal) else {
+        return Answer::Failed;
+    };
+    let Ok(response) = send(&request).await else {
+        return Answer::Failed;
+    };
+    let status = response.status();
+    let retry_after_s = retry_after_s(&response);
+    let body = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    match body {
+        Some(body) => Answer::Response {
+            status,
+            body,
+            retry_after_s,
+        },
+        None => Answer::Failed,
+    }
+}
+
+fn auth_request(
+    url: &str,
+    json_body: Option<&str>,
+    headers: &[(&str, &str)],
+    signal: Option<&AbortSignal>,
+) -> Option<Request> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_credentials(RequestCredentials::Include);
-    let h = Headers::new().map_err(|_| network_error())?;
+    let h = Headers::new().ok()?;
     if let Some(body) = json_body {
         init.set_body(&body.into());
-        h.set("content-type", "application/json")
-            .map_err(|_| network_error())?;
+        h.set("content-type", "application/json").ok()?;
     }
     for (name, value) in headers {
-        h.set(name, value)
-            .map_err(|_| Error::new(ErrorKind::Config, "a header name or value is not valid"))?;
+        h.set(name, value).ok()?;
     }
     init.set_headers(&h);
-    let controller = AbortController::new().ok();
-    if let Some(c) = &controller {
-        init.set_signal(Some(&c.signal()));
-    }
-    let request = Request::new_with_str_and_init(url, &init)
-        .map_err(|_| Error::new(ErrorKind::Config, "an auth url is not a valid url"))?;
-    // The timer aborts the call; dropping it (when the answer came first) clears it.
-    let timed_out = std::rc::Rc::new(std::cell::Cell::new(false));
-    let _timer = controller.map(|c| {
-        let flag = timed_out.clone();
-        Timeout::new(timeout_ms, move || {
-            flag.set(true);
-            c.abort();
-        })
-    });
-    match send(&request).await {
-        Ok(response) => Ok(response),
-        Err(_) if timed_out.get() => Err(Error::new(ErrorKind::Timeout, "the auth call timed out")),
-        Err(_) => Err(network_error()),
-    }
-}
-
-fn network_error() -> Error {
-    Error::new(ErrorKind::Network, "the auth server could not be reached")
-}
-
-/// The JSON body of an auth answer, which must be an object.
-///
-/// # Errors
-///
-/// `invalid_token` when the body is not a JSON object.
-pub(crate) async fn json_object(response: &Response) -> Result<JsValue, Error> {
-    let bad = || {
-        Error::new(
-            ErrorKind::InvalidToken,
-            "the auth server's answer is not a json object",
-        )
-    };
-    let promise = response.json().map_err(|_| bad())?;
-    let value = JsFuture::from(promise).await.map_err(|_| bad())?;
-    if value.is_object() && !js_sys::Array::is_array(&value) {
-        Ok(value)
-    } else {
-        Err(bad())
-    }
+    init.set_signal(signal);
+    Request::new_with_str_and_init(url, &init).ok()
 }
 
 /// A plain object with these properties (event details, tab messages).
@@ -103,25 +84,12 @@ pub(crate) fn object(entries: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-/// A string field of a JSON object.
-pub(crate) fn string_field(object: &JsValue, field: &str) -> Option<String> {
-    Reflect::get(object, &field.into()).ok()?.as_string()
-}
-
-/// A number field of a JSON object.
-pub(crate) fn number_field(object: &JsValue, field: &str) -> Option<f64> {
-    Reflect::get(object, &field.into())
-        .ok()?
-        .as_f64()
-        .filter(|n| n.is_finite())
-}
-
-/// `Retry-After` in milliseconds, when given in seconds.
-pub(crate) fn retry_after_ms(response: &Response) -> Option<f64> {
+/// `Retry-After` in seconds, when given in that form.
+fn retry_after_s(response: &Response) -> Option<f64> {
     let value = response.headers().get("retry-after").ok()??;
     // JavaScript's Number(): the wasm then needs no float parser of its own.
     let seconds = js_sys::Number::from(JsValue::from_str(value.trim())).value_of();
-    (seconds.is_finite() && seconds >= 0.0).then_some(seconds * 1000.0)
+    (seconds.is_finite() && seconds >= 0.0).then_some(seconds)
 }
 
 /// `url` resolved against the page (or worker) location; `None` when it is not a URL.
@@ -140,25 +108,6 @@ pub(crate) fn resolve(url: &str) -> Option<String> {
 /// The origin of an absolute URL.
 pub(crate) fn origin_of(url: &str) -> Option<String> {
     web_sys::Url::new(url).ok().map(|u| u.origin())
-}
-
-/// The origin of an absolute, normalized URL (as `Request.url` gives it): `scheme://host[:port]`.
-/// `None` for URLs without an authority (`data:`, `blob:`), whose origin is opaque.
-pub(crate) fn origin_of_absolute(url: &str) -> Option<&str> {
-    // Byte scans: a `str` pattern search would pull in kilobytes of searcher code.
-    let bytes = url.as_bytes();
-    let after_scheme = bytes.windows(3).position(|w| w == b"://")? + 3;
-    let end = bytes[after_scheme..]
-        .iter()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .map_or(bytes.len(), |i| after_scheme + i);
-    // `user:pass@` cannot reach here (a Request refuses credentials in its URL); never compare
-    // one as a host all the same.
-    let host = bytes.get(after_scheme..end)?;
-    if host.contains(&b'@') {
-        return None;
-    }
-    url.get(..end)
 }
 
 /// The origin of the page (or worker).
@@ -186,10 +135,7 @@ pub(crate) fn has_authorization(request: &Request) -> bool {
     request.headers().has("authorization").unwrap_or(false)
 }
 
-/// Sets `Authorization: Bearer <token>`.
-pub(crate) fn set_bearer(request: &Request, token: &str) -> bool {
-    let mut value = String::with_capacity(7 + token.len());
-    value.push_str("Bearer ");
-    value.push_str(token);
-    request.headers().set("authorization", &value).is_ok()
+/// Sets the `Authorization` header to the value the core handed over.
+pub(crate) fn set_authorization(request: &Request, value: &str) -> bool {
+    request.headers().set("authorization", value).is_ok()
 }

@@ -6,6 +6,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::error::ToJs;
 use crate::keeper::{self, promise, Event};
 use crate::{config, http, jwt, Claims, Error, ErrorKind};
 
@@ -200,6 +201,7 @@ fn event_detail(event: &Event) -> JsValue {
         Event::Refresh { trigger } => http::object(&[("trigger", trigger.as_str().into())]),
         Event::Logout { reason } => http::object(&[("reason", reason.as_str().into())]),
         Event::Error(e) => e.to_js(),
+        _ => JsValue::UNDEFINED,
     }
 }
 

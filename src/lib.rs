@@ -4,24 +4,27 @@
 //! wraps `fetch` to attach it — compiled to WebAssembly for the browser, usable from JavaScript
 //! (the npm package) and from Rust SPAs.
 //!
-//! This crate is being built up issue by issue; today it offers:
+//! One core, two drivers: every decision (when to refresh, what a request carries, what to make
+//! of another tab's message) is made by the sans-IO core, [`token_keeper_core`], re-exported
+//! here; this crate drives it in the browser.
 //!
 //! - [`jwt::decode_unverified`]: the claims of a JWT, decoded **without** verifying its signature
 //!   (a browser cannot hold the server's key), for scheduling and display only;
 //! - [`schedule`]: when to refresh a token, as pure functions of the local clock;
+//! - `TokenKeeper` (wasm32): the keeper for Rust apps;
 //! - [`Error`]: the one error type, with stable codes shared with JavaScript.
 #![deny(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
 pub mod clock;
 pub mod config;
+#[cfg(target_arch = "wasm32")]
+mod driver;
 pub mod error;
 #[cfg(target_arch = "wasm32")]
 mod http;
-pub mod jwt;
 #[cfg(target_arch = "wasm32")]
 pub mod keeper;
-pub mod schedule;
 #[cfg(target_arch = "wasm32")]
 mod tabs;
 
@@ -32,6 +35,7 @@ pub mod js;
 
 pub use config::{Config, Csrf, Retry};
 pub use error::{Error, ErrorKind};
-pub use jwt::{decode_unverified, Claims, JwtError};
 #[cfg(target_arch = "wasm32")]
 pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};
+pub use token_keeper_core::{decode_unverified, Claims, JwtError};
+pub use token_keeper_core::{jwt, schedule};

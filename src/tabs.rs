@@ -3,16 +3,16 @@
 //! run under a Web Lock, and new tokens and logouts travel over a `BroadcastChannel`.
 //!
 //! Both APIs are reached through `Reflect`, so a browser without them (or a worker) simply gets
-//! per-tab behaviour: [`Channel::open`] returns `None` and [`with_lock`] runs the work at once.
+//! per-tab behaviour: [`Channel::open`] returns `None`, [`has_locks`] is false. What to do with
+//! the lock — when to ask, steal, give up — is the core's decision; this file only performs it.
 
-use std::future::Future;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-
-use crate::clock::Timeout;
 
 fn global(name: &str) -> Option<JsValue> {
     Reflect::get(&js_sys::global(), &name.into())
@@ -68,81 +68,99 @@ fn method(object: &JsValue, name: &str) -> Option<Function> {
     Reflect::get(object, &name.into()).ok()?.dyn_into().ok()
 }
 
-/// A promise and the function that resolves it.
-fn deferred() -> (Promise, Option<Function>) {
-    let mut resolve = None;
-    // The executor runs synchronously inside `new Promise`: `resolve` is set on return.
-    let promise = Promise::new(&mut |res, _| resolve = Some(res));
-    (promise, resolve)
+fn locks() -> Option<(JsValue, Function)> {
+    let locks = Reflect::get(&global("navigator")?, &"locks".into()).ok()?;
+    let request = method(&locks, "request")?;
+    Some((locks, request))
 }
 
-fn settle(resolve: Option<&Function>, value: &JsValue) {
-    if let Some(resolve) = resolve {
-        let _ = resolve.call1(&JsValue::UNDEFINED, value);
-    }
+/// Whether the browser has Web Locks.
+pub(crate) fn has_locks() -> bool {
+    locks().is_some()
 }
 
-thread_local! {
-    /// Swallows the rejection of a lock request nobody waits on (stolen or aborted).
-    static SWALLOW: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+/// A request for the exclusive Web Lock of one name, and the lock once granted. Dropping it
+/// releases the lock, or stops waiting for it.
+#[must_use = "the lock is released (or no longer waited for) as soon as this is dropped"]
+pub(crate) struct Lock {
+    controller: Option<web_sys::AbortController>,
+    /// Resolves the promise the lock callback returned: the browser holds the lock until then.
+    release: Rc<RefCell<Option<Function>>>,
+    /// Set when this side gave up the request, so its rejection is not a refusal.
+    abandoned: Rc<Cell<bool>>,
 }
 
-/// Runs `work` holding the exclusive Web Lock `name` (when the browser has Web Locks).
-///
-/// Waits at most `wait_ms` for the lock; a holder that keeps it longer (a tab frozen or hung
-/// mid-refresh) has it stolen, so no tab can block the others forever. A tab that closes or
-/// crashes loses its locks at once: the browser releases them.
-pub(crate) async fn with_lock<T>(name: &str, wait_ms: f64, work: impl Future<Output = T>) -> T {
-    let Some(locks) = global("navigator").and_then(|n| Reflect::get(&n, &"locks".into()).ok())
-    else {
-        return work.await;
-    };
-    let Some(request) = method(&locks, "request") else {
-        return work.await;
-    };
-    // The lock is held until `release` settles; `acquired` settles when it is granted.
-    let (release, release_now) = deferred();
-    let (acquired, acquired_now) = deferred();
-    let callback = |release: Promise, acquired_now: Option<Function>| {
-        Closure::once_into_js(move |_lock: JsValue| -> JsValue {
-            settle(acquired_now.as_ref(), &JsValue::UNDEFINED);
-            release.into()
+impl Lock {
+    /// Asks for lock `name` (taking it from its holder with `steal`). `on_granted` runs when it
+    /// is granted; `on_failed(granted)` when the request is refused (`false`) or the lock is
+    /// stolen from this tab later (`true`).
+    ///
+    /// # Errors
+    ///
+    /// `Err(())` when the browser has no Web Locks or refuses the request outright (an invalid
+    /// name, an opaque origin).
+    pub(crate) fn request(
+        name: &str,
+        steal: bool,
+        on_granted: impl FnOnce() + 'static,
+        on_failed: impl FnOnce(bool) + 'static,
+    ) -> Result<Lock, ()> {
+        let (locks, request) = locks().ok_or(())?;
+        let release: Rc<RefCell<Option<Function>>> = Rc::default();
+        let granted = Rc::new(Cell::new(false));
+        let abandoned = Rc::new(Cell::new(false));
+        let callback = {
+            let (release, granted) = (release.clone(), granted.clone());
+            Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+                granted.set(true);
+                // The executor runs synchronously inside `new Promise`.
+                let held = Promise::new(&mut |resolve, _| *release.borrow_mut() = Some(resolve));
+                on_granted();
+                held.into()
+            })
+        };
+        let options = Object::new();
+        let controller = if steal {
+            let _ = Reflect::set(&options, &"steal".into(), &JsValue::TRUE);
+            None
+        } else {
+            let c = web_sys::AbortController::new().map_err(drop)?;
+            let _ = Reflect::set(&options, &"signal".into(), &c.signal());
+            Some(c)
+        };
+        let asked: Promise = request
+            .call3(&locks, &name.into(), &options, &callback)
+            .map_err(drop)?
+            .dyn_into()
+            .map_err(drop)?;
+        let gave_up = abandoned.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if JsFuture::from(asked).await.is_err() && !gave_up.get() {
+                on_failed(granted.get());
+            }
+        });
+        Ok(Lock {
+            controller,
+            release,
+            abandoned,
         })
-    };
-    let ask = |options: &Object, callback: JsValue| {
-        request
-            .call3(&locks, &name.into(), options, &callback)
-            .ok()
-            .and_then(|p| p.dyn_into::<Promise>().ok())
-            .map(|p| SWALLOW.with(|swallow| p.catch(swallow)))
-    };
-    let controller = web_sys::AbortController::new().ok();
-    let options = Object::new();
-    if let Some(c) = &controller {
-        let _ = Reflect::set(&options, &"signal".into(), &c.signal());
     }
-    if ask(&options, callback(release.clone(), acquired_now.clone())).is_none() {
-        return work.await;
-    }
-    let (timed_out, time_out) = deferred();
-    let _timer = Timeout::new(wait_ms, move || {
-        settle(time_out.as_ref(), &"timeout".into())
-    });
-    let first = JsFuture::from(Promise::race(&Array::of2(&acquired, &timed_out)))
-        .await
-        .ok();
-    if first.is_some_and(|v| v.as_string().is_some()) {
-        // Still queued after the wait: stop queueing and take the lock from its holder.
-        if let Some(c) = &controller {
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        self.abandoned.set(true);
+        if let Some(c) = &self.controller {
             c.abort();
         }
-        let steal = Object::new();
-        let _ = Reflect::set(&steal, &"steal".into(), &JsValue::TRUE);
-        if ask(&steal, callback(release.clone(), acquired_now)).is_some() {
-            let _ = JsFuture::from(acquired).await;
+        if let Some(release) = self.release.borrow_mut().take() {
+            let _ = release.call0(&JsValue::UNDEFINED);
         }
     }
-    let out = work.await;
-    settle(release_now.as_ref(), &JsValue::UNDEFINED);
-    out
+}
+
+impl std::fmt::Debug for Lock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lock")
+    }
 }

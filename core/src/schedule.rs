@@ -29,20 +29,47 @@ impl Default for Policy {
 /// A token's lifetime in milliseconds: `expires_in` (seconds, from the auth response) when given,
 /// else `exp − iat` from the claims, else `exp` against the local clock (all the keeper can do
 /// without `iat`). `None` when nothing says the token expires.
+///
+/// Whole seconds are planned conservatively. Most server JWT libraries truncate `iat` to the
+/// second, so a token issued at 12.9 s says `iat` 12 and `exp` 15: it has 2.1 s left when it
+/// arrives, not 3. When every figure given is a whole number of seconds, the token may be up to a
+/// second older than they say, and that second comes off its lifetime (an `exp` read against the
+/// local clock is not affected: it names the moment itself).
 pub fn lifetime_ms(
     expires_in_s: Option<f64>,
     iat_s: Option<f64>,
     exp_s: Option<f64>,
     now_ms: f64,
 ) -> Option<f64> {
+    let coarse = [expires_in_s, iat_s, exp_s]
+        .into_iter()
+        .flatten()
+        .all(is_whole);
     let ms = match (expires_in_s, iat_s, exp_s) {
-        (Some(expires_in), _, _) => expires_in * 1000.0,
-        (None, Some(iat), Some(exp)) => (exp - iat) * 1000.0,
+        (Some(expires_in), _, _) => expires_in * 1000.0 - truncation_ms(coarse),
+        (None, Some(iat), Some(exp)) => (exp - iat) * 1000.0 - truncation_ms(coarse),
         (None, None, Some(exp)) => exp * 1000.0 - now_ms,
         (None, _, None) => return None,
     };
     // A lifetime that is not a number is as good as none; one in the past means expired now.
     ms.is_finite().then_some(ms.max(0.0))
+}
+
+/// What whole-second figures may hide: up to a second.
+fn truncation_ms(coarse: bool) -> f64 {
+    if coarse {
+        1000.0
+    } else {
+        0.0
+    }
+}
+
+/// Whether `seconds` is a whole number (without `f64::fract`, which `core` lacks).
+fn is_whole(seconds: f64) -> bool {
+    // The cast saturates beyond ±9.2e18 s, a date no token carries.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let truncated = seconds as i64 as f64;
+    truncated == seconds
 }
 
 /// The timetable of one token, on the local clock.
@@ -107,6 +134,6 @@ fn clamp(value: f64, low: f64, high: f64) -> f64 {
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 #[path = "schedule_tests.rs"]
 mod tests;

@@ -77,8 +77,8 @@ fn an_already_expired_token_refreshes_now() {
 #[test]
 fn lifetime_prefers_expires_in_then_exp_minus_iat() {
     assert_eq!(
-        lifetime_ms(Some(300.0), Some(0.0), Some(60.0), NOW),
-        Some(300_000.0)
+        lifetime_ms(Some(300.5), Some(0.0), Some(60.0), NOW),
+        Some(300_500.0)
     );
     assert_eq!(
         lifetime_ms(None, Some(1_000.0), Some(1_060.5), NOW),
@@ -90,6 +90,40 @@ fn lifetime_prefers_expires_in_then_exp_minus_iat() {
     );
     assert_eq!(lifetime_ms(None, Some(1_000.0), None, NOW), None);
     assert_eq!(lifetime_ms(Some(f64::NAN), None, None, NOW), None);
+}
+
+/// A token issued at 12.9 s by a server that truncates to the second says `iat` 12, `exp` 15:
+/// it has 2.1 s left on arrival. Whole seconds lose up to one second, so plan for 2.
+#[test]
+fn whole_second_dates_are_planned_a_second_short() {
+    assert_eq!(
+        lifetime_ms(None, Some(12.0), Some(15.0), NOW),
+        Some(2_000.0)
+    );
+    assert_eq!(lifetime_ms(Some(3.0), None, None, NOW), Some(2_000.0));
+    assert_eq!(
+        lifetime_ms(Some(3.0), Some(12.0), Some(15.0), NOW),
+        Some(2_000.0)
+    );
+    // Millisecond dates say exactly when the token was issued.
+    assert_eq!(
+        lifetime_ms(None, Some(12.9), Some(15.9), NOW),
+        Some(3_000.0)
+    );
+    assert_eq!(
+        lifetime_ms(Some(3.0), Some(12.9), Some(15.9), NOW),
+        Some(3_000.0)
+    );
+    // A one-second token may be gone already: due at once, never negative.
+    assert_eq!(lifetime_ms(None, Some(12.0), Some(13.0), NOW), Some(0.0));
+    // `exp` read against the local clock names the moment itself.
+    assert_eq!(
+        lifetime_ms(None, None, Some(NOW / 1000.0 + 90.0), NOW),
+        Some(90_000.0)
+    );
+    // Planned this way, the refresh comes before the real expiry at 2.1 s after receipt.
+    let plan = Plan::new(NOW, 2_000.0, Policy::default(), 0.99);
+    assert!(plan.refresh_at_ms < NOW + 2_100.0 && plan.expires_at_ms < NOW + 2_100.0);
 }
 
 #[test]

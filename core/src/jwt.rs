@@ -4,14 +4,18 @@
 //! used only for scheduling refreshes and for display, never for an access decision. The name of
 //! the entry point, [`decode_unverified`], says so on every call site.
 //!
-//! Decoding is linear in the token's length: one split, one base64url pass per segment, one JSON
-//! parse (the browser's own `JSON.parse` on wasm, which costs no code; `serde_json` natively).
+//! Decoding is linear in the token's length: one split, one base64url pass per segment, one pass
+//! of the crate's small JSON reader.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
+
+use crate::json::{self, Value};
 
 /// Base64url as JWTs use it: no padding, but padding tolerated.
 const BASE64URL: GeneralPurpose = GeneralPurpose::new(
@@ -88,7 +92,7 @@ impl fmt::Display for JwtError {
     }
 }
 
-impl std::error::Error for JwtError {}
+impl core::error::Error for JwtError {}
 
 /// The `aud` claim: one audience or several.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,14 +309,6 @@ fn split(token: &str) -> Result<[&str; 2], JwtError> {
 const CLAIM_KEYS: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 const HEADER_KEYS: &[&str] = &["alg", "typ", "kid"];
 
-/// A wanted key's value, as far as type checks need it.
-enum Value {
-    Str(String),
-    Num(f64),
-    StrList(Vec<String>),
-    Other,
-}
-
 /// Base64url, UTF-8 and JSON-object checks for one segment; returns the JSON text and the values
 /// of the `wanted` keys (in the order of `wanted`; the last duplicate wins, as with `JSON.parse`).
 fn decode_object(
@@ -324,74 +320,13 @@ fn decode_object(
         .decode(text)
         .map_err(|_| JwtError::Base64(segment))?;
     let json = String::from_utf8(bytes).map_err(|_| JwtError::Utf8(segment))?;
-    match parse_json(&json, wanted) {
+    match json::fields(&json, wanted) {
         Ok(Some(values)) => Ok((json, values)),
         Ok(None) => Err(JwtError::NotObject(segment)),
         Err(()) => Err(JwtError::Json(segment)),
     }
 }
 
-/// Parses `json`: `Ok(None)` when it is JSON but not an object, `Err` when it is not JSON, else
-/// the values of the `wanted` keys.
-#[cfg(not(target_arch = "wasm32"))]
-fn parse_json(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Value>>>, ()> {
-    use serde_json::Value as Json;
-    let Json::Object(map) = serde_json::from_str::<Json>(json).map_err(|_| ())? else {
-        return Ok(None);
-    };
-    let classify = |value: &Json| match value {
-        Json::String(s) => Value::Str(s.clone()),
-        Json::Number(n) => n.as_f64().map_or(Value::Other, Value::Num),
-        Json::Array(items) => string_list(items.iter().map(|i| i.as_str().map(str::to_owned))),
-        _ => Value::Other,
-    };
-    Ok(Some(
-        wanted
-            .iter()
-            .map(|key| map.get(*key).map(classify))
-            .collect(),
-    ))
-}
-
-/// Parses `json` with the browser's `JSON.parse`: `Ok(None)` when it is JSON but not an object,
-/// `Err` when it is not JSON, else the values of the `wanted` keys.
-#[cfg(target_arch = "wasm32")]
-fn parse_json(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Value>>>, ()> {
-    use js_sys::{Array, Reflect, JSON};
-    let object = JSON::parse(json).map_err(|_| ())?;
-    if !object.is_object() || Array::is_array(&object) {
-        return Ok(None);
-    }
-    let classify = |value: wasm_bindgen::JsValue| {
-        if let Some(s) = value.as_string() {
-            Value::Str(s)
-        } else if let Some(n) = value.as_f64() {
-            Value::Num(n)
-        } else if Array::is_array(&value) {
-            string_list(Array::from(&value).iter().map(|i| i.as_string()))
-        } else {
-            Value::Other
-        }
-    };
-    Ok(Some(
-        wanted
-            .iter()
-            .map(|key| {
-                // A parsed JSON object has no getters: reading an own data property cannot throw.
-                let value = Reflect::get(&object, &(*key).into()).ok()?;
-                (!value.is_undefined()).then(|| classify(value))
-            })
-            .collect(),
-    ))
-}
-
-/// An array is a list of strings when every item is one.
-fn string_list(items: impl Iterator<Item = Option<String>>) -> Value {
-    items
-        .collect::<Option<Vec<_>>>()
-        .map_or(Value::Other, Value::StrList)
-}
-
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 #[path = "jwt_tests.rs"]
 mod tests;

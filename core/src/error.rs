@@ -1,0 +1,166 @@
+//! The one error type. JavaScript receives it as an `Error` whose `name` is `"TokenKeeperError"`
+//! and whose `code` is one of the stable codes of [`ErrorKind::code`].
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::jwt::JwtError;
+
+/// What went wrong, as a stable code a program can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An option is missing, of the wrong type or out of range.
+    Config,
+    /// The request did not reach the server, or no answer came back.
+    Network,
+    /// An auth call took longer than `timeoutMs`.
+    Timeout,
+    /// The server answered an auth call with an unexpected status.
+    Http,
+    /// A token (or the response meant to carry one) could not be decoded.
+    InvalidToken,
+    /// The call needs a signed-in keeper and there is no token.
+    Unauthenticated,
+    /// The server refused the refresh token: the session is over.
+    Rejected,
+    /// The call was aborted by its caller or by `dispose()`.
+    Aborted,
+}
+
+impl ErrorKind {
+    /// Every kind, for a driver that maps a code back to its kind.
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::Config,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Http,
+        ErrorKind::InvalidToken,
+        ErrorKind::Unauthenticated,
+        ErrorKind::Rejected,
+        ErrorKind::Aborted,
+    ];
+
+    /// The stable code JavaScript sees as `error.code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "config",
+            ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Http => "http",
+            ErrorKind::InvalidToken => "invalid_token",
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::Aborted => "aborted",
+        }
+    }
+}
+
+/// An error of token-keeper. Its message never contains a token, a cookie or a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    status: Option<u16>,
+    message: String,
+}
+
+impl Error {
+    /// An error of `kind` with a lowercase `message` that holds no secret.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            status: None,
+            message: message.into(),
+        }
+    }
+
+    /// An [`ErrorKind::Http`] error for an unexpected `status`.
+    pub fn http(status: u16, message: impl Into<String>) -> Self {
+        Error {
+            status: Some(status),
+            ..Error::new(ErrorKind::Http, message)
+        }
+    }
+
+    /// The same error with `status` attached (an error rebuilt from its JavaScript form).
+    pub fn with_status(mut self, status: Option<u16>) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The same error with another kind, keeping message and status.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable code, as JavaScript sees it.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The HTTP status, for errors caused by one.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The human-readable message, without the code.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl From<JwtError> for Error {
+    fn from(err: JwtError) -> Self {
+        Error::new(
+            ErrorKind::InvalidToken,
+            alloc::string::ToString::to_string(&err),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::ToString;
+
+    #[test]
+    fn codes_are_stable() {
+        let all = [
+            (ErrorKind::Config, "config"),
+            (ErrorKind::Network, "network"),
+            (ErrorKind::Timeout, "timeout"),
+            (ErrorKind::Http, "http"),
+            (ErrorKind::InvalidToken, "invalid_token"),
+            (ErrorKind::Unauthenticated, "unauthenticated"),
+            (ErrorKind::Rejected, "rejected"),
+            (ErrorKind::Aborted, "aborted"),
+        ];
+        for (kind, code) in all {
+            assert_eq!(kind.code(), code);
+        }
+    }
+
+    #[test]
+    fn a_jwt_error_becomes_invalid_token_with_its_message() {
+        let err = Error::from(JwtError::Segments { found: 2 });
+        assert_eq!(err.code(), "invalid_token");
+        assert_eq!(err.status(), None);
+        assert!(err.to_string().contains("3 dot-separated segments"));
+        assert_eq!(Error::http(503, "refresh failed").status(), Some(503));
+    }
+}

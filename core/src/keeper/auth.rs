@@ -1,0 +1,272 @@
+//! Auth calls: login, logout, and the judging of every auth answer (refresh's included).
+//!
+//! An answer is read as text and parsed here, so a body that is not JSON, or a token that does not
+//! decode, is a clear `invalid_token` error and changes nothing. Each call is bounded by
+//! `timeoutMs`, headers and body together: the keeper times it out itself, whatever the driver's
+//! fetch does.
+
+use alloc::string::String;
+
+use super::{Answer, AuthId, AuthKind, CallId, Command, Keeper, Settled, Source};
+use crate::event::LogoutReason;
+use crate::json::{self, Value};
+use crate::jwt::decode_unverified;
+use crate::{Error, ErrorKind};
+
+/// A login or logout call in flight.
+#[derive(Debug)]
+pub(super) struct Pending {
+    pub(super) id: AuthId,
+    /// The user call to settle (a login's, or a logout's).
+    pub(super) user: Option<CallId>,
+    login: bool,
+    epoch: u64,
+    pub(super) deadline_ms: f64,
+}
+
+/// What a successful login or refresh answer carried.
+struct Grant {
+    token: String,
+    expires_in_s: Option<f64>,
+    csrf: Option<String>,
+}
+
+impl Keeper {
+    /// Signs in: POSTs the credentials the driver holds for `call` to `loginUrl`. Starts a new
+    /// session epoch at once, so a refresh still in flight can no longer land.
+    pub fn login(&mut self, call: CallId, now_ms: f64) {
+        if let Some(e) = self.unavailable() {
+            return self.settle(call, Err(e));
+        }
+        if self.config.login_url.is_none() {
+            return self.settle(
+                call,
+                Err(crate::config::config_error(
+                    "loginUrl",
+                    "is needed to log in",
+                )),
+            );
+        }
+        self.epoch += 1;
+        self.cancel_flight(&Error::new(
+            ErrorKind::Aborted,
+            "a login replaced this refresh",
+        ));
+        let id = self.next_auth_id();
+        self.calls.push(Pending {
+            id,
+            user: Some(call),
+            login: true,
+            epoch: self.epoch,
+            deadline_ms: now_ms + self.timeout_ms(),
+        });
+        self.push(Command::SendAuth {
+            id,
+            kind: AuthKind::Login { call },
+        });
+    }
+
+    /// Signs out: POSTs to `logoutUrl` (when set), then forgets the token whatever the answer.
+    /// From this call on no refresh starts, and none still in flight can land.
+    pub fn logout(&mut self, call: CallId, now_ms: f64) {
+        if self.disposed {
+            return self.settle(call, Ok(Settled::Done));
+        }
+        self.epoch += 1;
+        self.cancel_flight(&Error::new(ErrorKind::Aborted, "the keeper signed out"));
+        self.scheduled_at_ms = None;
+        if self.config.logout_url.is_none() {
+            self.clear(LogoutReason::User, now_ms);
+            return self.settle(call, Ok(Settled::Done));
+        }
+        self.logging_out = true;
+        let id = self.next_auth_id();
+        self.calls.push(Pending {
+            id,
+            user: Some(call),
+            login: false,
+            epoch: self.epoch,
+            deadline_ms: now_ms + self.timeout_ms(),
+        });
+        self.push(Command::SendAuth {
+            id,
+            kind: AuthKind::Logout,
+        });
+    }
+
+    /// Auth call `id` answered (or failed). Answers to calls the keeper no longer waits for —
+    /// timed out, or from an earlier session — are dropped.
+    pub fn auth_answer(&mut self, id: AuthId, answer: Answer, now_ms: f64) {
+        if self.disposed {
+            return;
+        }
+        if self.is_refresh_call(id) {
+            return self.refresh_answer(answer, now_ms);
+        }
+        let Some(index) = self.calls.iter().position(|c| c.id == id) else {
+            return;
+        };
+        let pending = self.calls.remove(index);
+        if pending.login {
+            self.login_answer(pending, Some(answer), now_ms);
+        } else {
+            self.logout_answer(pending, Some(answer), now_ms);
+        }
+    }
+
+    pub(super) fn auth_timeouts(&mut self, now_ms: f64) {
+        while let Some(index) = self.calls.iter().position(|c| now_ms >= c.deadline_ms) {
+            let pending = self.calls.remove(index);
+            self.push(Command::AbortAuth { id: pending.id });
+            if pending.login {
+                self.login_answer(pending, None, now_ms);
+            } else {
+                self.logout_answer(pending, None, now_ms);
+            }
+        }
+    }
+
+    fn login_answer(&mut self, pending: Pending, answer: Option<Answer>, now_ms: f64) {
+        let result = if pending.epoch != self.epoch {
+            Err(Error::new(
+                ErrorKind::Aborted,
+                "a later login or logout replaced this login",
+            ))
+        } else {
+            match answer {
+                None => Err(timed_out()),
+                Some(Answer::Failed) => Err(unreachable_server()),
+                Some(Answer::Response { status, body, .. }) if is_ok(status) => {
+                    self.accept(&body, now_ms).map(Settled::Claims)
+                }
+                Some(Answer::Response { status, .. }) => {
+                    Err(Error::http(status, "the login was refused"))
+                }
+            }
+        };
+        if let Some(call) = pending.user {
+            self.settle(call, result);
+        }
+    }
+
+    fn logout_answer(&mut self, pending: Pending, answer: Option<Answer>, now_ms: f64) {
+        let failure = match answer {
+            None => Some(timed_out()),
+            Some(Answer::Failed) => Some(unreachable_server()),
+            Some(Answer::Response { status, .. }) if is_ok(status) => None,
+            Some(Answer::Response { status, .. }) => {
+                Some(Error::http(status, "the logout call was refused"))
+            }
+        };
+        self.logging_out = self.calls.iter().any(|c| !c.login);
+        self.clear(LogoutReason::User, now_ms);
+        if let Some(e) = failure {
+            self.emit(crate::event::Event::Error(e));
+        }
+        if let Some(call) = pending.user {
+            self.settle(call, Ok(Settled::Done));
+        }
+    }
+
+    fn refresh_answer(&mut self, answer: Answer, now_ms: f64) {
+        match answer {
+            Answer::Failed => self.refresh_done(Err(unreachable_server()), true, None, now_ms),
+            Answer::Response { status, body, .. } if is_ok(status) => {
+                let result = self.accept(&body, now_ms).map(drop);
+                self.refresh_done(result, false, None, now_ms);
+            }
+            Answer::Response {
+                status: status @ (401 | 403),
+                ..
+            } => {
+                let e = Error::http(status, "the server refused the refresh token")
+                    .with_kind(ErrorKind::Rejected);
+                self.refresh_done(Err(e), false, None, now_ms);
+            }
+            Answer::Response {
+                status,
+                retry_after_s,
+                ..
+            } if status == 429 || status >= 500 => {
+                let e = Error::http(status, "the refresh failed on the server");
+                let retry_after_ms = retry_after_s
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map(|s| s * 1000.0);
+                self.refresh_done(Err(e), true, retry_after_ms, now_ms);
+            }
+            Answer::Response { status, .. } => {
+                let e = Error::http(status, "the refresh answer was unexpected");
+                self.refresh_done(Err(e), false, None, now_ms);
+            }
+        }
+    }
+
+    /// Takes the token (and CSRF value) from a successful login or refresh answer's body.
+    fn accept(&mut self, body: &str, now_ms: f64) -> Result<crate::jwt::Claims, Error> {
+        let grant = self.grant(body)?;
+        let claims = decode_unverified(&grant.token)?;
+        if grant.csrf.is_some() {
+            self.csrf = grant.csrf;
+        }
+        self.install(
+            grant.token,
+            claims.clone(),
+            Source::Server {
+                expires_in_s: grant.expires_in_s,
+            },
+            now_ms,
+        );
+        Ok(claims)
+    }
+
+    fn grant(&self, body: &str) -> Result<Grant, Error> {
+        let csrf_field = self
+            .config
+            .csrf
+            .as_ref()
+            .map_or("", |c| c.response_field.as_str());
+        let wanted = [self.config.token_field.as_str(), "expires_in", csrf_field];
+        let not_object = || {
+            Error::new(
+                ErrorKind::InvalidToken,
+                "the auth server's answer is not a json object",
+            )
+        };
+        let mut values = json::fields(body, &wanted)
+            .map_err(|()| not_object())?
+            .ok_or_else(not_object)?
+            .into_iter();
+        let (token, expires_in, csrf) = (values.next(), values.next(), values.next());
+        let Some(Some(Value::Str(token))) = token else {
+            let mut message = String::from("the auth answer has no string field `");
+            message.push_str(&self.config.token_field);
+            message.push('`');
+            return Err(Error::new(ErrorKind::InvalidToken, message));
+        };
+        let expires_in_s = match expires_in {
+            Some(Some(Value::Num(n))) if n.is_finite() && n >= 0.0 => Some(n),
+            _ => None,
+        };
+        let csrf = match csrf {
+            Some(Some(Value::Str(v))) if !csrf_field.is_empty() && !v.is_empty() => Some(v),
+            _ => None,
+        };
+        Ok(Grant {
+            token,
+            expires_in_s,
+            csrf,
+        })
+    }
+}
+
+fn is_ok(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+fn timed_out() -> Error {
+    Error::new(ErrorKind::Timeout, "the auth call timed out")
+}
+
+fn unreachable_server() -> Error {
+    Error::new(ErrorKind::Network, "the auth server could not be reached")
+}

@@ -1,0 +1,132 @@
+//! What an app request carries, and what happens when it answers 401: the one place that
+//! decides, for every driver.
+//!
+//! 1. A request to an origin that is not allowed, or carrying the caller's own `Authorization`,
+//!    goes out untouched and its answer straight back.
+//! 2. With a token held: a token within its lead is refreshed first (so steady state sees no
+//!    401); then the request carries the bearer.
+//! 3. A 401 to a request that carried our token, answered from an allowed origin (a redirect may
+//!    have led elsewhere), in the same session: retried once — at once when the token changed
+//!    meanwhile, else after joining (or starting) the one refresh. Any other answer, a refused
+//!    refresh, or a session that ended meanwhile gives the caller the answer it got.
+
+use super::flight::Waiter;
+use super::{Command, FetchId, Keeper};
+use crate::event::Trigger;
+
+/// An app request whose answer the keeper watches.
+#[derive(Debug)]
+pub(super) struct Watched {
+    pub(super) id: FetchId,
+    /// The session it was sent in.
+    epoch: u64,
+    /// The token generation it carried; `None` before it is sent.
+    generation: Option<u64>,
+    /// It was retried already: its next answer is final.
+    retried: bool,
+}
+
+impl Keeper {
+    /// The app sends request `id` to `url` (absolute, as `Request.url` has it);
+    /// `has_authorization` when the caller set that header. Answers with [`Command::SendApp`],
+    /// at once or after a refresh.
+    pub fn fetch(&mut self, id: FetchId, url: &str, has_authorization: bool, now_ms: f64) {
+        let ours = !self.disposed && !has_authorization && self.env.allowed.allows(url);
+        if !ours || self.held.is_none() {
+            return self.push(Command::SendApp {
+                id,
+                authorization: None,
+                watch: false,
+            });
+        }
+        self.fetches.push(Watched {
+            id,
+            epoch: self.epoch,
+            generation: None,
+            retried: false,
+        });
+        if self.is_due(now_ms) && self.unavailable().is_none() {
+            self.join_flight(Trigger::Schedule, Waiter::Send(id), now_ms);
+        } else {
+            self.send_app(id);
+        }
+    }
+
+    /// Request `id`'s answer: its status and the URL it finally came from (after redirects).
+    pub fn fetch_answer(&mut self, id: FetchId, status: u16, url: &str, now_ms: f64) {
+        let Some(index) = self.fetches.iter().position(|w| w.id == id) else {
+            return self.push(Command::FinishApp { id });
+        };
+        let watched = &self.fetches[index];
+        let retry = status == 401
+            && !watched.retried
+            && watched.generation.is_some()
+            && watched.epoch == self.epoch
+            && self.held.is_some()
+            && self.env.allowed.allows(url);
+        if !retry {
+            return self.finish_app(id);
+        }
+        if watched.generation != Some(self.generation) {
+            // The token changed since this request left: retry with the new one.
+            return self.retry_app(id);
+        }
+        if self.unavailable().is_some() {
+            return self.finish_app(id);
+        }
+        self.join_flight(Trigger::Unauthorized, Waiter::Retry(id), now_ms);
+    }
+
+    /// Request `id` failed (the network, or the browser refused it): forget it.
+    pub fn fetch_failed(&mut self, id: FetchId) {
+        self.fetches.retain(|w| w.id != id);
+    }
+
+    /// Sends watched request `id` with the bearer held now (or untouched, when none is).
+    pub(super) fn send_app(&mut self, id: FetchId) {
+        let bearer = self.bearer();
+        let (generation, epoch) = (self.generation, self.epoch);
+        let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
+            return;
+        };
+        if bearer.is_none() || watched.epoch != epoch {
+            // Signed out (or a new session) meanwhile: nothing to attach, nothing to retry.
+            self.fetches.retain(|w| w.id != id);
+            return self.push(Command::SendApp {
+                id,
+                authorization: None,
+                watch: false,
+            });
+        }
+        watched.generation = Some(generation);
+        self.push(Command::SendApp {
+            id,
+            authorization: bearer,
+            watch: true,
+        });
+    }
+
+    /// Retries watched request `id` once with the token held now, if the session is the same.
+    pub(super) fn retry_app(&mut self, id: FetchId) {
+        let bearer = self.bearer();
+        let (generation, epoch) = (self.generation, self.epoch);
+        let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
+            return;
+        };
+        if bearer.is_none() || watched.epoch != epoch {
+            return self.finish_app(id);
+        }
+        watched.generation = Some(generation);
+        watched.retried = true;
+        self.push(Command::SendApp {
+            id,
+            authorization: bearer,
+            watch: true,
+        });
+    }
+
+    pub(super) fn finish_app(&mut self, id: FetchId) {
+        self.fetches.retain(|w| w.id != id);
+        self.push(Command::FinishApp { id });
+    }
+}

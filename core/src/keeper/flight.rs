@@ -1,0 +1,345 @@
+//! The one refresh in flight: under the tabs' lock when there is one, with retries and backoff,
+//! bounded in time at every stage, and joined by everyone who needs a refresh meanwhile.
+//!
+//! Stages: waiting for the lock → sending → (backing off → sending)* → finished. A waiting tab
+//! steals the lock only from a holder that stopped showing signs of life: the holder posts
+//! [`TabMessage::Working`] whenever it sends or backs off, and each one pushes the waiter's
+//! patience out. A refused lock request, or a steal that never comes through, falls back to
+//! refreshing without the lock, as a browser without Web Locks would.
+
+use alloc::vec::Vec;
+
+use super::{
+    AuthId, CallId, Command, FetchId, Keeper, Settled, MAX_RETRY_AFTER_MS, RETRY_SCHEDULE_MS,
+};
+use crate::event::{Event, LogoutReason, Trigger};
+use crate::message::TabMessage;
+use crate::{Error, ErrorKind};
+
+/// Who waits for the refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Waiter {
+    /// `restore()`.
+    Restore(CallId),
+    /// `refresh()`.
+    Refresh(CallId),
+    /// An app request to send once the token is fresh.
+    Send(FetchId),
+    /// An app request that got a 401, to retry once the token is fresh.
+    Retry(FetchId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Stage {
+    /// Asked for the lock; steal it at `steal_at_ms` (or, once stealing, go on without it).
+    Lock { steal_at_ms: f64, stealing: bool },
+    /// The refresh call `id` is out; it times out at `deadline_ms`.
+    Send { id: AuthId, deadline_ms: f64 },
+    /// Waiting out a backoff until `until_ms`.
+    Backoff { until_ms: f64 },
+}
+
+#[derive(Debug)]
+pub(super) struct Flight {
+    /// The token generation when the flight began: a newer one after the lock means another
+    /// tab refreshed meanwhile.
+    generation: u64,
+    /// Retries used.
+    attempt: u32,
+    pub(super) stage: Stage,
+    waiters: Vec<Waiter>,
+}
+
+impl Flight {
+    pub(super) fn deadline_ms(&self) -> Option<f64> {
+        Some(match self.stage {
+            Stage::Lock { steal_at_ms, .. } => steal_at_ms,
+            Stage::Send { deadline_ms, .. } => deadline_ms,
+            Stage::Backoff { until_ms } => until_ms,
+        })
+    }
+}
+
+/// How a refresh went.
+enum Outcome {
+    /// A new token is held (received, or adopted from another tab).
+    Fresh,
+    /// It failed; the error says how.
+    Failed(Error),
+}
+
+impl Keeper {
+    /// Joins the refresh in flight with `waiter`, or starts one.
+    pub(super) fn join_flight(&mut self, trigger: Trigger, waiter: Waiter, now_ms: f64) {
+        if self.flight.is_none() {
+            self.start_flight(trigger, now_ms);
+        }
+        if let Some(flight) = &mut self.flight {
+            flight.waiters.push(waiter);
+        }
+    }
+
+    pub(super) fn start_flight(&mut self, trigger: Trigger, now_ms: f64) {
+        if self.flight.is_some() {
+            return;
+        }
+        self.scheduled_at_ms = None;
+        self.emit(Event::Refresh { trigger });
+        let use_lock = self.env.locks && !self.locks_broken;
+        self.flight = Some(Flight {
+            generation: self.generation,
+            attempt: 0,
+            stage: Stage::Lock {
+                steal_at_ms: now_ms + self.timeout_ms(),
+                stealing: false,
+            },
+            waiters: Vec::new(),
+        });
+        if use_lock && !self.lock_held {
+            self.push(Command::RequestLock { steal: false });
+        } else {
+            self.send_refresh(now_ms);
+        }
+    }
+
+    /// The lock was granted (after the driver let queued tab messages land).
+    pub fn lock_granted(&mut self, now_ms: f64) {
+        let waiting = matches!(
+            self.flight.as_ref().map(|f| f.stage),
+            Some(Stage::Lock { .. })
+        );
+        if self.flight.is_none() {
+            // Nobody needs it any more (the flight was cancelled, or finished without it).
+            self.push(Command::ReleaseLock);
+            return;
+        }
+        self.lock_held = true;
+        if !waiting {
+            // Went on without the lock meanwhile: hold it until the flight finishes.
+            return;
+        }
+        let adopted = self
+            .flight
+            .as_ref()
+            .is_some_and(|f| f.generation != self.generation)
+            && self.held.is_some()
+            && !self.is_due(now_ms);
+        if adopted {
+            self.finish_flight(Outcome::Fresh, now_ms);
+        } else {
+            self.send_refresh(now_ms);
+        }
+    }
+
+    /// The browser refused the lock request: from now on this tab refreshes on its own.
+    pub fn lock_refused(&mut self, now_ms: f64) {
+        self.locks_broken = true;
+        self.lock_held = false;
+        if matches!(
+            self.flight.as_ref().map(|f| f.stage),
+            Some(Stage::Lock { .. })
+        ) {
+            self.send_refresh(now_ms);
+        }
+    }
+
+    /// Another tab stole the lock from this one (it must have looked frozen).
+    pub fn lock_lost(&mut self) {
+        self.lock_held = false;
+    }
+
+    fn release_lock(&mut self) {
+        if self.lock_held {
+            self.lock_held = false;
+            self.push(Command::ReleaseLock);
+        }
+    }
+
+    /// The lock holder is still at work: wait for it at least `for_ms` plus one timeout more.
+    pub(super) fn holder_is_working(&mut self, for_ms: f64, now_ms: f64) {
+        let patience = now_ms + for_ms + self.timeout_ms();
+        if let Some(Flight {
+            stage: Stage::Lock { steal_at_ms, .. },
+            ..
+        }) = &mut self.flight
+        {
+            *steal_at_ms = steal_at_ms.max(patience);
+        }
+    }
+
+    fn send_refresh(&mut self, now_ms: f64) {
+        let id = self.next_auth_id();
+        let deadline_ms = now_ms + self.timeout_ms();
+        if let Some(flight) = &mut self.flight {
+            flight.stage = Stage::Send { id, deadline_ms };
+        }
+        self.tell_working(self.timeout_ms());
+        self.push(Command::SendAuth {
+            id,
+            kind: super::AuthKind::Refresh,
+        });
+    }
+
+    fn tell_working(&mut self, for_ms: f64) {
+        if self.lock_held && self.env.channel {
+            self.push(Command::Post(TabMessage::Working { for_ms }));
+        }
+    }
+
+    /// Whether `id` is the refresh call in flight.
+    pub(super) fn is_refresh_call(&self, id: AuthId) -> bool {
+        matches!(
+            self.flight.as_ref().map(|f| f.stage),
+            Some(Stage::Send { id: current, .. }) if current == id
+        )
+    }
+
+    pub(super) fn flight_timeout(&mut self, now_ms: f64) {
+        let Some(stage) = self.flight.as_ref().map(|f| f.stage) else {
+            return;
+        };
+        match stage {
+            Stage::Lock {
+                steal_at_ms,
+                stealing,
+            } if now_ms >= steal_at_ms => {
+                if stealing {
+                    // Even stealing got nowhere: refresh without the lock.
+                    self.push(Command::ReleaseLock);
+                    self.send_refresh(now_ms);
+                } else {
+                    let steal_at_ms = now_ms + self.timeout_ms();
+                    if let Some(flight) = &mut self.flight {
+                        flight.stage = Stage::Lock {
+                            steal_at_ms,
+                            stealing: true,
+                        };
+                    }
+                    self.push(Command::RequestLock { steal: true });
+                }
+            }
+            Stage::Send { id, deadline_ms } if now_ms >= deadline_ms => {
+                self.push(Command::AbortAuth { id });
+                let e = Error::new(ErrorKind::Timeout, "the auth call timed out");
+                self.transient(e, None, now_ms);
+            }
+            Stage::Backoff { until_ms } if now_ms >= until_ms => self.send_refresh(now_ms),
+            _ => {}
+        }
+    }
+
+    /// The refresh call's answer, already judged by `auth`: a token installed (`Ok`), a
+    /// transient failure (`Err` with `transient`), or a final one.
+    pub(super) fn refresh_done(
+        &mut self,
+        result: Result<(), Error>,
+        transient: bool,
+        retry_after_ms: Option<f64>,
+        now_ms: f64,
+    ) {
+        match result {
+            Ok(()) => self.finish_flight(Outcome::Fresh, now_ms),
+            Err(e) if transient => self.transient(e, retry_after_ms, now_ms),
+            Err(e) => self.finish_flight(Outcome::Failed(e), now_ms),
+        }
+    }
+
+    /// A failure worth retrying (network, timeout, 5xx, 429): back off, or give up when the
+    /// attempts are spent or the server asks for too long a wait.
+    fn transient(&mut self, error: Error, retry_after_ms: Option<f64>, now_ms: f64) {
+        let retry = self.config.retry;
+        let attempt = self.flight.as_ref().map_or(0, |f| f.attempt);
+        if attempt >= retry.attempts || retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
+            return self.finish_flight(Outcome::Failed(error), now_ms);
+        }
+        let unit = self.rng.unit();
+        let delay = retry_after_ms.unwrap_or_else(|| {
+            #[allow(clippy::cast_precision_loss)]
+            let (base, max) = (
+                retry.base_delay.as_millis() as f64,
+                retry.max_delay.as_millis() as f64,
+            );
+            let exp = (base * f64::from(1u32 << attempt.min(20))).min(max);
+            exp * (0.5 + 0.5 * unit)
+        });
+        if let Some(flight) = &mut self.flight {
+            flight.attempt += 1;
+            flight.stage = Stage::Backoff {
+                until_ms: now_ms + delay,
+            };
+        }
+        self.tell_working(delay);
+    }
+
+    /// Ends the flight for `reason` without an answer (a new session, a sign-out, dispose):
+    /// waiters learn it, the call is aborted, the lock released.
+    pub(super) fn cancel_flight(&mut self, reason: &Error) {
+        let Some(flight) = self.flight.take() else {
+            return;
+        };
+        if let Stage::Send { id, .. } = flight.stage {
+            self.push(Command::AbortAuth { id });
+        }
+        if matches!(flight.stage, Stage::Lock { .. }) && !self.lock_held {
+            self.push(Command::ReleaseLock);
+        }
+        self.release_lock();
+        for waiter in flight.waiters {
+            match waiter {
+                Waiter::Restore(call) if reason.kind() == ErrorKind::Rejected => {
+                    self.settle(call, Ok(Settled::Restored(false)));
+                }
+                Waiter::Restore(call) | Waiter::Refresh(call) => {
+                    self.settle(call, Err(reason.clone()));
+                }
+                Waiter::Send(id) => self.send_app(id),
+                Waiter::Retry(id) => self.finish_app(id),
+            }
+        }
+    }
+
+    fn finish_flight(&mut self, outcome: Outcome, now_ms: f64) {
+        let Some(flight) = self.flight.take() else {
+            return;
+        };
+        self.release_lock();
+        let error = match outcome {
+            Outcome::Fresh => None,
+            Outcome::Failed(e) => Some(e),
+        };
+        match &error {
+            None => {}
+            Some(e) if e.kind() == ErrorKind::Rejected => {
+                self.clear(LogoutReason::Rejected, now_ms)
+            }
+            Some(e) => {
+                self.emit(Event::Error(e.clone()));
+                match self.plan() {
+                    Some(p) if p.is_expired(now_ms) => self.clear(LogoutReason::Expired, now_ms),
+                    // Still valid: try again before it expires (half the time left, at most
+                    // RETRY_SCHEDULE_MS), instead of waiting for the app's next fetch.
+                    Some(p) => {
+                        let delay = ((p.expires_at_ms - now_ms) / 2.0).min(RETRY_SCHEDULE_MS);
+                        self.scheduled_at_ms = Some(now_ms + delay.max(super::MIN_SCHEDULE_MS));
+                    }
+                    None => {}
+                }
+            }
+        }
+        for waiter in flight.waiters {
+            match (waiter, &error) {
+                (Waiter::Restore(call), None) => self.settle(call, Ok(Settled::Restored(true))),
+                (Waiter::Restore(call), Some(e)) if e.kind() == ErrorKind::Rejected => {
+                    self.settle(call, Ok(Settled::Restored(false)));
+                }
+                (Waiter::Refresh(call), None) => self.settle(call, Ok(Settled::Done)),
+                (Waiter::Restore(call) | Waiter::Refresh(call), Some(e)) => {
+                    self.settle(call, Err(e.clone()));
+                }
+                (Waiter::Send(id), _) => self.send_app(id),
+                (Waiter::Retry(id), None) => self.retry_app(id),
+                (Waiter::Retry(id), Some(_)) => self.finish_app(id),
+            }
+        }
+    }
+}

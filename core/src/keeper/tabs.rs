@@ -1,0 +1,72 @@
+//! What this tab makes of the other tabs' messages. A message is trusted no further than its
+//! types: a token is adopted only when it decodes, carries a lifetime its claims agree with, has
+//! not expired, was not received in the future or before the last sign-out this tab knows of,
+//! and is newer than the token held.
+
+use alloc::string::String;
+
+use super::{Keeper, Source};
+use crate::event::LogoutReason;
+use crate::jwt::decode_unverified;
+use crate::message::TabMessage;
+use crate::schedule::lifetime_ms;
+
+impl Keeper {
+    /// A message from another tab, as the channel delivered it (text; anything else is not one of
+    /// ours and the driver drops it).
+    pub fn hear(&mut self, text: &str, now_ms: f64) {
+        if self.disposed {
+            return;
+        }
+        match TabMessage::decode(text) {
+            Some(TabMessage::Token {
+                token,
+                received_at_ms,
+                lifetime_ms,
+            }) => self.adopt(token, received_at_ms, lifetime_ms, now_ms),
+            Some(TabMessage::Logout { at_ms }) => {
+                self.signed_out_at_ms = self.signed_out_at_ms.max(at_ms.min(now_ms));
+                self.clear(LogoutReason::Tab, now_ms);
+            }
+            Some(TabMessage::Working { for_ms }) => self.holder_is_working(for_ms, now_ms),
+            None => {}
+        }
+    }
+
+    fn adopt(&mut self, token: String, received_at_ms: f64, lifetime: Option<f64>, now_ms: f64) {
+        if self.logging_out
+            || received_at_ms > now_ms
+            || received_at_ms < self.signed_out_at_ms
+            || self
+                .held
+                .as_ref()
+                .is_some_and(|h| h.token.0 == token || h.received_at_ms >= received_at_ms)
+        {
+            return;
+        }
+        let Ok(claims) = decode_unverified(&token) else {
+            return;
+        };
+        // The claims' own view, counted from the sender's receipt: the message may shorten the
+        // lifetime (its `expires_in`), never lengthen it or drop it.
+        let claimed = lifetime_ms(None, claims.iat, claims.exp, received_at_ms);
+        let lifetime = match (lifetime, claimed) {
+            (Some(told), Some(claimed)) => Some(told.min(claimed)),
+            (Some(told), None) => Some(told),
+            (None, None) => None,
+            (None, Some(_)) => return,
+        };
+        if lifetime.is_some_and(|l| received_at_ms + l <= now_ms) {
+            return;
+        }
+        self.install(
+            token,
+            claims,
+            Source::Tab {
+                received_at_ms,
+                lifetime_ms: lifetime,
+            },
+            now_ms,
+        );
+    }
+}

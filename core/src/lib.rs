@@ -1,0 +1,42 @@
+//! # token-keeper-core
+//!
+//! The sans-IO core of token-keeper: everything the keeper *decides*, as plain Rust that builds
+//! `no_std` with `alloc`, with no wasm-bindgen, js-sys, web-sys or futures in it.
+//!
+//! - [`jwt::decode_unverified`]: a JWT's claims, decoded **without** verifying its signature,
+//!   for scheduling and display only;
+//! - [`schedule`]: when to refresh a token, as pure functions of the local clock;
+//! - [`Keeper`]: the keeper as a state machine — fed inputs (user calls, auth answers, app
+//!   responses, tab messages, locks, timers, wake-ups) with the local time, it returns
+//!   [`Command`]s for a driver to perform;
+//! - [`TabMessage`]: what tabs tell each other, with one encoding;
+//! - [`Error`]: the one error type, with stable codes shared with JavaScript.
+//!
+//! Drivers: the `token-keeper` crate (browser, over web-sys) and the simulation in
+//! `tests/simulation`, which runs thousands of tabs, servers and faults through this very code.
+#![cfg_attr(not(test), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod config;
+pub mod error;
+pub mod event;
+mod json;
+pub mod jwt;
+pub mod keeper;
+pub mod message;
+pub mod origin;
+mod rng;
+pub mod schedule;
+
+pub use config::{Config, Csrf, Retry};
+pub use error::{Error, ErrorKind};
+pub use event::{Event, LogoutReason, Trigger};
+pub use jwt::{decode_unverified, Claims, JwtError};
+pub use keeper::{
+    AccessToken, Answer, AuthId, AuthKind, Authorization, CallId, Command, Environment, FetchId,
+    Keeper, Settled,
+};
+pub use message::TabMessage;
+pub use origin::AllowList;

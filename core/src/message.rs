@@ -1,0 +1,189 @@
+//! What tabs of one origin tell each other over the `BroadcastChannel`, as typed messages with
+//! one text encoding (JSON), so a JavaScript tab and a Rust tab of the same app understand each
+//! other.
+//!
+//! Decoding checks shapes only: a message that is not one of these, or whose fields have the
+//! wrong types or impossible values, is `None` and ignored. Whether a well-formed token message
+//! is worth adopting (it decodes, is not expired, is newer than the token held, was not received
+//! in the future) is the keeper's decision, in `keeper::tabs`.
+
+use alloc::string::String;
+
+use crate::json::{self, Value};
+
+/// A message between tabs.
+#[derive(Clone, PartialEq)]
+pub enum TabMessage {
+    /// A tab received a new token from the server.
+    Token {
+        /// The access token.
+        token: String,
+        /// When the sending tab received it, ms on the local clock (shared by every tab).
+        received_at_ms: f64,
+        /// Its lifetime as the sending tab planned it; `None` for a token that never expires.
+        lifetime_ms: Option<f64>,
+    },
+    /// A tab signed out (or the server refused its refresh token): the session is over.
+    Logout {
+        /// When, ms on the local clock. Tokens received before this moment are never adopted.
+        at_ms: f64,
+    },
+    /// The holder of the refresh lock is still working on it (sending, or waiting out a
+    /// backoff): a tab waiting for the lock must not steal it for this long.
+    Working {
+        /// How long until the holder's next sign of life at the latest, ms.
+        for_ms: f64,
+    },
+}
+
+impl core::fmt::Debug for TabMessage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never the token itself.
+        f.write_str(match self {
+            TabMessage::Token { .. } => "TabMessage::Token([redacted])",
+            TabMessage::Logout { .. } => "TabMessage::Logout",
+            TabMessage::Working { .. } => "TabMessage::Working",
+        })
+    }
+}
+
+const KEYS: &[&str] = &["type", "token", "receivedAt", "lifetime", "at", "for"];
+
+impl TabMessage {
+    /// The message as JSON text. Times are whole milliseconds.
+    pub fn encode(&self) -> String {
+        let mut out = String::from("{\"type\":");
+        match self {
+            TabMessage::Token {
+                token,
+                received_at_ms,
+                lifetime_ms,
+            } => {
+                out.push_str("\"token\",\"token\":");
+                json::write_string(&mut out, token);
+                push_ms(&mut out, "receivedAt", *received_at_ms);
+                if let Some(lifetime) = lifetime_ms {
+                    push_ms(&mut out, "lifetime", *lifetime);
+                }
+            }
+            TabMessage::Logout { at_ms } => {
+                out.push_str("\"logout\"");
+                push_ms(&mut out, "at", *at_ms);
+            }
+            TabMessage::Working { for_ms } => {
+                out.push_str("\"working\"");
+                push_ms(&mut out, "for", *for_ms);
+            }
+        }
+        out.push('}');
+        out
+    }
+
+    /// The message `text` encodes, or `None` when it is not a well-formed message.
+    pub fn decode(text: &str) -> Option<TabMessage> {
+        let values = json::fields(text, KEYS).ok()??;
+        let [kind, token, received_at, lifetime, at, for_ms] =
+            <[Option<Value>; 6]>::try_from(values).ok()?;
+        let Some(Value::Str(kind)) = kind else {
+            return None;
+        };
+        match kind.as_str() {
+            "token" => {
+                let Some(Value::Str(token)) = token else {
+                    return None;
+                };
+                let lifetime_ms = match lifetime {
+                    None => None,
+                    Some(v) => Some(ms(Some(v))?),
+                };
+                (!token.is_empty()).then_some(())?;
+                Some(TabMessage::Token {
+                    token,
+                    received_at_ms: ms(received_at)?,
+                    lifetime_ms,
+                })
+            }
+            "logout" => Some(TabMessage::Logout { at_ms: ms(at)? }),
+            "working" => Some(TabMessage::Working {
+                for_ms: ms(for_ms)?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A time or duration field: a finite number of milliseconds, not negative.
+fn ms(value: Option<Value>) -> Option<f64> {
+    match value {
+        Some(Value::Num(n)) if n.is_finite() && n >= 0.0 => Some(n),
+        _ => None,
+    }
+}
+
+/// Appends `,"key":<ms>` with `ms` rounded down to a whole number (no float formatting).
+fn push_ms(out: &mut String, key: &str, ms: f64) {
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+    // Saturating cast: negative and NaN become 0, which decoding accepts as a time.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    json::write_u64(out, ms as u64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_round_trips() {
+        for message in [
+            TabMessage::Token {
+                token: "a.b.c".into(),
+                received_at_ms: 1_700_000_000_123.0,
+                lifetime_ms: Some(300_000.0),
+            },
+            TabMessage::Token {
+                token: "a.\"b\".c".into(),
+                received_at_ms: 5.0,
+                lifetime_ms: None,
+            },
+            TabMessage::Logout { at_ms: 42.0 },
+            TabMessage::Working { for_ms: 10_000.0 },
+        ] {
+            assert_eq!(TabMessage::decode(&message.encode()), Some(message));
+        }
+    }
+
+    #[test]
+    fn malformed_or_hostile_messages_are_none() {
+        for text in [
+            "",
+            "null",
+            "[]",
+            r#"{"type":"token"}"#,
+            r#"{"type":"token","token":"","receivedAt":1}"#,
+            r#"{"type":"token","token":"a.b.c"}"#,
+            r#"{"type":"token","token":"a.b.c","receivedAt":"1"}"#,
+            r#"{"type":"token","token":"a.b.c","receivedAt":-1}"#,
+            r#"{"type":"token","token":"a.b.c","receivedAt":1,"lifetime":null}"#,
+            r#"{"type":"token","token":"a.b.c","receivedAt":1,"lifetime":-5}"#,
+            r#"{"type":"token","token":7,"receivedAt":1}"#,
+            r#"{"type":"logout"}"#,
+            r#"{"type":"working","for":"long"}"#,
+            r#"{"type":"steal"}"#,
+            r#"{"type":["token"]}"#,
+        ] {
+            assert_eq!(TabMessage::decode(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let message = TabMessage::Token {
+            token: "secret.token.value".into(),
+            received_at_ms: 1.0,
+            lifetime_ms: None,
+        };
+        assert!(!alloc::format!("{message:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,462 @@
+//! The browser driver: performs the core's commands with `fetch`, `setTimeout`, page listeners,
+//! Web Locks and `BroadcastChannel`, and feeds back what happened. It decides nothing: every
+//! refresh, retry, adoption and sign-out is the core's ([`token_keeper_core::Keeper`]).
+//!
+//! The core lives in a `RefCell` that is borrowed only inside [`Inner::with_core`], never while a
+//! command runs: a listener called by an event may call back into the keeper.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
+
+use js_sys::{Function, Promise};
+use token_keeper_core::{
+    Answer, AuthId, AuthKind, CallId, Command, Event, FetchId, Keeper, Settled,
+};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortController, Request, Response};
+
+use crate::clock::{self, Listener, Timeout};
+use crate::http;
+use crate::tabs::{Channel, Lock};
+use crate::Error;
+
+pub(crate) type Callback = Rc<dyn Fn(&Event)>;
+
+/// The URLs of the auth endpoints, resolved against the page.
+#[derive(Debug)]
+pub(crate) struct Urls {
+    pub(crate) refresh: String,
+    pub(crate) login: Option<String>,
+    pub(crate) logout: Option<String>,
+}
+
+/// What a `login` call sends.
+struct Login {
+    call: CallId,
+    json: String,
+    headers: Vec<(String, String)>,
+}
+
+/// An app request in the driver's hands.
+struct App {
+    id: FetchId,
+    /// The request not yet sent.
+    request: Option<Request>,
+    /// A copy kept before a watched send, for the one retry.
+    copy: Option<Request>,
+    /// The last answer.
+    response: Option<Response>,
+    resolve: Function,
+    reject: Function,
+}
+
+/// A user call's answer, delivered once.
+#[derive(Default)]
+pub(crate) struct Slot {
+    value: RefCell<Option<Result<Settled, Error>>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+/// Waits for a [`Slot`].
+pub(crate) struct Wait(pub(crate) Rc<Slot>);
+
+impl Future for Wait {
+    type Output = Result<Settled, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.0.value.borrow_mut().take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                *self.0.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// The driver's side effects, each owned by a handle that undoes it on drop.
+#[derive(Default)]
+pub(crate) struct Io {
+    timer: Option<(f64, Timeout)>,
+    pub(crate) wake: Vec<Listener>,
+    pub(crate) channel: Option<Channel>,
+    locks: Vec<Lock>,
+    calls: Vec<(CallId, Rc<Slot>)>,
+    logins: Vec<Login>,
+    auth: Vec<(AuthId, AbortController)>,
+    apps: Vec<App>,
+}
+
+pub(crate) struct Inner {
+    core: RefCell<Keeper>,
+    pub(crate) urls: Urls,
+    pub(crate) io: RefCell<Io>,
+    pub(crate) listeners: RefCell<Vec<(u64, Callback)>>,
+    next_id: Cell<u64>,
+}
+
+impl Inner {
+    pub(crate) fn new(core: Keeper, urls: Urls) -> Inner {
+        Inner {
+            core: RefCell::new(core),
+            urls,
+            io: RefCell::default(),
+            listeners: RefCell::default(),
+            next_id: Cell::new(0),
+        }
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        let id = self.next_id.get() + 1;
+        self.next_id.set(id);
+        id
+    }
+
+    /// Reads the core.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Keeper) -> R) -> R {
+        f(&self.core.borrow())
+    }
+}
+
+/// Feeds the core one input (with the time), then performs every command it gives back.
+pub(crate) fn with_core<R>(inner: &Rc<Inner>, f: impl FnOnce(&mut Keeper, f64) -> R) -> R {
+    let out = f(&mut inner.core.borrow_mut(), clock::now_ms());
+    pump(inner);
+    out
+}
+
+/// A user call: registers its slot, feeds the core, and waits for the answer.
+pub(crate) async fn call(
+    inner: &Rc<Inner>,
+    f: impl FnOnce(&mut Keeper, CallId, f64),
+) -> Result<Settled, Error> {
+    let id = inner.next_id();
+    let slot = Rc::new(Slot::default());
+    inner.io.borrow_mut().calls.push((id, slot.clone()));
+    with_core(inner, |k, now| f(k, id, now));
+    Wait(slot).await
+}
+
+/// `login`'s body and headers, held until the core sends the call.
+pub(crate) fn hold_login(
+    inner: &Inner,
+    call: CallId,
+    json: String,
+    headers: Vec<(String, String)>,
+) {
+    inner.io.borrow_mut().logins.push(Login {
+        call,
+        json,
+        headers,
+    });
+}
+
+fn pump(inner: &Rc<Inner>) {
+    loop {
+        let command = inner.core.borrow_mut().poll();
+        match command {
+            Some(command) => perform(inner, command),
+            None => break,
+        }
+    }
+    arm_timer(inner);
+}
+
+/// The one timer, at the core's deadline: replaced when the deadline moves, never stacked.
+fn arm_timer(inner: &Rc<Inner>) {
+    let deadline = inner.core.borrow().poll_timeout();
+    let mut io = inner.io.borrow_mut();
+    if io.timer.as_ref().map(|(at, _)| *at) == deadline {
+        return;
+    }
+    io.timer = deadline.and_then(|at| {
+        let weak = Rc::downgrade(inner);
+        let timer = Timeout::new(at - clock::now_ms(), move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.io.borrow_mut().timer = None;
+                with_core(&inner, |k, now| k.handle_timeout(now));
+            }
+        })?;
+        Some((at, timer))
+    });
+}
+
+fn perform(inner: &Rc<Inner>, command: Command) {
+    match command {
+        Command::SendAuth { id, kind } => send_auth(inner, id, kind),
+        Command::AbortAuth { id } => {
+            let mut io = inner.io.borrow_mut();
+            if let Some(i) = io.auth.iter().position(|(a, _)| *a == id) {
+                io.auth.swap_remove(i).1.abort();
+            }
+        }
+        Command::SendApp {
+            id,
+            authorization,
+            watch,
+        } => send_app(inner, id, authorization.as_ref().map(|a| a.expose()), watch),
+        Command::FinishApp { id } => finish_app(inner, id),
+        Command::RequestLock { steal } => request_lock(inner, steal),
+        Command::ReleaseLock => {
+            let locks = std::mem::take(&mut inner.io.borrow_mut().locks);
+            drop(locks);
+        }
+        Command::Post(message) => {
+            if let Some(channel) = &inner.io.borrow().channel {
+                channel.post(&JsValue::from_str(&message.encode()));
+            }
+        }
+        Command::Emit(event) => emit(inner, &event),
+        Command::Settle { call, result } => {
+            let slot = {
+                let mut io = inner.io.borrow_mut();
+                io.logins.retain(|l| l.call != call);
+                let i = io.calls.iter().position(|(c, _)| *c == call);
+                i.map(|i| io.calls.swap_remove(i).1)
+            };
+            if let Some(slot) = slot {
+                *slot.value.borrow_mut() = Some(result);
+                if let Some(waker) = slot.waker.borrow_mut().take() {
+                    waker.wake();
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn emit(inner: &Inner, event: &Event) {
+    // Copy the list first: a listener may subscribe, unsubscribe or call the keeper.
+    let listeners: Vec<Callback> = inner
+        .listeners
+        .borrow()
+        .iter()
+        .map(|(_, l)| l.clone())
+        .collect();
+    for listener in listeners {
+        listener(event);
+    }
+}
+
+fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
+    let (url, body, headers) = match kind {
+        AuthKind::Login { call } => {
+            let mut io = inner.io.borrow_mut();
+            let login = io
+                .logins
+                .iter()
+                .position(|l| l.call == call)
+                .map(|i| io.logins.swap_remove(i));
+            let (json, headers) = login.map(|l| (l.json, l.headers)).unwrap_or_default();
+            (inner.urls.login.clone(), Some(json), headers)
+        }
+        AuthKind::Refresh | AuthKind::Logout => {
+            let url = if kind == AuthKind::Refresh {
+                Some(inner.urls.refresh.clone())
+            } else {
+                inner.urls.logout.clone()
+            };
+            let header = inner.read(|k| {
+                let cookie = k.csrf_cookie_name().and_then(http::read_cookie);
+                k.csrf_header(cookie.as_deref())
+                    .map(|(n, v)| (n.to_owned(), v))
+            });
+            (url, None, header.into_iter().collect())
+        }
+    };
+    let controller = AbortController::new().ok();
+    let signal = controller.as_ref().map(AbortController::signal);
+    if let Some(c) = controller {
+        inner.io.borrow_mut().auth.push((id, c));
+    }
+    let weak = Rc::downgrade(inner);
+    spawn(async move {
+        let answer = match url {
+            Some(url) => {
+                let headers: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect();
+                http::auth_call(&url, body.as_deref(), &headers, signal.as_ref()).await
+            }
+            None => Answer::Failed,
+        };
+        if let Some(inner) = weak.upgrade() {
+            inner.io.borrow_mut().auth.retain(|(a, _)| *a != id);
+            with_core(&inner, |k, now| k.auth_answer(id, answer, now));
+        }
+    });
+}
+
+/// `fetch` for JavaScript: the request goes out before this returns when no refresh has to come
+/// first; the promise settles with its answer (or the retry's).
+pub(crate) fn fetch(inner: &Rc<Inner>, request: Request) -> Promise {
+    let mut handlers = None;
+    // The executor runs synchronously inside `new Promise`.
+    let promise = Promise::new(&mut |resolve, reject| handlers = Some((resolve, reject)));
+    let Some((resolve, reject)) = handlers else {
+        return promise;
+    };
+    let id = inner.next_id();
+    let url = request.url();
+    let has_authorization = http::has_authorization(&request);
+    inner.io.borrow_mut().apps.push(App {
+        id,
+        request: Some(request),
+        copy: None,
+        response: None,
+        resolve,
+        reject,
+    });
+    with_core(inner, |k, now| k.fetch(id, &url, has_authorization, now));
+    promise
+}
+
+fn take_app(inner: &Inner, id: FetchId) -> Option<App> {
+    let mut io = inner.io.borrow_mut();
+    let i = io.apps.iter().position(|a| a.id == id)?;
+    Some(io.apps.swap_remove(i))
+}
+
+fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&str>, watch: bool) {
+    let Some(mut app) = take_app(inner, id) else {
+        return;
+    };
+    let Some(request) = app.request.take().or_else(|| app.copy.take()) else {
+        return settle_app(&app, None);
+    };
+    if watch && app.response.is_none() {
+        // The first send keeps a copy, so any body can be sent again.
+        app.copy = request.clone().ok();
+    }
+    if let Some(value) = authorization {
+        http::set_authorization(&request, value);
+    }
+    let sent = match http::send_now(&request) {
+        Ok(p) => p,
+        Err(e) => {
+            if watch {
+                with_core(inner, |k, _| k.fetch_failed(id));
+            }
+            let _ = app.reject.call1(&JsValue::UNDEFINED, &e);
+            return;
+        }
+    };
+    if !watch {
+        // The caller gets the browser's own answer or rejection.
+        let _ = app.resolve.call1(&JsValue::UNDEFINED, &sent);
+        return;
+    }
+    let reject = app.reject.clone();
+    inner.io.borrow_mut().apps.push(app);
+    let weak = Rc::downgrade(inner);
+    // One closure for both outcomes, so it is called exactly once and never leaks.
+    let on_settled = Closure::once_into_js(move |value: JsValue| {
+        let inner = weak.upgrade();
+        match value.dyn_into::<Response>() {
+            Ok(response) => {
+                let Some(inner) = inner else { return };
+                let (status, url) = (response.status(), response.url());
+                if let Some(app) = inner.io.borrow_mut().apps.iter_mut().find(|a| a.id == id) {
+                    app.response = Some(response);
+                }
+                with_core(&inner, |k, now| k.fetch_answer(id, status, &url, now));
+            }
+            Err(error) => {
+                if let Some(inner) = inner {
+                    drop(take_app(&inner, id));
+                    with_core(&inner, |k, _| k.fetch_failed(id));
+                }
+                let _ = reject.call1(&JsValue::UNDEFINED, &error);
+            }
+        }
+    });
+    // The same function as both handlers: the promise calls exactly one of them.
+    let _ = js_sys::Reflect::get(&sent, &"then".into())
+        .and_then(|then| then.dyn_into::<Function>())
+        .and_then(|then| then.call2(&sent, &on_settled, &on_settled));
+}
+
+fn finish_app(inner: &Rc<Inner>, id: FetchId) {
+    if let Some(mut app) = take_app(inner, id) {
+        if app.response.is_none() {
+            // Never sent (the keeper was disposed while it waited): send it untouched.
+            if let Some(request) = app.request.take() {
+                let sent = http::send_now(&request).unwrap_or_else(|e| Promise::reject(&e));
+                let _ = app.resolve.call1(&JsValue::UNDEFINED, &sent);
+                return;
+            }
+        }
+        settle_app(&app, app.response.as_ref());
+    }
+}
+
+fn settle_app(app: &App, response: Option<&Response>) {
+    match response {
+        Some(r) => drop(app.resolve.call1(&JsValue::UNDEFINED, r)),
+        None => {
+            let e = Error::new(
+                token_keeper_core::ErrorKind::Aborted,
+                "the request was dropped",
+            );
+            drop(
+                app.reject
+                    .call1(&JsValue::UNDEFINED, &crate::error::ToJs::to_js(&e)),
+            );
+        }
+    }
+}
+
+fn request_lock(inner: &Rc<Inner>, steal: bool) {
+    let name = inner.read(|k| k.config().channel_name.clone());
+    if steal {
+        // Stop queueing: the steal replaces the request.
+        let queued = std::mem::take(&mut inner.io.borrow_mut().locks);
+        drop(queued);
+    }
+    let (granted, failed) = (Rc::downgrade(inner), Rc::downgrade(inner));
+    let lock = Lock::request(
+        &name,
+        steal,
+        move || {
+            // Let a token another tab broadcast just before the lock came free land first.
+            spawn(async move {
+                clock::sleep_ms(0.0).await;
+                if let Some(inner) = granted.upgrade() {
+                    with_core(&inner, |k, now| k.lock_granted(now));
+                }
+            });
+        },
+        move |was_granted| {
+            if let Some(inner) = failed.upgrade() {
+                if was_granted {
+                    with_core(&inner, |k, _| k.lock_lost());
+                } else {
+                    with_core(&inner, |k, now| k.lock_refused(now));
+                }
+            }
+        },
+    );
+    match lock {
+        Ok(lock) => inner.io.borrow_mut().locks.push(lock),
+        // Refused outright: tell the core after this command, from a fresh task.
+        Err(()) => {
+            let weak: Weak<Inner> = Rc::downgrade(inner);
+            spawn(async move {
+                if let Some(inner) = weak.upgrade() {
+                    with_core(&inner, |k, now| k.lock_refused(now));
+                }
+            });
+        }
+    }
+}
+
+/// Runs a future to completion in the background. Boxed, so the executor glue is compiled once.
+pub(crate) fn spawn(future: impl Future<Output = ()> + 'static) {
+    let boxed: Pin<Box<dyn Future<Output = ()>>> = Box::pin(future);
+    wasm_bindgen_futures::spawn_local(boxed);
+}
