@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 pub use token_keeper_core::config::{config_error, Config, Csrf, Retry};
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 use token_keeper_core::schedule::Policy;
 
 use crate::Error;

@@ -1,15 +1,12 @@
-//! A small, strict JSON reader and the two writers the keeper needs.
+//! A small, strict JSON reader, and the two writers the keeper needs.
 //!
-//! The keeper reads three kinds of JSON: the auth server's answers, JWT payloads and messages from
-//! other tabs. All it wants from them is a few top-level fields, so this module offers exactly
-//! that, [`fields`], instead of a general parser: serde with serde_json costs 22–29 KB of wasm
-//! (measured), and this reader is all the keeper needs.
+//! The keeper reads auth-server answers, JWT payloads and other tabs' messages, and wants only a
+//! few top-level fields of each, so [`fields`] reads just those. serde with serde_json costs
+//! 22–29 KB of wasm (measured); this reader is all the keeper needs.
 //!
-//! It follows RFC 8259 strictly (no comments, trailing commas, leading zeros, NaN, lone
-//! surrogates...), so that what it accepts is what `JSON.parse` accepts. It runs in linear time
-//! and never recurses: containers nested below a field are checked by a loop that keeps the
-//! closers it still expects in a vector, so any depth is accepted and a text of a million `[`
-//! costs a megabyte of memory, not the stack.
+//! It is strict RFC 8259, so it accepts what `JSON.parse` accepts, and linear in the text. It
+//! never recurses: nested containers are checked by a loop that keeps one byte per open container
+//! on the heap, so any depth is accepted and a million `[` cost a megabyte, not the stack.
 
 use alloc::string::String;
 use alloc::vec;
@@ -20,7 +17,7 @@ use alloc::vec::Vec;
 pub(crate) enum Value {
     /// A string, unescaped.
     Str(String),
-    /// Any number, as core's `f64` parser reads it; too large ones are infinite, callers filter.
+    /// Any number, as core's `f64` parser reads it: too large ones are infinite, callers filter.
     Num(f64),
     /// An array whose items are all strings; an empty array is one too.
     StrList(Vec<String>),
@@ -38,34 +35,26 @@ pub(crate) enum Value {
 /// A key given twice: the last occurrence wins, as with JavaScript's JSON.parse.
 pub(crate) fn fields(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Value>>>, ()> {
     let mut reader = Reader { text: json, pos: 0 };
-    reader.skip_whitespace();
-    if !reader.eat(b'{') {
+    if !reader.token("{") {
         reader.skip_value()?;
         return reader.finish().map(|()| None);
     }
     let mut values = vec![None; wanted.len()];
-    reader.skip_whitespace();
-    if !reader.eat(b'}') {
-        loop {
-            let key = reader.key()?;
-            // Values of unwanted keys are only checked; wanted ones are kept in every slot that
-            // names them, overwriting an earlier duplicate.
-            if wanted.contains(&key.as_str()) {
-                let value = reader.field_value()?;
-                for (name, slot) in wanted.iter().zip(values.iter_mut()) {
-                    if *name == key {
-                        *slot = Some(value.clone());
-                    }
+    let mut more = !reader.token("}");
+    while more {
+        let key = reader.key()?;
+        // Unwanted values are only checked, not kept; a later duplicate overwrites the slot.
+        if wanted.contains(&key.as_str()) {
+            let value = reader.field_value()?;
+            for (name, slot) in wanted.iter().zip(&mut values) {
+                if *name == key {
+                    *slot = Some(value.clone());
                 }
-            } else {
-                reader.skip_value()?;
             }
-            reader.skip_whitespace();
-            if !reader.eat(b',') {
-                reader.expect(b'}')?;
-                break;
-            }
+        } else {
+            reader.skip_value()?;
         }
+        more = reader.next_item("}")?;
     }
     reader.finish().map(|()| Some(values))
 }
@@ -84,13 +73,8 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '\0'..='\u{1f}' => {
-                let low = c as u8 & 0xf;
-                out.push_str(if (c as u8) < 0x10 { "\\u000" } else { "\\u001" });
-                out.push(char::from(if low < 10 {
-                    b'0' + low
-                } else {
-                    b'a' + low - 10
-                }));
+                out.push_str(if c < '\u{10}' { "\\u000" } else { "\\u001" });
+                out.extend(char::from_digit(u32::from(c) & 0xf, 16));
             }
             _ => out.push(c),
         }
@@ -114,43 +98,64 @@ pub(crate) fn write_u64(out: &mut String, n: u64) {
     }
 }
 
-/// A cursor over the text. `pos` only ever stops on an ASCII byte or at the end, so slicing the
-/// text there cannot split a character; every access goes through `get` all the same.
+/// A cursor over the text. Every access goes through `get`, so no input can make it panic.
+/// Whitespace is skipped before each token and value, the only places RFC 8259 allows it.
 struct Reader<'a> {
     text: &'a str,
     pos: usize,
 }
 
 impl Reader<'_> {
-    /// The byte at the cursor, if any.
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.pos).copied()
-    }
-
     /// The byte at the cursor, consumed; `Err` at the end of the text.
     fn next(&mut self) -> Result<u8, ()> {
-        let byte = self.peek().ok_or(())?;
+        let byte = *self.text.as_bytes().get(self.pos).ok_or(())?;
         self.pos += 1;
         Ok(byte)
     }
 
-    /// Consumes `byte` if it is next.
-    fn eat(&mut self, byte: u8) -> bool {
-        let found = self.peek() == Some(byte);
-        self.pos += usize::from(found);
+    /// Whether the text at the cursor starts with `text`.
+    fn at(&self, text: &str) -> bool {
+        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+        rest.starts_with(text.as_bytes())
+    }
+
+    /// Consumes `text` if it comes next, with no whitespace before it.
+    fn eat(&mut self, text: &str) -> bool {
+        let found = self.at(text);
+        self.pos += if found { text.len() } else { 0 };
         found
     }
 
-    /// Consumes `byte`, which must be next.
-    fn expect(&mut self, byte: u8) -> Result<(), ()> {
-        self.eat(byte).then_some(()).ok_or(())
+    /// Skips whitespace, then consumes `token` if it comes next.
+    fn token(&mut self, token: &str) -> bool {
+        self.skip_whitespace();
+        self.eat(token)
+    }
+
+    /// Skips whitespace, then consumes `token`, which must come next.
+    fn expect(&mut self, token: &str) -> Result<(), ()> {
+        self.token(token).then_some(()).ok_or(())
+    }
+
+    /// After an item of a container that ends with `close`: whether another item follows.
+    fn next_item(&mut self, close: &str) -> Result<bool, ()> {
+        if self.token(",") {
+            return Ok(true);
+        }
+        self.expect(close).map(|()| false)
+    }
+
+    /// Skips bytes while `allowed` holds them; returns how many.
+    fn skip(&mut self, allowed: impl Fn(u8) -> bool) -> usize {
+        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+        let count = rest.iter().take_while(|&&byte| allowed(byte)).count();
+        self.pos += count;
+        count
     }
 
     /// Skips the four whitespace bytes RFC 8259 allows, and no others.
     fn skip_whitespace(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
+        self.skip(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'));
     }
 
     /// Checks that only whitespace follows the value.
@@ -159,72 +164,50 @@ impl Reader<'_> {
         (self.pos == self.text.len()).then_some(()).ok_or(())
     }
 
-    /// Reads an object's key and the colon after it, with the whitespace around them.
+    /// Reads an object's key and the colon after it.
     fn key(&mut self) -> Result<String, ()> {
-        self.skip_whitespace();
         let key = self.string()?;
-        self.skip_whitespace();
-        self.expect(b':')?;
-        self.skip_whitespace();
+        self.expect(":")?;
         Ok(key)
     }
 
-    /// Reads a wanted field's value. An array is first read as a list of strings; at its first
-    /// other item the reader goes back and checks the whole array, so at most twice, still linear.
+    /// Reads a wanted field's value. An array is first read as a list of strings; at an item that
+    /// is not one the reader goes back and checks the whole array: twice at most, still linear.
     fn field_value(&mut self) -> Result<Value, ()> {
-        if !matches!(self.peek(), Some(b'[' | b'{')) {
-            return self.scalar();
-        }
-        let start = self.pos;
-        if let Some(list) = self.string_list()? {
-            return Ok(Value::StrList(list));
-        }
-        self.pos = start;
-        self.skip_value()?;
-        Ok(Value::Other)
-    }
-
-    /// Reads an array of strings; `Ok(None)` when the next value is not one.
-    fn string_list(&mut self) -> Result<Option<Vec<String>>, ()> {
-        let mut list = Vec::new();
-        if !self.eat(b'[') {
-            return Ok(None);
-        }
         self.skip_whitespace();
-        if self.eat(b']') {
-            return Ok(Some(list));
+        let start = self.pos;
+        match self.text.as_bytes().get(start) {
+            Some(b'[') => self.pos += 1,
+            Some(b'{') => return self.skip_value().map(|()| Value::Other),
+            _ => return self.scalar(),
         }
-        loop {
+        let mut list = Vec::new();
+        let mut more = !self.token("]");
+        while more {
             self.skip_whitespace();
-            if self.peek() != Some(b'"') {
-                return Ok(None);
+            if !self.at("\"") {
+                self.pos = start;
+                return self.skip_value().map(|()| Value::Other);
             }
             list.push(self.string()?);
-            self.skip_whitespace();
-            if !self.eat(b',') {
-                self.expect(b']')?;
-                return Ok(Some(list));
-            }
+            more = self.next_item("]")?;
         }
+        Ok(Value::StrList(list))
     }
 
-    /// Checks one value of any kind. Iterative: `closers` holds the bracket or brace each open
-    /// container still expects, innermost last, so depth costs heap, not stack.
+    /// Checks one value of any kind. `open` holds, innermost last, whether each open container is
+    /// an object: an explicit stack, so that depth costs heap and never the call stack.
     fn skip_value(&mut self) -> Result<(), ()> {
-        let mut closers = Vec::new();
+        let mut open = Vec::new();
         loop {
-            // At the start of a value: open a container, or read a scalar.
-            self.skip_whitespace();
-            let opener = self.peek();
-            if opener == Some(b'[') || opener == Some(b'{') {
-                self.pos += 1;
-                self.skip_whitespace();
-                let closer = if opener == Some(b'[') { b']' } else { b'}' };
-                if !self.eat(closer) {
-                    closers.push(closer);
-                    if closer == b'}' {
-                        self.key()?;
-                    }
+            // At the start of an item: its key in an object, then a container or a scalar.
+            if open.last() == Some(&true) {
+                self.key()?;
+            }
+            let object = self.token("{");
+            if object || self.token("[") {
+                if !self.token(if object { "}" } else { "]" }) {
+                    open.push(object);
                     continue;
                 }
             } else {
@@ -232,59 +215,44 @@ impl Reader<'_> {
             }
             // After a value: close finished containers until one has a next item.
             loop {
-                self.skip_whitespace();
-                let Some(&closer) = closers.last() else {
+                let Some(&object) = open.last() else {
                     return Ok(());
                 };
-                if self.eat(b',') {
-                    if closer == b'}' {
-                        self.key()?;
-                    }
+                if self.next_item(if object { "}" } else { "]" })? {
                     break;
                 }
-                self.expect(closer)?;
-                closers.pop();
+                open.pop();
             }
         }
     }
 
     /// Reads a string, number, `true`, `false` or `null`.
     fn scalar(&mut self) -> Result<Value, ()> {
-        match self.peek() {
-            Some(b'"') => return self.string().map(Value::Str),
-            Some(b'-' | b'0'..=b'9') => return self.number().map(Value::Num),
-            _ => {}
+        self.skip_whitespace();
+        match self.text.as_bytes().get(self.pos) {
+            Some(b'"') => self.string().map(Value::Str),
+            Some(b'-' | b'0'..=b'9') => self.number().map(Value::Num),
+            _ if self.eat("true") => Ok(Value::Bool(true)),
+            _ if self.eat("false") => Ok(Value::Bool(false)),
+            _ if self.eat("null") => Ok(Value::Null),
+            _ => Err(()),
         }
-        let rest = self.text.get(self.pos..).unwrap_or_default();
-        for (word, value) in [
-            ("true", Value::Bool(true)),
-            ("false", Value::Bool(false)),
-            ("null", Value::Null),
-        ] {
-            if rest.starts_with(word) {
-                self.pos += word.len();
-                return Ok(value);
-            }
-        }
-        Err(())
     }
 
-    /// Reads a number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, then lets core
+    /// Reads a number, `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and lets core
     /// parse the checked lexeme.
     fn number(&mut self) -> Result<f64, ()> {
         let start = self.pos;
-        self.eat(b'-');
-        // A leading 0 stands alone: the digit after `01` is left for the caller to reject.
-        if !self.eat(b'0') {
+        self.eat("-");
+        // A leading 0 stands alone: the digit after the 0 of `01` is left for the caller to refuse.
+        if !self.eat("0") {
             self.digits()?;
         }
-        if self.eat(b'.') {
+        if self.eat(".") {
             self.digits()?;
         }
-        if self.eat(b'e') || self.eat(b'E') {
-            if !self.eat(b'+') {
-                self.eat(b'-');
-            }
+        if self.eat("e") || self.eat("E") {
+            let _sign = self.eat("+") || self.eat("-");
             self.digits()?;
         }
         self.text
@@ -295,24 +263,20 @@ impl Reader<'_> {
 
     /// Skips one or more decimal digits.
     fn digits(&mut self) -> Result<(), ()> {
-        let start = self.pos;
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.pos += 1;
-        }
-        (self.pos > start).then_some(()).ok_or(())
+        (self.skip(|byte| byte.is_ascii_digit()) > 0)
+            .then_some(())
+            .ok_or(())
     }
 
     /// Reads a string literal and unescapes it.
     fn string(&mut self) -> Result<String, ()> {
-        self.expect(b'"')?;
+        self.expect("\"")?;
         let mut out = String::new();
         loop {
-            // Copy the run up to the next quote, backslash or control character in one go.
+            // Copies the run up to the next quote, backslash or control character at once: these
+            // are ASCII, so the run ends on a character boundary.
             let run = self.pos;
-            while matches!(self.peek(), Some(byte) if byte != b'"' && byte != b'\\' && byte >= 0x20)
-            {
-                self.pos += 1;
-            }
+            self.skip(|byte| byte != b'"' && byte != b'\\' && byte >= 0x20);
             out.push_str(self.text.get(run..self.pos).ok_or(())?);
             match self.next()? {
                 b'"' => return Ok(out),
@@ -323,7 +287,7 @@ impl Reader<'_> {
     }
 
     /// Reads the escape after a backslash. A `\u` surrogate must be a high one followed by an
-    /// escaped low one; a lone surrogate is no character, so the text is rejected.
+    /// escaped low one: a lone surrogate is no character, so the text is refused.
     fn escape(&mut self) -> Result<char, ()> {
         Ok(match self.next()? {
             b'"' => '"',
@@ -337,9 +301,7 @@ impl Reader<'_> {
             b'u' => {
                 let mut code = self.hex4()?;
                 if (0xD800..0xDC00).contains(&code) {
-                    self.expect(b'\\')?;
-                    self.expect(b'u')?;
-                    let low = self.hex4()?;
+                    let low = if self.eat("\\u") { self.hex4()? } else { 0 };
                     if !(0xDC00..0xE000).contains(&low) {
                         return Err(());
                     }
@@ -351,7 +313,7 @@ impl Reader<'_> {
         })
     }
 
-    /// Reads exactly four hex digits (not `u32::from_str_radix`, which would take a `+`).
+    /// Reads exactly four hex digits (not with `u32::from_str_radix`, which would take a `+`).
     fn hex4(&mut self) -> Result<u32, ()> {
         let mut code = 0;
         for _ in 0..4 {
