@@ -42,7 +42,8 @@ pub(crate) fn fields(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Va
     let mut values = vec![None; wanted.len()];
     let mut more = !reader.token("}");
     while more {
-        let key = reader.key()?;
+        let key = reader.string()?;
+        reader.expect(":")?;
         // Unwanted values are only checked, not kept; a later duplicate overwrites the slot.
         if wanted.contains(&key.as_str()) {
             let value = reader.field_value()?;
@@ -105,23 +106,22 @@ struct Reader<'a> {
     pos: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     /// The byte at the cursor, consumed; `Err` at the end of the text.
     fn next(&mut self) -> Result<u8, ()> {
-        let byte = *self.text.as_bytes().get(self.pos).ok_or(())?;
+        let byte = *self.rest().first().ok_or(())?;
         self.pos += 1;
         Ok(byte)
     }
 
-    /// Whether the text at the cursor starts with `text`.
-    fn at(&self, text: &str) -> bool {
-        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
-        rest.starts_with(text.as_bytes())
+    /// The text from the cursor on.
+    fn rest(&self) -> &'a [u8] {
+        self.text.as_bytes().get(self.pos..).unwrap_or_default()
     }
 
     /// Consumes `text` if it comes next, with no whitespace before it.
     fn eat(&mut self, text: &str) -> bool {
-        let found = self.at(text);
+        let found = self.rest().starts_with(text.as_bytes());
         self.pos += if found { text.len() } else { 0 };
         found
     }
@@ -147,8 +147,11 @@ impl Reader<'_> {
 
     /// Skips bytes while `allowed` holds them; returns how many.
     fn skip(&mut self, allowed: impl Fn(u8) -> bool) -> usize {
-        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
-        let count = rest.iter().take_while(|&&byte| allowed(byte)).count();
+        let count = self
+            .rest()
+            .iter()
+            .take_while(|&&byte| allowed(byte))
+            .count();
         self.pos += count;
         count
     }
@@ -164,19 +167,12 @@ impl Reader<'_> {
         (self.pos == self.text.len()).then_some(()).ok_or(())
     }
 
-    /// Reads an object's key and the colon after it.
-    fn key(&mut self) -> Result<String, ()> {
-        let key = self.string()?;
-        self.expect(":")?;
-        Ok(key)
-    }
-
     /// Reads a wanted field's value. An array is first read as a list of strings; at an item that
     /// is not one the reader goes back and checks the whole array: twice at most, still linear.
     fn field_value(&mut self) -> Result<Value, ()> {
         self.skip_whitespace();
         let start = self.pos;
-        match self.text.as_bytes().get(start) {
+        match self.rest().first() {
             Some(b'[') => self.pos += 1,
             Some(b'{') => return self.skip_value().map(|()| Value::Other),
             _ => return self.scalar(),
@@ -185,7 +181,7 @@ impl Reader<'_> {
         let mut more = !self.token("]");
         while more {
             self.skip_whitespace();
-            if !self.at("\"") {
+            if self.rest().first() != Some(&b'"') {
                 self.pos = start;
                 return self.skip_value().map(|()| Value::Other);
             }
@@ -202,7 +198,8 @@ impl Reader<'_> {
         loop {
             // At the start of an item: its key in an object, then a container or a scalar.
             if open.last() == Some(&true) {
-                self.key()?;
+                self.string()?;
+                self.expect(":")?;
             }
             let object = self.token("{");
             if object || self.token("[") {
@@ -229,7 +226,7 @@ impl Reader<'_> {
     /// Reads a string, number, `true`, `false` or `null`.
     fn scalar(&mut self) -> Result<Value, ()> {
         self.skip_whitespace();
-        match self.text.as_bytes().get(self.pos) {
+        match self.rest().first() {
             Some(b'"') => self.string().map(Value::Str),
             Some(b'-' | b'0'..=b'9') => self.number().map(Value::Num),
             _ if self.eat("true") => Ok(Value::Bool(true)),
@@ -255,10 +252,8 @@ impl Reader<'_> {
             let _sign = self.eat("+") || self.eat("-");
             self.digits()?;
         }
-        self.text
-            .get(start..self.pos)
-            .and_then(|lexeme| lexeme.parse().ok())
-            .ok_or(())
+        let lexeme = self.text.get(start..self.pos).ok_or(())?;
+        lexeme.parse().map_err(|_| ())
     }
 
     /// Skips one or more decimal digits.
@@ -290,9 +285,7 @@ impl Reader<'_> {
     /// escaped low one: a lone surrogate is no character, so the text is refused.
     fn escape(&mut self) -> Result<char, ()> {
         Ok(match self.next()? {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
+            byte @ (b'"' | b'\\' | b'/') => char::from(byte),
             b'b' => '\u{8}',
             b'f' => '\u{c}',
             b'n' => '\n',

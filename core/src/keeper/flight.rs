@@ -37,7 +37,13 @@ pub(super) enum Stage {
     Send { id: AuthId, deadline_ms: f64 },
     /// Waiting out a backoff until `until_ms`.
     Backoff { until_ms: f64 },
+    /// Holding the lock after another tab held it, waiting until `until_ms` for the token that
+    /// tab is about to broadcast (a message and a lock grant may arrive in either order).
+    Adopt { until_ms: f64 },
 }
+
+/// How long a tab that got the lock after a working holder waits for the holder's token.
+pub const ADOPT_WAIT_MS: f64 = 50.0;
 
 #[derive(Debug)]
 pub(super) struct Flight {
@@ -46,6 +52,8 @@ pub(super) struct Flight {
     generation: u64,
     /// Retries used.
     attempt: u32,
+    /// Another tab said it was refreshing while this one waited for the lock.
+    heard_working: bool,
     pub(super) stage: Stage,
     waiters: Vec<Waiter>,
 }
@@ -55,7 +63,7 @@ impl Flight {
         Some(match self.stage {
             Stage::Lock { steal_at_ms, .. } => steal_at_ms,
             Stage::Send { deadline_ms, .. } => deadline_ms,
-            Stage::Backoff { until_ms } => until_ms,
+            Stage::Backoff { until_ms } | Stage::Adopt { until_ms } => until_ms,
         })
     }
 }
@@ -89,8 +97,10 @@ impl Keeper {
         self.flight = Some(Flight {
             generation: self.generation,
             attempt: 0,
+            heard_working: false,
             stage: Stage::Lock {
-                steal_at_ms: now_ms + self.timeout_ms(),
+                // A holder that said it is working gets its time, as if heard while waiting.
+                steal_at_ms: (now_ms).max(self.other_working_until_ms) + self.timeout_ms(),
                 stealing: false,
             },
             waiters: Vec::new(),
@@ -100,6 +110,23 @@ impl Keeper {
         } else {
             self.send_refresh(now_ms);
         }
+    }
+
+    /// Back to waiting for the lock (it was stolen, or this tab slept so long it may have been).
+    fn queue_for_lock(&mut self, now_ms: f64) {
+        if self.lock_held {
+            self.lock_held = false;
+            self.push(Command::ReleaseLock);
+        }
+        let steal_at_ms = now_ms + self.timeout_ms();
+        if let Some(flight) = &mut self.flight {
+            flight.stage = Stage::Lock {
+                steal_at_ms,
+                stealing: false,
+            };
+            flight.heard_working = false;
+        }
+        self.push(Command::RequestLock { steal: false });
     }
 
     /// The lock was granted (after the driver let queued tab messages land).
@@ -118,17 +145,37 @@ impl Keeper {
             // Went on without the lock meanwhile: hold it until the flight finishes.
             return;
         }
-        let adopted = self
-            .flight
-            .as_ref()
-            .is_some_and(|f| f.generation != self.generation)
-            && self.held.is_some()
+        if self.adopted(now_ms) {
+            return;
+        }
+        // Another tab was refreshing just now: its token is on its way.
+        let heard_working = self.flight.as_ref().is_some_and(|f| f.heard_working)
+            || now_ms <= self.other_working_until_ms;
+        match &mut self.flight {
+            Some(flight) if heard_working => {
+                flight.stage = Stage::Adopt {
+                    until_ms: now_ms + ADOPT_WAIT_MS,
+                };
+            }
+            _ => self.send_refresh(now_ms),
+        }
+    }
+
+    /// Ends the flight when another tab's token arrived since it began: no second rotation.
+    pub(super) fn adopted(&mut self, now_ms: f64) -> bool {
+        let adopted = self.flight.as_ref().is_some_and(|f| {
+            f.generation != self.generation && !matches!(f.stage, Stage::Send { .. })
+        }) && self.held.is_some()
             && !self.is_due(now_ms);
         if adopted {
             self.finish_flight(Outcome::Fresh, now_ms);
-        } else {
-            self.send_refresh(now_ms);
         }
+        adopted
+    }
+
+    /// Whether refreshes take turns under the lock.
+    fn uses_lock(&self) -> bool {
+        self.env.locks && !self.locks_broken
     }
 
     /// The browser refused the lock request: from now on this tab refreshes on its own.
@@ -157,13 +204,16 @@ impl Keeper {
 
     /// The lock holder is still at work: wait for it at least `for_ms` plus one timeout more.
     pub(super) fn holder_is_working(&mut self, for_ms: f64, now_ms: f64) {
+        self.other_working_until_ms = self.other_working_until_ms.max(now_ms + for_ms);
         let patience = now_ms + for_ms + self.timeout_ms();
         if let Some(Flight {
             stage: Stage::Lock { steal_at_ms, .. },
+            heard_working,
             ..
         }) = &mut self.flight
         {
             *steal_at_ms = steal_at_ms.max(patience);
+            *heard_working = true;
         }
     }
 
@@ -223,7 +273,21 @@ impl Keeper {
                 let e = Error::new(ErrorKind::Timeout, "the auth call timed out");
                 self.transient(e, None, now_ms);
             }
-            Stage::Backoff { until_ms } if now_ms >= until_ms => self.send_refresh(now_ms),
+            Stage::Backoff { until_ms } if now_ms >= until_ms => {
+                // A tab that slept past its backoff by more than a waiter's patience may have had
+                // its lock stolen, and may not have heard yet: it takes its turn again.
+                let slept = now_ms - until_ms > self.timeout_ms();
+                if self.uses_lock() && (!self.lock_held || slept) {
+                    self.queue_for_lock(now_ms);
+                } else {
+                    self.send_refresh(now_ms);
+                }
+            }
+            Stage::Adopt { until_ms } if now_ms >= until_ms => {
+                if !self.adopted(now_ms) {
+                    self.send_refresh(now_ms);
+                }
+            }
             _ => {}
         }
     }
@@ -281,6 +345,7 @@ impl Keeper {
             self.push(Command::AbortAuth { id });
         }
         if matches!(flight.stage, Stage::Lock { .. }) && !self.lock_held {
+            // Stop waiting for it.
             self.push(Command::ReleaseLock);
         }
         self.release_lock();

@@ -254,6 +254,8 @@ pub struct Keeper {
     signed_out_at_ms: f64,
     /// A `logout()` is under way.
     logging_out: bool,
+    /// Until when another tab said it is working on a refresh (local ms).
+    other_working_until_ms: f64,
     disposed: bool,
     next_auth: AuthId,
     out: VecDeque<Command>,
@@ -288,6 +290,7 @@ impl Keeper {
             locks_broken: false,
             signed_out_at_ms: f64::NEG_INFINITY,
             logging_out: false,
+            other_working_until_ms: f64::NEG_INFINITY,
             disposed: false,
             next_auth: 0,
             out: VecDeque::new(),

@@ -68,5 +68,7 @@ impl Keeper {
             },
             now_ms,
         );
+        // A refresh waiting for the lock (or for this very token) needs no rotation of its own.
+        self.adopted(now_ms);
     }
 }

@@ -1,0 +1,165 @@
+//! The invariants, checked after every step (and at the moments that matter). The first broken
+//! one fails the run with its seed.
+//!
+//! 1. No reuse detection and no `logout` event unless the server refused, a user signed out, or
+//!    the network lost a rotation's answer (then the server is right to see reuse).
+//! 2. After `logout()` resolves, no tab holds a token of the ended session once it has heard of
+//!    the logout, and none installs one later.
+//! 3. At most one refresh request in flight per browser while locks work.
+//! 4. In steady state no app request reaches the server with an expired token, and (at the end
+//!    of the run) every call and fetch settled.
+//! 5. In steady state, refreshes per browser per refresh period stay at one (+ jitter), checked
+//!    by `crate::run` over the quiet phase.
+
+use token_keeper_core::LogoutReason;
+
+use crate::world::World;
+
+fn fail(world: &mut World, what: String) {
+    if world.violation.is_none() {
+        world.violation = Some(format!("at {:.1} ms: {what}", world.now));
+    }
+}
+
+/// How long after a disturbance the browser counts as steady again.
+pub fn settle_ms(world: &World) -> f64 {
+    f64::from(world.server.style.ttl_s) * 2000.0 + 1000.0
+}
+
+/// Web Locks are there and the browser grants them: the tabs' refreshes take turns.
+pub fn locks_work(world: &World) -> bool {
+    world.lock_mode && !world.locks.refuse
+}
+
+pub fn after_step(world: &mut World) {
+    // 1: reuse is only ever the network's doing (or, without locks, the tabs' own race: the
+    // per-tab fallback has no way to take turns).
+    if world.server.stats.reuse_detections > 0 && !world.cookie_lost && locks_work(world) {
+        fail(
+            world,
+            "the server saw a refresh token reused, and no rotation was lost".into(),
+        );
+    }
+    // 2: a tab that heard of a logout holds nothing of the ended session.
+    for (at, family) in world.logouts.clone() {
+        let Some(family) = family else { continue };
+        for (i, tab) in world.tabs.iter().enumerate() {
+            let held = tab
+                .core
+                .access_token()
+                .and_then(|t| world.server.family_of(t.expose()));
+            let heard = tab.heard_logout_at.is_some_and(|h| h >= at);
+            if tab.alive && !tab.frozen && held == Some(family) && heard {
+                let what = format!(
+                    "tab {i} still holds the session signed out at {at:.1} after hearing of it"
+                );
+                fail(world, what);
+                return;
+            }
+        }
+    }
+}
+
+/// A refresh request leaves tab `tab`: no other may be in flight (3), unless locks are out of
+/// play (refused, or a steal just took the lock from a frozen holder).
+pub fn refresh_sent(world: &mut World, tab: usize) {
+    let in_flight = world.refresh_in_transit.len();
+    if locks_work(world) && world.locks.steals == 0 && in_flight > 1 {
+        let tabs: Vec<usize> = world.refresh_in_transit.iter().map(|(t, _)| *t).collect();
+        fail(
+            world,
+            format!("tab {tab} sent a refresh while another was in flight: tabs {tabs:?}"),
+        );
+    }
+}
+
+/// A `logout` event on tab `tab` (1).
+pub fn logout_event(world: &mut World, tab: usize, reason: LogoutReason) {
+    let t = &world.tabs[tab];
+    let explained = match reason {
+        LogoutReason::User => t
+            .calls
+            .values()
+            .any(|(k, _)| *k == crate::world::CallKind::Logout),
+        LogoutReason::Rejected => matches!(t.last_refresh_status, Some(401 | 403)),
+        LogoutReason::Tab => true,
+        // The token ran out while refreshes failed: only faults explain that.
+        LogoutReason::Expired => world.now - world.disturbed_at < settle_ms(world) * 4.0,
+        _ => false,
+    };
+    if !explained {
+        fail(
+            world,
+            format!("tab {tab} signed out ({}) with no cause", reason.as_str()),
+        );
+    }
+}
+
+/// A `token` event on tab `tab` (2): never a token of a session that a resolved logout ended.
+pub fn token_event(world: &mut World, tab: usize) {
+    let Some(family) = world.tabs[tab]
+        .core
+        .access_token()
+        .and_then(|t| world.server.family_of(t.expose()))
+    else {
+        return;
+    };
+    let heard = world.tabs[tab].heard_logout_at;
+    let ended = world
+        .logouts
+        .iter()
+        .any(|(at, f)| *f == Some(family) && heard.is_some_and(|h| h >= *at));
+    if ended {
+        fail(
+            world,
+            format!("tab {tab} took a token of a session signed out earlier"),
+        );
+    }
+}
+
+/// `logout()` resolved on tab `tab`: remember which session it ended (2).
+pub fn logout_resolved(world: &mut World, tab: usize) {
+    let family = world.ended_family.take();
+    if world.tabs[tab].core.is_authenticated() {
+        fail(
+            world,
+            format!("tab {tab} holds a token after its logout() resolved"),
+        );
+    }
+    world.logouts.push((world.now, family));
+    world.tabs[tab].heard_logout_at = Some(world.now);
+}
+
+/// The server saw an expired token from tab `tab` (4): only outside steady state.
+pub fn expired_token_at_server(world: &mut World, tab: usize) {
+    if world.now - world.disturbed_at > settle_ms(world) {
+        fail(
+            world,
+            format!("in steady state, tab {tab} sent an expired token"),
+        );
+    }
+}
+
+/// At the end of a run every call and fetch of a living tab has settled (4).
+pub fn at_end(world: &mut World) {
+    for i in 0..world.tabs.len() {
+        let t = &world.tabs[i];
+        if !t.alive {
+            continue;
+        }
+        if let Some((kind, at)) = t.calls.values().next().copied() {
+            fail(
+                world,
+                format!("tab {i}: a {kind:?} call made at {at:.1} never settled"),
+            );
+            return;
+        }
+        if let Some(at) = t.fetches.values().next().copied() {
+            fail(
+                world,
+                format!("tab {i}: a fetch made at {at:.1} never settled"),
+            );
+            return;
+        }
+    }
+}

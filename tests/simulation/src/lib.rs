@@ -1,0 +1,171 @@
+//! A deterministic simulation of token-keeper's core: one browser with 1–5 tabs (each running
+//! its own [`token_keeper_core::Keeper`]), a cookie jar, Web Locks and a `BroadcastChannel` with
+//! delivery delays, a rotating-refresh server with reuse detection and no grace, server clock
+//! skew, millisecond and whole-second tokens, and faults: 5xx, 429 with `Retry-After`,
+//! timeouts, garbage and stalled bodies, the network down and back, tabs frozen, thawed, closed
+//! and opened. Every run is a seed; the same seed replays the same run, step for step.
+#![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+
+pub mod check;
+pub mod rng;
+pub mod scenario;
+pub mod server;
+pub mod world;
+
+use std::time::Duration;
+
+use token_keeper_core::{AllowList, Config, Environment, Keeper};
+
+use crate::rng::Rng;
+use crate::scenario::Action;
+use crate::server::{Server, Style};
+use crate::world::{CallKind, Ev, World};
+
+/// What one run measured.
+#[derive(Debug, Default, Clone)]
+pub struct Figures {
+    pub steps: u64,
+    pub simulated_ms: f64,
+    pub refreshes: u64,
+    pub reuse_detections: u64,
+    pub api_ok: u64,
+    pub api_unauthorized: u64,
+    pub steals: u64,
+    /// Refreshes in the steady phase, and the most the invariant allowed.
+    pub steady_refreshes: u64,
+    pub steady_periods: f64,
+}
+
+/// One run's result: its figures, and the violation that failed it (with the trace, when asked).
+#[derive(Debug)]
+pub struct Outcome {
+    pub figures: Figures,
+    pub violation: Option<String>,
+    pub trace: Vec<String>,
+}
+
+const T0: f64 = 1_700_000_000_000.0;
+
+/// Runs seed `seed`.
+pub fn run(seed: u64, trace: bool) -> Outcome {
+    let mut rng = Rng::new(seed);
+    let style = Style {
+        ttl_s: rng.pick(&[2, 3, 5, 10, 30]),
+        whole_seconds: rng.chance(0.5),
+        expires_in: rng.chance(0.5),
+        skew_ms: rng.pick(&[0.0, 3_600_000.0, -3_600_000.0, 1_234.5, -90_000.0]),
+    };
+    let locks = rng.below(20);
+    let (lock_api, refuse) = match locks {
+        0 => (true, true),
+        1 => (false, false),
+        _ => (true, false),
+    };
+    let channel = rng.below(20) != 0;
+    let mut config = Config::new("https://app.example/auth/refresh");
+    config.login_url = Some("https://app.example/auth/login".into());
+    config.logout_url = Some("https://app.example/auth/logout".into());
+    config.timeout = Duration::from_millis(rng.pick(&[2_000, 5_000, 10_000]));
+    let new_core: Box<dyn Fn(u64) -> Keeper> = Box::new(move |seed| {
+        Keeper::new(
+            config.clone(),
+            Environment {
+                allowed: AllowList::new(vec!["https://app.example".into()]),
+                locks: lock_api,
+                channel,
+                seed,
+            },
+        )
+    });
+    let mut world = World::new(rng.next_u64(), T0, Server::new(style), new_core);
+    world.trace = trace;
+    world.lock_mode = lock_api;
+    world.locks.refuse = refuse;
+    world.note(|| {
+        format!("seed {seed}: {style:?}, locks {lock_api} (refused {refuse}), channel {channel}")
+    });
+
+    let tabs = 1 + rng.below(5);
+    for i in 0..tabs {
+        let tab = world.new_tab();
+        world.schedule(
+            T0 + 10.0 * i as f64,
+            Ev::Act(Action::Call(tab, CallKind::Restore)),
+        );
+    }
+    world.schedule(T0 + 100.0, Ev::Act(Action::Call(0, CallKind::Login)));
+    let chaos_ms = rng.range(20_000.0, 90_000.0);
+    scenario::plan_chaos(&mut world, &mut rng, T0 + 200.0, chaos_ms);
+    let mut ok = world.run_until(T0 + 200.0 + chaos_ms + 5_000.0);
+
+    // The quiet phase: every tab running, the network up, the server healthy, someone signed in.
+    let mut figures = Figures::default();
+    if ok {
+        world.network_up = true;
+        world.server.faults.clear();
+        for tab in 0..world.tabs.len() {
+            if world.tabs[tab].alive && world.tabs[tab].frozen {
+                world.thaw(tab);
+            }
+        }
+        let first = (0..world.tabs.len())
+            .find(|t| world.tabs[*t].alive)
+            .unwrap_or(0);
+        if !world
+            .tabs
+            .iter()
+            .any(|t| t.alive && t.core.is_authenticated())
+        {
+            world.call(first, CallKind::Login);
+        }
+        world.disturbed_at = world.now;
+        let ttl_ms = f64::from(style.ttl_s) * 1000.0;
+        let quiet_start = world.now;
+        let quiet_end = quiet_start + (12.0 * ttl_ms).max(30_000.0);
+        world.schedule(
+            quiet_start + 50.0,
+            Ev::Act(Action::Traffic {
+                every_ms: 300.0,
+                until: quiet_end,
+            }),
+        );
+        let steady_from = quiet_start + check::settle_ms(&world);
+        ok = world.run_until(steady_from);
+        let before = world.server.stats.refreshes;
+        ok = ok && world.run_until(quiet_end);
+        if ok {
+            // 5: one refresh per refresh period (lifetime − lead), + jitter and the edges.
+            let planned = ttl_ms - if style.whole_seconds { 1000.0 } else { 0.0 };
+            let period = planned - (0.25 * planned).min(60_000.0);
+            let periods = (quiet_end - steady_from) / period;
+            let refreshes = world.server.stats.refreshes - before;
+            figures.steady_refreshes = refreshes;
+            figures.steady_periods = periods;
+            // Without a channel each tab learns nothing of the others' tokens: one per tab.
+            if check::locks_work(&world) && channel && refreshes as f64 > periods + 2.0 {
+                world.violation = Some(format!(
+                    "{refreshes} refreshes in {periods:.1} refresh periods of steady traffic"
+                ));
+                ok = false;
+            }
+        }
+        // Let everything in flight settle, then every call and fetch must have.
+        ok = ok && world.run_until(quiet_end + 60_000.0);
+        if ok {
+            check::at_end(&mut world);
+        }
+    }
+    let s = world.server.stats;
+    figures.steps = world.steps;
+    figures.simulated_ms = world.now - T0;
+    figures.refreshes = s.refreshes;
+    figures.reuse_detections = s.reuse_detections;
+    figures.api_ok = s.api_ok;
+    figures.api_unauthorized = s.api_unauthorized;
+    figures.steals = world.locks.steals;
+    Outcome {
+        figures,
+        violation: world.violation.take(),
+        trace: std::mem::take(&mut world.log),
+    }
+}

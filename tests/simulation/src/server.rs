@@ -1,0 +1,299 @@
+//! The simulated auth and API server: rotating refresh families with reuse detection (no grace),
+//! CSRF, access tokens in millisecond or whole-second precision, a clock of its own, and the
+//! faults a test can order.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+/// How the server writes its tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Access token lifetime, whole seconds.
+    pub ttl_s: u32,
+    /// `iat`/`exp` truncated to the second (most JWT libraries) instead of milliseconds.
+    pub whole_seconds: bool,
+    /// Whether answers carry `expires_in`.
+    pub expires_in: bool,
+    /// The server's clock minus the browser's, ms.
+    pub skew_ms: f64,
+}
+
+/// A fault the next refresh answers carry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// 500, nothing rotated.
+    ServerError,
+    /// 429 with `Retry-After` seconds, nothing rotated.
+    TooMany(u32),
+    /// 200 whose body is not JSON (the rotation happened: the new cookie is set).
+    Garbage,
+    /// 200 whose headers arrive (the new cookie is set) but whose body never does.
+    Stall,
+}
+
+/// What the server answered a refresh, login or logout.
+#[derive(Debug, Clone)]
+pub struct AuthReply {
+    pub status: u16,
+    pub body: String,
+    pub retry_after_s: Option<f64>,
+    /// The cookies to store: the refresh token and the readable CSRF value. `Some(None)` clears.
+    pub set_cookie: Option<Option<(u64, String)>>,
+    /// Headers arrive, the body never does.
+    pub stall: bool,
+}
+
+#[derive(Debug)]
+struct Family {
+    /// The one live refresh token.
+    current: u64,
+    csrf: String,
+    revoked: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Minted {
+    family: u64,
+    /// Server-clock ms at which it stops working.
+    expires_at_ms: f64,
+}
+
+/// Counters a test reads, as the mock server's `/__mock/stats`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub logins: u64,
+    pub refreshes: u64,
+    pub refresh_rejections: u64,
+    pub reuse_detections: u64,
+    pub csrf_rejections: u64,
+    pub api_ok: u64,
+    pub api_unauthorized: u64,
+    pub api_expired: u64,
+}
+
+/// The server.
+#[derive(Debug)]
+pub struct Server {
+    pub style: Style,
+    families: HashMap<u64, Family>,
+    /// Refresh token → family, for every token ever issued (dead ones detect reuse).
+    refresh_tokens: HashMap<u64, u64>,
+    minted: HashMap<String, Minted>,
+    next: u64,
+    pub faults: Vec<Fault>,
+    pub stats: Stats,
+}
+
+impl Server {
+    pub fn new(style: Style) -> Server {
+        Server {
+            style,
+            families: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            minted: HashMap::new(),
+            next: 0,
+            faults: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next += 1;
+        self.next
+    }
+
+    /// The family an access token belongs to.
+    pub fn family_of(&self, token: &str) -> Option<u64> {
+        self.minted.get(token).map(|m| m.family)
+    }
+
+    /// A fresh access token of `family`, minted at local time `now_ms`.
+    pub fn mint(&mut self, family: u64, now_ms: f64) -> (String, f64) {
+        let server_ms = now_ms + self.style.skew_ms;
+        let ttl = f64::from(self.style.ttl_s);
+        let iat = if self.style.whole_seconds {
+            (server_ms / 1000.0).floor()
+        } else {
+            (server_ms / 1000.0 * 1000.0).floor() / 1000.0
+        };
+        let exp = iat + ttl;
+        let jti = self.next_id();
+        let payload =
+            format!(r#"{{"sub":"alice","fam":{family},"iat":{iat},"exp":{exp},"jti":"{jti}"}}"#);
+        let token = format!(
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}.c2lnbmF0dXJl",
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        self.minted.insert(
+            token.clone(),
+            Minted {
+                family,
+                expires_at_ms: exp * 1000.0,
+            },
+        );
+        (token, ttl)
+    }
+
+    fn grant(&mut self, family: u64, now_ms: f64) -> AuthReply {
+        let (token, ttl) = self.mint(family, now_ms);
+        let refresh = self.next_id();
+        self.refresh_tokens.insert(refresh, family);
+        let csrf = {
+            let f = self.families.get_mut(&family);
+            f.map(|f| {
+                f.current = refresh;
+                f.csrf.clone()
+            })
+            .unwrap_or_default()
+        };
+        let expires_in = if self.style.expires_in {
+            format!(r#","expires_in":{ttl}"#)
+        } else {
+            String::new()
+        };
+        AuthReply {
+            status: 200,
+            body: format!(
+                r#"{{"access_token":"{token}","token_type":"Bearer","csrf_token":"{csrf}"{expires_in}}}"#
+            ),
+            retry_after_s: None,
+            set_cookie: Some(Some((refresh, csrf))),
+            stall: false,
+        }
+    }
+
+    fn refuse(status: u16, clear: bool) -> AuthReply {
+        AuthReply {
+            status,
+            body: r#"{"error":"invalid_grant"}"#.into(),
+            retry_after_s: None,
+            set_cookie: clear.then_some(None),
+            stall: false,
+        }
+    }
+
+    /// `POST /auth/login` with good credentials: a new family. The family of a cookie the
+    /// browser presented is revoked.
+    pub fn login(&mut self, cookie: Option<u64>, now_ms: f64) -> AuthReply {
+        self.stats.logins += 1;
+        if let Some(old) = cookie.and_then(|c| self.refresh_tokens.get(&c).copied()) {
+            self.revoke(old);
+        }
+        let family = self.next_id();
+        let csrf = format!("csrf{family}");
+        self.families.insert(
+            family,
+            Family {
+                current: 0,
+                csrf,
+                revoked: false,
+            },
+        );
+        self.grant(family, now_ms)
+    }
+
+    /// `POST /auth/refresh`: CSRF, then rotation with reuse detection (no grace).
+    pub fn refresh(
+        &mut self,
+        cookie: Option<u64>,
+        csrf_header: Option<&str>,
+        now_ms: f64,
+    ) -> AuthReply {
+        let Some(cookie) = cookie else {
+            self.stats.refresh_rejections += 1;
+            return Self::refuse(401, false);
+        };
+        let Some(family_id) = self.refresh_tokens.get(&cookie).copied() else {
+            self.stats.refresh_rejections += 1;
+            return Self::refuse(401, true);
+        };
+        let Some(family) = self.families.get(&family_id) else {
+            self.stats.refresh_rejections += 1;
+            return Self::refuse(401, true);
+        };
+        if csrf_header != Some(family.csrf.as_str()) {
+            self.stats.csrf_rejections += 1;
+            return Self::refuse(403, false);
+        }
+        if family.revoked {
+            self.stats.refresh_rejections += 1;
+            return Self::refuse(401, true);
+        }
+        if family.current != cookie {
+            self.stats.reuse_detections += 1;
+            self.stats.refresh_rejections += 1;
+            self.revoke(family_id);
+            return Self::refuse(401, true);
+        }
+        if let Some(fault) = (!self.faults.is_empty()).then(|| self.faults.remove(0)) {
+            match fault {
+                Fault::ServerError => return Self::refuse(500, false),
+                Fault::TooMany(s) => {
+                    let mut reply = Self::refuse(429, false);
+                    reply.retry_after_s = Some(f64::from(s));
+                    return reply;
+                }
+                Fault::Garbage | Fault::Stall => {
+                    self.stats.refreshes += 1;
+                    let mut reply = self.grant(family_id, now_ms);
+                    reply.body = "<html>gateway</html>".into();
+                    reply.stall = fault == Fault::Stall;
+                    return reply;
+                }
+            }
+        }
+        self.stats.refreshes += 1;
+        self.grant(family_id, now_ms)
+    }
+
+    /// `POST /auth/logout`: revokes the family, clears the cookies.
+    pub fn logout(&mut self, cookie: Option<u64>) -> AuthReply {
+        if let Some(family) = cookie.and_then(|c| self.refresh_tokens.get(&c).copied()) {
+            self.revoke(family);
+        }
+        AuthReply {
+            status: 204,
+            body: String::new(),
+            retry_after_s: None,
+            set_cookie: Some(None),
+            stall: false,
+        }
+    }
+
+    fn revoke(&mut self, family: u64) {
+        if let Some(f) = self.families.get_mut(&family) {
+            f.revoked = true;
+        }
+    }
+
+    /// Whether `family` is revoked.
+    pub fn is_revoked(&self, family: u64) -> bool {
+        self.families.get(&family).is_none_or(|f| f.revoked)
+    }
+
+    /// `GET /api/me`: 200 with a live token of a live family, else 401. `Err(true)` marks a 401
+    /// for a token that had merely expired.
+    pub fn api(&mut self, authorization: Option<&str>, now_ms: f64) -> Result<(), bool> {
+        let server_ms = now_ms + self.style.skew_ms;
+        let minted = authorization
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .and_then(|t| self.minted.get(t).copied());
+        match minted {
+            Some(m) if server_ms >= m.expires_at_ms => {
+                self.stats.api_unauthorized += 1;
+                self.stats.api_expired += 1;
+                Err(true)
+            }
+            Some(m) if !self.is_revoked(m.family) => {
+                self.stats.api_ok += 1;
+                Ok(())
+            }
+            _ => {
+                self.stats.api_unauthorized += 1;
+                Err(false)
+            }
+        }
+    }
+}

@@ -1,0 +1,643 @@
+//! The simulated browser: tabs each driving their own core, one cookie jar, a lock manager, a
+//! broadcast channel with delivery delays, a network that can go down, and the server — all on
+//! one event queue in simulated time. Each event handled is one step; the invariants are checked
+//! after every one (`crate::check`).
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+use token_keeper_core::{
+    Answer, AuthId, AuthKind, CallId, Command, Event, FetchId, Keeper, LogoutReason, Settled,
+};
+
+use crate::rng::Rng;
+use crate::server::{AuthReply, Server};
+
+/// What happens at a moment.
+#[derive(Debug, Clone)]
+pub enum Ev {
+    /// A tab's timer fires (if it is still the armed one).
+    Timer { tab: usize, at: f64 },
+    /// An auth request reaches the server.
+    AuthAtServer {
+        tab: usize,
+        id: AuthId,
+        kind: AuthKind,
+        cookie: Option<u64>,
+        csrf: Option<String>,
+        sent_at: f64,
+    },
+    /// An auth answer reaches the browser.
+    AuthAtBrowser {
+        tab: usize,
+        id: AuthId,
+        reply: AuthReply,
+        refresh: bool,
+    },
+    /// An app request reaches the server.
+    AppAtServer {
+        tab: usize,
+        id: FetchId,
+        authorization: Option<String>,
+    },
+    /// An app answer reaches the browser.
+    AppAtBrowser {
+        tab: usize,
+        id: FetchId,
+        status: u16,
+    },
+    /// A tab message reaches a tab.
+    Deliver {
+        tab: usize,
+        text: String,
+        logout: bool,
+    },
+    /// The lock manager's grant reaches a tab (after the driver's macrotask).
+    Grant { tab: usize },
+    /// Another tab stole this tab's lock: the request's promise rejects.
+    LockLost { tab: usize },
+    /// The scenario acts.
+    Act(crate::scenario::Action),
+}
+
+struct Scheduled {
+    at: f64,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    // Earliest first, then in order of scheduling: a min-heap on (at, seq).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.at.total_cmp(&self.at).then(other.seq.cmp(&self.seq))
+    }
+}
+
+/// A user call a tab is waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Restore,
+    Login,
+    Refresh,
+    Logout,
+}
+
+/// One tab: its core and what its driver holds.
+pub struct Tab {
+    pub core: Keeper,
+    pub alive: bool,
+    pub frozen: bool,
+    /// Events that arrived while frozen, run in order on thaw.
+    pub backlog: VecDeque<Ev>,
+    pub timer: Option<f64>,
+    pub calls: HashMap<CallId, (CallKind, f64)>,
+    /// App requests not yet settled, with when they were made.
+    pub fetches: HashMap<FetchId, f64>,
+    /// Auth calls the core aborted (their answers are dropped, their cookies lost).
+    pub aborted: Vec<AuthId>,
+    /// Heard a Logout message at this time (for the logout invariant).
+    pub heard_logout_at: Option<f64>,
+    /// The last refresh answer's status (for the logout-event invariant).
+    pub last_refresh_status: Option<u16>,
+    pub logout_events: Vec<LogoutReason>,
+}
+
+/// Lock requests in the order the browser's lock manager keeps them.
+#[derive(Debug, Default)]
+pub struct Locks {
+    pub holder: Option<usize>,
+    pub queue: VecDeque<usize>,
+    /// This run's browser refuses every lock request (an opaque origin).
+    pub refuse: bool,
+    /// Steals so far.
+    pub steals: u64,
+}
+
+/// The whole world of one run.
+pub struct World {
+    pub now: f64,
+    pub rng: Rng,
+    queue: BinaryHeap<Scheduled>,
+    seq: u64,
+    pub server: Server,
+    pub tabs: Vec<Tab>,
+    pub jar: Option<(u64, String)>,
+    pub locks: Locks,
+    pub network_up: bool,
+    pub next_id: u64,
+    /// Refresh requests sent and not yet processed by the server: (tab, sent at).
+    pub refresh_in_transit: Vec<(usize, AuthId)>,
+    /// Set when a rotation's answer was lost (the browser never stored the new cookie): a later
+    /// reuse detection is the network's doing, not the keeper's.
+    pub cookie_lost: bool,
+    /// Last moment anything but steady traffic happened (faults, freezes, logins...).
+    pub disturbed_at: f64,
+    /// Delay of tab messages, ms.
+    pub channel_delay_ms: (f64, f64),
+    /// Last delivery time per (from, to), so the channel keeps each sender's order.
+    last_delivery: HashMap<(usize, usize), f64>,
+    pub steps: u64,
+    pub log: Vec<String>,
+    pub trace: bool,
+    /// Every user logout that resolved: (at, family of the session it ended).
+    pub logouts: Vec<(f64, Option<u64>)>,
+    /// Violations found by the checks (the first fails the run).
+    pub violation: Option<String>,
+    /// The tabs' cores use Web Locks.
+    pub lock_mode: bool,
+    /// The session a `logout()` under way ends.
+    pub ended_family: Option<u64>,
+    pub new_core: Box<dyn Fn(u64) -> Keeper>,
+}
+
+impl World {
+    pub fn schedule(&mut self, at: f64, ev: Ev) {
+        self.seq += 1;
+        self.queue.push(Scheduled {
+            at,
+            seq: self.seq,
+            ev,
+        });
+    }
+
+    pub fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn net_delay(&mut self) -> f64 {
+        self.rng.range(1.0, 30.0)
+    }
+
+    pub fn note(&mut self, text: impl FnOnce() -> String) {
+        if self.trace {
+            let line = format!("{:>10.1} {}", self.now, text());
+            self.log.push(line);
+        }
+    }
+
+    /// Runs events until `until` (or the queue empties). Returns false on a violation.
+    pub fn run_until(&mut self, until: f64) -> bool {
+        while let Some(next) = self.queue.peek() {
+            if next.at > until {
+                break;
+            }
+            let Some(Scheduled { at, ev, .. }) = self.queue.pop() else {
+                break;
+            };
+            self.now = self.now.max(at);
+            self.steps += 1;
+            self.handle(ev);
+            crate::check::after_step(self);
+            if self.violation.is_some() {
+                return false;
+            }
+        }
+        self.now = self.now.max(until);
+        true
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        let tab = match &ev {
+            Ev::Timer { tab, .. }
+            | Ev::AuthAtBrowser { tab, .. }
+            | Ev::AppAtBrowser { tab, .. }
+            | Ev::Deliver { tab, .. }
+            | Ev::Grant { tab }
+            | Ev::LockLost { tab } => Some(*tab),
+            _ => None,
+        };
+        if let Some(t) = tab {
+            if !self.tabs[t].alive {
+                return;
+            }
+            if self.tabs[t].frozen {
+                // A frozen tab runs nothing; the browser still stores cookies of its answers.
+                if let Ev::AuthAtBrowser { reply, id, .. } = &ev {
+                    if !self.tabs[t].aborted.contains(id) {
+                        self.store_cookie(reply);
+                    }
+                }
+                self.tabs[t].backlog.push_back(ev);
+                return;
+            }
+        }
+        self.handle_now(ev, true);
+    }
+
+    fn store_cookie(&mut self, reply: &AuthReply) {
+        match &reply.set_cookie {
+            Some(Some(c)) => self.jar = Some(c.clone()),
+            Some(None) => self.jar = None,
+            None => {}
+        }
+    }
+
+    /// Handles `ev` for a running tab. `fresh` is false for a frozen tab's backlog (cookies
+    /// were stored when the answer arrived).
+    pub fn handle_now(&mut self, ev: Ev, fresh: bool) {
+        let now = self.now;
+        match ev {
+            Ev::Timer { tab, at } => {
+                if self.tabs[tab].timer == Some(at) {
+                    self.tabs[tab].timer = None;
+                    self.drive(tab, |k| k.handle_timeout(now));
+                }
+            }
+            Ev::AuthAtServer {
+                tab,
+                id,
+                kind,
+                cookie,
+                csrf,
+                ..
+            } => {
+                let is_refresh = kind == AuthKind::Refresh;
+                if is_refresh {
+                    self.refresh_in_transit.retain(|(_, a)| *a != id);
+                }
+                let reply = match kind {
+                    AuthKind::Login { .. } => self.server.login(cookie, now),
+                    AuthKind::Refresh => self.server.refresh(cookie, csrf.as_deref(), now),
+                    AuthKind::Logout => self.server.logout(cookie),
+                };
+                self.note(|| format!("server {kind:?} #{id} from tab {tab}: {}", reply.status));
+                let at = now + self.net_delay();
+                self.schedule(
+                    at,
+                    Ev::AuthAtBrowser {
+                        tab,
+                        id,
+                        reply,
+                        refresh: is_refresh,
+                    },
+                );
+            }
+            Ev::AuthAtBrowser {
+                tab,
+                id,
+                reply,
+                refresh,
+            } => {
+                if self.tabs[tab].aborted.contains(&id) {
+                    // Aborted before the headers came: the browser drops them, cookie and all.
+                    if reply.set_cookie.is_some() && reply.status == 200 {
+                        self.cookie_lost = true;
+                    }
+                    return;
+                }
+                if fresh {
+                    self.store_cookie(&reply);
+                }
+                if refresh {
+                    self.tabs[tab].last_refresh_status = Some(reply.status);
+                }
+                if reply.stall {
+                    return;
+                }
+                let answer = Answer::Response {
+                    status: reply.status,
+                    body: reply.body,
+                    retry_after_s: reply.retry_after_s,
+                };
+                self.drive(tab, |k| k.auth_answer(id, answer, now));
+            }
+            Ev::AppAtServer {
+                tab,
+                id,
+                authorization,
+            } => {
+                let result = self.server.api(authorization.as_deref(), now);
+                if result == Err(true) {
+                    crate::check::expired_token_at_server(self, tab);
+                }
+                let status = if result.is_ok() { 200 } else { 401 };
+                let at = now + self.net_delay();
+                self.schedule(at, Ev::AppAtBrowser { tab, id, status });
+            }
+            Ev::AppAtBrowser { tab, id, status } => {
+                self.drive(tab, |k| {
+                    k.fetch_answer(id, status, "https://app.example/api/me", now)
+                });
+            }
+            Ev::Deliver { tab, text, logout } => {
+                self.note(|| format!("tab {tab} hears {}", &text[..text.len().min(20)]));
+                if logout {
+                    self.tabs[tab].heard_logout_at = Some(now);
+                }
+                self.drive(tab, |k| k.hear(&text, now));
+            }
+            Ev::Grant { tab } => {
+                self.note(|| format!("tab {tab} granted"));
+                if self.locks.holder == Some(tab) {
+                    self.drive(tab, |k| k.lock_granted(now));
+                }
+            }
+            Ev::LockLost { tab } => self.drive(tab, Keeper::lock_lost),
+            Ev::Act(action) => crate::scenario::act(self, action),
+        }
+    }
+
+    /// Feeds tab `tab`'s core one input, then performs its commands as the browser driver would.
+    pub fn drive(&mut self, tab: usize, input: impl FnOnce(&mut Keeper)) {
+        input(&mut self.tabs[tab].core);
+        while let Some(command) = self.tabs[tab].core.poll() {
+            self.perform(tab, command);
+        }
+        let deadline = self.tabs[tab].core.poll_timeout();
+        if self.tabs[tab].timer != deadline {
+            self.tabs[tab].timer = deadline;
+            if let Some(at) = deadline {
+                self.schedule(at.max(self.now), Ev::Timer { tab, at });
+            }
+        }
+    }
+
+    fn perform(&mut self, tab: usize, command: Command) {
+        let now = self.now;
+        match command {
+            Command::SendAuth { id, kind } => {
+                self.note(|| format!("tab {tab} sends {kind:?} #{id}"));
+                let cookie = self.jar.clone();
+                let csrf = self.tabs[tab]
+                    .core
+                    .csrf_header(cookie.as_ref().map(|c| c.1.as_str()))
+                    .map(|(_, v)| v);
+                if !self.network_up {
+                    let at = now + self.rng.range(1.0, 50.0);
+                    self.schedule(
+                        at,
+                        Ev::AuthAtBrowser {
+                            tab,
+                            id,
+                            reply: failed(),
+                            refresh: false,
+                        },
+                    );
+                    return;
+                }
+                if kind == AuthKind::Refresh {
+                    self.refresh_in_transit.push((tab, id));
+                    crate::check::refresh_sent(self, tab);
+                }
+                let at = now + self.net_delay();
+                self.schedule(
+                    at,
+                    Ev::AuthAtServer {
+                        tab,
+                        id,
+                        kind,
+                        cookie: cookie.map(|c| c.0),
+                        csrf,
+                        sent_at: now,
+                    },
+                );
+            }
+            Command::AbortAuth { id } => self.tabs[tab].aborted.push(id),
+            Command::SendApp {
+                id,
+                authorization,
+                watch,
+            } => {
+                if !self.network_up {
+                    self.tabs[tab].fetches.remove(&id);
+                    if watch {
+                        self.drive(tab, |k| k.fetch_failed(id));
+                    }
+                    return;
+                }
+                if !watch {
+                    // Its answer goes straight to the app: settled as far as the keeper goes.
+                    self.tabs[tab].fetches.remove(&id);
+                }
+                let authorization = authorization.map(|a| a.expose().to_owned());
+                let at = now + self.net_delay();
+                self.schedule(
+                    at,
+                    Ev::AppAtServer {
+                        tab,
+                        id,
+                        authorization,
+                    },
+                );
+            }
+            Command::FinishApp { id } => {
+                self.tabs[tab].fetches.remove(&id);
+            }
+            Command::RequestLock { steal } => self.request_lock(tab, steal),
+            Command::ReleaseLock => self.release_lock(tab),
+            Command::Post(message) => {
+                let logout = matches!(message, token_keeper_core::TabMessage::Logout { .. });
+                let text = message.encode();
+                for to in 0..self.tabs.len() {
+                    if to == tab || !self.tabs[to].alive {
+                        continue;
+                    }
+                    let (lo, hi) = self.channel_delay_ms;
+                    let earliest = self.last_delivery.get(&(tab, to)).copied().unwrap_or(0.0);
+                    let at = (now + self.rng.range(lo, hi)).max(earliest);
+                    self.last_delivery.insert((tab, to), at);
+                    self.schedule(
+                        at,
+                        Ev::Deliver {
+                            tab: to,
+                            text: text.clone(),
+                            logout,
+                        },
+                    );
+                }
+            }
+            Command::Emit(event) => {
+                if let Event::Logout { reason } = event {
+                    self.tabs[tab].logout_events.push(reason);
+                    crate::check::logout_event(self, tab, reason);
+                }
+                if let Event::Token { .. } = event {
+                    crate::check::token_event(self, tab);
+                }
+            }
+            Command::Settle { call, result } => {
+                if let Some((kind, _)) = self.tabs[tab].calls.remove(&call) {
+                    if kind == CallKind::Logout {
+                        crate::check::logout_resolved(self, tab);
+                    }
+                    let ok = match &result {
+                        Ok(Settled::Restored(b)) => format!("restored {b}"),
+                        Ok(_) => "ok".into(),
+                        Err(e) => e.code().into(),
+                    };
+                    self.note(|| format!("tab {tab} {kind:?} settled: {ok}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn request_lock(&mut self, tab: usize, steal: bool) {
+        if self.locks.refuse {
+            let now = self.now;
+            self.drive(tab, |k| k.lock_refused(now));
+            return;
+        }
+        self.locks.queue.retain(|t| *t != tab);
+        if steal {
+            self.locks.steals += 1;
+            if let Some(old) = self.locks.holder.take() {
+                if old != tab {
+                    // The old holder learns when it runs again.
+                    let at = self.now + 1.0;
+                    self.schedule(at, Ev::LockLost { tab: old });
+                }
+            }
+            self.grant(tab);
+        } else if self.locks.holder.is_none() {
+            self.grant(tab);
+        } else if self.locks.holder != Some(tab) {
+            self.locks.queue.push_back(tab);
+        }
+    }
+
+    fn grant(&mut self, tab: usize) {
+        self.locks.holder = Some(tab);
+        let at = self.now + self.rng.range(1.0, 4.0);
+        self.schedule(at, Ev::Grant { tab });
+    }
+
+    pub fn release_lock(&mut self, tab: usize) {
+        self.locks.queue.retain(|t| *t != tab);
+        if self.locks.holder == Some(tab) {
+            self.locks.holder = None;
+            while let Some(next) = self.locks.queue.pop_front() {
+                if self.tabs[next].alive {
+                    self.grant(next);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A user call on tab `tab`.
+    pub fn call(&mut self, tab: usize, kind: CallKind) {
+        let call = self.id();
+        let now = self.now;
+        if kind == CallKind::Logout {
+            let held = self.tabs[tab].core.access_token();
+            self.ended_family = held.and_then(|t| self.server.family_of(t.expose()));
+        }
+        self.tabs[tab].calls.insert(call, (kind, now));
+        self.drive(tab, |k| match kind {
+            CallKind::Restore => k.restore(call, now),
+            CallKind::Login => k.login(call, now),
+            CallKind::Refresh => k.refresh(call, now),
+            CallKind::Logout => k.logout(call, now),
+        });
+    }
+
+    /// An app `fetch` on tab `tab`.
+    pub fn fetch(&mut self, tab: usize) {
+        let id = self.id();
+        let now = self.now;
+        self.tabs[tab].fetches.insert(id, now);
+        self.drive(tab, |k| {
+            k.fetch(id, "https://app.example/api/me", false, now)
+        });
+    }
+
+    pub fn new_tab(&mut self) -> usize {
+        let seed = self.rng.next_u64();
+        self.tabs.push(Tab {
+            core: (self.new_core)(seed),
+            alive: true,
+            frozen: false,
+            backlog: VecDeque::new(),
+            timer: None,
+            calls: HashMap::new(),
+            fetches: HashMap::new(),
+            aborted: Vec::new(),
+            heard_logout_at: None,
+            last_refresh_status: None,
+            logout_events: Vec::new(),
+        });
+        self.tabs.len() - 1
+    }
+
+    pub fn thaw(&mut self, tab: usize) {
+        self.tabs[tab].frozen = false;
+        while let Some(ev) = self.tabs[tab].backlog.pop_front() {
+            self.handle_now(ev, false);
+            if self.tabs[tab].frozen {
+                break;
+            }
+        }
+        // Timers that came due while frozen fire now.
+        let now = self.now;
+        self.drive(tab, |k| k.handle_timeout(now));
+    }
+
+    pub fn close(&mut self, tab: usize) {
+        // In-flight refreshes of a closing tab are cancelled with it: their cookies never land.
+        let pending: Vec<AuthId> = self
+            .refresh_in_transit
+            .iter()
+            .filter(|(t, _)| *t == tab)
+            .map(|(_, id)| *id)
+            .collect();
+        self.tabs[tab].aborted.extend(pending);
+        self.tabs[tab].alive = false;
+        self.tabs[tab].calls.clear();
+        self.tabs[tab].fetches.clear();
+        self.tabs[tab].core.dispose();
+        while self.tabs[tab].core.poll().is_some() {}
+        self.release_lock(tab);
+    }
+
+    /// An empty world at local time `now`.
+    pub fn new(seed: u64, now: f64, server: Server, new_core: Box<dyn Fn(u64) -> Keeper>) -> World {
+        World {
+            now,
+            rng: Rng::new(seed),
+            queue: BinaryHeap::new(),
+            seq: 0,
+            server,
+            tabs: Vec::new(),
+            jar: None,
+            locks: Locks::default(),
+            network_up: true,
+            next_id: 0,
+            refresh_in_transit: Vec::new(),
+            cookie_lost: false,
+            disturbed_at: now,
+            channel_delay_ms: (0.1, 3.0),
+            last_delivery: HashMap::new(),
+            steps: 0,
+            log: Vec::new(),
+            trace: false,
+            logouts: Vec::new(),
+            violation: None,
+            lock_mode: true,
+            ended_family: None,
+            new_core,
+        }
+    }
+}
+
+fn failed() -> AuthReply {
+    AuthReply {
+        status: 0,
+        body: String::new(),
+        retry_after_s: None,
+        set_cookie: None,
+        stall: false,
+    }
+}
