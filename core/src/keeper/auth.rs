@@ -21,6 +21,7 @@ pub(super) struct Pending {
     pub(super) user: Option<CallId>,
     login: bool,
     epoch: u64,
+    sent_at_ms: f64,
     pub(super) deadline_ms: f64,
 }
 
@@ -58,6 +59,7 @@ impl Keeper {
             user: Some(call),
             login: true,
             epoch: self.epoch,
+            sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
         });
         self.push(Command::SendAuth {
@@ -86,6 +88,7 @@ impl Keeper {
             user: Some(call),
             login: false,
             epoch: self.epoch,
+            sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
         });
         self.push(Command::SendAuth {
@@ -100,8 +103,8 @@ impl Keeper {
         if self.disposed {
             return;
         }
-        if self.is_refresh_call(id) {
-            return self.refresh_answer(answer, now_ms);
+        if let Some(sent_at_ms) = self.refresh_call_sent_at(id) {
+            return self.refresh_answer(answer, sent_at_ms, now_ms);
         }
         let Some(index) = self.calls.iter().position(|c| c.id == id) else {
             return;
@@ -136,9 +139,9 @@ impl Keeper {
             match answer {
                 None => Err(timed_out()),
                 Some(Answer::Failed) => Err(unreachable_server()),
-                Some(Answer::Response { status, body, .. }) if is_ok(status) => {
-                    self.accept(&body, now_ms).map(Settled::Claims)
-                }
+                Some(Answer::Response { status, body, .. }) if is_ok(status) => self
+                    .accept(&body, pending.sent_at_ms, now_ms)
+                    .map(Settled::Claims),
                 Some(Answer::Response { status, .. }) => {
                     Err(Error::http(status, "the login was refused"))
                 }
@@ -168,11 +171,11 @@ impl Keeper {
         }
     }
 
-    fn refresh_answer(&mut self, answer: Answer, now_ms: f64) {
+    fn refresh_answer(&mut self, answer: Answer, sent_at_ms: f64, now_ms: f64) {
         match answer {
             Answer::Failed => self.refresh_done(Err(unreachable_server()), true, None, now_ms),
             Answer::Response { status, body, .. } if is_ok(status) => {
-                let result = self.accept(&body, now_ms).map(drop);
+                let result = self.accept(&body, sent_at_ms, now_ms).map(drop);
                 self.refresh_done(result, false, None, now_ms);
             }
             Answer::Response {
@@ -202,7 +205,12 @@ impl Keeper {
     }
 
     /// Takes the token (and CSRF value) from a successful login or refresh answer's body.
-    fn accept(&mut self, body: &str, now_ms: f64) -> Result<crate::jwt::Claims, Error> {
+    fn accept(
+        &mut self,
+        body: &str,
+        sent_at_ms: f64,
+        now_ms: f64,
+    ) -> Result<crate::jwt::Claims, Error> {
         let grant = self.grant(body)?;
         let claims = decode_unverified(&grant.token)?;
         if grant.csrf.is_some() {
@@ -213,6 +221,7 @@ impl Keeper {
             claims.clone(),
             Source::Server {
                 expires_in_s: grant.expires_in_s,
+                sent_at_ms,
             },
             now_ms,
         );

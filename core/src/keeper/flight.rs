@@ -33,8 +33,12 @@ pub(super) enum Waiter {
 pub(super) enum Stage {
     /// Asked for the lock; steal it at `steal_at_ms` (or, once stealing, go on without it).
     Lock { steal_at_ms: f64, stealing: bool },
-    /// The refresh call `id` is out; it times out at `deadline_ms`.
-    Send { id: AuthId, deadline_ms: f64 },
+    /// The refresh call `id` left at `sent_at_ms`; it times out at `deadline_ms`.
+    Send {
+        id: AuthId,
+        sent_at_ms: f64,
+        deadline_ms: f64,
+    },
     /// Waiting out a backoff until `until_ms`.
     Backoff { until_ms: f64 },
     /// Holding the lock after another tab held it, waiting until `until_ms` for the token that
@@ -100,7 +104,7 @@ impl Keeper {
             heard_working: false,
             stage: Stage::Lock {
                 // A holder that said it is working gets its time, as if heard while waiting.
-                steal_at_ms: (now_ms).max(self.other_working_until_ms) + self.timeout_ms(),
+                steal_at_ms: now_ms.max(self.other_working_until_ms) + self.patience_ms(),
                 stealing: false,
             },
             waiters: Vec::new(),
@@ -118,7 +122,7 @@ impl Keeper {
             self.lock_held = false;
             self.push(Command::ReleaseLock);
         }
-        let steal_at_ms = now_ms + self.timeout_ms();
+        let steal_at_ms = now_ms.max(self.other_working_until_ms) + self.patience_ms();
         if let Some(flight) = &mut self.flight {
             flight.stage = Stage::Lock {
                 steal_at_ms,
@@ -173,6 +177,23 @@ impl Keeper {
         adopted
     }
 
+    /// How long to wait for the lock past the holder's last word before stealing it: one
+    /// timeout, spread by up to half of one so that two waiters rarely steal at the same moment
+    /// (the first thief's word reaches the second first). Without a channel the holder cannot
+    /// speak: then the wait covers the longest flight it can have, every attempt and backoff.
+    fn patience_ms(&mut self) -> f64 {
+        let timeout = self.timeout_ms();
+        let spread = 1.0 + 0.5 * self.rng.unit();
+        if self.env.channel {
+            return timeout * spread;
+        }
+        let retry = self.config.retry;
+        #[allow(clippy::cast_precision_loss)]
+        let longest_wait = (retry.max_delay.as_millis() as f64).max(MAX_RETRY_AFTER_MS);
+        let attempts = f64::from(retry.attempts);
+        ((attempts + 1.0) * timeout + attempts * longest_wait) * spread
+    }
+
     /// Whether refreshes take turns under the lock.
     fn uses_lock(&self) -> bool {
         self.env.locks && !self.locks_broken
@@ -205,7 +226,7 @@ impl Keeper {
     /// The lock holder is still at work: wait for it at least `for_ms` plus one timeout more.
     pub(super) fn holder_is_working(&mut self, for_ms: f64, now_ms: f64) {
         self.other_working_until_ms = self.other_working_until_ms.max(now_ms + for_ms);
-        let patience = now_ms + for_ms + self.timeout_ms();
+        let patience = now_ms + for_ms + self.patience_ms();
         if let Some(Flight {
             stage: Stage::Lock { steal_at_ms, .. },
             heard_working,
@@ -221,7 +242,11 @@ impl Keeper {
         let id = self.next_auth_id();
         let deadline_ms = now_ms + self.timeout_ms();
         if let Some(flight) = &mut self.flight {
-            flight.stage = Stage::Send { id, deadline_ms };
+            flight.stage = Stage::Send {
+                id,
+                sent_at_ms: now_ms,
+                deadline_ms,
+            };
         }
         self.tell_working(self.timeout_ms());
         self.push(Command::SendAuth {
@@ -236,12 +261,16 @@ impl Keeper {
         }
     }
 
-    /// Whether `id` is the refresh call in flight.
-    pub(super) fn is_refresh_call(&self, id: AuthId) -> bool {
-        matches!(
-            self.flight.as_ref().map(|f| f.stage),
-            Some(Stage::Send { id: current, .. }) if current == id
-        )
+    /// When the refresh call in flight left, if it is `id`.
+    pub(super) fn refresh_call_sent_at(&self, id: AuthId) -> Option<f64> {
+        match self.flight.as_ref().map(|f| f.stage) {
+            Some(Stage::Send {
+                id: current,
+                sent_at_ms,
+                ..
+            }) if current == id => Some(sent_at_ms),
+            _ => None,
+        }
     }
 
     pub(super) fn flight_timeout(&mut self, now_ms: f64) {
@@ -254,7 +283,9 @@ impl Keeper {
                 stealing,
             } if now_ms >= steal_at_ms => {
                 if stealing {
-                    // Even stealing got nowhere: refresh without the lock.
+                    // Even stealing got nowhere: this browser's locks do not answer. Refresh
+                    // without them, from now on, as when they are refused.
+                    self.locks_broken = true;
                     self.push(Command::ReleaseLock);
                     self.send_refresh(now_ms);
                 } else {
@@ -268,27 +299,33 @@ impl Keeper {
                     self.push(Command::RequestLock { steal: true });
                 }
             }
-            Stage::Send { id, deadline_ms } if now_ms >= deadline_ms => {
+            Stage::Send {
+                id, deadline_ms, ..
+            } if now_ms >= deadline_ms => {
                 self.push(Command::AbortAuth { id });
                 let e = Error::new(ErrorKind::Timeout, "the auth call timed out");
                 self.transient(e, None, now_ms);
             }
             Stage::Backoff { until_ms } if now_ms >= until_ms => {
-                // A tab that slept past its backoff by more than a waiter's patience may have had
-                // its lock stolen, and may not have heard yet: it takes its turn again.
-                let slept = now_ms - until_ms > self.timeout_ms();
-                if self.uses_lock() && (!self.lock_held || slept) {
-                    self.queue_for_lock(now_ms);
-                } else {
-                    self.send_refresh(now_ms);
-                }
+                self.send_in_turn(until_ms, now_ms)
             }
             Stage::Adopt { until_ms } if now_ms >= until_ms => {
                 if !self.adopted(now_ms) {
-                    self.send_refresh(now_ms);
+                    self.send_in_turn(until_ms, now_ms);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Sends the refresh when this tab still has its turn. A tab that slept past `due_ms` by more
+    /// than a waiter's patience may have had its lock stolen and not heard yet: it queues again.
+    fn send_in_turn(&mut self, due_ms: f64, now_ms: f64) {
+        let slept = now_ms - due_ms > self.timeout_ms();
+        if self.uses_lock() && (!self.lock_held || slept) {
+            self.queue_for_lock(now_ms);
+        } else {
+            self.send_refresh(now_ms);
         }
     }
 

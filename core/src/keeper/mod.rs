@@ -208,8 +208,12 @@ pub struct Environment {
 
 /// Where a token came from, which decides its timetable and whether the other tabs hear of it.
 enum Source {
-    /// A login or refresh answer (with its `expires_in`): broadcast to the other tabs.
-    Server { expires_in_s: Option<f64> },
+    /// A login or refresh answer (with its `expires_in`) to a request sent at `sent_at_ms`:
+    /// broadcast to the other tabs.
+    Server {
+        expires_in_s: Option<f64>,
+        sent_at_ms: f64,
+    },
     /// `setToken`: kept to this tab.
     App,
     /// Another tab's broadcast, with that tab's receipt time and the lifetime it planned.
@@ -500,8 +504,13 @@ impl Keeper {
 
     fn install(&mut self, token: String, claims: Claims, source: Source, now_ms: f64) {
         let (received_at_ms, lifetime) = match source {
-            Source::Server { expires_in_s } => (
-                now_ms,
+            // The token was issued after its request left: counting from then is never late,
+            // even for an answer a frozen tab reads minutes after it came.
+            Source::Server {
+                expires_in_s,
+                sent_at_ms,
+            } => (
+                sent_at_ms.min(now_ms),
                 lifetime_ms(expires_in_s, claims.iat, claims.exp, now_ms),
             ),
             Source::App => (now_ms, lifetime_ms(None, claims.iat, claims.exp, now_ms)),

@@ -231,7 +231,7 @@ fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
     // Silence past the holder's word and one timeout: it is gone or frozen.
-    k.handle_timeout(T0 + 40_006.0);
+    k.handle_timeout(T0 + 45_006.0);
     assert!(drain(&mut k)
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));

@@ -34,26 +34,39 @@ pub fn locks_work(world: &World) -> bool {
 pub fn after_step(world: &mut World) {
     // 1: reuse is only ever the network's doing (or, without locks, the tabs' own race: the
     // per-tab fallback has no way to take turns).
-    if world.server.stats.reuse_detections > 0 && !world.cookie_lost && locks_work(world) {
+    let unexplained = world
+        .server
+        .reused_families
+        .iter()
+        .find(|f| !world.lost_rotations.contains(f))
+        .copied();
+    if let (Some(family), true) = (unexplained, locks_work(world)) {
         fail(
             world,
-            "the server saw a refresh token reused, and no rotation was lost".into(),
+            format!("the server saw reuse in family {family}, and no rotation of it was lost"),
         );
     }
-    // 2: a tab that heard of a logout holds nothing of the ended session.
-    for (at, family) in world.logouts.clone() {
-        let Some(family) = family else { continue };
-        for (i, tab) in world.tabs.iter().enumerate() {
-            let held = tab
+    // 2: a tab that signed out, or heard of a sign-out, holds no token asked for before it
+    // (once its own logout() resolved).
+    for i in 0..world.tabs.len() {
+        let tab = &world.tabs[i];
+        let logging_out = tab
+            .calls
+            .values()
+            .any(|(k, _)| *k == crate::world::CallKind::Logout);
+        if !tab.alive || tab.frozen || logging_out {
+            continue;
+        }
+        if let Some(fence) = tab.fence_ms {
+            let asked = tab
                 .core
                 .access_token()
-                .and_then(|t| world.server.family_of(t.expose()));
-            let heard = tab.heard_logout_at.is_some_and(|h| h >= at);
-            if tab.alive && !tab.frozen && held == Some(family) && heard {
-                let what = format!(
-                    "tab {i} still holds the session signed out at {at:.1} after hearing of it"
+                .and_then(|t| world.server.requested_at(t.expose()));
+            if asked.is_some_and(|a| a < fence) {
+                fail(
+                    world,
+                    format!("tab {i} holds a token asked for before the sign-out at {fence:.1}"),
                 );
-                fail(world, what);
                 return;
             }
         }
@@ -95,39 +108,29 @@ pub fn logout_event(world: &mut World, tab: usize, reason: LogoutReason) {
     }
 }
 
-/// A `token` event on tab `tab` (2): never a token of a session that a resolved logout ended.
+/// A `token` event on tab `tab` (2): never a token asked for before a sign-out the tab knew of
+/// — a late refresh answer, or an adopted message from before it.
 pub fn token_event(world: &mut World, tab: usize) {
-    let Some(family) = world.tabs[tab]
+    let t = &world.tabs[tab];
+    let asked = t
         .core
         .access_token()
-        .and_then(|t| world.server.family_of(t.expose()))
-    else {
-        return;
-    };
-    let heard = world.tabs[tab].heard_logout_at;
-    let ended = world
-        .logouts
-        .iter()
-        .any(|(at, f)| *f == Some(family) && heard.is_some_and(|h| h >= *at));
-    if ended {
-        fail(
-            world,
-            format!("tab {tab} took a token of a session signed out earlier"),
-        );
+        .and_then(|t| world.server.requested_at(t.expose()));
+    if let (Some(asked), Some(fence)) = (asked, t.fence_ms) {
+        if asked < fence {
+            fail(world, format!("tab {tab} took a token asked for at {asked:.1}, before the sign-out at {fence:.1}"));
+        }
     }
 }
 
-/// `logout()` resolved on tab `tab`: remember which session it ended (2).
+/// `logout()` resolved on tab `tab`: it holds no token.
 pub fn logout_resolved(world: &mut World, tab: usize) {
-    let family = world.ended_family.take();
     if world.tabs[tab].core.is_authenticated() {
         fail(
             world,
             format!("tab {tab} holds a token after its logout() resolved"),
         );
     }
-    world.logouts.push((world.now, family));
-    world.tabs[tab].heard_logout_at = Some(world.now);
 }
 
 /// The server saw an expired token from tab `tab` (4): only outside steady state.

@@ -64,7 +64,9 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     let channel = rng.below(20) != 0;
     let mut config = Config::new("https://app.example/auth/refresh");
     config.login_url = Some("https://app.example/auth/login".into());
-    config.logout_url = Some("https://app.example/auth/logout".into());
+    if rng.chance(0.7) {
+        config.logout_url = Some("https://app.example/auth/logout".into());
+    }
     config.timeout = Duration::from_millis(rng.pick(&[2_000, 5_000, 10_000]));
     let new_core: Box<dyn Fn(u64) -> Keeper> = Box::new(move |seed| {
         Keeper::new(

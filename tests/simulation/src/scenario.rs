@@ -83,7 +83,7 @@ pub fn act(world: &mut World, action: Action) {
                 .and_then(|t| world.server.family_of(t.expose()));
             if let Some(family) = family {
                 let now = world.now;
-                let (token, _) = world.server.mint(family, now);
+                let (token, _) = world.server.mint(family, now, now);
                 world.drive(tab, |k| {
                     let _ = k.set_token(&token, now);
                 });

@@ -43,6 +43,8 @@ pub struct AuthReply {
     pub set_cookie: Option<Option<(u64, String)>>,
     /// Headers arrive, the body never does.
     pub stall: bool,
+    /// The family a grant belongs to.
+    pub family: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -56,6 +58,8 @@ struct Family {
 #[derive(Debug, Clone, Copy)]
 struct Minted {
     family: u64,
+    /// When the browser sent the request that got it (local ms).
+    requested_at_ms: f64,
     /// Server-clock ms at which it stops working.
     expires_at_ms: f64,
 }
@@ -84,6 +88,8 @@ pub struct Server {
     next: u64,
     pub faults: Vec<Fault>,
     pub stats: Stats,
+    /// Families whose reuse was detected.
+    pub reused_families: Vec<u64>,
 }
 
 impl Server {
@@ -96,6 +102,7 @@ impl Server {
             next: 0,
             faults: Vec::new(),
             stats: Stats::default(),
+            reused_families: Vec::new(),
         }
     }
 
@@ -109,8 +116,14 @@ impl Server {
         self.minted.get(token).map(|m| m.family)
     }
 
-    /// A fresh access token of `family`, minted at local time `now_ms`.
-    pub fn mint(&mut self, family: u64, now_ms: f64) -> (String, f64) {
+    /// When the request that got `token` left the browser (local ms).
+    pub fn requested_at(&self, token: &str) -> Option<f64> {
+        self.minted.get(token).map(|m| m.requested_at_ms)
+    }
+
+    /// A fresh access token of `family`, minted at local time `now_ms` for a request sent at
+    /// `requested_at_ms`.
+    pub fn mint(&mut self, family: u64, now_ms: f64, requested_at_ms: f64) -> (String, f64) {
         let server_ms = now_ms + self.style.skew_ms;
         let ttl = f64::from(self.style.ttl_s);
         let iat = if self.style.whole_seconds {
@@ -130,14 +143,15 @@ impl Server {
             token.clone(),
             Minted {
                 family,
+                requested_at_ms,
                 expires_at_ms: exp * 1000.0,
             },
         );
         (token, ttl)
     }
 
-    fn grant(&mut self, family: u64, now_ms: f64) -> AuthReply {
-        let (token, ttl) = self.mint(family, now_ms);
+    fn grant(&mut self, family: u64, now_ms: f64, sent_at_ms: f64) -> AuthReply {
+        let (token, ttl) = self.mint(family, now_ms, sent_at_ms);
         let refresh = self.next_id();
         self.refresh_tokens.insert(refresh, family);
         let csrf = {
@@ -161,6 +175,7 @@ impl Server {
             retry_after_s: None,
             set_cookie: Some(Some((refresh, csrf))),
             stall: false,
+            family: Some(family),
         }
     }
 
@@ -171,12 +186,13 @@ impl Server {
             retry_after_s: None,
             set_cookie: clear.then_some(None),
             stall: false,
+            family: None,
         }
     }
 
     /// `POST /auth/login` with good credentials: a new family. The family of a cookie the
     /// browser presented is revoked.
-    pub fn login(&mut self, cookie: Option<u64>, now_ms: f64) -> AuthReply {
+    pub fn login(&mut self, cookie: Option<u64>, now_ms: f64, sent_at_ms: f64) -> AuthReply {
         self.stats.logins += 1;
         if let Some(old) = cookie.and_then(|c| self.refresh_tokens.get(&c).copied()) {
             self.revoke(old);
@@ -191,7 +207,7 @@ impl Server {
                 revoked: false,
             },
         );
-        self.grant(family, now_ms)
+        self.grant(family, now_ms, sent_at_ms)
     }
 
     /// `POST /auth/refresh`: CSRF, then rotation with reuse detection (no grace).
@@ -200,6 +216,7 @@ impl Server {
         cookie: Option<u64>,
         csrf_header: Option<&str>,
         now_ms: f64,
+        sent_at_ms: f64,
     ) -> AuthReply {
         let Some(cookie) = cookie else {
             self.stats.refresh_rejections += 1;
@@ -223,6 +240,7 @@ impl Server {
         }
         if family.current != cookie {
             self.stats.reuse_detections += 1;
+            self.reused_families.push(family_id);
             self.stats.refresh_rejections += 1;
             self.revoke(family_id);
             return Self::refuse(401, true);
@@ -237,7 +255,7 @@ impl Server {
                 }
                 Fault::Garbage | Fault::Stall => {
                     self.stats.refreshes += 1;
-                    let mut reply = self.grant(family_id, now_ms);
+                    let mut reply = self.grant(family_id, now_ms, sent_at_ms);
                     reply.body = "<html>gateway</html>".into();
                     reply.stall = fault == Fault::Stall;
                     return reply;
@@ -245,7 +263,7 @@ impl Server {
             }
         }
         self.stats.refreshes += 1;
-        self.grant(family_id, now_ms)
+        self.grant(family_id, now_ms, sent_at_ms)
     }
 
     /// `POST /auth/logout`: revokes the family, clears the cookies.
@@ -259,6 +277,7 @@ impl Server {
             retry_after_s: None,
             set_cookie: Some(None),
             stall: false,
+            family: None,
         }
     }
 

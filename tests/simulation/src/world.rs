@@ -106,8 +106,9 @@ pub struct Tab {
     pub fetches: HashMap<FetchId, f64>,
     /// Auth calls the core aborted (their answers are dropped, their cookies lost).
     pub aborted: Vec<AuthId>,
-    /// Heard a Logout message at this time (for the logout invariant).
-    pub heard_logout_at: Option<f64>,
+    /// The last sign-out this tab knows of: its own `logout()` call, or another tab's Logout
+    /// message heard (for the logout invariant).
+    pub fence_ms: Option<f64>,
     /// The last refresh answer's status (for the logout-event invariant).
     pub last_refresh_status: Option<u16>,
     pub logout_events: Vec<LogoutReason>,
@@ -138,9 +139,9 @@ pub struct World {
     pub next_id: u64,
     /// Refresh requests sent and not yet processed by the server: (tab, sent at).
     pub refresh_in_transit: Vec<(usize, AuthId)>,
-    /// Set when a rotation's answer was lost (the browser never stored the new cookie): a later
-    /// reuse detection is the network's doing, not the keeper's.
-    pub cookie_lost: bool,
+    /// Families whose rotation's answer was lost (the browser never stored the new cookie): a
+    /// later reuse detection in them is the network's doing, not the keeper's.
+    pub lost_rotations: Vec<u64>,
     /// Last moment anything but steady traffic happened (faults, freezes, logins...).
     pub disturbed_at: f64,
     /// Delay of tab messages, ms.
@@ -150,14 +151,12 @@ pub struct World {
     pub steps: u64,
     pub log: Vec<String>,
     pub trace: bool,
-    /// Every user logout that resolved: (at, family of the session it ended).
-    pub logouts: Vec<(f64, Option<u64>)>,
+
     /// Violations found by the checks (the first fails the run).
     pub violation: Option<String>,
     /// The tabs' cores use Web Locks.
     pub lock_mode: bool,
-    /// The session a `logout()` under way ends.
-    pub ended_family: Option<u64>,
+
     pub new_core: Box<dyn Fn(u64) -> Keeper>,
 }
 
@@ -220,6 +219,10 @@ impl World {
         };
         if let Some(t) = tab {
             if !self.tabs[t].alive {
+                // A closed tab's fetches were cancelled with it: a rotation's cookie is lost.
+                if let Ev::AuthAtBrowser { reply, .. } = &ev {
+                    self.lose_rotation(reply);
+                }
                 return;
             }
             if self.tabs[t].frozen {
@@ -234,6 +237,13 @@ impl World {
             }
         }
         self.handle_now(ev, true);
+    }
+
+    /// The browser never stores `reply`'s cookie: the rotation it carried is lost.
+    fn lose_rotation(&mut self, reply: &AuthReply) {
+        if let (Some(family), Some(Some(_))) = (reply.family, &reply.set_cookie) {
+            self.lost_rotations.push(family);
+        }
     }
 
     fn store_cookie(&mut self, reply: &AuthReply) {
@@ -261,15 +271,15 @@ impl World {
                 kind,
                 cookie,
                 csrf,
-                ..
+                sent_at,
             } => {
                 let is_refresh = kind == AuthKind::Refresh;
                 if is_refresh {
                     self.refresh_in_transit.retain(|(_, a)| *a != id);
                 }
                 let reply = match kind {
-                    AuthKind::Login { .. } => self.server.login(cookie, now),
-                    AuthKind::Refresh => self.server.refresh(cookie, csrf.as_deref(), now),
+                    AuthKind::Login { .. } => self.server.login(cookie, now, sent_at),
+                    AuthKind::Refresh => self.server.refresh(cookie, csrf.as_deref(), now, sent_at),
                     AuthKind::Logout => self.server.logout(cookie),
                 };
                 self.note(|| format!("server {kind:?} #{id} from tab {tab}: {}", reply.status));
@@ -292,9 +302,7 @@ impl World {
             } => {
                 if self.tabs[tab].aborted.contains(&id) {
                     // Aborted before the headers came: the browser drops them, cookie and all.
-                    if reply.set_cookie.is_some() && reply.status == 200 {
-                        self.cookie_lost = true;
-                    }
+                    self.lose_rotation(&reply);
                     return;
                 }
                 if fresh {
@@ -334,7 +342,7 @@ impl World {
             Ev::Deliver { tab, text, logout } => {
                 self.note(|| format!("tab {tab} hears {}", &text[..text.len().min(20)]));
                 if logout {
-                    self.tabs[tab].heard_logout_at = Some(now);
+                    self.tabs[tab].fence_ms = Some(now);
                 }
                 self.drive(tab, |k| k.hear(&text, now));
             }
@@ -404,7 +412,10 @@ impl World {
                     },
                 );
             }
-            Command::AbortAuth { id } => self.tabs[tab].aborted.push(id),
+            Command::AbortAuth { id } => {
+                self.note(|| format!("tab {tab} aborts #{id}"));
+                self.tabs[tab].aborted.push(id);
+            }
             Command::SendApp {
                 id,
                 authorization,
@@ -435,8 +446,14 @@ impl World {
             Command::FinishApp { id } => {
                 self.tabs[tab].fetches.remove(&id);
             }
-            Command::RequestLock { steal } => self.request_lock(tab, steal),
-            Command::ReleaseLock => self.release_lock(tab),
+            Command::RequestLock { steal } => {
+                self.note(|| format!("tab {tab} asks for the lock (steal {steal})"));
+                self.request_lock(tab, steal);
+            }
+            Command::ReleaseLock => {
+                self.note(|| format!("tab {tab} releases the lock"));
+                self.release_lock(tab);
+            }
             Command::Post(message) => {
                 let logout = matches!(message, token_keeper_core::TabMessage::Logout { .. });
                 let text = message.encode();
@@ -532,8 +549,7 @@ impl World {
         let call = self.id();
         let now = self.now;
         if kind == CallKind::Logout {
-            let held = self.tabs[tab].core.access_token();
-            self.ended_family = held.and_then(|t| self.server.family_of(t.expose()));
+            self.tabs[tab].fence_ms = Some(now);
         }
         self.tabs[tab].calls.insert(call, (kind, now));
         self.drive(tab, |k| match kind {
@@ -565,7 +581,7 @@ impl World {
             calls: HashMap::new(),
             fetches: HashMap::new(),
             aborted: Vec::new(),
-            heard_logout_at: None,
+            fence_ms: None,
             last_refresh_status: None,
             logout_events: Vec::new(),
         });
@@ -616,17 +632,17 @@ impl World {
             network_up: true,
             next_id: 0,
             refresh_in_transit: Vec::new(),
-            cookie_lost: false,
+            lost_rotations: Vec::new(),
             disturbed_at: now,
             channel_delay_ms: (0.1, 3.0),
             last_delivery: HashMap::new(),
             steps: 0,
             log: Vec::new(),
             trace: false,
-            logouts: Vec::new(),
+
             violation: None,
             lock_mode: true,
-            ended_family: None,
+
             new_core,
         }
     }
@@ -639,5 +655,6 @@ fn failed() -> AuthReply {
         retry_after_s: None,
         set_cookie: None,
         stall: false,
+        family: None,
     }
 }
