@@ -62,10 +62,16 @@ impl Keeper {
             sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
         });
-        self.push(Command::SendAuth {
-            id,
-            kind: AuthKind::Login { call },
-        });
+        if self.draining.is_some() {
+            // A refresh call of the ended session is still out: its cookie must not land
+            // after this login's.
+            self.deferred_logins.push((id, call));
+        } else {
+            self.push(Command::SendAuth {
+                id,
+                kind: AuthKind::Login { call },
+            });
+        }
     }
 
     /// Signs out: POSTs to `logoutUrl` (when set), then forgets the token whatever the answer.
@@ -105,6 +111,9 @@ impl Keeper {
         }
         if let Some(sent_at_ms) = self.refresh_call_sent_at(id) {
             return self.refresh_answer(answer, sent_at_ms, now_ms);
+        }
+        if self.drained(id, now_ms) {
+            return;
         }
         let Some(index) = self.calls.iter().position(|c| c.id == id) else {
             return;

@@ -109,7 +109,9 @@ impl Keeper {
             },
             waiters: Vec::new(),
         });
-        if use_lock && !self.lock_held {
+        if self.draining.is_some() {
+            // The last flight's call is still out: this one goes when it lands.
+        } else if use_lock && !self.lock_held {
             self.push(Command::RequestLock { steal: false });
         } else {
             self.send_refresh(now_ms);
@@ -135,6 +137,11 @@ impl Keeper {
 
     /// The lock was granted (after the driver let queued tab messages land).
     pub fn lock_granted(&mut self, now_ms: f64) {
+        if self.draining.is_some() {
+            // Granted to a request made before a cancelled flight's call went out: held.
+            self.lock_held = true;
+            return;
+        }
         let waiting = matches!(
             self.flight.as_ref().map(|f| f.stage),
             Some(Stage::Lock { .. })
@@ -149,7 +156,7 @@ impl Keeper {
             // Went on without the lock meanwhile: hold it until the flight finishes.
             return;
         }
-        if self.adopted(now_ms) {
+        if self.finish_if_adopted(now_ms) {
             return;
         }
         // Another tab was refreshing just now: its token is on its way.
@@ -166,7 +173,7 @@ impl Keeper {
     }
 
     /// Ends the flight when another tab's token arrived since it began: no second rotation.
-    pub(super) fn adopted(&mut self, now_ms: f64) -> bool {
+    pub(super) fn finish_if_adopted(&mut self, now_ms: f64) -> bool {
         let adopted = self.flight.as_ref().is_some_and(|f| {
             f.generation != self.generation && !matches!(f.stage, Stage::Send { .. })
         }) && self.held.is_some()
@@ -216,7 +223,7 @@ impl Keeper {
         self.lock_held = false;
     }
 
-    fn release_lock(&mut self) {
+    pub(super) fn release_lock(&mut self) {
         if self.lock_held {
             self.lock_held = false;
             self.push(Command::ReleaseLock);
@@ -309,10 +316,8 @@ impl Keeper {
             Stage::Backoff { until_ms } if now_ms >= until_ms => {
                 self.send_in_turn(until_ms, now_ms)
             }
-            Stage::Adopt { until_ms } if now_ms >= until_ms => {
-                if !self.adopted(now_ms) {
-                    self.send_in_turn(until_ms, now_ms);
-                }
+            Stage::Adopt { until_ms } if now_ms >= until_ms && !self.finish_if_adopted(now_ms) => {
+                self.send_in_turn(until_ms, now_ms);
             }
             _ => {}
         }
@@ -378,14 +383,15 @@ impl Keeper {
         let Some(flight) = self.flight.take() else {
             return;
         };
-        if let Stage::Send { id, .. } = flight.stage {
-            self.push(Command::AbortAuth { id });
+        match flight.stage {
+            // The call is out: let it land (its cookie with it), holding the lock until then.
+            Stage::Send {
+                id, deadline_ms, ..
+            } => self.drain(id, deadline_ms),
+            // Stop waiting for the lock.
+            Stage::Lock { .. } if !self.lock_held => self.push(Command::ReleaseLock),
+            _ => self.release_lock(),
         }
-        if matches!(flight.stage, Stage::Lock { .. }) && !self.lock_held {
-            // Stop waiting for it.
-            self.push(Command::ReleaseLock);
-        }
-        self.release_lock();
         for waiter in flight.waiters {
             match waiter {
                 Waiter::Restore(call) if reason.kind() == ErrorKind::Rejected => {

@@ -13,6 +13,7 @@
 //! in, and a 401 retry never re-sends an old session's request with the next session's token.
 
 mod auth;
+mod drain;
 mod fetch;
 mod flight;
 mod tabs;
@@ -252,6 +253,10 @@ pub struct Keeper {
     fetches: Vec<fetch::Watched>,
     /// Whether the refresh lock is held.
     lock_held: bool,
+    /// A cancelled flight's refresh call still out, and when to stop waiting for it.
+    draining: Option<(AuthId, f64)>,
+    /// Logins waiting for the draining call to land.
+    deferred_logins: Vec<(AuthId, CallId)>,
     /// Locks were refused once: this tab refreshes on its own from then on.
     locks_broken: bool,
     /// Tokens received before this moment are never adopted from another tab.
@@ -291,6 +296,8 @@ impl Keeper {
             calls: Vec::new(),
             fetches: Vec::new(),
             lock_held: false,
+            draining: None,
+            deferred_logins: Vec::new(),
             locks_broken: false,
             signed_out_at_ms: f64::NEG_INFINITY,
             logging_out: false,
@@ -370,7 +377,8 @@ impl Keeper {
     pub fn poll_timeout(&self) -> Option<f64> {
         let flight = self.flight.as_ref().and_then(Flight::deadline_ms);
         let calls = self.calls.iter().map(|c| c.deadline_ms);
-        [self.scheduled_at_ms, flight]
+        let draining = self.draining.map(|(_, at)| at);
+        [self.scheduled_at_ms, flight, draining]
             .into_iter()
             .flatten()
             .chain(calls)
@@ -473,6 +481,11 @@ impl Keeper {
         self.disposed = true;
         self.epoch += 1;
         self.cancel_flight(&disposed());
+        if let Some((id, _)) = self.draining.take() {
+            self.push(Command::AbortAuth { id });
+        }
+        self.deferred_logins.clear();
+        self.release_lock();
         for call in core::mem::take(&mut self.calls) {
             self.push(Command::AbortAuth { id: call.id });
             if let Some(user) = call.user {
@@ -572,6 +585,7 @@ impl Keeper {
             return;
         }
         self.auth_timeouts(now_ms);
+        self.drain_timeout(now_ms);
         self.flight_timeout(now_ms);
         if self.scheduled_at_ms.is_some_and(|at| now_ms >= at) {
             self.scheduled_at_ms = None;

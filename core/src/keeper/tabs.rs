@@ -69,6 +69,6 @@ impl Keeper {
             now_ms,
         );
         // A refresh waiting for the lock (or for this very token) needs no rotation of its own.
-        self.adopted(now_ms);
+        self.finish_if_adopted(now_ms);
     }
 }

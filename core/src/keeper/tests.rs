@@ -103,10 +103,9 @@ fn a_refresh_in_flight_when_logout_is_called_never_signs_the_user_back_in() {
     let out = drain(&mut k);
     assert!(matches!(settled(&out, 3), Some(Ok(Settled::Done))));
     assert!(matches!(settled(&out, 2), Some(Err(e)) if e.code() == "aborted"));
-    assert!(out
-        .iter()
-        .any(|c| matches!(c, Command::AbortAuth { id } if *id == refresh)));
-    // The refresh's answer arrives late: dropped.
+    // Not aborted: its answer carries the rotated cookie the browser must store.
+    assert!(!out.iter().any(|c| matches!(c, Command::AbortAuth { .. })));
+    // The refresh's answer arrives late: its token is dropped.
     k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
     assert!(!k.is_authenticated());
@@ -116,15 +115,24 @@ fn a_refresh_in_flight_when_logout_is_called_never_signs_the_user_back_in() {
 
 #[test]
 fn a_refresh_begun_before_login_cannot_overwrite_the_new_session() {
-    let mut k = signed_in(false, false);
+    let mut k = signed_in(true, false);
     k.refresh(2, T0 + 1.0);
+    drain(&mut k);
+    k.lock_granted(T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
     k.login(3, T0 + 2.0);
-    let login = sent_auth(&drain(&mut k)).unwrap();
-    let new = token(T0 + 2.0, 300.0, 3);
-    k.auth_answer(login, grant(&new), T0 + 3.0);
-    drain(&mut k);
-    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 4.0);
+    // The login waits for the refresh call to land, so its cookie is the last one stored; the
+    // lock stays held meanwhile, so no other tab presents the cookie either.
+    let out = drain(&mut k);
+    assert_eq!(sent_auth(&out), None);
+    assert!(!out.iter().any(|c| matches!(c, Command::ReleaseLock)));
+    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
+    let out = drain(&mut k);
+    assert!(!has_event(&out, "token"));
+    assert!(out.iter().any(|c| matches!(c, Command::ReleaseLock)));
+    let login = sent_auth(&out).unwrap();
+    let new = token(T0 + 3.0, 300.0, 3);
+    k.auth_answer(login, grant(&new), T0 + 4.0);
     drain(&mut k);
     assert_eq!(
         k.access_token().map(AccessToken::expose),

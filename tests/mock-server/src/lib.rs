@@ -97,6 +97,12 @@ pub struct MockConfig {
     /// How many of the next refreshes are answered 200 with a body that is not JSON (an
     /// extension beyond DESIGN.md's list, for testing clients against a broken server).
     pub garble_next_refreshes: u32,
+    /// How many of the next refreshes rotate and send their headers (the new cookies included)
+    /// at once, but their body only after `stall_body_ms` (an extension beyond DESIGN.md's list:
+    /// a server whose body stalls must not jam a client).
+    pub stall_next_refreshes: u32,
+    /// How long a stalled body takes, ms.
+    pub stall_body_ms: u64,
 }
 
 impl MockConfig {
@@ -110,6 +116,8 @@ impl MockConfig {
             retry_after_s: 1,
             refresh_delay_ms: 0,
             garble_next_refreshes: 0,
+            stall_next_refreshes: 0,
+            stall_body_ms: 60_000,
         }
     }
 }
@@ -126,6 +134,8 @@ struct ConfigPatch {
     retry_after_s: Option<u32>,
     refresh_delay_ms: Option<u64>,
     garble_next_refreshes: Option<u32>,
+    stall_next_refreshes: Option<u32>,
+    stall_body_ms: Option<u64>,
     revoke_access_tokens: Option<bool>,
 }
 
@@ -536,8 +546,24 @@ async fn refresh(State(state): State<AppState>, jar: CookieJar, headers: HeaderM
         return error(StatusCode::UNAUTHORIZED, "invalid_grant");
     };
     let body = issue(&state, &mut inner, family, &user, &csrf);
+    let stall = (inner.config.stall_next_refreshes > 0).then(|| {
+        inner.config.stall_next_refreshes -= 1;
+        Duration::from_millis(inner.config.stall_body_ms)
+    });
     drop(inner);
-    (session_cookies(&state, jar, token, csrf), Json(body)).into_response()
+    let cookies = session_cookies(&state, jar, token, csrf);
+    match stall {
+        None => (cookies, Json(body)).into_response(),
+        Some(wait) => {
+            // Headers (and cookies) now, the body later: a stream whose one chunk waits.
+            let chunk = futures_util::stream::once(async move {
+                tokio::time::sleep(wait).await;
+                Ok::<_, std::convert::Infallible>(body.to_string())
+            });
+            let body = axum::body::Body::from_stream(chunk);
+            (cookies, [(CONTENT_TYPE, "application/json")], body).into_response()
+        }
+    }
 }
 
 async fn logout(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
@@ -651,6 +677,8 @@ async fn config(State(state): State<AppState>, body: Result<Bytes, BytesRejectio
     c.garble_next_refreshes = patch
         .garble_next_refreshes
         .unwrap_or(c.garble_next_refreshes);
+    c.stall_next_refreshes = patch.stall_next_refreshes.unwrap_or(c.stall_next_refreshes);
+    c.stall_body_ms = patch.stall_body_ms.unwrap_or(c.stall_body_ms);
     if patch.revoke_access_tokens == Some(true) {
         inner.revoked_through = inner.next_serial;
     }

@@ -658,3 +658,23 @@ fn failed() -> AuthReply {
         family: None,
     }
 }
+
+impl std::fmt::Debug for Tab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tab")
+            .field("core", &self.core)
+            .field("alive", &self.alive)
+            .field("frozen", &self.frozen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("World")
+            .field("now", &self.now)
+            .field("tabs", &self.tabs)
+            .field("steps", &self.steps)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,54 @@
+//! A refresh call that is out when its flight is cancelled (by a login, a logout, a sign-out
+//! heard from another tab) is not aborted: its answer carries the rotated refresh cookie, which
+//! the browser must store, or the next refresh presents a dead one and the server sees theft. So
+//! the call *drains*: the keeper keeps the lock until its answer lands (and ignores the token in
+//! it, from an ended session), and nothing that would present the cookie — a new refresh, a login
+//! whose cookie the late answer would overwrite — goes out before.
+
+use super::flight::Stage;
+use super::{AuthId, AuthKind, Command, Keeper};
+
+impl Keeper {
+    /// Lets call `id` land before anything else presents the cookie; gives up at `deadline_ms`.
+    pub(super) fn drain(&mut self, id: AuthId, deadline_ms: f64) {
+        self.draining = Some((id, deadline_ms));
+    }
+
+    /// Whether `id` is the draining call; if so, it has landed.
+    pub(super) fn drained(&mut self, id: AuthId, now_ms: f64) -> bool {
+        if self.draining.is_some_and(|(d, _)| d == id) {
+            self.end_drain(now_ms);
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn drain_timeout(&mut self, now_ms: f64) {
+        if let Some((id, deadline_ms)) = self.draining {
+            if now_ms >= deadline_ms {
+                self.push(Command::AbortAuth { id });
+                self.end_drain(now_ms);
+            }
+        }
+    }
+
+    fn end_drain(&mut self, now_ms: f64) {
+        self.draining = None;
+        for (id, call) in core::mem::take(&mut self.deferred_logins) {
+            self.push(Command::SendAuth {
+                id,
+                kind: AuthKind::Login { call },
+            });
+        }
+        // A flight that began meanwhile takes its turn now, under the lock still held.
+        let waiting = matches!(
+            self.flight.as_ref().map(|f| f.stage),
+            Some(Stage::Lock { .. })
+        );
+        match (waiting, self.lock_held) {
+            (true, true) => self.lock_granted(now_ms),
+            (true, false) => self.push(Command::RequestLock { steal: false }),
+            (false, _) => self.release_lock(),
+        }
+    }
+}
