@@ -4,11 +4,12 @@
 #   make size   build the package and print its size, raw and gzip -9
 #   make bench  build the package and print the speed figures (fetch overhead, single flight)
 #   make pkg    build the npm package into pkg/
+#   make soak   the long runs: 10,000,000+ simulated steps, 1,000,000 decoder cases per property
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup test demo size bench pkg
+.PHONY: setup test demo size bench pkg soak
 
 setup:
 	@scripts/setup.sh
@@ -27,3 +28,6 @@ bench: pkg
 
 demo: pkg
 	@scripts/demo.sh
+
+soak: setup
+	@scripts/soak.sh

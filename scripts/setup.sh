@@ -18,6 +18,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+# A target with no std at all: the core builds for it, which proves it is no_std.
+if ! rustup target list --installed | grep -qx wasm32v1-none; then
+  say "adding the wasm32v1-none target"
+  rustup target add wasm32v1-none
+fi
 for component in rustfmt clippy; do
   if ! rustup component list --installed | grep -q "^$component"; then
     rustup component add "$component"

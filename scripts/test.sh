@@ -22,8 +22,15 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy, wasm32"
 cargo clippy -p token-keeper --all-targets --target wasm32-unknown-unknown -- -D warnings
 
+step "the core is no_std: it builds (and lints) for wasm32v1-none, a target without std"
+cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings
+
 step "native tests"
 run cargo test --workspace
+
+step "simulation: 1,000 seeds of tabs, server, clocks and faults, invariants after every step"
+cargo build -q --profile sim -p simulation
+run target/sim/simulate --seeds 1000 --min-steps 1000000
 
 step "browser tests (headless Chromium, against the mock server)"
 start_mock_server MOCK_SERVER_URL

@@ -278,6 +278,53 @@ mod fuzz {
             let _ = decode_unverified(&t);
         }
 
+        /// Arbitrary bytes, cut at dots into segments of a token, never panic.
+        #[test]
+        fn arbitrary_bytes_as_a_token_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = decode_unverified(&text);
+            let _ = decode_header_unverified(&text);
+        }
+
+        /// A valid token with a few bytes changed, added or dropped — anywhere, in the text or
+        /// in its JSON before encoding — decodes or is refused, never panics; what decodes has
+        /// claims of the right types.
+        #[test]
+        fn near_valid_tokens_never_panic(
+            exp in 0.0f64..4.0e9,
+            sub in "\\PC{0,12}",
+            edits in proptest::collection::vec((any::<bool>(), any::<u16>(), prop::sample::select(
+                vec![b'.', b'=', b'-', b'_', b'+', b'/', b'A', b'z', b'0', b'{', b'}', b'"', b':', b',', b'[', b'\\', b' ', 0xC3, 0xFF]
+            )), 1..4),
+            in_json in any::<bool>(),
+        ) {
+            let payload = format!(
+                r#"{{"sub":{},"exp":{exp},"iat":{},"aud":["a","b"],"x":{{"y":[1,2,{{}}]}}}}"#,
+                serde_json::to_string(&sub).unwrap(),
+                exp - 60.0
+            );
+            let mut target = if in_json { payload.into_bytes() } else { token(HEADER, &payload).into_bytes() };
+            for (insert, at, byte) in edits {
+                let at = usize::from(at) % (target.len() + 1);
+                if insert {
+                    target.insert(at, byte);
+                } else if at < target.len() {
+                    target.remove(at);
+                }
+            }
+            let text = if in_json {
+                token(HEADER, &String::from_utf8_lossy(&target))
+            } else {
+                String::from_utf8_lossy(&target).into_owned()
+            };
+            // What decodes, serde_json reads the same way.
+            if let Ok(c) = decode_unverified(&text) {
+                let v: serde_json::Value = serde_json::from_str(c.json()).unwrap();
+                prop_assert_eq!(v.get("exp").and_then(serde_json::Value::as_f64), c.exp);
+                prop_assert_eq!(v.get("sub").and_then(serde_json::Value::as_str), c.sub.as_deref());
+            }
+        }
+
         /// String subjects round-trip whatever they contain.
         #[test]
         fn any_subject_round_trips(sub in "\\PC{0,40}") {

@@ -177,6 +177,26 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever another tab (or a script posting on the channel) sends, decoding returns.
+        #[test]
+        fn fuzz_tab_messages_never_panic(text in ".{0,200}") {
+            let _ = TabMessage::decode(&text);
+        }
+
+        /// Shapes close to real messages, with fields of every type, never panic either.
+        #[test]
+        fn fuzz_near_messages_never_panic(
+            kind in proptest::sample::select(alloc::vec!["token", "logout", "working", "", "Token", "\\u0074oken"]),
+            value in proptest::sample::select(alloc::vec!["1", "-1", "1e999", "\"x\"", "null", "[]", "{}", "true", "0.5", "9007199254740993"]),
+        ) {
+            for key in ["token", "receivedAt", "lifetime", "at", "for"] {
+                let text = alloc::format!(r#"{{"type":"{kind}","{key}":{value},"token":"a.b.c","receivedAt":1}}"#);
+                let _ = TabMessage::decode(&text);
+            }
+        }
+    }
+
     #[test]
     fn debug_never_shows_the_token() {
         let message = TabMessage::Token {
