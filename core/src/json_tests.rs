@@ -464,4 +464,29 @@ proptest! {
         write_u64(&mut out, n);
         prop_assert_eq!(out.parse::<u64>(), Ok(n));
     }
+
+    /// Dates, durations and counts (up to 15 significant digits, exponents within ±22) read
+    /// exactly as `str::parse::<f64>` reads them (three decimals, so `e-19` is `10^-22` in all).
+    #[test]
+    fn everyday_numbers_are_exact(whole in 0u64..999_999_999_999, frac in 0u32..1000, exp in -19i32..=22, neg in any::<bool>()) {
+        let text = format!("{}{whole}.{frac:03}e{exp}", if neg { "-" } else { "" });
+        let values = fields(&format!("{{\"n\":{text}}}"), &["n"]).unwrap().unwrap();
+        prop_assert_eq!(values, vec![Some(Value::Num(text.parse::<f64>().unwrap()))]);
+    }
+
+    /// Any number at all is within a few units in the last place of the exact value.
+    #[test]
+    fn any_number_is_close(mantissa in any::<u64>(), digits in 0usize..20, exp in -300i32..300) {
+        let m = mantissa.to_string();
+        let cut = digits.min(m.len().saturating_sub(1));
+        let text = format!("{}.{}e{exp}", &m[..m.len() - cut], &m[m.len() - cut..]);
+        let text = text.replace(".e", "e");
+        let exact = text.parse::<f64>().unwrap();
+        let Some(Some(Value::Num(ours))) = fields(&format!("{{\"n\":{text}}}"), &["n"]).unwrap().unwrap().pop() else {
+            panic!("{text} is a number");
+        };
+        if exact.is_finite() && exact.abs() > 1e-290 {
+            prop_assert!((ours - exact).abs() <= exact.abs() * 1e-14, "{} read as {} not {}", text, ours, exact);
+        }
+    }
 }
