@@ -392,3 +392,7 @@ const POWERS: [f64; 23] = [
 #[cfg(test)]
 #[path = "json_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "json_props.rs"]
+mod props;

@@ -16,7 +16,15 @@ mod auth;
 mod drain;
 mod fetch;
 mod flight;
+mod lock;
 mod tabs;
+mod token;
+mod types;
+
+pub use types::{
+    AccessToken, Answer, AuthId, AuthKind, Authorization, CallId, Command, Environment, FetchId,
+    Settled,
+};
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -24,15 +32,15 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::config::Config;
-use crate::event::{Event, LogoutReason, Trigger};
+use crate::event::{Event, Trigger};
 use crate::jwt::{decode_unverified, Claims};
-use crate::message::TabMessage;
 use crate::origin::AllowList;
 use crate::rng::Rng;
-use crate::schedule::{lifetime_ms, Plan};
+use crate::schedule::Plan;
 use crate::{Error, ErrorKind};
 
 use flight::Flight;
+use token::{Held, Source};
 
 /// The scheduler never refreshes sooner than this after installing a token, so a server that
 /// hands out already-expired tokens cannot make the keeper spin.
@@ -42,194 +50,6 @@ pub const MIN_SCHEDULE_MS: f64 = 500.0;
 pub const RETRY_SCHEDULE_MS: f64 = 10_000.0;
 /// A `Retry-After` longer than this is not waited out: the refresh fails at once instead.
 pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
-
-/// A user call waiting for its answer (`restore`, `login`, `refresh`, `logout`), numbered by the
-/// driver.
-pub type CallId = u64;
-/// An app request (`fetch`), numbered by the driver.
-pub type FetchId = u64;
-/// An auth call (login, refresh, logout), numbered by the keeper.
-pub type AuthId = u64;
-
-/// The access token. Its `Debug` is redacted and it has no `Display`: reading it takes
-/// [`AccessToken::expose`], a name that shows up in review.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(String);
-
-impl AccessToken {
-    /// The token itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccessToken([redacted])")
-    }
-}
-
-/// An `Authorization` header value (`Bearer …`), handed to the driver for one request.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Authorization(String);
-
-impl Authorization {
-    /// The header value, to set on the request and drop.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Authorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Authorization([redacted])")
-    }
-}
-
-/// Which endpoint an auth call goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthKind {
-    /// POST the credentials of user call `call` as JSON to `loginUrl`.
-    Login {
-        /// The `login` call whose credentials (and extra headers) to send.
-        call: CallId,
-    },
-    /// POST to `refreshUrl` with the cookies and the CSRF header.
-    Refresh,
-    /// POST to `logoutUrl` with the cookies and the CSRF header.
-    Logout,
-}
-
-/// An auth call's outcome, as the driver saw it.
-#[derive(Clone, PartialEq)]
-pub enum Answer {
-    /// An answer with its whole body (read as text; the keeper parses it).
-    Response {
-        /// The HTTP status.
-        status: u16,
-        /// The body.
-        body: String,
-        /// `Retry-After` in seconds, when the answer had one in that form.
-        retry_after_s: Option<f64>,
-    },
-    /// No answer: the network failed (or the browser refused the request).
-    Failed,
-}
-
-impl fmt::Debug for Answer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The body may hold a token: never printed.
-        match self {
-            Answer::Response { status, .. } => write!(f, "Answer::Response({status})"),
-            Answer::Failed => f.write_str("Answer::Failed"),
-        }
-    }
-}
-
-/// What a settled user call resolves to.
-#[derive(Debug, Clone)]
-pub enum Settled {
-    /// `refresh()` and `logout()`: done.
-    Done,
-    /// `restore()`: whether a session is held.
-    Restored(bool),
-    /// `login()`: the new token's claims.
-    Claims(Claims),
-}
-
-/// What the driver must do.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Command {
-    /// Send an auth call: POST, `credentials: "include"`, the CSRF header from
-    /// [`Keeper::csrf_header`] for refresh and logout, and report the answer (status and whole
-    /// body) with [`Keeper::auth_answer`]. The keeper itself times it out.
-    SendAuth {
-        /// Its number, for the answer.
-        id: AuthId,
-        /// Where to.
-        kind: AuthKind,
-    },
-    /// Stop an auth call (it timed out, or its session ended): abort it, drop its answer.
-    AbortAuth {
-        /// Which.
-        id: AuthId,
-    },
-    /// Send app request `id` (again, for a retry: from the copy kept before the first send) with
-    /// this `Authorization` value, or untouched when `None`. When `watch`, report its answer with
-    /// [`Keeper::fetch_answer`] (or its failure with [`Keeper::fetch_failed`]) and keep a copy
-    /// for a retry; otherwise its answer or failure goes straight to the caller.
-    SendApp {
-        /// Which request.
-        id: FetchId,
-        /// The header to set, if any.
-        authorization: Option<Authorization>,
-        /// Whether the keeper wants to see the answer.
-        watch: bool,
-    },
-    /// App request `id` is finished: give the caller the answer it last got.
-    FinishApp {
-        /// Which request.
-        id: FetchId,
-    },
-    /// Ask for the refresh lock (`navigator.locks`); report [`Keeper::lock_granted`] or
-    /// [`Keeper::lock_refused`]. With `steal`, take it from its holder (abandoning any request
-    /// still queued).
-    RequestLock {
-        /// Take it from a holder that is gone or frozen.
-        steal: bool,
-    },
-    /// Release the refresh lock (or stop waiting for it).
-    ReleaseLock,
-    /// Post this message to the other tabs (encoded with [`TabMessage::encode`]).
-    Post(TabMessage),
-    /// Call the app's listeners.
-    Emit(Event),
-    /// Answer user call `call`.
-    Settle {
-        /// Which call.
-        call: CallId,
-        /// Its result.
-        result: Result<Settled, Error>,
-    },
-}
-
-/// What the driver can do, learned when it starts.
-#[derive(Debug, Clone)]
-pub struct Environment {
-    /// The origins that receive the bearer, normalized.
-    pub allowed: AllowList,
-    /// Web Locks are there (and `crossTab` is on).
-    pub locks: bool,
-    /// A `BroadcastChannel` is open (and `crossTab` is on).
-    pub channel: bool,
-    /// Seed of the jitter and backoff randomness.
-    pub seed: u64,
-}
-
-/// Where a token came from, which decides its timetable and whether the other tabs hear of it.
-enum Source {
-    /// A login or refresh answer (with its `expires_in`) to a request sent at `sent_at_ms`:
-    /// broadcast to the other tabs.
-    Server {
-        expires_in_s: Option<f64>,
-        sent_at_ms: f64,
-    },
-    /// `setToken`: kept to this tab.
-    App,
-    /// Another tab's broadcast, with that tab's receipt time and the lifetime it planned.
-    Tab {
-        received_at_ms: f64,
-        lifetime_ms: Option<f64>,
-    },
-}
-
-struct Held {
-    token: AccessToken,
-    claims: Claims,
-    plan: Option<Plan>,
-    received_at_ms: f64,
-}
 
 /// The keeper's whole state. See the module documentation.
 pub struct Keeper {
@@ -512,73 +332,6 @@ impl Keeper {
         }
     }
 
-    // -----------------------------------------------------------------------------------------
-    // Tokens
-
-    fn install(&mut self, token: String, claims: Claims, source: Source, now_ms: f64) {
-        let (received_at_ms, lifetime) = match source {
-            // The token was issued after its request left: counting from then is never late,
-            // even for an answer a frozen tab reads minutes after it came.
-            Source::Server {
-                expires_in_s,
-                sent_at_ms,
-            } => (
-                sent_at_ms.min(now_ms),
-                lifetime_ms(expires_in_s, claims.iat, claims.exp, now_ms),
-            ),
-            Source::App => (now_ms, lifetime_ms(None, claims.iat, claims.exp, now_ms)),
-            Source::Tab {
-                received_at_ms,
-                lifetime_ms,
-            } => (received_at_ms, lifetime_ms),
-        };
-        let jitter = self.rng.unit();
-        let plan = lifetime
-            .map(|lifetime| Plan::new(received_at_ms, lifetime, self.config.policy, jitter));
-        if matches!(source, Source::Server { .. }) && self.env.channel {
-            self.push(Command::Post(TabMessage::Token {
-                token: token.clone(),
-                received_at_ms,
-                lifetime_ms: lifetime,
-            }));
-        }
-        self.held = Some(Held {
-            token: AccessToken(token),
-            claims: claims.clone(),
-            plan,
-            received_at_ms,
-        });
-        self.generation += 1;
-        self.scheduled_at_ms = plan.map(|p| p.refresh_at_ms.max(now_ms + MIN_SCHEDULE_MS));
-        self.emit(Event::Token {
-            claims,
-            expires_at_ms: plan.map(|p| p.expires_at_ms),
-        });
-    }
-
-    /// Forgets the token and starts a new epoch; emits `logout` when one was held (always for
-    /// `User`). A logout by the user, or a refusal of a tab that held a token, ends the session
-    /// for every tab: they hear of it.
-    fn clear(&mut self, reason: LogoutReason, now_ms: f64) {
-        self.cancel_flight(&Error::new(ErrorKind::Rejected, "the session is over"));
-        let had = self.held.take().is_some();
-        self.generation += 1;
-        self.epoch += 1;
-        self.scheduled_at_ms = None;
-        self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
-        let tell = match reason {
-            LogoutReason::User => true,
-            LogoutReason::Rejected => had,
-            LogoutReason::Expired | LogoutReason::Tab => false,
-        };
-        if tell && self.env.channel {
-            self.push(Command::Post(TabMessage::Logout { at_ms: now_ms }));
-        }
-        if had || reason == LogoutReason::User {
-            self.emit(Event::Logout { reason });
-        }
-    }
-
     /// The one timer fired (or the driver checks early): start what is due.
     pub fn handle_timeout(&mut self, now_ms: f64) {
         if self.disposed {
@@ -603,3 +356,7 @@ fn disposed() -> Error {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "tabs_tests.rs"]
+mod tabs_tests;

@@ -8,12 +8,13 @@ use alloc::{format, vec};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use super::*;
+pub(super) use super::*;
+pub(super) use crate::message::TabMessage;
 
-const ORIGIN: &str = "https://app.example";
-const T0: f64 = 1_700_000_000_000.0;
+pub(super) const ORIGIN: &str = "https://app.example";
+pub(super) const T0: f64 = 1_700_000_000_000.0;
 
-fn token_at(iat_s: f64, life_s: f64, jti: u32) -> String {
+pub(super) fn token_at(iat_s: f64, life_s: f64, jti: u32) -> String {
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(format!(
         r#"{{"sub":"alice","iat":{iat_s},"exp":{},"jti":"{jti}"}}"#,
@@ -23,11 +24,11 @@ fn token_at(iat_s: f64, life_s: f64, jti: u32) -> String {
 }
 
 /// A millisecond-precision token issued at `now_ms` that lives `life_s` seconds.
-fn token(now_ms: f64, life_s: f64, jti: u32) -> String {
+pub(super) fn token(now_ms: f64, life_s: f64, jti: u32) -> String {
     token_at(now_ms / 1000.0 + 0.000_5, life_s, jti)
 }
 
-fn grant(token: &str) -> Answer {
+pub(super) fn grant(token: &str) -> Answer {
     Answer::Response {
         status: 200,
         body: format!(r#"{{"access_token":"{token}","csrf_token":"c1"}}"#),
@@ -35,7 +36,7 @@ fn grant(token: &str) -> Answer {
     }
 }
 
-fn status(status: u16) -> Answer {
+pub(super) fn status(status: u16) -> Answer {
     Answer::Response {
         status,
         body: String::new(),
@@ -43,7 +44,7 @@ fn status(status: u16) -> Answer {
     }
 }
 
-fn keeper(locks: bool, channel: bool) -> Keeper {
+pub(super) fn keeper(locks: bool, channel: bool) -> Keeper {
     let mut config = Config::new(format!("{ORIGIN}/auth/refresh"));
     config.login_url = Some(format!("{ORIGIN}/auth/login"));
     Keeper::new(
@@ -57,32 +58,32 @@ fn keeper(locks: bool, channel: bool) -> Keeper {
     )
 }
 
-fn drain(k: &mut Keeper) -> Vec<Command> {
+pub(super) fn drain(k: &mut Keeper) -> Vec<Command> {
     core::iter::from_fn(|| k.poll()).collect()
 }
 
-fn sent_auth(commands: &[Command]) -> Option<AuthId> {
+pub(super) fn sent_auth(commands: &[Command]) -> Option<AuthId> {
     commands.iter().find_map(|c| match c {
         Command::SendAuth { id, .. } => Some(*id),
         _ => None,
     })
 }
 
-fn settled(commands: &[Command], call: CallId) -> Option<&Result<Settled, Error>> {
+pub(super) fn settled(commands: &[Command], call: CallId) -> Option<&Result<Settled, Error>> {
     commands.iter().find_map(|c| match c {
         Command::Settle { call: c, result } if *c == call => Some(result),
         _ => None,
     })
 }
 
-fn has_event(commands: &[Command], name: &str) -> bool {
+pub(super) fn has_event(commands: &[Command], name: &str) -> bool {
     commands
         .iter()
         .any(|c| matches!(c, Command::Emit(e) if e.name() == name))
 }
 
 /// A keeper signed in at T0 with a 300 s token (no locks, no channel unless asked).
-fn signed_in(locks: bool, channel: bool) -> Keeper {
+pub(super) fn signed_in(locks: bool, channel: bool) -> Keeper {
     let mut k = keeper(locks, channel);
     k.login(1, T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
@@ -162,27 +163,6 @@ fn a_401_is_never_retried_with_the_next_sessions_token() {
 }
 
 #[test]
-fn a_refused_lock_request_falls_back_to_refreshing_alone() {
-    let mut k = signed_in(true, true);
-    k.refresh(2, T0 + 1.0);
-    let out = drain(&mut k);
-    assert!(out
-        .iter()
-        .any(|c| matches!(c, Command::RequestLock { steal: false })));
-    assert_eq!(sent_auth(&out), None);
-    k.lock_refused(T0 + 2.0);
-    let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(refresh, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
-    assert!(matches!(
-        settled(&drain(&mut k), 2),
-        Some(Ok(Settled::Done))
-    ));
-    // And the next refresh does not ask again.
-    k.refresh(4, T0 + 4.0);
-    assert!(sent_auth(&drain(&mut k)).is_some());
-}
-
-#[test]
 fn an_answer_whose_body_stalls_times_out_and_the_flight_goes_on() {
     let mut k = signed_in(false, false);
     k.refresh(2, T0);
@@ -207,71 +187,6 @@ fn an_answer_whose_body_stalls_times_out_and_the_flight_goes_on() {
 }
 
 #[test]
-fn every_stage_is_bounded_so_refresh_always_settles() {
-    let mut k = signed_in(true, true);
-    k.refresh(2, T0);
-    drain(&mut k);
-    // Nothing ever answers: not the lock, not the steal, not the server.
-    let mut now = T0;
-    let mut result = None;
-    for _ in 0..100 {
-        now = k.poll_timeout().unwrap_or(now + 1.0);
-        k.handle_timeout(now);
-        if let Some(r) = settled(&drain(&mut k), 2) {
-            result = Some(r.clone());
-            break;
-        }
-    }
-    assert!(matches!(result, Some(Err(e)) if e.code() == "timeout"));
-    assert!(now - T0 < 120_000.0, "settled after {} ms", now - T0);
-}
-
-#[test]
-fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
-    let mut k = signed_in(true, true);
-    k.refresh(2, T0);
-    drain(&mut k);
-    // The holder backs off on a 429 with Retry-After: 30 s and says so.
-    k.hear(&TabMessage::Working { for_ms: 30_000.0 }.encode(), T0 + 5.0);
-    assert!(k.poll_timeout().unwrap() >= T0 + 40_000.0);
-    k.handle_timeout(T0 + 11_000.0);
-    assert!(!drain(&mut k)
-        .iter()
-        .any(|c| matches!(c, Command::RequestLock { steal: true })));
-    // Silence past the holder's word and one timeout: it is gone or frozen.
-    k.handle_timeout(T0 + 45_006.0);
-    assert!(drain(&mut k)
-        .iter()
-        .any(|c| matches!(c, Command::RequestLock { steal: true })));
-}
-
-#[test]
-fn the_lock_holder_tells_the_others_it_is_working() {
-    let mut k = signed_in(true, true);
-    k.refresh(2, T0);
-    drain(&mut k);
-    k.lock_granted(T0 + 1.0);
-    let out = drain(&mut k);
-    assert!(out
-        .iter()
-        .any(|c| matches!(c, Command::Post(TabMessage::Working { .. }))));
-    let id = sent_auth(&out).unwrap();
-    k.auth_answer(
-        id,
-        Answer::Response {
-            status: 429,
-            body: String::new(),
-            retry_after_s: Some(30.0),
-        },
-        T0 + 2.0,
-    );
-    let out = drain(&mut k);
-    assert!(out.iter().any(
-        |c| matches!(c, Command::Post(TabMessage::Working { for_ms }) if *for_ms == 30_000.0)
-    ));
-}
-
-#[test]
 fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
     let mut k = signed_in(false, false);
     k.fetch(10, &format!("{ORIGIN}/api/go"), false, T0 + 1.0);
@@ -279,34 +194,6 @@ fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
     k.fetch_answer(10, 401, "https://elsewhere.example/login", T0 + 2.0);
     assert!(matches!(drain(&mut k)[..], [Command::FinishApp { id: 10 }]));
     assert!(!k.is_refreshing());
-}
-
-#[test]
-fn a_refused_refresh_tells_the_other_tabs_only_when_this_tab_held_a_token() {
-    let mut k = keeper(false, true);
-    k.restore(1, T0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, status(401), T0 + 1.0);
-    let out = drain(&mut k);
-    assert!(matches!(
-        settled(&out, 1),
-        Some(Ok(Settled::Restored(false)))
-    ));
-    assert!(
-        !out.iter().any(|c| matches!(c, Command::Post(_))),
-        "{out:?}"
-    );
-    assert!(!has_event(&out, "logout"));
-
-    let mut k = signed_in(false, true);
-    k.refresh(2, T0 + 1.0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, status(401), T0 + 2.0);
-    let out = drain(&mut k);
-    assert!(out
-        .iter()
-        .any(|c| matches!(c, Command::Post(TabMessage::Logout { .. }))));
-    assert!(has_event(&out, "logout"));
 }
 
 #[test]
@@ -318,84 +205,6 @@ fn a_fetch_that_fails_is_forgotten() {
     }
     drain(&mut k);
     assert!(k.fetches.is_empty());
-}
-
-#[test]
-fn tab_messages_are_trusted_no_further_than_their_types() {
-    let mut k = signed_in(false, true);
-    let held = k.access_token().cloned();
-    let now = T0 + 10_000.0;
-    let fresh = token(now - 1_000.0, 300.0, 7);
-    let no_lifetime = format!(
-        r#"{{"type":"token","token":"{fresh}","receivedAt":{}}}"#,
-        now - 1_000.0
-    );
-    let expired = TabMessage::Token {
-        token: token(T0 - 400_000.0, 300.0, 8),
-        received_at_ms: T0 - 400_000.0,
-        lifetime_ms: Some(300_000.0),
-    };
-    let older = TabMessage::Token {
-        token: token(T0 - 1_000.0, 300.0, 9),
-        received_at_ms: T0 - 1_000.0,
-        lifetime_ms: Some(300_000.0),
-    };
-    let future = TabMessage::Token {
-        token: fresh.clone(),
-        received_at_ms: now + 60_000.0,
-        lifetime_ms: Some(300_000.0),
-    };
-    let undecodable = TabMessage::Token {
-        token: "not.a.jwt".into(),
-        received_at_ms: now - 1.0,
-        lifetime_ms: Some(300_000.0),
-    };
-    for text in [
-        no_lifetime,
-        expired.encode(),
-        older.encode(),
-        future.encode(),
-        undecodable.encode(),
-        String::from("{\"type\":\"token\",\"token\":5}"),
-        String::from("garbage"),
-    ] {
-        k.hear(&text, now);
-        assert!(drain(&mut k).is_empty(), "{text}");
-        assert_eq!(k.access_token(), held.as_ref());
-    }
-    // A well-formed newer one is adopted, with the claims capping a lifetime told too long.
-    let good = TabMessage::Token {
-        token: fresh,
-        received_at_ms: now - 1_000.0,
-        lifetime_ms: Some(3_600_000.0),
-    };
-    k.hear(&good.encode(), now);
-    assert!(has_event(&drain(&mut k), "token"));
-    let expires = k.expires_at_ms().unwrap();
-    assert!(
-        (expires - (now - 1_000.0 + 300_000.0)).abs() < 2.0,
-        "{expires}"
-    );
-}
-
-#[test]
-fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
-    let mut k = signed_in(false, true);
-    let before = TabMessage::Token {
-        token: token(T0 + 1_000.0, 300.0, 4),
-        received_at_ms: T0 + 1_000.0,
-        lifetime_ms: Some(300_000.0),
-    };
-    k.hear(
-        &TabMessage::Logout {
-            at_ms: T0 + 2_000.0,
-        }
-        .encode(),
-        T0 + 2_001.0,
-    );
-    assert!(!k.is_authenticated());
-    k.hear(&before.encode(), T0 + 2_002.0);
-    assert!(!k.is_authenticated());
 }
 
 #[test]

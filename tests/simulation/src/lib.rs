@@ -6,6 +6,7 @@
 //! and opened. Every run is a seed; the same seed replays the same run, step for step.
 #![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
 
+pub mod browser;
 pub mod check;
 pub mod rng;
 pub mod scenario;

@@ -11,13 +11,13 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Function, Promise};
-use token_keeper_core::{
-    Answer, AuthId, AuthKind, CallId, Command, Event, FetchId, Keeper, Settled,
-};
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, Request, Response};
+use token_keeper_core::{Answer, AuthId, AuthKind, CallId, Command, Event, Keeper, Settled};
+use wasm_bindgen::JsValue;
+use web_sys::AbortController;
+
+mod fetch;
+
+pub(crate) use fetch::fetch;
 
 use crate::clock::{self, Listener, Timeout};
 use crate::http;
@@ -39,19 +39,6 @@ struct Login {
     call: CallId,
     json: String,
     headers: Vec<(String, String)>,
-}
-
-/// An app request in the driver's hands.
-struct App {
-    id: FetchId,
-    /// The request not yet sent.
-    request: Option<Request>,
-    /// A copy kept before a watched send, for the one retry.
-    copy: Option<Request>,
-    /// The last answer.
-    response: Option<Response>,
-    resolve: Function,
-    reject: Function,
 }
 
 /// A user call's answer, delivered once.
@@ -88,7 +75,7 @@ pub(crate) struct Io {
     calls: Vec<(CallId, Rc<Slot>)>,
     logins: Vec<Login>,
     auth: Vec<(AuthId, AbortController)>,
-    apps: Vec<App>,
+    apps: Vec<fetch::App>,
 }
 
 pub(crate) struct Inner {
@@ -198,8 +185,8 @@ fn perform(inner: &Rc<Inner>, command: Command) {
             id,
             authorization,
             watch,
-        } => send_app(inner, id, authorization.as_ref().map(|a| a.expose()), watch),
-        Command::FinishApp { id } => finish_app(inner, id),
+        } => fetch::send_app(inner, id, authorization.as_ref().map(|a| a.expose()), watch),
+        Command::FinishApp { id } => fetch::finish_app(inner, id),
         Command::RequestLock { steal } => request_lock(inner, steal),
         Command::ReleaseLock => {
             let locks = std::mem::take(&mut inner.io.borrow_mut().locks);
@@ -290,125 +277,6 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
             with_core(&inner, |k, now| k.auth_answer(id, answer, now));
         }
     });
-}
-
-/// `fetch` for JavaScript: the request goes out before this returns when no refresh has to come
-/// first; the promise settles with its answer (or the retry's).
-pub(crate) fn fetch(inner: &Rc<Inner>, request: Request) -> Promise {
-    let mut handlers = None;
-    // The executor runs synchronously inside `new Promise`.
-    let promise = Promise::new(&mut |resolve, reject| handlers = Some((resolve, reject)));
-    let Some((resolve, reject)) = handlers else {
-        return promise;
-    };
-    let id = inner.next_id();
-    let url = request.url();
-    let has_authorization = http::has_authorization(&request);
-    inner.io.borrow_mut().apps.push(App {
-        id,
-        request: Some(request),
-        copy: None,
-        response: None,
-        resolve,
-        reject,
-    });
-    with_core(inner, |k, now| k.fetch(id, &url, has_authorization, now));
-    promise
-}
-
-fn take_app(inner: &Inner, id: FetchId) -> Option<App> {
-    let mut io = inner.io.borrow_mut();
-    let i = io.apps.iter().position(|a| a.id == id)?;
-    Some(io.apps.swap_remove(i))
-}
-
-fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&str>, watch: bool) {
-    let Some(mut app) = take_app(inner, id) else {
-        return;
-    };
-    let Some(request) = app.request.take().or_else(|| app.copy.take()) else {
-        return settle_app(&app, None);
-    };
-    if watch && app.response.is_none() {
-        // The first send keeps a copy, so any body can be sent again.
-        app.copy = request.clone().ok();
-    }
-    if let Some(value) = authorization {
-        http::set_authorization(&request, value);
-    }
-    let sent = match http::send_now(&request) {
-        Ok(p) => p,
-        Err(e) => {
-            if watch {
-                with_core(inner, |k, _| k.fetch_failed(id));
-            }
-            let _ = app.reject.call1(&JsValue::UNDEFINED, &e);
-            return;
-        }
-    };
-    if !watch {
-        // The caller gets the browser's own answer or rejection.
-        let _ = app.resolve.call1(&JsValue::UNDEFINED, &sent);
-        return;
-    }
-    let reject = app.reject.clone();
-    inner.io.borrow_mut().apps.push(app);
-    let weak = Rc::downgrade(inner);
-    // One closure for both outcomes, so it is called exactly once and never leaks.
-    let on_settled = Closure::once_into_js(move |value: JsValue| {
-        let inner = weak.upgrade();
-        match value.dyn_into::<Response>() {
-            Ok(response) => {
-                let Some(inner) = inner else { return };
-                let (status, url) = (response.status(), response.url());
-                if let Some(app) = inner.io.borrow_mut().apps.iter_mut().find(|a| a.id == id) {
-                    app.response = Some(response);
-                }
-                with_core(&inner, |k, now| k.fetch_answer(id, status, &url, now));
-            }
-            Err(error) => {
-                if let Some(inner) = inner {
-                    drop(take_app(&inner, id));
-                    with_core(&inner, |k, _| k.fetch_failed(id));
-                }
-                let _ = reject.call1(&JsValue::UNDEFINED, &error);
-            }
-        }
-    });
-    // The same function as both handlers: the promise calls exactly one of them.
-    let _ = js_sys::Reflect::get(&sent, &"then".into())
-        .and_then(|then| then.dyn_into::<Function>())
-        .and_then(|then| then.call2(&sent, &on_settled, &on_settled));
-}
-
-fn finish_app(inner: &Rc<Inner>, id: FetchId) {
-    if let Some(mut app) = take_app(inner, id) {
-        if app.response.is_none() {
-            // Never sent (the keeper was disposed while it waited): send it untouched.
-            if let Some(request) = app.request.take() {
-                let sent = http::send_now(&request).unwrap_or_else(|e| Promise::reject(&e));
-                let _ = app.resolve.call1(&JsValue::UNDEFINED, &sent);
-                return;
-            }
-        }
-        settle_app(&app, app.response.as_ref());
-    }
-}
-
-fn settle_app(app: &App, response: Option<&Response>) {
-    match response {
-        Some(r) => drop(app.resolve.call1(&JsValue::UNDEFINED, r)),
-        None => {
-            let e = Error::new(
-                token_keeper_core::ErrorKind::Aborted,
-                "the request was dropped",
-            );
-            drop(
-                app.reject
-                    .call1(&JsValue::UNDEFINED, &crate::error::ToJs::to_js(&e)),
-            );
-        }
-    }
 }
 
 fn request_lock(inner: &Rc<Inner>, steal: bool) {

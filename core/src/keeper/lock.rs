@@ -1,0 +1,146 @@
+//! The tabs' refresh lock, as the keeper uses it: asking, being granted, adopting the token of
+//! the tab that held it, being refused (then refreshing alone), and stealing it only from a
+//! holder that stopped giving word that it works.
+
+use super::flight::{Flight, Outcome, Stage, ADOPT_WAIT_MS};
+use super::{Command, Keeper, MAX_RETRY_AFTER_MS};
+
+impl Keeper {
+    /// Back to waiting for the lock (it was stolen, or this tab slept so long it may have been).
+    pub(super) fn queue_for_lock(&mut self, now_ms: f64) {
+        if self.lock_held {
+            self.lock_held = false;
+            self.push(Command::ReleaseLock);
+        }
+        let steal_at_ms = now_ms.max(self.other_working_until_ms) + self.patience_ms();
+        if let Some(flight) = &mut self.flight {
+            flight.stage = Stage::Lock {
+                steal_at_ms,
+                stealing: false,
+            };
+            flight.heard_working = false;
+        }
+        self.push(Command::RequestLock { steal: false });
+    }
+
+    /// The lock was granted (after the driver let queued tab messages land).
+    pub fn lock_granted(&mut self, now_ms: f64) {
+        if self.draining.is_some() {
+            // Granted to a request made before a cancelled flight's call went out: held.
+            self.lock_held = true;
+            return;
+        }
+        let waiting = matches!(
+            self.flight.as_ref().map(|f| f.stage),
+            Some(Stage::Lock { .. })
+        );
+        if self.flight.is_none() {
+            // Nobody needs it any more (the flight was cancelled, or finished without it).
+            self.push(Command::ReleaseLock);
+            return;
+        }
+        self.lock_held = true;
+        if !waiting {
+            // Went on without the lock meanwhile: hold it until the flight finishes.
+            return;
+        }
+        if self.finish_if_adopted(now_ms) {
+            return;
+        }
+        // Another tab was refreshing just now: its token is on its way.
+        let heard_working = self.flight.as_ref().is_some_and(|f| f.heard_working)
+            || now_ms <= self.other_working_until_ms;
+        match &mut self.flight {
+            Some(flight) if heard_working => {
+                flight.stage = Stage::Adopt {
+                    until_ms: now_ms + ADOPT_WAIT_MS,
+                };
+            }
+            _ => self.send_refresh(now_ms),
+        }
+    }
+
+    /// Ends the flight when another tab's token arrived since it began: no second rotation.
+    pub(super) fn finish_if_adopted(&mut self, now_ms: f64) -> bool {
+        let adopted = self.flight.as_ref().is_some_and(|f| {
+            f.generation != self.generation && !matches!(f.stage, Stage::Send { .. })
+        }) && self.held.is_some()
+            && !self.is_due(now_ms);
+        if adopted {
+            self.finish_flight(Outcome::Fresh, now_ms);
+        }
+        adopted
+    }
+
+    /// How long to wait for the lock past the holder's last word before stealing it: one
+    /// timeout, spread by up to half of one so that two waiters rarely steal at the same moment
+    /// (the first thief's word reaches the second first). Without a channel the holder cannot
+    /// speak: then the wait covers the longest flight it can have, every attempt and backoff.
+    pub(super) fn patience_ms(&mut self) -> f64 {
+        let timeout = self.timeout_ms();
+        let spread = 1.0 + 0.5 * self.rng.unit();
+        if self.env.channel {
+            return timeout * spread;
+        }
+        let retry = self.config.retry;
+        #[allow(clippy::cast_precision_loss)]
+        let longest_wait = (retry.max_delay.as_millis() as f64).max(MAX_RETRY_AFTER_MS);
+        let attempts = f64::from(retry.attempts);
+        ((attempts + 1.0) * timeout + attempts * longest_wait) * spread
+    }
+
+    /// Whether refreshes take turns under the lock.
+    pub(super) fn uses_lock(&self) -> bool {
+        self.env.locks && !self.locks_broken
+    }
+
+    /// The browser refused the lock request: from now on this tab refreshes on its own.
+    pub fn lock_refused(&mut self, now_ms: f64) {
+        self.locks_broken = true;
+        self.lock_held = false;
+        if matches!(
+            self.flight.as_ref().map(|f| f.stage),
+            Some(Stage::Lock { .. })
+        ) {
+            self.send_refresh(now_ms);
+        }
+    }
+
+    /// Another tab stole the lock from this one (it must have looked frozen).
+    pub fn lock_lost(&mut self) {
+        self.lock_held = false;
+    }
+
+    pub(super) fn release_lock(&mut self) {
+        if self.lock_held {
+            self.lock_held = false;
+            self.push(Command::ReleaseLock);
+        }
+    }
+
+    /// The lock holder is still at work: wait for it at least `for_ms` plus one timeout more.
+    pub(super) fn holder_is_working(&mut self, for_ms: f64, now_ms: f64) {
+        self.other_working_until_ms = self.other_working_until_ms.max(now_ms + for_ms);
+        let patience = now_ms + for_ms + self.patience_ms();
+        if let Some(Flight {
+            stage: Stage::Lock { steal_at_ms, .. },
+            heard_working,
+            ..
+        }) = &mut self.flight
+        {
+            *steal_at_ms = steal_at_ms.max(patience);
+            *heard_working = true;
+        }
+    }
+
+    /// Sends the refresh when this tab still has its turn. A tab that slept past `due_ms` by more
+    /// than a waiter's patience may have had its lock stolen and not heard yet: it queues again.
+    pub(super) fn send_in_turn(&mut self, due_ms: f64, now_ms: f64) {
+        let slept = now_ms - due_ms > self.timeout_ms();
+        if self.uses_lock() && (!self.lock_held || slept) {
+            self.queue_for_lock(now_ms);
+        } else {
+            self.send_refresh(now_ms);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The keeper's decisions about other tabs, in simulated time: the lock and its steal, the
+//! word a holder gives while it works, what a tab makes of the others' messages.
+
+use alloc::format;
+use alloc::string::String;
+
+use super::tests::*;
+
+#[test]
+fn a_refused_lock_request_falls_back_to_refreshing_alone() {
+    let mut k = signed_in(true, true);
+    k.refresh(2, T0 + 1.0);
+    let out = drain(&mut k);
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::RequestLock { steal: false })));
+    assert_eq!(sent_auth(&out), None);
+    k.lock_refused(T0 + 2.0);
+    let refresh = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(refresh, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
+    assert!(matches!(
+        settled(&drain(&mut k), 2),
+        Some(Ok(Settled::Done))
+    ));
+    // And the next refresh does not ask again.
+    k.refresh(4, T0 + 4.0);
+    assert!(sent_auth(&drain(&mut k)).is_some());
+}
+
+#[test]
+fn every_stage_is_bounded_so_refresh_always_settles() {
+    let mut k = signed_in(true, true);
+    k.refresh(2, T0);
+    drain(&mut k);
+    // Nothing ever answers: not the lock, not the steal, not the server.
+    let mut now = T0;
+    let mut result = None;
+    for _ in 0..100 {
+        now = k.poll_timeout().unwrap_or(now + 1.0);
+        k.handle_timeout(now);
+        if let Some(r) = settled(&drain(&mut k), 2) {
+            result = Some(r.clone());
+            break;
+        }
+    }
+    assert!(matches!(result, Some(Err(e)) if e.code() == "timeout"));
+    assert!(now - T0 < 120_000.0, "settled after {} ms", now - T0);
+}
+
+#[test]
+fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
+    let mut k = signed_in(true, true);
+    k.refresh(2, T0);
+    drain(&mut k);
+    // The holder backs off on a 429 with Retry-After: 30 s and says so.
+    k.hear(&TabMessage::Working { for_ms: 30_000.0 }.encode(), T0 + 5.0);
+    assert!(k.poll_timeout().unwrap() >= T0 + 40_000.0);
+    k.handle_timeout(T0 + 11_000.0);
+    assert!(!drain(&mut k)
+        .iter()
+        .any(|c| matches!(c, Command::RequestLock { steal: true })));
+    // Silence past the holder's word and one timeout: it is gone or frozen.
+    k.handle_timeout(T0 + 45_006.0);
+    assert!(drain(&mut k)
+        .iter()
+        .any(|c| matches!(c, Command::RequestLock { steal: true })));
+}
+
+#[test]
+fn the_lock_holder_tells_the_others_it_is_working() {
+    let mut k = signed_in(true, true);
+    k.refresh(2, T0);
+    drain(&mut k);
+    k.lock_granted(T0 + 1.0);
+    let out = drain(&mut k);
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::Post(TabMessage::Working { .. }))));
+    let id = sent_auth(&out).unwrap();
+    k.auth_answer(
+        id,
+        Answer::Response {
+            status: 429,
+            body: String::new(),
+            retry_after_s: Some(30.0),
+        },
+        T0 + 2.0,
+    );
+    let out = drain(&mut k);
+    assert!(out.iter().any(
+        |c| matches!(c, Command::Post(TabMessage::Working { for_ms }) if *for_ms == 30_000.0)
+    ));
+}
+
+#[test]
+fn a_refused_refresh_tells_the_other_tabs_only_when_this_tab_held_a_token() {
+    let mut k = keeper(false, true);
+    k.restore(1, T0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, status(401), T0 + 1.0);
+    let out = drain(&mut k);
+    assert!(matches!(
+        settled(&out, 1),
+        Some(Ok(Settled::Restored(false)))
+    ));
+    assert!(
+        !out.iter().any(|c| matches!(c, Command::Post(_))),
+        "{out:?}"
+    );
+    assert!(!has_event(&out, "logout"));
+
+    let mut k = signed_in(false, true);
+    k.refresh(2, T0 + 1.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, status(401), T0 + 2.0);
+    let out = drain(&mut k);
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::Post(TabMessage::Logout { .. }))));
+    assert!(has_event(&out, "logout"));
+}
+
+#[test]
+fn tab_messages_are_trusted_no_further_than_their_types() {
+    let mut k = signed_in(false, true);
+    let held = k.access_token().cloned();
+    let now = T0 + 10_000.0;
+    let fresh = token(now - 1_000.0, 300.0, 7);
+    let no_lifetime = format!(
+        r#"{{"type":"token","token":"{fresh}","receivedAt":{}}}"#,
+        now - 1_000.0
+    );
+    let expired = TabMessage::Token {
+        token: token(T0 - 400_000.0, 300.0, 8),
+        received_at_ms: T0 - 400_000.0,
+        lifetime_ms: Some(300_000.0),
+    };
+    let older = TabMessage::Token {
+        token: token(T0 - 1_000.0, 300.0, 9),
+        received_at_ms: T0 - 1_000.0,
+        lifetime_ms: Some(300_000.0),
+    };
+    let future = TabMessage::Token {
+        token: fresh.clone(),
+        received_at_ms: now + 60_000.0,
+        lifetime_ms: Some(300_000.0),
+    };
+    let undecodable = TabMessage::Token {
+        token: "not.a.jwt".into(),
+        received_at_ms: now - 1.0,
+        lifetime_ms: Some(300_000.0),
+    };
+    for text in [
+        no_lifetime,
+        expired.encode(),
+        older.encode(),
+        future.encode(),
+        undecodable.encode(),
+        String::from("{\"type\":\"token\",\"token\":5}"),
+        String::from("garbage"),
+    ] {
+        k.hear(&text, now);
+        assert!(drain(&mut k).is_empty(), "{text}");
+        assert_eq!(k.access_token(), held.as_ref());
+    }
+    // A well-formed newer one is adopted, with the claims capping a lifetime told too long.
+    let good = TabMessage::Token {
+        token: fresh,
+        received_at_ms: now - 1_000.0,
+        lifetime_ms: Some(3_600_000.0),
+    };
+    k.hear(&good.encode(), now);
+    assert!(has_event(&drain(&mut k), "token"));
+    let expires = k.expires_at_ms().unwrap();
+    assert!(
+        (expires - (now - 1_000.0 + 300_000.0)).abs() < 2.0,
+        "{expires}"
+    );
+}
+
+#[test]
+fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
+    let mut k = signed_in(false, true);
+    let before = TabMessage::Token {
+        token: token(T0 + 1_000.0, 300.0, 4),
+        received_at_ms: T0 + 1_000.0,
+        lifetime_ms: Some(300_000.0),
+    };
+    k.hear(
+        &TabMessage::Logout {
+            at_ms: T0 + 2_000.0,
+        }
+        .encode(),
+        T0 + 2_001.0,
+    );
+    assert!(!k.is_authenticated());
+    k.hear(&before.encode(), T0 + 2_002.0);
+    assert!(!k.is_authenticated());
+}

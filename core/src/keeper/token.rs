@@ -1,0 +1,101 @@
+//! The token held: installing one (from the server, the app or another tab) with its plan and
+//! the word to the other tabs, and clearing it when the session ends.
+
+use alloc::string::String;
+
+use super::{AccessToken, Command, Keeper, MIN_SCHEDULE_MS};
+use crate::event::{Event, LogoutReason};
+use crate::jwt::Claims;
+use crate::message::TabMessage;
+use crate::schedule::{lifetime_ms, Plan};
+use crate::{Error, ErrorKind};
+
+/// Where a token came from, which decides its timetable and whether the other tabs hear of it.
+pub(super) enum Source {
+    /// A login or refresh answer (with its `expires_in`) to a request sent at `sent_at_ms`:
+    /// broadcast to the other tabs.
+    Server {
+        expires_in_s: Option<f64>,
+        sent_at_ms: f64,
+    },
+    /// `setToken`: kept to this tab.
+    App,
+    /// Another tab's broadcast, with that tab's receipt time and the lifetime it planned.
+    Tab {
+        received_at_ms: f64,
+        lifetime_ms: Option<f64>,
+    },
+}
+
+pub(super) struct Held {
+    pub(super) token: AccessToken,
+    pub(super) claims: Claims,
+    pub(super) plan: Option<Plan>,
+    pub(super) received_at_ms: f64,
+}
+
+impl Keeper {
+    pub(super) fn install(&mut self, token: String, claims: Claims, source: Source, now_ms: f64) {
+        let (received_at_ms, lifetime) = match source {
+            // The token was issued after its request left: counting from then is never late,
+            // even for an answer a frozen tab reads minutes after it came.
+            Source::Server {
+                expires_in_s,
+                sent_at_ms,
+            } => (
+                sent_at_ms.min(now_ms),
+                lifetime_ms(expires_in_s, claims.iat, claims.exp, now_ms),
+            ),
+            Source::App => (now_ms, lifetime_ms(None, claims.iat, claims.exp, now_ms)),
+            Source::Tab {
+                received_at_ms,
+                lifetime_ms,
+            } => (received_at_ms, lifetime_ms),
+        };
+        let jitter = self.rng.unit();
+        let plan = lifetime
+            .map(|lifetime| Plan::new(received_at_ms, lifetime, self.config.policy, jitter));
+        if matches!(source, Source::Server { .. }) && self.env.channel {
+            self.push(Command::Post(TabMessage::Token {
+                token: token.clone(),
+                received_at_ms,
+                lifetime_ms: lifetime,
+            }));
+        }
+        self.held = Some(Held {
+            token: AccessToken(token),
+            claims: claims.clone(),
+            plan,
+            received_at_ms,
+        });
+        self.generation += 1;
+        self.scheduled_at_ms = plan.map(|p| p.refresh_at_ms.max(now_ms + MIN_SCHEDULE_MS));
+        self.emit(Event::Token {
+            claims,
+            expires_at_ms: plan.map(|p| p.expires_at_ms),
+        });
+    }
+
+    /// Forgets the token and starts a new epoch; emits `logout` when one was held (always for
+    /// `User`). A logout by the user, or a refusal of a tab that held a token, ends the session
+    /// for every tab: they hear of it.
+    pub(super) fn clear(&mut self, reason: LogoutReason, now_ms: f64) {
+        self.cancel_flight(&Error::new(ErrorKind::Rejected, "the session is over"));
+        let had = self.held.take().is_some();
+        self.generation += 1;
+        self.epoch += 1;
+        self.scheduled_at_ms = None;
+        self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
+        let tell = match reason {
+            LogoutReason::User => true,
+            LogoutReason::Rejected => had,
+            LogoutReason::Expired | LogoutReason::Tab => false,
+        };
+        if tell && self.env.channel {
+            self.push(Command::Post(TabMessage::Logout { at_ms: now_ms }));
+        }
+        if had || reason == LogoutReason::User {
+            self.emit(Event::Logout { reason });
+        }
+    }
+}

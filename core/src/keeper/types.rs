@@ -1,0 +1,176 @@
+//! The keeper's vocabulary with its drivers: what it is told ([`Answer`]) and what it asks for
+//! ([`Command`]), the ids that tie the two together, and the token types whose `Debug` is
+//! redacted.
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::event::Event;
+use crate::jwt::Claims;
+use crate::message::TabMessage;
+use crate::origin::AllowList;
+use crate::Error;
+
+/// A user call waiting for its answer (`restore`, `login`, `refresh`, `logout`), numbered by the
+/// driver.
+pub type CallId = u64;
+/// An app request (`fetch`), numbered by the driver.
+pub type FetchId = u64;
+/// An auth call (login, refresh, logout), numbered by the keeper.
+pub type AuthId = u64;
+
+/// The access token. Its `Debug` is redacted and it has no `Display`: reading it takes
+/// [`AccessToken::expose`], a name that shows up in review.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(pub(super) String);
+
+impl AccessToken {
+    /// The token itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken([redacted])")
+    }
+}
+
+/// An `Authorization` header value (`Bearer …`), handed to the driver for one request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Authorization(pub(super) String);
+
+impl Authorization {
+    /// The header value, to set on the request and drop.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Authorization([redacted])")
+    }
+}
+
+/// Which endpoint an auth call goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    /// POST the credentials of user call `call` as JSON to `loginUrl`.
+    Login {
+        /// The `login` call whose credentials (and extra headers) to send.
+        call: CallId,
+    },
+    /// POST to `refreshUrl` with the cookies and the CSRF header.
+    Refresh,
+    /// POST to `logoutUrl` with the cookies and the CSRF header.
+    Logout,
+}
+
+/// An auth call's outcome, as the driver saw it.
+#[derive(Clone, PartialEq)]
+pub enum Answer {
+    /// An answer with its whole body (read as text; the keeper parses it).
+    Response {
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+        /// `Retry-After` in seconds, when the answer had one in that form.
+        retry_after_s: Option<f64>,
+    },
+    /// No answer: the network failed (or the browser refused the request).
+    Failed,
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body may hold a token: never printed.
+        match self {
+            Answer::Response { status, .. } => write!(f, "Answer::Response({status})"),
+            Answer::Failed => f.write_str("Answer::Failed"),
+        }
+    }
+}
+
+/// What a settled user call resolves to.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    /// `refresh()` and `logout()`: done.
+    Done,
+    /// `restore()`: whether a session is held.
+    Restored(bool),
+    /// `login()`: the new token's claims.
+    Claims(Claims),
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Command {
+    /// Send an auth call: POST, `credentials: "include"`, the CSRF header from
+    /// [`Keeper::csrf_header`] for refresh and logout, and report the answer (status and whole
+    /// body) with [`Keeper::auth_answer`]. The keeper itself times it out.
+    SendAuth {
+        /// Its number, for the answer.
+        id: AuthId,
+        /// Where to.
+        kind: AuthKind,
+    },
+    /// Stop an auth call (it timed out, or its session ended): abort it, drop its answer.
+    AbortAuth {
+        /// Which.
+        id: AuthId,
+    },
+    /// Send app request `id` (again, for a retry: from the copy kept before the first send) with
+    /// this `Authorization` value, or untouched when `None`. When `watch`, report its answer with
+    /// [`Keeper::fetch_answer`] (or its failure with [`Keeper::fetch_failed`]) and keep a copy
+    /// for a retry; otherwise its answer or failure goes straight to the caller.
+    SendApp {
+        /// Which request.
+        id: FetchId,
+        /// The header to set, if any.
+        authorization: Option<Authorization>,
+        /// Whether the keeper wants to see the answer.
+        watch: bool,
+    },
+    /// App request `id` is finished: give the caller the answer it last got.
+    FinishApp {
+        /// Which request.
+        id: FetchId,
+    },
+    /// Ask for the refresh lock (`navigator.locks`); report [`Keeper::lock_granted`] or
+    /// [`Keeper::lock_refused`]. With `steal`, take it from its holder (abandoning any request
+    /// still queued).
+    RequestLock {
+        /// Take it from a holder that is gone or frozen.
+        steal: bool,
+    },
+    /// Release the refresh lock (or stop waiting for it).
+    ReleaseLock,
+    /// Post this message to the other tabs (encoded with [`TabMessage::encode`]).
+    Post(TabMessage),
+    /// Call the app's listeners.
+    Emit(Event),
+    /// Answer user call `call`.
+    Settle {
+        /// Which call.
+        call: CallId,
+        /// Its result.
+        result: Result<Settled, Error>,
+    },
+}
+
+/// What the driver can do, learned when it starts.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// The origins that receive the bearer, normalized.
+    pub allowed: AllowList,
+    /// Web Locks are there (and `crossTab` is on).
+    pub locks: bool,
+    /// A `BroadcastChannel` is open (and `crossTab` is on).
+    pub channel: bool,
+    /// Seed of the jitter and backoff randomness.
+    pub seed: u64,
+}

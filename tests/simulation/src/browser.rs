@@ -1,0 +1,272 @@
+//! What a tab's driver does with its core's commands in the simulated browser — exactly what the
+//! browser driver does with real fetches, locks and channels — and the tabs' lifecycle: opened,
+//! frozen, thawed, closed.
+
+use std::collections::{HashMap, VecDeque};
+
+use token_keeper_core::{AuthId, AuthKind, Command, Event, Keeper, Settled};
+
+use crate::world::{failed, CallKind, Ev, Tab, World};
+
+impl World {
+    /// Feeds tab `tab`'s core one input, then performs its commands as the browser driver would.
+    pub fn drive(&mut self, tab: usize, input: impl FnOnce(&mut Keeper)) {
+        input(&mut self.tabs[tab].core);
+        while let Some(command) = self.tabs[tab].core.poll() {
+            self.perform(tab, command);
+        }
+        let deadline = self.tabs[tab].core.poll_timeout();
+        if self.tabs[tab].timer != deadline {
+            self.tabs[tab].timer = deadline;
+            if let Some(at) = deadline {
+                self.schedule(at.max(self.now), Ev::Timer { tab, at });
+            }
+        }
+    }
+
+    fn perform(&mut self, tab: usize, command: Command) {
+        let now = self.now;
+        match command {
+            Command::SendAuth { id, kind } => {
+                self.note(|| format!("tab {tab} sends {kind:?} #{id}"));
+                let cookie = self.jar.clone();
+                let csrf = self.tabs[tab]
+                    .core
+                    .csrf_header(cookie.as_ref().map(|c| c.1.as_str()))
+                    .map(|(_, v)| v);
+                if !self.network_up {
+                    let at = now + self.rng.range(1.0, 50.0);
+                    self.schedule(
+                        at,
+                        Ev::AuthAtBrowser {
+                            tab,
+                            id,
+                            reply: failed(),
+                            refresh: false,
+                        },
+                    );
+                    return;
+                }
+                if kind == AuthKind::Refresh {
+                    self.refresh_in_transit.push((tab, id));
+                    crate::check::refresh_sent(self, tab);
+                }
+                let at = now + self.net_delay();
+                self.schedule(
+                    at,
+                    Ev::AuthAtServer {
+                        tab,
+                        id,
+                        kind,
+                        cookie: cookie.map(|c| c.0),
+                        csrf,
+                        sent_at: now,
+                    },
+                );
+            }
+            Command::AbortAuth { id } => {
+                self.note(|| format!("tab {tab} aborts #{id}"));
+                self.tabs[tab].aborted.push(id);
+            }
+            Command::SendApp {
+                id,
+                authorization,
+                watch,
+            } => {
+                if !self.network_up {
+                    self.tabs[tab].fetches.remove(&id);
+                    if watch {
+                        self.drive(tab, |k| k.fetch_failed(id));
+                    }
+                    return;
+                }
+                if !watch {
+                    // Its answer goes straight to the app: settled as far as the keeper goes.
+                    self.tabs[tab].fetches.remove(&id);
+                }
+                let authorization = authorization.map(|a| a.expose().to_owned());
+                let at = now + self.net_delay();
+                self.schedule(
+                    at,
+                    Ev::AppAtServer {
+                        tab,
+                        id,
+                        authorization,
+                    },
+                );
+            }
+            Command::FinishApp { id } => {
+                self.tabs[tab].fetches.remove(&id);
+            }
+            Command::RequestLock { steal } => {
+                self.note(|| format!("tab {tab} asks for the lock (steal {steal})"));
+                self.request_lock(tab, steal);
+            }
+            Command::ReleaseLock => {
+                self.note(|| format!("tab {tab} releases the lock"));
+                self.release_lock(tab);
+            }
+            Command::Post(message) => {
+                let logout = matches!(message, token_keeper_core::TabMessage::Logout { .. });
+                let text = message.encode();
+                for to in 0..self.tabs.len() {
+                    if to == tab || !self.tabs[to].alive {
+                        continue;
+                    }
+                    let (lo, hi) = self.channel_delay_ms;
+                    let earliest = self.last_delivery.get(&(tab, to)).copied().unwrap_or(0.0);
+                    let at = (now + self.rng.range(lo, hi)).max(earliest);
+                    self.last_delivery.insert((tab, to), at);
+                    self.schedule(
+                        at,
+                        Ev::Deliver {
+                            tab: to,
+                            text: text.clone(),
+                            logout,
+                        },
+                    );
+                }
+            }
+            Command::Emit(event) => {
+                if let Event::Logout { reason } = event {
+                    self.tabs[tab].logout_events.push(reason);
+                    crate::check::logout_event(self, tab, reason);
+                }
+                if let Event::Token { .. } = event {
+                    crate::check::token_event(self, tab);
+                }
+            }
+            Command::Settle { call, result } => {
+                if let Some((kind, _)) = self.tabs[tab].calls.remove(&call) {
+                    if kind == CallKind::Logout {
+                        crate::check::logout_resolved(self, tab);
+                    }
+                    let ok = match &result {
+                        Ok(Settled::Restored(b)) => format!("restored {b}"),
+                        Ok(_) => "ok".into(),
+                        Err(e) => e.code().into(),
+                    };
+                    self.note(|| format!("tab {tab} {kind:?} settled: {ok}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn request_lock(&mut self, tab: usize, steal: bool) {
+        if self.locks.refuse {
+            let now = self.now;
+            self.drive(tab, |k| k.lock_refused(now));
+            return;
+        }
+        self.locks.queue.retain(|t| *t != tab);
+        if steal {
+            self.locks.steals += 1;
+            if let Some(old) = self.locks.holder.take() {
+                if old != tab {
+                    // The old holder learns when it runs again.
+                    let at = self.now + 1.0;
+                    self.schedule(at, Ev::LockLost { tab: old });
+                }
+            }
+            self.grant(tab);
+        } else if self.locks.holder.is_none() {
+            self.grant(tab);
+        } else if self.locks.holder != Some(tab) {
+            self.locks.queue.push_back(tab);
+        }
+    }
+
+    fn grant(&mut self, tab: usize) {
+        self.locks.holder = Some(tab);
+        let at = self.now + self.rng.range(1.0, 4.0);
+        self.schedule(at, Ev::Grant { tab });
+    }
+
+    pub fn release_lock(&mut self, tab: usize) {
+        self.locks.queue.retain(|t| *t != tab);
+        if self.locks.holder == Some(tab) {
+            self.locks.holder = None;
+            while let Some(next) = self.locks.queue.pop_front() {
+                if self.tabs[next].alive {
+                    self.grant(next);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A user call on tab `tab`.
+    pub fn call(&mut self, tab: usize, kind: CallKind) {
+        let call = self.id();
+        let now = self.now;
+        if kind == CallKind::Logout {
+            self.tabs[tab].fence_ms = Some(now);
+        }
+        self.tabs[tab].calls.insert(call, (kind, now));
+        self.drive(tab, |k| match kind {
+            CallKind::Restore => k.restore(call, now),
+            CallKind::Login => k.login(call, now),
+            CallKind::Refresh => k.refresh(call, now),
+            CallKind::Logout => k.logout(call, now),
+        });
+    }
+
+    /// An app `fetch` on tab `tab`.
+    pub fn fetch(&mut self, tab: usize) {
+        let id = self.id();
+        let now = self.now;
+        self.tabs[tab].fetches.insert(id, now);
+        self.drive(tab, |k| {
+            k.fetch(id, "https://app.example/api/me", false, now)
+        });
+    }
+
+    pub fn new_tab(&mut self) -> usize {
+        let seed = self.rng.next_u64();
+        self.tabs.push(Tab {
+            core: (self.new_core)(seed),
+            alive: true,
+            frozen: false,
+            backlog: VecDeque::new(),
+            timer: None,
+            calls: HashMap::new(),
+            fetches: HashMap::new(),
+            aborted: Vec::new(),
+            fence_ms: None,
+            last_refresh_status: None,
+            logout_events: Vec::new(),
+        });
+        self.tabs.len() - 1
+    }
+
+    pub fn thaw(&mut self, tab: usize) {
+        self.tabs[tab].frozen = false;
+        while let Some(ev) = self.tabs[tab].backlog.pop_front() {
+            self.handle_now(ev, false);
+            if self.tabs[tab].frozen {
+                break;
+            }
+        }
+        // Timers that came due while frozen fire now.
+        let now = self.now;
+        self.drive(tab, |k| k.handle_timeout(now));
+    }
+
+    pub fn close(&mut self, tab: usize) {
+        // In-flight refreshes of a closing tab are cancelled with it: their cookies never land.
+        let pending: Vec<AuthId> = self
+            .refresh_in_transit
+            .iter()
+            .filter(|(t, _)| *t == tab)
+            .map(|(_, id)| *id)
+            .collect();
+        self.tabs[tab].aborted.extend(pending);
+        self.tabs[tab].alive = false;
+        self.tabs[tab].calls.clear();
+        self.tabs[tab].fetches.clear();
+        self.tabs[tab].core.dispose();
+        while self.tabs[tab].core.poll().is_some() {}
+        self.release_lock(tab);
+    }
+}
