@@ -398,7 +398,10 @@ impl JsTokenKeeper {
                 let _ = listener.call1(&JsValue::UNDEFINED, &event_detail(e));
             }
         });
-        Ok(Closure::once_into_js(move || drop(subscription)))
+        // Callable any number of times, as unsubscribe functions are (the first call does it). A
+        // `once` closure would throw on the second call.
+        let mut subscription = Some(subscription);
+        Ok(Closure::<dyn FnMut()>::new(move || drop(subscription.take())).into_js_value())
     }
 
     /// `dispose()`.

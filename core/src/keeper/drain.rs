@@ -35,10 +35,13 @@ impl Keeper {
     fn end_drain(&mut self, now_ms: f64) {
         self.draining = None;
         for (id, call) in core::mem::take(&mut self.deferred_logins) {
-            self.push(Command::SendAuth {
-                id,
-                kind: AuthKind::Login { call },
-            });
+            // A login that timed out (or was overtaken) while it waited is not sent after all.
+            if self.calls.iter().any(|c| c.id == id) {
+                self.push(Command::SendAuth {
+                    id,
+                    kind: AuthKind::Login { call },
+                });
+            }
         }
         // A flight that began meanwhile takes its turn now, under the lock still held.
         let waiting = matches!(

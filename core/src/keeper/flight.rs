@@ -186,11 +186,9 @@ impl Keeper {
                 let e = Error::new(ErrorKind::Timeout, "the auth call timed out");
                 self.transient(e, None, now_ms);
             }
-            Stage::Backoff { until_ms } if now_ms >= until_ms => {
-                self.send_in_turn(until_ms, now_ms)
-            }
+            Stage::Backoff { until_ms } if now_ms >= until_ms => self.send_in_turn(now_ms),
             Stage::Adopt { until_ms } if now_ms >= until_ms && !self.finish_if_adopted(now_ms) => {
-                self.send_in_turn(until_ms, now_ms);
+                self.send_in_turn(now_ms);
             }
             _ => {}
         }

@@ -6,6 +6,18 @@ use super::flight::{Flight, Outcome, Stage, ADOPT_WAIT_MS};
 use super::{Command, Keeper, MAX_RETRY_AFTER_MS};
 
 impl Keeper {
+    /// A timer fired long after its deadline — more than a waiter's patience: this tab slept
+    /// (frozen, suspended) and another may have stolen its lock without it hearing yet. It gives
+    /// the lock up; whatever it does next under the lock, it queues for it again first.
+    pub(super) fn woke_late(&mut self, now_ms: f64) {
+        let late = self
+            .poll_timeout()
+            .is_some_and(|due| now_ms - due > self.timeout_ms());
+        if late && self.lock_held {
+            self.release_lock();
+        }
+    }
+
     /// Back to waiting for the lock (it was stolen, or this tab slept so long it may have been).
     pub(super) fn queue_for_lock(&mut self, now_ms: f64) {
         if self.lock_held {
@@ -133,11 +145,10 @@ impl Keeper {
         }
     }
 
-    /// Sends the refresh when this tab still has its turn. A tab that slept past `due_ms` by more
-    /// than a waiter's patience may have had its lock stolen and not heard yet: it queues again.
-    pub(super) fn send_in_turn(&mut self, due_ms: f64, now_ms: f64) {
-        let slept = now_ms - due_ms > self.timeout_ms();
-        if self.uses_lock() && (!self.lock_held || slept) {
+    /// Sends the refresh when this tab still has its turn; queues for the lock again when it lost
+    /// it (stolen, or given up after a sleep: [`Keeper::woke_late`]).
+    pub(super) fn send_in_turn(&mut self, now_ms: f64) {
+        if self.uses_lock() && !self.lock_held {
             self.queue_for_lock(now_ms);
         } else {
             self.send_refresh(now_ms);

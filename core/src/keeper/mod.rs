@@ -337,6 +337,7 @@ impl Keeper {
         if self.disposed {
             return;
         }
+        self.woke_late(now_ms);
         self.auth_timeouts(now_ms);
         self.drain_timeout(now_ms);
         self.flight_timeout(now_ms);

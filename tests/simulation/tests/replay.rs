@@ -8,7 +8,11 @@ fn a_seed_replays_exactly() {
         let again = simulation::run(seed, true);
         assert_eq!(first.trace, again.trace, "seed {seed}");
         assert_eq!(first.figures.steps, again.figures.steps);
-        assert!(first.figures.steps > 500, "seed {seed} ran {} steps", first.figures.steps);
+        assert!(
+            first.figures.steps > 500,
+            "seed {seed} ran {} steps",
+            first.figures.steps
+        );
         assert_eq!(first.violation, None, "seed {seed}");
     }
 }
