@@ -324,7 +324,8 @@ async fn every_control_changes_what_it_says() {
         config,
         json!({"access_ttl_ms": 2000, "clock_skew_ms": 3_600_000, "reuse_grace_ms": 0,
                "fail_next_refreshes": 0, "fail_status": 500, "retry_after_s": 1,
-               "refresh_delay_ms": 0, "garble_next_refreshes": 0})
+               "refresh_delay_ms": 0, "garble_next_refreshes": 0,
+               "stall_next_refreshes": 0, "stall_body_ms": 60_000})
     );
     let browser = server.browser();
     let session = server.login(&browser).await;
@@ -363,6 +364,25 @@ async fn every_control_changes_what_it_says() {
     assert!(set_cookie(&garbled, "refresh_token").is_none());
     assert!(garbled.json::<Value>().await.is_err());
 
+    // Stall the next refresh's body: the headers, and the rotated cookie, come at once.
+    server
+        .config(json!({"stall_next_refreshes": 1, "stall_body_ms": 400}))
+        .await;
+    let started = Instant::now();
+    let stalled = server.refresh(&browser, &session.csrf).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "headers came first"
+    );
+    assert_eq!(stalled.status(), 200);
+    assert!(set_cookie(&stalled, "refresh_token").is_some());
+    let body: Value = stalled.json().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "the body came later"
+    );
+    assert!(body["access_token"].is_string());
+
     // Delay refreshes.
     server.config(json!({"refresh_delay_ms": 300})).await;
     let started = Instant::now();
@@ -373,7 +393,7 @@ async fn every_control_changes_what_it_says() {
         server.stats().await,
         Stats {
             logins: 1,
-            refreshes: 2,
+            refreshes: 3,
             api_ok: 1,
             authorized_requests: 1,
             ..Stats::default()
