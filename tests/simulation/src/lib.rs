@@ -29,6 +29,9 @@ pub struct Figures {
     pub simulated_ms: f64,
     pub refreshes: u64,
     pub reuse_detections: u64,
+    /// Of those, in runs whose browser lets tabs take turns (the rest are the per-tab
+    /// fallback's, which has no way to): each after a lost rotation.
+    pub reuse_with_locks: u64,
     pub api_ok: u64,
     pub api_unauthorized: u64,
     pub steals: u64,
@@ -163,6 +166,9 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     figures.simulated_ms = world.now - T0;
     figures.refreshes = s.refreshes;
     figures.reuse_detections = s.reuse_detections;
+    if check::locks_work(&world) && channel {
+        figures.reuse_with_locks = s.reuse_detections;
+    }
     figures.api_ok = s.api_ok;
     figures.api_unauthorized = s.api_unauthorized;
     figures.steals = world.locks.steals;

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         total.simulated_ms += f.simulated_ms;
         total.refreshes += f.refreshes;
         total.reuse_detections += f.reuse_detections;
+        total.reuse_with_locks += f.reuse_with_locks;
         total.api_ok += f.api_ok;
         total.api_unauthorized += f.api_unauthorized;
         total.steals += f.steals;
@@ -54,7 +55,8 @@ fn main() -> ExitCode {
     let t = &total;
     println!(
         "simulation: {seeds} seeds, {} steps, {:.1} simulated hours, {:.1} s; {} refreshes, \
-         {} reuse detections (all after a lost rotation), {} steals of a frozen tab's lock; \
+         {} reuse detections ({} with locks and a channel, each after a lost rotation; the rest \
+         in runs without them), {} steals of a frozen tab's lock; \
          steady state: {} refreshes in {:.0} refresh periods ({:.3} per period); \
          API: {} ok, {} unauthorized; {failures} invariant violations",
         t.steps,
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         began.elapsed().as_secs_f64(),
         t.refreshes,
         t.reuse_detections,
+        t.reuse_with_locks,
         t.steals,
         t.steady_refreshes,
         t.steady_periods,
