@@ -304,8 +304,9 @@ impl TokenKeeper {
     ///
     /// # Errors
     ///
-    /// None so far: a failed logout call is reported through the `error` event, since the keeper
-    /// has signed out in any case.
+    /// `aborted` when the keeper is disposed before the call ends. A failed logout call is not an
+    /// error here: it is reported through the `error` event, since the keeper has signed out in
+    /// any case.
     pub async fn logout(&self) -> Result<(), Error> {
         driver::call(&self.inner, |k, id, now| k.logout(id, now))
             .await

@@ -110,8 +110,15 @@ impl Lock {
         let granted = Rc::new(Cell::new(false));
         let abandoned = Rc::new(Cell::new(false));
         let callback = {
-            let (release, granted) = (release.clone(), granted.clone());
+            let (release, granted, gave_up) = (release.clone(), granted.clone(), abandoned.clone());
+            // Called once if the lock is granted; a request aborted before that never calls it,
+            // and this closure is then not freed (a few bytes per abandoned request).
             Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+                if gave_up.get() {
+                    // Granted to a request this side dropped (a steal cannot be aborted, an abort
+                    // can race the grant): give the lock back at once.
+                    return Promise::resolve(&JsValue::UNDEFINED).into();
+                }
                 granted.set(true);
                 // The executor runs synchronously inside `new Promise`.
                 let held = Promise::new(&mut |resolve, _| *release.borrow_mut() = Some(resolve));

@@ -62,7 +62,10 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
         return;
     };
     let Some(request) = app.request.take().or_else(|| app.copy.take()) else {
-        return settle_app(&app, None);
+        // No copy to retry with (the body could not be cloned): the caller gets the answer it
+        // already had, and the keeper forgets the request.
+        with_core(inner, |k, _| k.fetch_failed(id));
+        return settle_app(&app, app.response.as_ref());
     };
     if watch && app.response.is_none() {
         // The first send keeps a copy, so any body can be sent again.
@@ -119,7 +122,7 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
 pub(super) fn finish_app(inner: &Rc<Inner>, id: FetchId) {
     if let Some(mut app) = take_app(inner, id) {
         if app.response.is_none() {
-            // Never sent (the keeper was disposed while it waited): send it untouched.
+            // Never sent (it waited for a refresh that was cancelled): send it untouched.
             if let Some(request) = app.request.take() {
                 let sent = http::send_now(&request).unwrap_or_else(|e| Promise::reject(&e));
                 let _ = app.resolve.call1(&JsValue::UNDEFINED, &sent);

@@ -71,7 +71,9 @@ pub(crate) struct Io {
     timer: Option<(f64, Timeout)>,
     pub(crate) wake: Vec<Listener>,
     pub(crate) channel: Option<Channel>,
-    locks: Vec<Lock>,
+    /// Lock requests (and the lock once granted), numbered, so a late word about one the core
+    /// already gave up is not taken for the current one.
+    locks: Vec<(u64, Lock)>,
     calls: Vec<(CallId, Rc<Slot>)>,
     logins: Vec<Login>,
     auth: Vec<(AuthId, AbortController)>,
@@ -286,6 +288,8 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
         let queued = std::mem::take(&mut inner.io.borrow_mut().locks);
         drop(queued);
     }
+    let number = inner.next_id();
+    let current = move |inner: &Inner| inner.io.borrow().locks.iter().any(|(n, _)| *n == number);
     let (granted, failed) = (Rc::downgrade(inner), Rc::downgrade(inner));
     let lock = Lock::request(
         &name,
@@ -294,23 +298,24 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
             // Let a token another tab broadcast just before the lock came free land first.
             spawn(async move {
                 clock::sleep_ms(0.0).await;
-                if let Some(inner) = granted.upgrade() {
-                    with_core(&inner, |k, now| k.lock_granted(now));
+                match granted.upgrade() {
+                    Some(inner) if current(&inner) => {
+                        with_core(&inner, |k, now| k.lock_granted(now));
+                    }
+                    _ => {}
                 }
             });
         },
-        move |was_granted| {
-            if let Some(inner) = failed.upgrade() {
-                if was_granted {
-                    with_core(&inner, |k, _| k.lock_lost());
-                } else {
-                    with_core(&inner, |k, now| k.lock_refused(now));
-                }
+        move |was_granted| match failed.upgrade() {
+            Some(inner) if current(&inner) && was_granted => {
+                with_core(&inner, |k, _| k.lock_lost())
             }
+            Some(inner) if current(&inner) => with_core(&inner, |k, now| k.lock_refused(now)),
+            _ => {}
         },
     );
     match lock {
-        Ok(lock) => inner.io.borrow_mut().locks.push(lock),
+        Ok(lock) => inner.io.borrow_mut().locks.push((number, lock)),
         // Refused outright: tell the core after this command, from a fresh task.
         Err(()) => {
             let weak: Weak<Inner> = Rc::downgrade(inner);

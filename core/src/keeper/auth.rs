@@ -25,6 +25,13 @@ pub(super) struct Pending {
     pub(super) deadline_ms: f64,
 }
 
+impl Pending {
+    /// Whether this is a login (rather than a logout).
+    pub(super) fn is_login(&self) -> bool {
+        self.login
+    }
+}
+
 /// What a successful login or refresh answer carried.
 struct Grant {
     token: String,
@@ -62,16 +69,9 @@ impl Keeper {
             sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
         });
-        if self.draining.is_some() {
-            // A refresh call of the ended session is still out: its cookie must not land
-            // after this login's.
-            self.deferred_logins.push((id, call));
-        } else {
-            self.push(Command::SendAuth {
-                id,
-                kind: AuthKind::Login { call },
-            });
-        }
+        // No refresh until the login settles (`unavailable`): nothing scheduled meanwhile.
+        self.scheduled_at_ms = None;
+        self.send_auth(id, AuthKind::Login { call });
     }
 
     /// Signs out: POSTs to `logoutUrl` (when set), then forgets the token whatever the answer.
@@ -97,10 +97,17 @@ impl Keeper {
             sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
         });
-        self.push(Command::SendAuth {
-            id,
-            kind: AuthKind::Logout,
-        });
+        self.send_auth(id, AuthKind::Logout);
+    }
+
+    /// Sends a login or logout call, or, while a refresh call of the ended session is still
+    /// out, holds it until that call lands: its cookie must not land after this call's.
+    fn send_auth(&mut self, id: AuthId, kind: AuthKind) {
+        if self.draining.is_some() {
+            self.deferred.push((id, kind));
+        } else {
+            self.push(Command::SendAuth { id, kind });
+        }
     }
 
     /// Auth call `id` answered (or failed). Answers to calls the keeper no longer waits for —
@@ -156,6 +163,10 @@ impl Keeper {
                 }
             }
         };
+        if result.is_err() && self.unavailable().is_none() {
+            // The session that was held goes on: its refreshes resume.
+            self.reschedule(now_ms);
+        }
         if let Some(call) = pending.user {
             self.settle(call, result);
         }

@@ -2,11 +2,11 @@
 //! heard from another tab) is not aborted: its answer carries the rotated refresh cookie, which
 //! the browser must store, or the next refresh presents a dead one and the server sees theft. So
 //! the call *drains*: the keeper keeps the lock until its answer lands (and ignores the token in
-//! it, from an ended session), and nothing that would present the cookie — a new refresh, a login
-//! whose cookie the late answer would overwrite — goes out before.
+//! it, from an ended session), and nothing whose cookie the late answer could overwrite — a new
+//! refresh, a login, a logout — goes out before.
 
 use super::flight::Stage;
-use super::{AuthId, AuthKind, Command, Keeper};
+use super::{AuthId, Command, Keeper};
 
 impl Keeper {
     /// Lets call `id` land before anything else presents the cookie; gives up at `deadline_ms`.
@@ -34,13 +34,10 @@ impl Keeper {
 
     fn end_drain(&mut self, now_ms: f64) {
         self.draining = None;
-        for (id, call) in core::mem::take(&mut self.deferred_logins) {
-            // A login that timed out (or was overtaken) while it waited is not sent after all.
+        for (id, kind) in core::mem::take(&mut self.deferred) {
+            // A call that timed out (or was overtaken) while it waited is not sent after all.
             if self.calls.iter().any(|c| c.id == id) {
-                self.push(Command::SendAuth {
-                    id,
-                    kind: AuthKind::Login { call },
-                });
+                self.push(Command::SendAuth { id, kind });
             }
         }
         // A flight that began meanwhile takes its turn now, under the lock still held.
@@ -50,7 +47,8 @@ impl Keeper {
         );
         match (waiting, self.lock_held) {
             (true, true) => self.lock_granted(now_ms),
-            (true, false) => self.push(Command::RequestLock { steal: false }),
+            (true, false) if self.uses_lock() => self.push(Command::RequestLock { steal: false }),
+            (true, false) => self.send_refresh(now_ms),
             (false, _) => self.release_lock(),
         }
     }

@@ -132,6 +132,9 @@ impl Keeper {
 
     /// The lock holder is still at work: wait for it at least `for_ms` plus one timeout more.
     pub(super) fn holder_is_working(&mut self, for_ms: f64, now_ms: f64) {
+        // No holder works longer than a `Retry-After` it accepts, or than one call: a message
+        // that says more (another version of the app, a script) cannot stop the steal for good.
+        let for_ms = for_ms.min(MAX_RETRY_AFTER_MS.max(self.timeout_ms()));
         self.other_working_until_ms = self.other_working_until_ms.max(now_ms + for_ms);
         let patience = now_ms + for_ms + self.patience_ms();
         if let Some(Flight {

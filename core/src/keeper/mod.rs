@@ -75,8 +75,8 @@ pub struct Keeper {
     lock_held: bool,
     /// A cancelled flight's refresh call still out, and when to stop waiting for it.
     draining: Option<(AuthId, f64)>,
-    /// Logins waiting for the draining call to land.
-    deferred_logins: Vec<(AuthId, CallId)>,
+    /// Logins and logouts waiting for the draining call to land.
+    deferred: Vec<(AuthId, AuthKind)>,
     /// Locks were refused once: this tab refreshes on its own from then on.
     locks_broken: bool,
     /// Tokens received before this moment are never adopted from another tab.
@@ -117,7 +117,7 @@ impl Keeper {
             fetches: Vec::new(),
             lock_held: false,
             draining: None,
-            deferred_logins: Vec::new(),
+            deferred: Vec::new(),
             locks_broken: false,
             signed_out_at_ms: f64::NEG_INFINITY,
             logging_out: false,
@@ -300,11 +300,14 @@ impl Keeper {
         }
         self.disposed = true;
         self.epoch += 1;
+        // Forgotten first, so requests waiting for the refresh go out untouched.
+        self.held = None;
+        self.generation += 1;
         self.cancel_flight(&disposed());
         if let Some((id, _)) = self.draining.take() {
             self.push(Command::AbortAuth { id });
         }
-        self.deferred_logins.clear();
+        self.deferred.clear();
         self.release_lock();
         for call in core::mem::take(&mut self.calls) {
             self.push(Command::AbortAuth { id: call.id });
@@ -312,11 +315,8 @@ impl Keeper {
                 self.settle(user, Err(disposed()));
             }
         }
-        for watched in core::mem::take(&mut self.fetches) {
-            self.push(Command::FinishApp { id: watched.id });
-        }
-        self.held = None;
-        self.generation += 1;
+        // Requests on the wire finish with their own answers: `fetch_answer` finds no record.
+        self.fetches.clear();
         self.scheduled_at_ms = None;
         self.csrf = None;
     }
@@ -327,6 +327,10 @@ impl Keeper {
             Some(disposed())
         } else if self.logging_out {
             Some(Error::new(ErrorKind::Aborted, "the keeper is signing out"))
+        } else if self.calls.iter().any(auth::Pending::is_login) {
+            // A refresh now would present the session's cookie beside the login's, and its
+            // answer could land after the login's: none starts until the login settles.
+            Some(Error::new(ErrorKind::Aborted, "the keeper is signing in"))
         } else {
             None
         }

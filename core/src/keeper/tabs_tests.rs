@@ -197,3 +197,45 @@ fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
     k.hear(&before.encode(), T0 + 2_002.0);
     assert!(!k.is_authenticated());
 }
+
+#[test]
+fn a_tab_whose_restore_was_refused_still_hears_a_login_that_began_before() {
+    let mut k = keeper(false, true);
+    k.restore(1, T0 + 10.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, status(401), T0 + 20.0);
+    drain(&mut k);
+    // Another tab's login left at T0 + 5 and answered at T0 + 30.
+    let login = TabMessage::Token {
+        token: token(T0 + 5.0, 300.0, 3),
+        received_at_ms: T0 + 5.0,
+        lifetime_ms: Some(300_000.0),
+    };
+    k.hear(&login.encode(), T0 + 31.0);
+    assert!(k.is_authenticated());
+}
+
+#[test]
+fn a_holder_cannot_keep_the_others_waiting_forever() {
+    let mut k = signed_in(true, true);
+    k.refresh(2, T0);
+    drain(&mut k);
+    k.hear(&TabMessage::Working { for_ms: 1.0e12 }.encode(), T0 + 1.0);
+    let steal_at = k.poll_timeout().unwrap();
+    assert!(steal_at < T0 + 100_000.0, "{}", steal_at - T0);
+}
+
+#[test]
+fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
+    let mut k = signed_in(false, true);
+    k.refresh(2, T0);
+    let first = sent_auth(&drain(&mut k)).unwrap();
+    k.hear(&TabMessage::Logout { at_ms: T0 + 1.0 }.encode(), T0 + 1.0);
+    drain(&mut k);
+    k.login(3, T0 + 2.0);
+    assert_eq!(sent_auth(&drain(&mut k)), None);
+    k.auth_answer(first, grant(&token(T0, 300.0, 5)), T0 + 3.0);
+    let out = drain(&mut k);
+    assert!(!out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
+    assert!(sent_auth(&out).is_some(), "the login goes out");
+}

@@ -279,3 +279,56 @@ fn debug_output_never_holds_the_token() {
         assert!(!text.contains(&token[..20]), "{text}");
     }
 }
+
+#[test]
+fn no_refresh_starts_while_a_login_is_pending_and_a_failed_login_resumes_the_session() {
+    let mut k = signed_in(false, false);
+    k.login(2, T0 + 1.0);
+    let login = sent_auth(&drain(&mut k)).unwrap();
+    assert_eq!(
+        k.poll_timeout(),
+        Some(T0 + 1.0 + 10_000.0),
+        "only the login's deadline"
+    );
+    // The token falls due meanwhile: a fetch goes out with it, nothing refreshes.
+    k.fetch(10, &format!("{ORIGIN}/api/me"), false, T0 + 290_000.0);
+    let out = drain(&mut k);
+    assert!(
+        matches!(
+            out[..],
+            [Command::SendApp {
+                authorization: Some(_),
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+    k.refresh(3, T0 + 290_000.0);
+    assert!(matches!(settled(&drain(&mut k), 3), Some(Err(e)) if e.code() == "aborted"));
+    // Bad credentials: the old session goes on, its refresh scheduled again.
+    k.auth_answer(login, status(401), T0 + 290_001.0);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.status() == Some(401)));
+    assert!(k.is_authenticated());
+    assert!(k.poll_timeout().is_some_and(|at| at <= T0 + 290_501.0));
+}
+
+#[test]
+fn a_logout_waits_for_a_refresh_call_still_out() {
+    let mut k = signed_in(false, false);
+    k.config.logout_url = Some(format!("{ORIGIN}/auth/logout"));
+    k.refresh(2, T0 + 1.0);
+    let refresh = sent_auth(&drain(&mut k)).unwrap();
+    k.logout(3, T0 + 2.0);
+    assert_eq!(sent_auth(&drain(&mut k)), None, "the logout waits");
+    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
+    let out = drain(&mut k);
+    assert!(out.iter().any(|c| matches!(
+        c,
+        Command::SendAuth {
+            kind: AuthKind::Logout,
+            ..
+        }
+    )));
+    assert!(!has_event(&out, "token"));
+}

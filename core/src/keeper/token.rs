@@ -85,7 +85,10 @@ impl Keeper {
         self.generation += 1;
         self.epoch += 1;
         self.scheduled_at_ms = None;
-        self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
+        if had || matches!(reason, LogoutReason::User | LogoutReason::Tab) {
+            // A tab that held nothing keeps hearing logins that began just before.
+            self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
+        }
         let tell = match reason {
             LogoutReason::User => true,
             LogoutReason::Rejected => had,
@@ -97,5 +100,12 @@ impl Keeper {
         if had || reason == LogoutReason::User {
             self.emit(Event::Logout { reason });
         }
+    }
+
+    /// Plans the next scheduled refresh of the token held (after something paused it).
+    pub(super) fn reschedule(&mut self, now_ms: f64) {
+        self.scheduled_at_ms = self
+            .plan()
+            .map(|p| p.refresh_at_ms.max(now_ms + MIN_SCHEDULE_MS));
     }
 }

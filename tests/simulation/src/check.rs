@@ -21,9 +21,10 @@ fn fail(world: &mut World, what: String) {
     }
 }
 
-/// How long after a disturbance the browser counts as steady again.
+/// How long after a disturbance the browser counts as steady again: two token lifetimes, and
+/// one `timeoutMs` more (a stalled answer holds a call that long).
 pub fn settle_ms(world: &World) -> f64 {
-    f64::from(world.server.style.ttl_s) * 2000.0 + 1000.0
+    f64::from(world.server.style.ttl_s) * 2000.0 + world.timeout_ms + 1000.0
 }
 
 /// Web Locks are there and the browser grants them: the tabs' refreshes take turns.

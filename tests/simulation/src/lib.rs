@@ -71,7 +71,8 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     if rng.chance(0.7) {
         config.logout_url = Some("https://app.example/auth/logout".into());
     }
-    config.timeout = Duration::from_millis(rng.pick(&[2_000, 5_000, 10_000]));
+    let timeout_ms = rng.pick(&[2_000, 5_000, 10_000]);
+    config.timeout = Duration::from_millis(timeout_ms);
     let new_core: Box<dyn Fn(u64) -> Keeper> = Box::new(move |seed| {
         Keeper::new(
             config.clone(),
@@ -86,6 +87,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     let mut world = World::new(rng.next_u64(), T0, Server::new(style), new_core);
     world.trace = trace;
     world.lock_mode = lock_api;
+    world.timeout_ms = timeout_ms as f64;
     world.locks.refuse = refuse;
     world.note(|| {
         format!("seed {seed}: {style:?}, locks {lock_api} (refused {refuse}), channel {channel}")

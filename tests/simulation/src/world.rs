@@ -154,6 +154,8 @@ pub struct World {
     pub violation: Option<String>,
     /// The tabs' cores use Web Locks.
     pub lock_mode: bool,
+    /// The tabs' `timeoutMs`.
+    pub timeout_ms: f64,
 
     pub new_core: Box<dyn Fn(u64) -> Keeper>,
 }
@@ -379,6 +381,7 @@ impl World {
 
             violation: None,
             lock_mode: true,
+            timeout_ms: 10_000.0,
 
             new_core,
         }
