@@ -60,18 +60,9 @@ impl Keeper {
             ErrorKind::Aborted,
             "a login replaced this refresh",
         ));
-        let id = self.next_auth_id();
-        self.calls.push(Pending {
-            id,
-            user: Some(call),
-            login: true,
-            epoch: self.epoch,
-            sent_at_ms: now_ms,
-            deadline_ms: now_ms + self.timeout_ms(),
-        });
         // No refresh until the login settles (`unavailable`): nothing scheduled meanwhile.
         self.scheduled_at_ms = None;
-        self.send_auth(id, AuthKind::Login { call });
+        self.begin(call, true, now_ms);
     }
 
     /// Signs out: POSTs to `logoutUrl` (when set), then forgets the token whatever the answer.
@@ -88,16 +79,26 @@ impl Keeper {
             return self.settle(call, Ok(Settled::Done));
         }
         self.logging_out = true;
+        self.begin(call, false, now_ms);
+    }
+
+    /// Records user call `call`'s login (or logout) call, timed from now, and sends it.
+    fn begin(&mut self, call: CallId, login: bool, now_ms: f64) {
         let id = self.next_auth_id();
         self.calls.push(Pending {
             id,
             user: Some(call),
-            login: false,
+            login,
             epoch: self.epoch,
             sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
         });
-        self.send_auth(id, AuthKind::Logout);
+        let kind = if login {
+            AuthKind::Login { call }
+        } else {
+            AuthKind::Logout
+        };
+        self.send_auth(id, kind);
     }
 
     /// Sends a login or logout call, or, while a refresh call of the ended session is still

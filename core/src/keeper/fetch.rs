@@ -84,13 +84,26 @@ impl Keeper {
 
     /// Sends watched request `id` with the bearer held now (or untouched, when none is).
     pub(super) fn send_app(&mut self, id: FetchId) {
+        self.send_watched(id, false);
+    }
+
+    /// Retries watched request `id` once with the token held now, if the session is the same.
+    pub(super) fn retry_app(&mut self, id: FetchId) {
+        self.send_watched(id, true);
+    }
+
+    fn send_watched(&mut self, id: FetchId, retry: bool) {
         let bearer = self.bearer();
         let (generation, epoch) = (self.generation, self.epoch);
         let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
             return;
         };
         if bearer.is_none() || watched.epoch != epoch {
-            // Signed out (or a new session) meanwhile: nothing to attach, nothing to retry.
+            // Signed out (or a new session) meanwhile: nothing to attach, nothing to retry. A
+            // retry gives the caller the answer it had; a first send goes out untouched.
+            if retry {
+                return self.finish_app(id);
+            }
             self.fetches.retain(|w| w.id != id);
             return self.push(Command::SendApp {
                 id,
@@ -99,25 +112,7 @@ impl Keeper {
             });
         }
         watched.generation = Some(generation);
-        self.push(Command::SendApp {
-            id,
-            authorization: bearer,
-            watch: true,
-        });
-    }
-
-    /// Retries watched request `id` once with the token held now, if the session is the same.
-    pub(super) fn retry_app(&mut self, id: FetchId) {
-        let bearer = self.bearer();
-        let (generation, epoch) = (self.generation, self.epoch);
-        let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
-            return;
-        };
-        if bearer.is_none() || watched.epoch != epoch {
-            return self.finish_app(id);
-        }
-        watched.generation = Some(generation);
-        watched.retried = true;
+        watched.retried |= retry;
         self.push(Command::SendApp {
             id,
             authorization: bearer,
