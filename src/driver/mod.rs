@@ -78,6 +78,7 @@ pub(crate) struct Io {
     logins: Vec<Login>,
     auth: Vec<(AuthId, AbortController)>,
     apps: Vec<fetch::App>,
+    inline: fetch::Inline,
 }
 
 pub(crate) struct Inner {
