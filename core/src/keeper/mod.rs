@@ -7,10 +7,12 @@
 //! a waiting call. It arms one timer for [`Keeper::poll_timeout`] and calls
 //! [`Keeper::handle_timeout`] when it fires. Nothing here blocks, sleeps or reads a clock.
 //!
-//! Every auth call carries the **session epoch** current when it was sent. Logging in, logging
-//! out, being signed out and disposing each start a new epoch, and an answer from an older one is
-//! dropped: a refresh that was in flight when `logout()` was called can never sign the user back
-//! in, and a 401 retry never re-sends an old session's request with the next session's token.
+//! Logging in, logging out, being signed out and disposing each start a new **session epoch**
+//! and end the refresh in flight (no new one starts while a login or logout is under way). A
+//! login's or logout's answer from an older epoch, and the answer of an ended refresh, are
+//! dropped; an app request remembers its epoch: a refresh that was in flight when `logout()` was
+//! called can never sign the user back in, and a 401 retry never re-sends an old session's
+//! request with the next session's token.
 
 mod auth;
 mod drain;
