@@ -135,7 +135,7 @@ impl Keeper {
         });
     }
 
-    fn tell_working(&mut self, for_ms: f64) {
+    pub(super) fn tell_working(&mut self, for_ms: f64) {
         if self.lock_held && self.env.channel {
             self.push(Command::Post(TabMessage::Working { for_ms }));
         }
@@ -162,6 +162,18 @@ impl Keeper {
                 steal_at_ms,
                 stealing,
             } if now_ms >= steal_at_ms => {
+                if !stealing && now_ms - steal_at_ms > ADOPT_WAIT_MS {
+                    // Woken late for the moment to steal (this tab slept, or its timers were
+                    // throttled): the holder's word may be queued right behind this timer.
+                    // Listen a moment first.
+                    if let Some(flight) = &mut self.flight {
+                        flight.stage = Stage::Lock {
+                            steal_at_ms: now_ms + ADOPT_WAIT_MS,
+                            stealing,
+                        };
+                    }
+                    return;
+                }
                 if stealing {
                     // Even stealing got nowhere: this browser's locks do not answer. Refresh
                     // without them, from now on, as when they are refused.

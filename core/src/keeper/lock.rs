@@ -42,10 +42,10 @@ impl Keeper {
             self.lock_held = true;
             return;
         }
-        let waiting = matches!(
-            self.flight.as_ref().map(|f| f.stage),
-            Some(Stage::Lock { .. })
-        );
+        let (waiting, stole) = match self.flight.as_ref().map(|f| f.stage) {
+            Some(Stage::Lock { stealing, .. }) => (true, stealing),
+            _ => (false, false),
+        };
         if self.flight.is_none() {
             // Nobody needs it any more (the flight was cancelled, or finished without it).
             self.push(Command::ReleaseLock);
@@ -59,11 +59,17 @@ impl Keeper {
         if self.finish_if_adopted(now_ms) {
             return;
         }
-        // Another tab was refreshing just now: its token is on its way.
+        // Another tab was refreshing just now: its token is on its way. Or this tab stole the
+        // lock: another waiter may have stolen at the same moment, before hearing of this one.
+        // Either way, wait a moment under the lock: for that token, or for the word that the
+        // lock was stolen again (then this tab queues instead of sending beside the other thief).
         let heard_working = self.flight.as_ref().is_some_and(|f| f.heard_working)
             || now_ms <= self.other_working_until_ms;
+        if stole {
+            self.tell_working(ADOPT_WAIT_MS + self.timeout_ms());
+        }
         match &mut self.flight {
-            Some(flight) if heard_working => {
+            Some(flight) if heard_working || stole => {
                 flight.stage = Stage::Adopt {
                     until_ms: now_ms + ADOPT_WAIT_MS,
                 };

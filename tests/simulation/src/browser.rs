@@ -262,6 +262,8 @@ impl World {
             .map(|(_, id)| *id)
             .collect();
         self.tabs[tab].aborted.extend(pending);
+        let doomed = self.rotations_on_the_wire(tab);
+        self.lost_rotations.extend(doomed);
         self.tabs[tab].alive = false;
         self.tabs[tab].calls.clear();
         self.tabs[tab].fetches.clear();

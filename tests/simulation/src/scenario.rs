@@ -54,7 +54,12 @@ pub fn plan_chaos(world: &mut World, rng: &mut Rng, start: f64, length_ms: f64) 
             85..=88 => Action::ServerFaults(Fault::ServerError, 1 + rng.below(4) as u32),
             89..=91 => Action::ServerFaults(Fault::TooMany(1 + rng.below(5) as u32), 1),
             92..=95 => Action::ServerFaults(Fault::Garbage, 1),
-            _ => Action::ServerFaults(Fault::Stall, 1),
+            96..=97 => Action::ServerFaults(Fault::Stall, 1),
+            _ => {
+                // Slow, but answered within the shortest timeout the runs use (2 s).
+                let late = 100 + rng.below(1_800) as u32;
+                Action::ServerFaults(Fault::Slow(late), 1 + rng.below(3) as u32)
+            }
         };
         world.schedule(at, crate::world::Ev::Act(action));
     }

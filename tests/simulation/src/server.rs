@@ -31,6 +31,8 @@ pub enum Fault {
     Garbage,
     /// 200 whose headers arrive (the new cookie is set) but whose body never does.
     Stall,
+    /// Answered this many ms late (under the client's timeout): calls overlap longer.
+    Slow(u32),
 }
 
 /// What the server answered a refresh, login or logout.
@@ -90,6 +92,8 @@ pub struct Server {
     pub stats: Stats,
     /// Families whose reuse was detected.
     pub reused_families: Vec<u64>,
+    /// How late the answer being made goes out (a `Slow` fault), ms.
+    pub late_ms: f64,
 }
 
 impl Server {
@@ -103,6 +107,7 @@ impl Server {
             faults: Vec::new(),
             stats: Stats::default(),
             reused_families: Vec::new(),
+            late_ms: 0.0,
         }
     }
 
@@ -114,6 +119,11 @@ impl Server {
     /// The family an access token belongs to.
     pub fn family_of(&self, token: &str) -> Option<u64> {
         self.minted.get(token).map(|m| m.family)
+    }
+
+    /// The family a refresh token (dead or alive) belongs to.
+    pub fn family_of_refresh(&self, refresh: u64) -> Option<u64> {
+        self.refresh_tokens.get(&refresh).copied()
     }
 
     /// When the request that got `token` left the browser (local ms).
@@ -247,6 +257,7 @@ impl Server {
         }
         if let Some(fault) = (!self.faults.is_empty()).then(|| self.faults.remove(0)) {
             match fault {
+                Fault::Slow(ms) => self.late_ms = f64::from(ms),
                 Fault::ServerError => return Self::refuse(500, false),
                 Fault::TooMany(s) => {
                     let mut reply = Self::refuse(429, false);

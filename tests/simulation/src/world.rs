@@ -283,7 +283,8 @@ impl World {
                     AuthKind::Logout => self.server.logout(cookie),
                 };
                 self.note(|| format!("server {kind:?} #{id} from tab {tab}: {}", reply.status));
-                let at = now + self.net_delay();
+                let late = std::mem::take(&mut self.server.late_ms);
+                let at = now + late + self.net_delay();
                 self.schedule(
                     at,
                     Ev::AuthAtBrowser {
@@ -355,6 +356,27 @@ impl World {
             Ev::LockLost { tab } => self.drive(tab, Keeper::lock_lost),
             Ev::Act(action) => crate::scenario::act(self, action),
         }
+    }
+
+    /// The families whose rotation tab `tab` has on the wire (a refresh on its way to the server,
+    /// or a rotated answer on its way back): closing the tab cancels them, so those rotations'
+    /// cookies never land.
+    pub(crate) fn rotations_on_the_wire(&self, tab: usize) -> Vec<u64> {
+        self.queue
+            .iter()
+            .filter_map(|s| match &s.ev {
+                Ev::AuthAtServer {
+                    tab: t,
+                    kind: AuthKind::Refresh,
+                    cookie: Some(c),
+                    ..
+                } if *t == tab => self.server.family_of_refresh(*c),
+                Ev::AuthAtBrowser { tab: t, reply, .. } if *t == tab => reply
+                    .family
+                    .filter(|_| matches!(reply.set_cookie, Some(Some(_)))),
+                _ => None,
+            })
+            .collect()
     }
 
     /// An empty world at local time `now`.
