@@ -60,8 +60,31 @@ fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
     // Silence past the holder's word and one timeout: it is gone or frozen.
-    k.handle_timeout(T0 + 45_006.0);
+    let steal_at = k.poll_timeout().unwrap();
+    assert!(steal_at <= T0 + 45_006.0);
+    k.handle_timeout(steal_at);
     assert!(drain(&mut k)
+        .iter()
+        .any(|c| matches!(c, Command::RequestLock { steal: true })));
+}
+
+#[test]
+fn a_tab_that_wakes_late_to_steal_listens_first() {
+    let mut k = signed_in(true, true);
+    k.refresh(2, T0);
+    drain(&mut k);
+    let steal_at = k.poll_timeout().unwrap();
+    // Frozen past it; on waking, the timer runs before the holder's queued word.
+    k.handle_timeout(steal_at + 5_000.0);
+    assert!(!drain(&mut k)
+        .iter()
+        .any(|c| matches!(c, Command::RequestLock { steal: true })));
+    k.hear(
+        &TabMessage::Working { for_ms: 10_000.0 }.encode(),
+        steal_at + 5_001.0,
+    );
+    k.handle_timeout(steal_at + 5_050.0);
+    assert!(!drain(&mut k)
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
 }
