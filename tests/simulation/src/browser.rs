@@ -271,4 +271,25 @@ impl World {
         while self.tabs[tab].core.poll().is_some() {}
         self.release_lock(tab);
     }
+
+    /// The families whose rotation tab `tab` has on the wire (a refresh on its way to the server,
+    /// or a rotated answer on its way back): closing the tab cancels them, so those rotations'
+    /// cookies never land.
+    pub(crate) fn rotations_on_the_wire(&self, tab: usize) -> Vec<u64> {
+        self.queue
+            .iter()
+            .filter_map(|s| match &s.ev {
+                Ev::AuthAtServer {
+                    tab: t,
+                    kind: AuthKind::Refresh,
+                    cookie: Some(c),
+                    ..
+                } if *t == tab => self.server.family_of_refresh(*c),
+                Ev::AuthAtBrowser { tab: t, reply, .. } if *t == tab => reply
+                    .family
+                    .filter(|_| matches!(reply.set_cookie, Some(Some(_)))),
+                _ => None,
+            })
+            .collect()
+    }
 }

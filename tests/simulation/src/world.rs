@@ -58,10 +58,10 @@ pub enum Ev {
     Act(crate::scenario::Action),
 }
 
-struct Scheduled {
+pub(crate) struct Scheduled {
     at: f64,
     seq: u64,
-    ev: Ev,
+    pub(crate) ev: Ev,
 }
 
 impl PartialEq for Scheduled {
@@ -127,7 +127,7 @@ pub struct Locks {
 pub struct World {
     pub now: f64,
     pub rng: Rng,
-    queue: BinaryHeap<Scheduled>,
+    pub(crate) queue: BinaryHeap<Scheduled>,
     seq: u64,
     pub server: Server,
     pub tabs: Vec<Tab>,
@@ -356,27 +356,6 @@ impl World {
             Ev::LockLost { tab } => self.drive(tab, Keeper::lock_lost),
             Ev::Act(action) => crate::scenario::act(self, action),
         }
-    }
-
-    /// The families whose rotation tab `tab` has on the wire (a refresh on its way to the server,
-    /// or a rotated answer on its way back): closing the tab cancels them, so those rotations'
-    /// cookies never land.
-    pub(crate) fn rotations_on_the_wire(&self, tab: usize) -> Vec<u64> {
-        self.queue
-            .iter()
-            .filter_map(|s| match &s.ev {
-                Ev::AuthAtServer {
-                    tab: t,
-                    kind: AuthKind::Refresh,
-                    cookie: Some(c),
-                    ..
-                } if *t == tab => self.server.family_of_refresh(*c),
-                Ev::AuthAtBrowser { tab: t, reply, .. } if *t == tab => reply
-                    .family
-                    .filter(|_| matches!(reply.set_cookie, Some(Some(_)))),
-                _ => None,
-            })
-            .collect()
     }
 
     /// An empty world at local time `now`.
