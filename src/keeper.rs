@@ -258,8 +258,11 @@ impl TokenKeeper {
         credentials_json: &str,
         headers: &[(&str, &str)],
     ) -> Result<Claims, Error> {
-        let invalid = headers.iter().any(|(name, value)| {
-            web_sys::Headers::new().map_or(true, |h| h.set(name, value).is_err())
+        let probe = web_sys::Headers::new().ok();
+        let invalid = probe.map_or(true, |h| {
+            headers
+                .iter()
+                .any(|(name, value)| h.set(name, value).is_err())
         });
         if invalid {
             return Err(Error::new(

@@ -18,17 +18,22 @@ use crate::{Error, ErrorKind};
 pub(super) struct Pending {
     pub(super) id: AuthId,
     /// The user call to settle (a login's, or a logout's).
-    pub(super) user: Option<CallId>,
+    pub(super) user: CallId,
     login: bool,
     epoch: u64,
     sent_at_ms: f64,
     pub(super) deadline_ms: f64,
 }
 
-impl Pending {
-    /// Whether this is a login (rather than a logout).
-    pub(super) fn is_login(&self) -> bool {
-        self.login
+impl Keeper {
+    /// Whether a `login()` is under way.
+    pub(super) fn logging_in(&self) -> bool {
+        self.calls.iter().any(|c| c.login)
+    }
+
+    /// Whether a `logout()` is under way.
+    pub(super) fn logging_out(&self) -> bool {
+        self.calls.iter().any(|c| !c.login)
     }
 }
 
@@ -78,7 +83,6 @@ impl Keeper {
             self.clear(LogoutReason::User, now_ms);
             return self.settle(call, Ok(Settled::Done));
         }
-        self.logging_out = true;
         self.begin(call, false, now_ms);
     }
 
@@ -87,7 +91,7 @@ impl Keeper {
         let id = self.next_auth_id();
         self.calls.push(Pending {
             id,
-            user: Some(call),
+            user: call,
             login,
             epoch: self.epoch,
             sent_at_ms: now_ms,
@@ -168,9 +172,7 @@ impl Keeper {
             // The session that was held goes on: its refreshes resume.
             self.reschedule(now_ms);
         }
-        if let Some(call) = pending.user {
-            self.settle(call, result);
-        }
+        self.settle(pending.user, result);
     }
 
     fn logout_answer(&mut self, pending: Pending, answer: Option<Answer>, now_ms: f64) {
@@ -182,14 +184,11 @@ impl Keeper {
                 Some(Error::http(status, "the logout call was refused"))
             }
         };
-        self.logging_out = self.calls.iter().any(|c| !c.login);
         self.clear(LogoutReason::User, now_ms);
         if let Some(e) = failure {
             self.emit(crate::event::Event::Error(e));
         }
-        if let Some(call) = pending.user {
-            self.settle(call, Ok(Settled::Done));
-        }
+        self.settle(pending.user, Ok(Settled::Done));
     }
 
     fn refresh_answer(&mut self, answer: Answer, sent_at_ms: f64, now_ms: f64) {
@@ -293,7 +292,7 @@ fn is_ok(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
-fn timed_out() -> Error {
+pub(super) fn timed_out() -> Error {
     Error::new(ErrorKind::Timeout, "the auth call timed out")
 }
 

@@ -97,7 +97,6 @@ impl Keeper {
         }
         self.scheduled_at_ms = None;
         self.emit(Event::Refresh { trigger });
-        let use_lock = self.env.locks && !self.locks_broken;
         self.flight = Some(Flight {
             generation: self.generation,
             attempt: 0,
@@ -111,7 +110,7 @@ impl Keeper {
         });
         if self.draining.is_some() {
             // The last flight's call is still out: this one goes when it lands.
-        } else if use_lock && !self.lock_held {
+        } else if self.uses_lock() && !self.lock_held {
             self.push(Command::RequestLock { steal: false });
         } else {
             self.send_refresh(now_ms);
@@ -195,8 +194,7 @@ impl Keeper {
                 id, deadline_ms, ..
             } if now_ms >= deadline_ms => {
                 self.push(Command::AbortAuth { id });
-                let e = Error::new(ErrorKind::Timeout, "the auth call timed out");
-                self.transient(e, None, now_ms);
+                self.transient(super::auth::timed_out(), None, now_ms);
             }
             Stage::Backoff { until_ms } if now_ms >= until_ms => self.send_in_turn(now_ms),
             Stage::Adopt { until_ms } if now_ms >= until_ms && !self.finish_if_adopted(now_ms) => {
@@ -264,18 +262,7 @@ impl Keeper {
             Stage::Lock { .. } if !self.lock_held => self.push(Command::ReleaseLock),
             _ => self.release_lock(),
         }
-        for waiter in flight.waiters {
-            match waiter {
-                Waiter::Restore(call) if reason.kind() == ErrorKind::Rejected => {
-                    self.settle(call, Ok(Settled::Restored(false)));
-                }
-                Waiter::Restore(call) | Waiter::Refresh(call) => {
-                    self.settle(call, Err(reason.clone()));
-                }
-                Waiter::Send(id) => self.send_app(id),
-                Waiter::Retry(id) => self.finish_app(id),
-            }
-        }
+        self.answer_waiters(flight.waiters, Some(reason));
     }
 
     pub(super) fn finish_flight(&mut self, outcome: Outcome, now_ms: f64) {
@@ -306,8 +293,15 @@ impl Keeper {
                 }
             }
         }
-        for waiter in flight.waiters {
-            match (waiter, &error) {
+        self.answer_waiters(flight.waiters, error.as_ref());
+    }
+
+    /// Tells everyone who waited how the refresh went (`error` is `None` when a fresh token is
+    /// held): a refused session is no session for `restore()`; requests waiting to be sent go
+    /// out with whatever is held now; a 401 is retried only after a fresh token.
+    fn answer_waiters(&mut self, waiters: Vec<Waiter>, error: Option<&Error>) {
+        for waiter in waiters {
+            match (waiter, error) {
                 (Waiter::Restore(call), None) => self.settle(call, Ok(Settled::Restored(true))),
                 (Waiter::Restore(call), Some(e)) if e.kind() == ErrorKind::Rejected => {
                     self.settle(call, Ok(Settled::Restored(false)));

@@ -20,10 +20,7 @@ impl Keeper {
 
     /// Back to waiting for the lock (it was stolen, or this tab slept so long it may have been).
     pub(super) fn queue_for_lock(&mut self, now_ms: f64) {
-        if self.lock_held {
-            self.lock_held = false;
-            self.push(Command::ReleaseLock);
-        }
+        self.release_lock();
         let steal_at_ms = now_ms.max(self.other_working_until_ms) + self.patience_ms();
         if let Some(flight) = &mut self.flight {
             flight.stage = Stage::Lock {

@@ -83,8 +83,6 @@ pub struct Keeper {
     locks_broken: bool,
     /// Tokens received before this moment are never adopted from another tab.
     signed_out_at_ms: f64,
-    /// A `logout()` is under way.
-    logging_out: bool,
     /// Until when another tab said it is working on a refresh (local ms).
     other_working_until_ms: f64,
     disposed: bool,
@@ -122,7 +120,6 @@ impl Keeper {
             deferred: Vec::new(),
             locks_broken: false,
             signed_out_at_ms: f64::NEG_INFINITY,
-            logging_out: false,
             other_working_until_ms: f64::NEG_INFINITY,
             disposed: false,
             next_auth: 0,
@@ -313,9 +310,7 @@ impl Keeper {
         self.release_lock();
         for call in core::mem::take(&mut self.calls) {
             self.push(Command::AbortAuth { id: call.id });
-            if let Some(user) = call.user {
-                self.settle(user, Err(disposed()));
-            }
+            self.settle(call.user, Err(disposed()));
         }
         // Requests on the wire finish with their own answers: `fetch_answer` finds no record.
         self.fetches.clear();
@@ -327,9 +322,9 @@ impl Keeper {
     fn unavailable(&self) -> Option<Error> {
         if self.disposed {
             Some(disposed())
-        } else if self.logging_out {
+        } else if self.logging_out() {
             Some(Error::new(ErrorKind::Aborted, "the keeper is signing out"))
-        } else if self.calls.iter().any(auth::Pending::is_login) {
+        } else if self.logging_in() {
             // A refresh now would present the session's cookie beside the login's, and its
             // answer could land after the login's: none starts until the login settles.
             Some(Error::new(ErrorKind::Aborted, "the keeper is signing in"))

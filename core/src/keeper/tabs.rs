@@ -24,17 +24,15 @@ impl Keeper {
                 received_at_ms,
                 lifetime_ms,
             }) => self.adopt(token, received_at_ms, lifetime_ms, now_ms),
-            Some(TabMessage::Logout { at_ms }) => {
-                self.signed_out_at_ms = self.signed_out_at_ms.max(at_ms.min(now_ms));
-                self.clear(LogoutReason::Tab, now_ms);
-            }
+            // Signed out from the moment it is heard (`clear`): the sender's moment is earlier.
+            Some(TabMessage::Logout { .. }) => self.clear(LogoutReason::Tab, now_ms),
             Some(TabMessage::Working { for_ms }) => self.holder_is_working(for_ms, now_ms),
             None => {}
         }
     }
 
     fn adopt(&mut self, token: String, received_at_ms: f64, lifetime: Option<f64>, now_ms: f64) {
-        if self.logging_out
+        if self.logging_out()
             || received_at_ms > now_ms
             || received_at_ms < self.signed_out_at_ms
             || self

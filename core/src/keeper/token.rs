@@ -69,7 +69,7 @@ impl Keeper {
             received_at_ms,
         });
         self.generation += 1;
-        self.scheduled_at_ms = plan.map(|p| p.refresh_at_ms.max(now_ms + MIN_SCHEDULE_MS));
+        self.reschedule(now_ms);
         self.emit(Event::Token {
             claims,
             expires_at_ms: plan.map(|p| p.expires_at_ms),
