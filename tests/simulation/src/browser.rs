@@ -129,7 +129,6 @@ impl World {
             }
             Command::Emit(event) => {
                 if let Event::Logout { reason } = event {
-                    self.tabs[tab].logout_events.push(reason);
                     crate::check::logout_event(self, tab, reason);
                 }
                 if let Event::Token { .. } = event {
@@ -235,7 +234,6 @@ impl World {
             aborted: Vec::new(),
             fence_ms: None,
             last_refresh_status: None,
-            logout_events: Vec::new(),
         });
         self.tabs.len() - 1
     }

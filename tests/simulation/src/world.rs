@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
-use token_keeper_core::{Answer, AuthId, AuthKind, CallId, FetchId, Keeper, LogoutReason};
+use token_keeper_core::{Answer, AuthId, AuthKind, CallId, FetchId, Keeper};
 
 use crate::rng::Rng;
 use crate::server::{AuthReply, Server};
@@ -109,7 +109,6 @@ pub struct Tab {
     pub fence_ms: Option<f64>,
     /// The last refresh answer's status (for the logout-event invariant).
     pub last_refresh_status: Option<u16>,
-    pub logout_events: Vec<LogoutReason>,
 }
 
 /// Lock requests in the order the browser's lock manager keeps them.
