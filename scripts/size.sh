@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# Prints the size of the built package (pkg/): wasm, JS glue and both, raw and gzip -9, in bytes.
+# Prints what a browser downloads to import the package and construct a keeper: every file it
+# fetches (the minified driver and the wasm), raw and gzip -9, each compressed on its own as a
+# server sends them. With --check, fails when the total gzip passes the budget in scripts/budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wasm=pkg/web/token_keeper_bg.wasm
-glue=pkg/web/token_keeper.js
-gz() { gzip -9 -c "$@" | wc -c; }
-raw() { cat "$@" | wc -c; }
-printf '%-8s %10s %10s\n' part raw gzip-9
-printf '%-8s %10d %10d\n' wasm "$(raw $wasm)" "$(gz $wasm)"
-printf '%-8s %10d %10d\n' js "$(raw $glue)" "$(gz $glue)"
-# Each file is compressed on its own, as a server sends them.
-printf '%-8s %10d %10d\n' total "$(( $(raw $wasm) + $(raw $glue) ))" "$(( $(gz $wasm) + $(gz $glue) ))"
+files=(pkg/token-keeper.js pkg/token-keeper.wasm)
+gz() { gzip -9 -c "$1" | wc -c; }
+raw() { wc -c <"$1"; }
+total_raw=0
+total_gz=0
+printf '%-24s %8s %8s\n' file raw gzip-9
+for f in "${files[@]}"; do
+  printf '%-24s %8d %8d\n' "${f#pkg/}" "$(raw "$f")" "$(gz "$f")"
+  total_raw=$((total_raw + $(raw "$f")))
+  total_gz=$((total_gz + $(gz "$f")))
+done
+printf '%-24s %8d %8d\n' total "$total_raw" "$total_gz"
+budget=$(cat scripts/budget)
+printf 'budget %d B gzip (DESIGN.md target 12288)\n' "$budget"
+if [ "${1:-}" = "--check" ] && [ "$total_gz" -gt "$budget" ]; then
+  echo "size: $total_gz B gzip is over the budget of $budget B" >&2
+  exit 1
+fi

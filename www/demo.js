@@ -1,5 +1,5 @@
 // The token-keeper demo: a plain ES module that loads the package built into /pkg/.
-import init, { TokenKeeper } from "/pkg/web/token_keeper.js";
+import init, { TokenKeeper } from "/pkg/token-keeper.js";
 
 const $ = (id) => document.getElementById(id);
 const LEAD_MS = 60000; // the keeper's defaults, to draw when the refresh is due

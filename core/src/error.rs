@@ -125,10 +125,7 @@ impl core::error::Error for Error {}
 
 impl From<JwtError> for Error {
     fn from(err: JwtError) -> Self {
-        Error::new(
-            ErrorKind::InvalidToken,
-            alloc::string::ToString::to_string(&err),
-        )
+        Error::new(ErrorKind::InvalidToken, err.message())
     }
 }
 

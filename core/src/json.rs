@@ -25,7 +25,9 @@ pub(crate) enum Value {
     Bool(bool),
     /// `null`.
     Null,
-    /// An object, or an array with an item that is not a string (checked all the same).
+    /// An object, as its (checked) JSON text, to be read with [`entries`] in turn.
+    Object(String),
+    /// An array with an item that is not a string (checked all the same).
     Other,
 }
 
@@ -34,30 +36,53 @@ pub(crate) enum Value {
 /// else the values of the `wanted` keys, in the order of `wanted` (None when absent).
 /// A key given twice: the last occurrence wins, as with JavaScript's JSON.parse.
 pub(crate) fn fields(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Value>>>, ()> {
+    let mut values = vec![None; wanted.len()];
+    let object = each_field(json, |key, reader| {
+        // Unwanted values are only checked, not kept; a later duplicate overwrites the slot.
+        if !wanted.contains(&key) {
+            return reader.skip_value();
+        }
+        let value = reader.field_value()?;
+        for (name, slot) in wanted.iter().zip(&mut values) {
+            if *name == key {
+                *slot = Some(value.clone());
+            }
+        }
+        Ok(())
+    })?;
+    Ok(object.then_some(values))
+}
+
+/// Every top-level field of `json`, in order, duplicates included. `Err(())` when it is not
+/// JSON; `Ok(None)` when it is JSON but not an object.
+pub(crate) fn entries(json: &str) -> Result<Option<Vec<(String, Value)>>, ()> {
+    let mut entries = Vec::new();
+    let object = each_field(json, |key, reader| {
+        entries.push((String::from(key), reader.field_value()?));
+        Ok(())
+    })?;
+    Ok(object.then_some(entries))
+}
+
+/// Reads `json`, calling `field` with each top-level key and the reader at its value, which
+/// `field` must consume. `Ok(false)` when the text is JSON but not an object.
+fn each_field(
+    json: &str,
+    mut field: impl FnMut(&str, &mut Reader<'_>) -> Result<(), ()>,
+) -> Result<bool, ()> {
     let mut reader = Reader { text: json, pos: 0 };
     if !reader.token("{") {
         reader.skip_value()?;
-        return reader.finish().map(|()| None);
+        return reader.finish().map(|()| false);
     }
-    let mut values = vec![None; wanted.len()];
     let mut more = !reader.token("}");
     while more {
         let key = reader.string()?;
         reader.expect(":")?;
-        // Unwanted values are only checked, not kept; a later duplicate overwrites the slot.
-        if wanted.contains(&key.as_str()) {
-            let value = reader.field_value()?;
-            for (name, slot) in wanted.iter().zip(&mut values) {
-                if *name == key {
-                    *slot = Some(value.clone());
-                }
-            }
-        } else {
-            reader.skip_value()?;
-        }
+        field(&key, &mut reader)?;
         more = reader.next_item("}")?;
     }
-    reader.finish().map(|()| Some(values))
+    reader.finish().map(|()| true)
 }
 
 /// Appends `s` to `out` as a JSON string literal (quotes included), escaping `"` `\` and control
@@ -174,7 +199,11 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         match self.rest().first() {
             Some(b'[') => self.pos += 1,
-            Some(b'{') => return self.skip_value().map(|()| Value::Other),
+            Some(b'{') => {
+                self.skip_value()?;
+                let text = self.text.get(start..self.pos).ok_or(())?;
+                return Ok(Value::Object(String::from(text)));
+            }
             _ => return self.scalar(),
         }
         let mut list = Vec::new();

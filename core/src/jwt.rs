@@ -71,24 +71,39 @@ pub enum JwtError {
     },
 }
 
-impl fmt::Display for JwtError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JwtError::Segments { found } => write!(
-                f,
-                "a jwt has 3 dot-separated segments, this token has {found}"
-            ),
-            JwtError::EmptySegment(s) => write!(f, "the jwt {} segment is empty", s.name()),
-            JwtError::Base64(s) => write!(f, "the jwt {} segment is not valid base64url", s.name()),
-            JwtError::Utf8(s) => write!(f, "the jwt {} segment is not utf-8 text", s.name()),
-            JwtError::Json(s) => write!(f, "the jwt {} segment is not json", s.name()),
-            JwtError::NotObject(s) => {
-                write!(f, "the jwt {} segment is json but not an object", s.name())
+impl JwtError {
+    /// What is wrong, in words. Built without `core::fmt`, which would cost the npm build's wasm
+    /// kilobytes.
+    pub fn message(&self) -> String {
+        let mut m = String::new();
+        let (before, segment, after) = match self {
+            JwtError::Segments { found } => {
+                m.push_str("a jwt has 3 dot-separated segments, this token has ");
+                crate::json::write_u64(&mut m, *found as u64);
+                return m;
             }
             JwtError::ClaimType { claim, expected } => {
-                write!(f, "the jwt claim `{claim}` must be {expected}")
+                for part in ["the jwt claim `", claim, "` must be ", expected] {
+                    m.push_str(part);
+                }
+                return m;
             }
+            JwtError::EmptySegment(s) => ("the jwt ", s, " segment is empty"),
+            JwtError::Base64(s) => ("the jwt ", s, " segment is not valid base64url"),
+            JwtError::Utf8(s) => ("the jwt ", s, " segment is not utf-8 text"),
+            JwtError::Json(s) => ("the jwt ", s, " segment is not json"),
+            JwtError::NotObject(s) => ("the jwt ", s, " segment is json but not an object"),
+        };
+        for part in [before, segment.name(), after] {
+            m.push_str(part);
         }
+        m
+    }
+}
+
+impl fmt::Display for JwtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

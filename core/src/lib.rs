@@ -20,6 +20,7 @@
 extern crate alloc;
 
 pub mod config;
+mod config_json;
 pub mod error;
 pub mod event;
 mod json;

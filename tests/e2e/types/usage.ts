@@ -1,4 +1,4 @@
-// Compiled by `tsc --noEmit` against the package's generated .d.ts: every option, method and
+// Compiled by `tsc --noEmit` against the package's hand-written .d.ts: every option, method and
 // event must type-check, and each misuse below must be an error (tsc fails on an unused
 // expect-error directive, so a misuse that slipped through would fail the build).
 
@@ -10,6 +10,7 @@ import init, {
 } from "token-keeper";
 
 await init();
+await init(new URL("/assets/token-keeper.wasm", location.href));
 
 const options: TokenKeeperOptions = {
   refreshUrl: "/auth/refresh",

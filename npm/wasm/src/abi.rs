@@ -1,0 +1,89 @@
+//! The one module allowed `unsafe`: what makes a `no_std` cdylib a wasm module JavaScript can
+//! drive. Everything here is boundary; every decision is in safe code ([`crate::api`]).
+//!
+//! - the exports: `#[no_mangle] extern "C"` functions taking and returning plain numbers, each a
+//!   one-line call into [`crate::api`] (`no_mangle` counts as unsafe code: two exports with one
+//!   name would be undefined behaviour, so the list lives here, in one place);
+//! - the state: one `static` [`RefCell`], declared `Sync` because this wasm has no threads (it is
+//!   built without the `atomics` feature, so no second thread can ever see it);
+//! - the allocator (`lol_alloc`'s free list, single-threaded for the same reason) and a panic
+//!   handler that traps without formatting anything. The core is written not to panic; if it ever
+//!   did, the trap rejects that one call in JavaScript instead of printing.
+//!
+//! Strings cross through memory: JavaScript asks [`buf`] for room, writes UTF-8 there and passes
+//! the length; answers are left in the out string, whose address and length [`crate::api`]
+//! writes into the registers JavaScript reads at [`reg`].
+
+#![allow(unsafe_code)]
+
+use core::cell::RefCell;
+
+use crate::api::{self, State};
+
+/// The state, shared by every keeper of the page.
+struct Local(RefCell<State>);
+
+// SAFETY: wasm32 without the `atomics` target feature runs exactly one thread: no other thread
+// exists to share this with. Natively (tests) nothing runs the exports from two threads either.
+unsafe impl Sync for Local {}
+
+static STATE: Local = Local(RefCell::new(State::new()));
+
+/// Runs `f` on the state. Exports never nest (the wasm imports nothing, so it cannot call back into
+/// JavaScript while it runs): the borrow cannot fail.
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    let mut state = STATE.0.borrow_mut();
+    let r = f(&mut state);
+    state.sync();
+    r
+}
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[global_allocator]
+// SAFETY: single-threaded, as above.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// Each export is `name(args) -> ret` calling `api::name(state, args)`.
+macro_rules! exports {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+        #[cfg_attr(target_arch = "wasm32", no_mangle)]
+        pub extern "C" fn $name($($arg: $ty),*) -> $ret {
+            with(|s| api::$name(s, $($arg),*))
+        }
+    )*};
+}
+
+exports! {
+    reg() -> *const f64;
+    buf(len: usize) -> *mut u8;
+    decode(len: usize, header: u32) -> u32;
+    create(len: usize, locks: u32, channel: u32, seed: f64) -> i32;
+    free(h: u32) -> u32;
+    poll(h: u32) -> u32;
+    deadline(h: u32) -> f64;
+    restore(h: u32, call: f64, now: f64) -> u32;
+    refresh(h: u32, call: f64, now: f64) -> u32;
+    login(h: u32, call: f64, now: f64) -> u32;
+    logout(h: u32, call: f64, now: f64) -> u32;
+    set_token(h: u32, len: usize, now: f64) -> u32;
+    wake(h: u32, visible: u32, now: f64) -> u32;
+    timeout(h: u32, now: f64) -> u32;
+    dispose(h: u32) -> u32;
+    hear(h: u32, len: usize, now: f64) -> u32;
+    auth_answer(h: u32, id: f64, status: u32, len: usize, retry_after: f64, now: f64) -> u32;
+    fetch(h: u32, id: f64, len: usize, has_authorization: u32, now: f64) -> u32;
+    fetch_answer(h: u32, id: f64, status: u32, len: usize, now: f64) -> u32;
+    fetch_failed(h: u32, id: f64) -> u32;
+    lock(h: u32, what: u32, now: f64) -> u32;
+    csrf(h: u32, len: usize) -> u32;
+    token(h: u32) -> u32;
+    claims(h: u32) -> u32;
+    expires(h: u32) -> f64;
+}

@@ -1,0 +1,503 @@
+//! What each export does, in safe Rust over the core ([`token_keeper_core::Keeper`]).
+//!
+//! The calling convention, shared with `npm/js/token-keeper.js`:
+//! - a string argument is first written as UTF-8 at [`buf`]`(len)`; the call then takes `len`;
+//! - numbers go as `f64` (ids, times in ms since the epoch) or `u32` (flags, statuses, handles);
+//! - a string answer is left in the out string; its address and length are registers 6 and 7;
+//! - [`poll`] returns the next command's kind ([`Kind`]) with its numbers in registers 0–4;
+//! - an error is the out string `code\nmessage`, with its HTTP status (or 0) in register 3.
+//!
+//! A handle that names no keeper (freed, or never made) makes every call a no-op: the JavaScript
+//! object may outlive what it points to, but never reaches another keeper's state.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use token_keeper_core::config::config_error;
+use token_keeper_core::origin::origin_of_absolute;
+use token_keeper_core::{
+    jwt, AllowList, Answer, AuthKind, Command, Config, Environment, Error, Event, Keeper, Settled,
+};
+
+/// What a command asks of the JavaScript driver; [`poll`] returns it as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Kind {
+    /// No command left.
+    None = 0,
+    /// Send auth call r0: r1 = 0 login (of user call r2), 1 refresh, 2 logout.
+    SendAuth = 1,
+    /// Abort auth call r0.
+    AbortAuth = 2,
+    /// Send app request r0; r1 = watch; r2 = 1 with the out string as `Authorization`.
+    SendApp = 3,
+    /// Give app request r0's caller its last answer.
+    FinishApp = 4,
+    /// Ask for the lock; r0 = steal.
+    RequestLock = 5,
+    /// Release the lock (or stop waiting for it).
+    ReleaseLock = 6,
+    /// Post the out string to the other tabs.
+    Post = 7,
+    /// Emit an event: r0 = 0 token (claims JSON out, expiry r1), 1 refresh (trigger out),
+    /// 2 logout (reason out), 3 error.
+    Emit = 8,
+    /// Settle user call r0: r1 = 0 done, 1 restored false, 2 restored true, 3 claims JSON out,
+    /// 4 error.
+    Settle = 9,
+}
+
+/// Every keeper of the page, the registers, the input buffer and the out string.
+#[derive(Debug)]
+pub struct State {
+    keepers: Vec<Option<Keeper>>,
+    reg: [f64; 8],
+    buf: Vec<u8>,
+    out: String,
+}
+
+impl State {
+    pub(crate) const fn new() -> State {
+        State {
+            keepers: Vec::new(),
+            reg: [0.0; 8],
+            buf: Vec::new(),
+            out: String::new(),
+        }
+    }
+
+    /// After every export: where the out string is now.
+    #[allow(clippy::cast_precision_loss)]
+    pub(crate) fn sync(&mut self) {
+        self.reg[6] = self.out.as_ptr() as usize as f64;
+        self.reg[7] = self.out.len() as f64;
+    }
+
+    /// The string JavaScript wrote at [`buf`]. Invalid UTF-8 (it never writes any) reads as "".
+    fn input(&self, len: usize) -> &str {
+        core::str::from_utf8(self.buf.get(..len).unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn keeper(&mut self, h: u32) -> Option<&mut Keeper> {
+        self.keepers.get_mut(h as usize)?.as_mut()
+    }
+
+    fn say(&mut self, text: &str) {
+        self.out.clear();
+        self.out.push_str(text);
+    }
+
+    fn fail(&mut self, e: &Error) {
+        self.say(e.code());
+        self.out.push('\n');
+        self.out.push_str(e.message());
+        self.reg[3] = f64::from(e.status().unwrap_or(0));
+    }
+
+    /// Feeds keeper `h` one input; 1 when it exists.
+    fn feed(&mut self, h: u32, f: impl FnOnce(&mut Keeper)) -> u32 {
+        self.keeper(h).map(f).is_some().into()
+    }
+
+    /// Feeds keeper `h` one input with the string at [`buf`].
+    fn feed_str(&mut self, h: u32, len: usize, f: impl FnOnce(&mut Keeper, &str)) -> u32 {
+        let text = String::from(self.input(len));
+        self.feed(h, |k| f(k, &text))
+    }
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn id(n: f64) -> u64 {
+    n as u64
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn num(n: u64) -> f64 {
+    n as f64
+}
+
+fn status(n: u32) -> u16 {
+    u16::try_from(n).unwrap_or(0)
+}
+
+pub(crate) fn reg(s: &mut State) -> *const f64 {
+    s.reg.as_ptr()
+}
+
+pub(crate) fn buf(s: &mut State, len: usize) -> *mut u8 {
+    s.buf.clear();
+    s.buf.resize(len, 0);
+    s.buf.as_mut_ptr()
+}
+
+/// `decodeJwt`: 1 with the claims (or, with `header`, the header) as JSON out; 0 with an error.
+pub(crate) fn decode(s: &mut State, len: usize, header: u32) -> u32 {
+    let token = s.input(len);
+    let json = if header == 1 {
+        jwt::decode_header_unverified(token).map(|h| String::from(h.json()))
+    } else {
+        jwt::decode_unverified(token).map(|c| String::from(c.json()))
+    };
+    match json {
+        Ok(json) => {
+            s.out = json;
+            1
+        }
+        Err(e) => {
+            s.fail(&Error::from(e));
+            0
+        }
+    }
+}
+
+/// `new TokenKeeper(options)`. At [`buf`], lines: the options as JSON, the page's origin, then
+/// `refreshUrl`, `loginUrl` and `logoutUrl` resolved against the page (empty when they do not
+/// parse), then each of `allowedOrigins` as the browser normalizes it (empty when it does not
+/// parse). The handle, with the channel name out (empty when tabs are not coordinated); or -1
+/// with an error.
+pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: f64) -> i32 {
+    match configure(s.input(len)) {
+        Ok((config, allowed)) => {
+            let name = if config.cross_tab {
+                config.channel_name.clone()
+            } else {
+                String::new()
+            };
+            let env = Environment {
+                allowed,
+                locks: config.cross_tab && locks == 1,
+                channel: config.cross_tab && channel == 1,
+                seed: id(seed),
+            };
+            let keeper = Some(Keeper::new(config, env));
+            let h = match s.keepers.iter().position(Option::is_none) {
+                Some(free) => {
+                    s.keepers[free] = keeper;
+                    free
+                }
+                None => {
+                    s.keepers.push(keeper);
+                    s.keepers.len() - 1
+                }
+            };
+            s.out = name;
+            i32::try_from(h).unwrap_or(-1)
+        }
+        Err(e) => {
+            s.fail(&e);
+            -1
+        }
+    }
+}
+
+fn configure(text: &str) -> Result<(Config, AllowList), Error> {
+    let mut lines = text.split('\n');
+    let config = Config::from_json(lines.next().unwrap_or_default())?;
+    let page = lines.next().unwrap_or_default();
+    let mut urls = Vec::new();
+    for (name, given) in [
+        ("refreshUrl", true),
+        ("loginUrl", config.login_url.is_some()),
+        ("logoutUrl", config.logout_url.is_some()),
+    ] {
+        let url = lines.next().unwrap_or_default();
+        if given && url.is_empty() {
+            return Err(config_error(name, "is not a valid url"));
+        }
+        if given {
+            urls.push(url);
+        }
+    }
+    let origins = if config.allowed_origins.is_some() {
+        lines
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                if o == "null" || origin_of_absolute(o) != Some(o) {
+                    return Err(config_error(
+                        "allowedOrigins",
+                        "must list origins such as https://api.example.com",
+                    ));
+                }
+                Ok(String::from(o))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        urls.iter()
+            .filter_map(|u| origin_of_absolute(u))
+            .chain(Some(page).filter(|p| !p.is_empty() && *p != "null"))
+            .map(String::from)
+            .collect()
+    };
+    Ok((config, AllowList::new(origins)))
+}
+
+/// Forgets keeper `h` (the JavaScript object was garbage-collected).
+pub(crate) fn free(s: &mut State, h: u32) -> u32 {
+    s.keepers.get_mut(h as usize).map(Option::take).is_some().into()
+}
+
+/// The next command of keeper `h`, as a [`Kind`] with its numbers in the registers.
+pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
+    let Some(command) = s.keeper(h).and_then(Keeper::poll) else {
+        return Kind::None as u32;
+    };
+    s.reg[..5].fill(0.0);
+    s.out.clear();
+    let r = &mut s.reg;
+    let kind = match command {
+        Command::SendAuth { id, kind } => {
+            r[0] = num(id);
+            (r[1], r[2]) = match kind {
+                AuthKind::Login { call } => (0.0, num(call)),
+                AuthKind::Refresh => (1.0, 0.0),
+                AuthKind::Logout => (2.0, 0.0),
+            };
+            Kind::SendAuth
+        }
+        Command::AbortAuth { id } => {
+            r[0] = num(id);
+            Kind::AbortAuth
+        }
+        Command::SendApp {
+            id,
+            authorization,
+            watch,
+        } => {
+            (r[0], r[1]) = (num(id), f64::from(u8::from(watch)));
+            if let Some(value) = authorization {
+                r[2] = 1.0;
+                s.out.push_str(value.expose());
+            }
+            Kind::SendApp
+        }
+        Command::FinishApp { id } => {
+            r[0] = num(id);
+            Kind::FinishApp
+        }
+        Command::RequestLock { steal } => {
+            r[0] = f64::from(u8::from(steal));
+            Kind::RequestLock
+        }
+        Command::ReleaseLock => Kind::ReleaseLock,
+        Command::Post(message) => {
+            s.out = message.encode();
+            Kind::Post
+        }
+        Command::Emit(event) => {
+            emit(s, &event);
+            Kind::Emit
+        }
+        Command::Settle { call, result } => {
+            s.reg[0] = num(call);
+            s.reg[1] = match result {
+                Ok(Settled::Done) => 0.0,
+                Ok(Settled::Restored(yes)) => 1.0 + f64::from(u8::from(yes)),
+                Ok(Settled::Claims(claims)) => {
+                    s.out.push_str(claims.json());
+                    3.0
+                }
+                Err(e) => {
+                    s.fail(&e);
+                    4.0
+                }
+            };
+            Kind::Settle
+        }
+        // A command this driver does not know yet: skipped, as the browser driver does.
+        _ => return poll(s, h),
+    };
+    kind as u32
+}
+
+fn emit(s: &mut State, event: &Event) {
+    s.reg[0] = match event {
+        Event::Token {
+            claims,
+            expires_at_ms,
+        } => {
+            s.out.push_str(claims.json());
+            s.reg[1] = expires_at_ms.unwrap_or(f64::NAN);
+            0.0
+        }
+        Event::Refresh { trigger } => {
+            s.out.push_str(trigger.as_str());
+            1.0
+        }
+        Event::Logout { reason } => {
+            s.out.push_str(reason.as_str());
+            2.0
+        }
+        Event::Error(e) => {
+            s.fail(e);
+            3.0
+        }
+        // An event this driver does not know yet: an error event with no listener harm.
+        _ => 4.0,
+    };
+}
+
+/// When keeper `h`'s one timer must fire (ms on the local clock); NaN for never.
+pub(crate) fn deadline(s: &mut State, h: u32) -> f64 {
+    s.keeper(h)
+        .and_then(|k| k.poll_timeout())
+        .unwrap_or(f64::NAN)
+}
+
+pub(crate) fn restore(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
+    s.feed(h, |k| k.restore(id(call), now))
+}
+
+pub(crate) fn refresh(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
+    s.feed(h, |k| k.refresh(id(call), now))
+}
+
+pub(crate) fn login(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
+    s.feed(h, |k| k.login(id(call), now))
+}
+
+pub(crate) fn logout(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
+    s.feed(h, |k| k.logout(id(call), now))
+}
+
+/// `setToken`: 1 with the claims JSON out; 0 with an error (the keeper keeps what it held).
+pub(crate) fn set_token(s: &mut State, h: u32, len: usize, now: f64) -> u32 {
+    let token = String::from(s.input(len));
+    let Some(keeper) = s.keeper(h) else {
+        return 0;
+    };
+    match keeper.set_token(&token, now) {
+        Ok(claims) => {
+            s.say(claims.json());
+            1
+        }
+        Err(e) => {
+            s.fail(&e);
+            0
+        }
+    }
+}
+
+pub(crate) fn wake(s: &mut State, h: u32, visible: u32, now: f64) -> u32 {
+    s.feed(h, |k| k.wake(visible == 1, now))
+}
+
+pub(crate) fn timeout(s: &mut State, h: u32, now: f64) -> u32 {
+    s.feed(h, |k| k.handle_timeout(now))
+}
+
+pub(crate) fn dispose(s: &mut State, h: u32) -> u32 {
+    s.feed(h, Keeper::dispose)
+}
+
+/// A message from another tab (the text of the channel message).
+pub(crate) fn hear(s: &mut State, h: u32, len: usize, now: f64) -> u32 {
+    s.feed_str(h, len, |k, text| k.hear(text, now))
+}
+
+/// Auth call `id` answered with `status` and the body at [`buf`]; status 0: it failed.
+/// `retry_after` in seconds, NaN when absent.
+pub(crate) fn auth_answer(
+    s: &mut State,
+    h: u32,
+    id_: f64,
+    status_: u32,
+    len: usize,
+    retry_after: f64,
+    now: f64,
+) -> u32 {
+    s.feed_str(h, len, |k, body| {
+        let answer = match status(status_) {
+            0 => Answer::Failed,
+            status => Answer::Response {
+                status,
+                body: String::from(body),
+                retry_after_s: (retry_after >= 0.0 && retry_after.is_finite())
+                    .then_some(retry_after),
+            },
+        };
+        k.auth_answer(id(id_), answer, now);
+    })
+}
+
+/// App request `id` to the URL at [`buf`]; `has_authorization` when the caller set that header.
+pub(crate) fn fetch(s: &mut State, h: u32, id_: f64, len: usize, has: u32, now: f64) -> u32 {
+    s.feed_str(h, len, |k, url| k.fetch(id(id_), url, has == 1, now))
+}
+
+/// App request `id`'s answer: its status and final URL (at [`buf`]).
+pub(crate) fn fetch_answer(
+    s: &mut State,
+    h: u32,
+    id_: f64,
+    status_: u32,
+    len: usize,
+    now: f64,
+) -> u32 {
+    s.feed_str(h, len, |k, url| {
+        k.fetch_answer(id(id_), status(status_), url, now);
+    })
+}
+
+pub(crate) fn fetch_failed(s: &mut State, h: u32, id_: f64) -> u32 {
+    s.feed(h, |k| k.fetch_failed(id(id_)))
+}
+
+/// The lock: 0 granted, 1 refused, 2 stolen from this tab.
+pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
+    s.feed(h, |k| match what {
+        0 => k.lock_granted(now),
+        1 => k.lock_refused(now),
+        _ => k.lock_lost(),
+    })
+}
+
+/// The CSRF header for a refresh or logout call, given `document.cookie` at [`buf`]: 1 with
+/// `name\nvalue` out; 0 when none is sent.
+pub(crate) fn csrf(s: &mut State, h: u32, len: usize) -> u32 {
+    let cookies = String::from(s.input(len));
+    let Some(keeper) = s.keeper(h) else {
+        return 0;
+    };
+    let value = keeper
+        .csrf_cookie_name()
+        .and_then(|name| cookie(&cookies, name));
+    let Some((name, value)) = keeper.csrf_header(value) else {
+        return 0;
+    };
+    let mut header = String::from(name);
+    header.push('\n');
+    header.push_str(&value);
+    s.out = header;
+    1
+}
+
+/// Cookie `name`'s value in `document.cookie` (`a=1; b=2`).
+fn cookie<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
+    cookies.split(';').find_map(|pair| {
+        let (key, value) = pair.trim_start().split_once('=')?;
+        (key == name).then_some(value)
+    })
+}
+
+/// `accessToken()`: 1 with the token out, 0 when none is held.
+pub(crate) fn token(s: &mut State, h: u32) -> u32 {
+    let token = s
+        .keeper(h)
+        .and_then(|k| k.access_token().map(|t| String::from(t.expose())));
+    s.out = token.unwrap_or_default();
+    u32::from(!s.out.is_empty())
+}
+
+/// `claims()`: 1 with the claims JSON out, 0 when no token is held.
+pub(crate) fn claims(s: &mut State, h: u32) -> u32 {
+    let json = s.keeper(h).and_then(|k| k.claims().map(|c| String::from(c.json())));
+    s.out = json.unwrap_or_default();
+    u32::from(!s.out.is_empty())
+}
+
+/// `expiresAt()`: ms on the local clock; NaN when unknown.
+pub(crate) fn expires(s: &mut State, h: u32) -> f64 {
+    s.keeper(h)
+        .and_then(|k| k.expires_at_ms())
+        .unwrap_or(f64::NAN)
+}

@@ -1,0 +1,19 @@
+//! # token-keeper-wasm
+//!
+//! The wasm half of the npm package: the sans-IO core ([`token_keeper_core`]) behind raw
+//! exports that take and return plain numbers, for the hand-written JavaScript driver
+//! (`npm/js/token-keeper.js`), which performs the commands the core hands out.
+//!
+//! Built `no_std` for wasm32 with a small allocator and a panic handler that formats nothing, so
+//! the package stays within its 12 KB gzip budget (README "Size"). [`abi`] is the one module with
+//! `unsafe`; [`api`] is what each export does. Natively it builds with std, so its tests run on
+//! the host.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+pub mod abi;
+pub mod api;
+
+#[cfg(test)]
+mod tests;
