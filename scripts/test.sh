@@ -41,20 +41,26 @@ export WASM_BINDGEN_TEST_TIMEOUT=180
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 run cargo test -p token-keeper --target wasm32-unknown-unknown --tests
 
-step "npm package"
+step "npm package, and its size against the budget"
 scripts/build-pkg.sh --pack
+scripts/size.sh --check
 
-step "a Vite app installs the tarball and builds"
-(
-  cd tests/vite-app
-  rm -rf node_modules/token-keeper dist
-  npm install --no-audit --no-fund --no-package-lock --loglevel=error
-  npx vite build --logLevel warn
-)
+step "a Vite app and a webpack 5 app install the tarball and build"
+for app in vite-app webpack-app; do
+  (
+    cd "tests/$app"
+    rm -rf node_modules/token-keeper dist
+    npm install --no-audit --no-fund --no-package-lock --loglevel=error
+    npm run --silent build
+  )
+done
 
-step "end to end: the demo, the Vite app and the types, in Chromium (Playwright)"
+step "end to end: the package in a plain module page, the demo, the bundled apps, the types (Playwright, Chromium)"
 start_mock_server DEMO_URL www
+start_mock_server PAGE_URL tests/e2e/page
+start_mock_server FOREIGN_URL tests/e2e/page
 start_mock_server VITE_URL tests/vite-app/dist
+start_mock_server WEBPACK_URL tests/webpack-app/dist
 (cd tests/e2e && run node --test --test-concurrency=1 --test-reporter=tap ./*.test.js)
 
 awk '/^test result: / { passed += $4; failed += $6 }

@@ -4,6 +4,9 @@ import { chromium } from "playwright-core";
 
 export const DEMO_URL = process.env.DEMO_URL;
 export const VITE_URL = process.env.VITE_URL;
+export const WEBPACK_URL = process.env.WEBPACK_URL;
+export const PAGE_URL = process.env.PAGE_URL;
+export const FOREIGN_URL = process.env.FOREIGN_URL;
 
 export function launch() {
   return chromium.launch({

@@ -1,5 +1,5 @@
 import { defineConfig } from "vite";
 
-// Top-level await in main.js needs a modern target; nothing else is needed for the wasm:
-// the package's `--target web` glue loads it with `new URL(..., import.meta.url)`.
-export default defineConfig({ build: { target: "es2022" } });
+// Nothing to set for the package: Vite 7+ builds for browsers that run top-level await, and
+// finds the wasm through the package's `new URL("token-keeper.wasm", import.meta.url)`.
+export default defineConfig({});

@@ -210,9 +210,8 @@ fn configure(text: &str) -> Result<(Config, AllowList), Error> {
     }
     let origins = if config.allowed_origins.is_some() {
         lines
-            .filter(|o| !o.is_empty())
             .map(|o| {
-                if o == "null" || origin_of_absolute(o) != Some(o) {
+                if o.is_empty() || o == "null" || origin_of_absolute(o) != Some(o) {
                     return Err(config_error(
                         "allowedOrigins",
                         "must list origins such as https://api.example.com",

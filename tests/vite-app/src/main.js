@@ -1,7 +1,7 @@
 // What an SPA developer writes: install the package, import it, init once, use the keeper.
 import init, { TokenKeeper, decodeJwt } from "token-keeper";
 
-await init(); // Vite serves the .wasm as an asset; init() finds it through import.meta.url.
+await init(); // the bundler ships the .wasm as an asset; init() finds it through import.meta.url
 
 const keeper = new TokenKeeper({
   refreshUrl: "/auth/refresh",

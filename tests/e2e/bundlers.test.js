@@ -1,0 +1,39 @@
+// The packed npm tarball, installed into real apps and built with Vite and with webpack 5, each
+// loaded in Chromium: the wasm must be found through `new URL(..., import.meta.url)` alone.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { VITE_URL, WEBPACK_URL, launch, reset, control, stats, storage } from "./common.js";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+for (const [bundler, base] of [["Vite", VITE_URL], ["webpack", WEBPACK_URL]]) {
+  test(`the ${bundler} build signs in, calls the API and recovers from a 401`, async () => {
+    await reset(base);
+    const page = await (await browser.newContext()).newPage();
+    const problems = [];
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(base);
+    await page.getByText("signed out").waitFor();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("signed in as alice").waitFor();
+    assert.match(await page.locator("#result").textContent(), /iss token-keeper-mock, sub alice/);
+
+    await page.getByRole("button", { name: "Call the API" }).click();
+    await page.locator("#result", { hasText: /^200 .*"sub":"alice"/ }).waitFor();
+
+    await control(base, "/__mock/config", { revoke_access_tokens: true });
+    await page.locator("#result").evaluate((e) => { e.textContent = ""; });
+    await page.getByRole("button", { name: "Call the API" }).click();
+    await page.locator("#result", { hasText: /^200 / }).waitFor();
+    const s = await stats(base);
+    assert.equal(s.api_unauthorized, 1);
+    assert.equal(s.refreshes, 1);
+    assert.equal((await storage(page)).local, "{}");
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("signed out (user)").waitFor();
+    assert.deepEqual(problems, []);
+  });
+}

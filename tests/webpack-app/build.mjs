@@ -1,0 +1,26 @@
+// Bundles the Vite consumer's page (../vite-app) with webpack 5's defaults: webpack finds the
+// wasm through the package's `new URL("token-keeper.wasm", import.meta.url)` and emits it as an
+// asset. No loader, plugin or `experiments` setting (webpack 5.112 has top-level await on).
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import webpack from "webpack";
+
+const here = import.meta.dirname;
+const config = {
+  mode: "production",
+  entry: resolve(here, "../vite-app/src/main.js"),
+  // The entry lives in ../vite-app; the package is this app's own install.
+  resolve: { modules: [resolve(here, "node_modules")] },
+  output: { path: resolve(here, "dist"), filename: "main.js", clean: true },
+};
+const stats = await new Promise((done, fail) =>
+  webpack(config, (error, stats) => (error ? fail(error) : done(stats))));
+if (stats.hasErrors() || stats.hasWarnings()) {
+  console.error(stats.toString("errors-warnings"));
+  process.exit(1);
+}
+const page = readFileSync(resolve(here, "../vite-app/index.html"), "utf8")
+  .replace('src="/src/main.js"', 'src="/main.js"')
+  .replace("Vite", "webpack");
+writeFileSync(resolve(here, "dist/index.html"), page);
+console.log(stats.toString({ assets: true, modules: false, colors: false }).split("\n").slice(0, 6).join("\n"));
