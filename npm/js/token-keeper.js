@@ -279,9 +279,10 @@ export class TokenKeeper {
    *
    * The caller gets, whenever it can, the promise `fetch` itself returned, chained once so the
    * core sees the answer; a promise of the keeper's only when the request must wait for a
-   * refresh. Each request's state: `request` (not sent yet), `copy` (kept for the one retry),
-   * `response` (the last answer), `resolve` (the caller's, once it holds a keeper promise) and
-   * `value` (what the caller gets, when it does not).
+   * refresh. Each request's state: `request` (not sent yet), `input` and `init` (as given),
+   * `copy` or `replay` (how to send it again, for the one retry), `response` (the last answer),
+   * `resolve` (the caller's, once it holds a keeper promise) and `value` (what the caller gets,
+   * when it does not).
    */
   fetch(input, init) {
     let request;
@@ -291,7 +292,7 @@ export class TokenKeeper {
       return Promise.reject(e); // exactly as window.fetch rejects
     }
     const id = ++this.#lastId;
-    const app = { request };
+    const app = { request, input, init };
     this.#apps.set(id, app);
     this.#feed(wasm.fetch, id, put(request.url), request.headers.has("authorization") ? 1 : 0);
     return this.#outcome(app);
@@ -321,7 +322,7 @@ export class TokenKeeper {
   #sendApp(id, watch, authorization) {
     const app = this.#apps.get(id);
     if (!app) return;
-    let request = app.request ?? app.copy;
+    let request = app.request ?? app.copy ?? (app.replay ? new Request(app.input, app.init) : undefined);
     app.request = app.copy = undefined;
     if (!request) {
       // No copy to retry with (its body could not be cloned): the answer it already had.
@@ -330,11 +331,18 @@ export class TokenKeeper {
       return this.#deliver(app, app.response ?? Promise.reject(problem("aborted", "the request was dropped")));
     }
     if (watch && !app.response) {
-      // Kept before the first send, so any body can go again. A request without a body can
-      // itself be sent twice.
-      try {
-        app.copy = request.body ? request.clone() : request;
-      } catch {}
+      // Ready before the first send, so any body can go again. A GET or HEAD has no body: the
+      // request itself can go twice. A body given in `init` (not a stream) is built again from
+      // the arguments: cloning it would turn it into a stream, which Chromium uploads ~2 ms
+      // slower (measured). Anything else is cloned.
+      const method = request.method;
+      if (method == "GET" || method == "HEAD") app.copy = request;
+      else if (!(app.input instanceof Request || app.init?.body instanceof ReadableStream)) app.replay = true;
+      else {
+        try {
+          app.copy = request.clone();
+        } catch {}
+      }
     }
     if (authorization !== undefined) request.headers.set("authorization", authorization);
     const sent = fetch(request);

@@ -111,9 +111,16 @@ test("50 concurrent 401s make one refresh, and a POST body is sent again on the 
     return [r.status, await r.text()];
   });
   assert.deepEqual(echoed, [200, '{"n":42}']);
+  // A Request with a body: cloned before it goes, so the retry has the body too.
+  await control(PAGE_URL, "/__mock/config", { revoke_access_tokens: true });
+  const streamed = await page.evaluate(async () => {
+    const r = await keeper.fetch(new Request("/api/echo", { method: "POST", body: new Blob(["from a Request"]) }));
+    return [r.status, await r.text()];
+  });
+  assert.deepEqual(streamed, [200, "from a Request"]);
   s = await stats(PAGE_URL);
-  assert.equal(s.refreshes, 2);
-  assert.equal(await page.evaluate(() => events.filter(([n, t]) => n === "refresh" && t === "unauthorized").length), 2);
+  assert.equal(s.refreshes, 3);
+  assert.equal(await page.evaluate(() => events.filter(([n, t]) => n === "refresh" && t === "unauthorized").length), 3);
 });
 
 test("a due token is refreshed before the request: no 401 reaches the server", async () => {
