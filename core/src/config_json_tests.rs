@@ -28,10 +28,17 @@ fn every_option_is_read_by_its_javascript_name() {
     assert_eq!(c.policy.lead_ms, 5000.0);
     assert_eq!(c.policy.lead_ratio, 0.5);
     assert_eq!(c.policy.jitter_ratio, 0.0);
-    assert_eq!(c.allowed_origins, Some(vec!["https://api.example.com".into()]));
+    assert_eq!(
+        c.allowed_origins,
+        Some(vec!["https://api.example.com".into()])
+    );
     let csrf = c.csrf.unwrap();
     assert_eq!(
-        (csrf.header_name.as_str(), csrf.cookie_name.as_str(), csrf.response_field.as_str()),
+        (
+            csrf.header_name.as_str(),
+            csrf.cookie_name.as_str(),
+            csrf.response_field.as_str()
+        ),
         ("X-X", "xc", "xf")
     );
     assert_eq!(c.timeout, Duration::from_millis(2500));
@@ -44,9 +51,15 @@ fn every_option_is_read_by_its_javascript_name() {
 
 #[test]
 fn what_is_not_given_keeps_its_default() {
-    assert_eq!(Config::from_json(r#"{"refreshUrl":"/r"}"#), Config::new("/r").validate());
+    assert_eq!(
+        Config::from_json(r#"{"refreshUrl":"/r"}"#),
+        Config::new("/r").validate()
+    );
     let c = Config::from_json(r#"{"refreshUrl":"/r","csrf":{"headerName":"H"}}"#).unwrap();
-    assert_eq!(c.csrf.as_ref().map(|c| c.cookie_name.as_str()), Some("csrf_token"));
+    assert_eq!(
+        c.csrf.as_ref().map(|c| c.cookie_name.as_str()),
+        Some("csrf_token")
+    );
     let c = Config::from_json(r#"{"refreshUrl":"/r","csrf":false}"#).unwrap();
     assert_eq!(c.csrf, None);
 }
@@ -66,22 +79,52 @@ fn bad_options_are_named() {
         (r#"{"refreshUrl":"/r","timeoutMs":"5"}"#, "timeoutMs"),
         (r#"{"refreshUrl":"/r","timeoutMs":-1}"#, "timeoutMs"),
         (r#"{"refreshUrl":"/r","timeoutMs":0}"#, "timeoutMs"),
-        (r#"{"refreshUrl":"/r","refreshLeadMs":1e13}"#, "refreshLeadMs"),
-        (r#"{"refreshUrl":"/r","refreshLeadRatio":1}"#, "refreshLeadRatio"),
+        (
+            r#"{"refreshUrl":"/r","refreshLeadMs":1e13}"#,
+            "refreshLeadMs",
+        ),
+        (
+            r#"{"refreshUrl":"/r","refreshLeadRatio":1}"#,
+            "refreshLeadRatio",
+        ),
         (r#"{"refreshUrl":"/r","jitterRatio":true}"#, "jitterRatio"),
         (r#"{"refreshUrl":"/r","crossTab":"yes"}"#, "crossTab"),
-        (r#"{"refreshUrl":"/r","allowedOrigins":"https://a"}"#, "allowedOrigins"),
-        (r#"{"refreshUrl":"/r","allowedOrigins":[1]}"#, "allowedOrigins"),
+        (
+            r#"{"refreshUrl":"/r","allowedOrigins":"https://a"}"#,
+            "allowedOrigins",
+        ),
+        (
+            r#"{"refreshUrl":"/r","allowedOrigins":[1]}"#,
+            "allowedOrigins",
+        ),
         (r#"{"refreshUrl":"/r","csrf":true}"#, "csrf"),
-        (r#"{"refreshUrl":"/r","csrf":{"header":"H"}}"#, "csrf.header"),
-        (r#"{"refreshUrl":"/r","csrf":{"headerName":1}}"#, "headerName"),
+        (
+            r#"{"refreshUrl":"/r","csrf":{"header":"H"}}"#,
+            "csrf.header",
+        ),
+        (
+            r#"{"refreshUrl":"/r","csrf":{"headerName":1}}"#,
+            "headerName",
+        ),
         (r#"{"refreshUrl":"/r","csrf":{"headerName":""}}"#, "csrf"),
         (r#"{"refreshUrl":"/r","retry":3}"#, "retry"),
         (r#"{"refreshUrl":"/r","retry":{"tries":3}}"#, "retry.tries"),
-        (r#"{"refreshUrl":"/r","retry":{"attempts":1.5}}"#, "retry.attempts"),
-        (r#"{"refreshUrl":"/r","retry":{"attempts":101}}"#, "retry.attempts"),
-        (r#"{"refreshUrl":"/r","retry":{"baseDelayMs":-1}}"#, "retry.baseDelayMs"),
-        (r#"{"refreshUrl":"/r","retry":{"baseDelayMs":9,"maxDelayMs":1}}"#, "retry"),
+        (
+            r#"{"refreshUrl":"/r","retry":{"attempts":1.5}}"#,
+            "retry.attempts",
+        ),
+        (
+            r#"{"refreshUrl":"/r","retry":{"attempts":101}}"#,
+            "retry.attempts",
+        ),
+        (
+            r#"{"refreshUrl":"/r","retry":{"baseDelayMs":-1}}"#,
+            "retry.baseDelayMs",
+        ),
+        (
+            r#"{"refreshUrl":"/r","retry":{"baseDelayMs":9,"maxDelayMs":1}}"#,
+            "retry",
+        ),
         (r#"{"refreshUrl":" "}"#, "refreshUrl"),
         (r#"{"refreshUrl":"/r","channelName":""}"#, "channelName"),
     ] {

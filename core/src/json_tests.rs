@@ -375,7 +375,9 @@ fn deep_nesting_neither_recurses_nor_is_refused() {
         Ok(Some(vec![Some(Value::Num(1.0))]))
     );
     let objects = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
-    assert!(matches!(one(&objects, "a"), Some(Value::Object(text)) if text.len() == objects.len() - 6));
+    assert!(
+        matches!(one(&objects, "a"), Some(Value::Object(text)) if text.len() == objects.len() - 6)
+    );
     assert_eq!(fields(&objects[..objects.len() - 1], &["a"]), Err(()));
     // Six megabytes of `[`, as a hostile tab might post.
     assert_eq!(fields(&"[".repeat(6 << 20), &[]), Err(()));
@@ -439,7 +441,10 @@ fn entries_lists_every_field_in_order_with_objects_as_text() {
         entries(json),
         Ok(Some(vec![
             ("b".into(), Value::Num(1.0)),
-            ("a".into(), Value::Object(r#"{"x": [1, {"y": null}]}"#.into())),
+            (
+                "a".into(),
+                Value::Object(r#"{"x": [1, {"y": null}]}"#.into())
+            ),
             ("b".into(), Value::Str("again".into())),
         ]))
     );

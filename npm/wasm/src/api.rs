@@ -73,6 +73,23 @@ impl State {
         self.reg[7] = self.out.len() as f64;
     }
 
+    /// The input buffer, for tests writing where JavaScript writes.
+    #[cfg(test)]
+    pub(crate) fn input_mut(&mut self, len: usize) -> &mut [u8] {
+        &mut self.buf[..len]
+    }
+
+    /// The out string and the registers, for tests.
+    #[cfg(test)]
+    pub(crate) fn out(&self) -> &str {
+        &self.out
+    }
+
+    #[cfg(test)]
+    pub(crate) fn reg(&self) -> &[f64; 8] {
+        &self.reg
+    }
+
     /// The string JavaScript wrote at [`buf`]. Invalid UTF-8 (it never writes any) reads as "".
     fn input(&self, len: usize) -> &str {
         core::str::from_utf8(self.buf.get(..len).unwrap_or_default()).unwrap_or_default()
@@ -232,7 +249,11 @@ fn configure(text: &str) -> Result<(Config, AllowList), Error> {
 
 /// Forgets keeper `h` (the JavaScript object was garbage-collected).
 pub(crate) fn free(s: &mut State, h: u32) -> u32 {
-    s.keepers.get_mut(h as usize).map(Option::take).is_some().into()
+    s.keepers
+        .get_mut(h as usize)
+        .map(Option::take)
+        .is_some()
+        .into()
 }
 
 /// The next command of keeper `h`, as a [`Kind`] with its numbers in the registers.
@@ -489,7 +510,9 @@ pub(crate) fn token(s: &mut State, h: u32) -> u32 {
 
 /// `claims()`: 1 with the claims JSON out, 0 when no token is held.
 pub(crate) fn claims(s: &mut State, h: u32) -> u32 {
-    let json = s.keeper(h).and_then(|k| k.claims().map(|c| String::from(c.json())));
+    let json = s
+        .keeper(h)
+        .and_then(|k| k.claims().map(|c| String::from(c.json())));
     s.out = json.unwrap_or_default();
     u32::from(!s.out.is_empty())
 }
