@@ -1,5 +1,6 @@
 use super::*;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine as _;
 
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
@@ -261,9 +262,32 @@ fn a_very_large_token_decodes() {
 
 mod fuzz {
     use super::*;
+    use base64::alphabet;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     use proptest::prelude::*;
 
+    /// The `base64` crate set up as the decoder was before it became the crate's own.
+    const REFERENCE: GeneralPurpose = GeneralPurpose::new(
+        &alphabet::URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+
     proptest! {
+        /// The own base64url decoder accepts and refuses exactly what the `base64` crate (padding
+        /// indifferent, trailing bits allowed) does, with the same bytes.
+        #[test]
+        fn base64url_agrees_with_the_base64_crate(text in "[A-Za-z0-9_=+/.-]{0,40}") {
+            prop_assert_eq!(base64url(&text), REFERENCE.decode(&text).ok(), "{}", text);
+        }
+
+        #[test]
+        fn base64url_reads_what_the_base64_crate_writes(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(base64url(&URL_SAFE_NO_PAD.encode(&bytes)), Some(bytes.clone()));
+            prop_assert_eq!(base64url(&URL_SAFE.encode(&bytes)), Some(bytes));
+        }
+
         /// Whatever the input, decoding returns instead of panicking.
         #[test]
         fn arbitrary_text_never_panics(s in ".{0,200}") {
