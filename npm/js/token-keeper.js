@@ -43,7 +43,7 @@ async function load(input) {
   wasm = (made.instance ?? made).exports;
 }
 
-/** A `TokenKeeperError`: a plain `Error` with a literal `name`, a stable `code`, maybe a `status`. */
+/** A `TokenKeeperError`: an `Error` with a literal `name`, a stable `code`, maybe a `status`. */
 function problem(code, message, status) {
   const e = new Error(message);
   e.name = "TokenKeeperError";
@@ -53,6 +53,7 @@ function problem(code, message, status) {
 }
 
 const configError = (message) => problem("config", message);
+const dropped = () => Promise.reject(problem("aborted", "the request was dropped"));
 
 /** The wasm, or a clear error when init() has not resolved yet. */
 function core() {
@@ -168,7 +169,8 @@ export class TokenKeeper {
     } catch {} // an opaque origin has no channel: this tab keeps to itself
     // Timers sleep with the machine and are throttled in hidden tabs: after these events the
     // core compares its deadline with the clock.
-    const wake = () => this.#feed(wasm.wake, document.visibilityState == "hidden" ? 0 : 1);
+    const visible = () => (globalThis.document?.visibilityState == "hidden" ? 0 : 1);
+    const wake = () => this.#feed(wasm.wake, visible());
     const signal = this.#stop.signal;
     for (const name of WAKE_UPS) globalThis.addEventListener?.(name, wake, { signal });
     globalThis.document?.addEventListener("visibilitychange", wake, { signal });
@@ -301,7 +303,7 @@ export class TokenKeeper {
     return this.#outcome(app);
   }
 
-  /** What the caller of `app` gets now: the value the core gave it, or a promise of the keeper's. */
+  /** What the caller of `app` gets now: what the core gave it, or a promise of the keeper's. */
   #outcome(app) {
     if (app.given) {
       app.given = false;
@@ -325,13 +327,14 @@ export class TokenKeeper {
   #sendApp(id, watch, authorization) {
     const app = this.#apps.get(id);
     if (!app) return;
-    let request = app.request ?? app.copy ?? (app.replay ? new Request(app.input, app.init) : undefined);
+    const again = app.replay ? new Request(app.input, app.init) : undefined;
+    let request = app.request ?? app.copy ?? again;
     app.request = app.copy = undefined;
     if (!request) {
       // No copy to retry with (its body could not be cloned): the answer it already had.
       this.#apps.delete(id);
       wasm.fetch_failed(this.#handle, id);
-      return this.#deliver(app, app.response ?? Promise.reject(problem("aborted", "the request was dropped")));
+      return this.#deliver(app, app.response ?? dropped());
     }
     if (watch && !app.response) {
       // Ready before the first send, so any body can go again. A GET or HEAD has no body: the
@@ -340,7 +343,9 @@ export class TokenKeeper {
       // slower (measured). Anything else is cloned.
       const method = request.method;
       if (method == "GET" || method == "HEAD") app.copy = request;
-      else if (!(app.input instanceof Request || app.init?.body instanceof ReadableStream)) app.replay = true;
+      else if (!(app.input instanceof Request || app.init?.body instanceof ReadableStream)) {
+        app.replay = true;
+      }
       else {
         try {
           app.copy = request.clone();
@@ -378,7 +383,7 @@ export class TokenKeeper {
     // Never sent (it waited for a refresh that was called off): it goes untouched.
     const value = app.request
       ? fetch(app.request)
-      : app.response ?? Promise.reject(problem("aborted", "the request was dropped"));
+      : app.response ?? dropped();
     this.#deliver(app, value);
   }
 
@@ -462,7 +467,10 @@ export class TokenKeeper {
 
   #emit(kind, expiresAt, text) {
     const detail = [
-      () => ({ claims: JSON.parse(text), expiresAt: expiresAt == expiresAt ? expiresAt : undefined }),
+      () => ({
+        claims: JSON.parse(text),
+        expiresAt: expiresAt == expiresAt ? expiresAt : undefined,
+      }),
       () => ({ trigger: text }),
       () => ({ reason: text }),
       failure,
