@@ -41,35 +41,44 @@ impl Config {
     pub fn from_json(json: &str) -> Result<Config, Error> {
         let not_object = || config_error("options", "must be an object with refreshUrl");
         let options = object(json, "", &OPTIONS)?.ok_or_else(not_object)?;
-        let mut c = Config::new(String::new());
-        let mut refresh_url = None;
-        for (key, value) in options {
-            let key = key.as_str();
-            match key {
-                "refreshUrl" => refresh_url = Some(string(key, value)?),
-                "loginUrl" => c.login_url = Some(string(key, value)?),
-                "logoutUrl" => c.logout_url = Some(string(key, value)?),
-                "tokenField" => c.token_field = string(key, value)?,
-                "channelName" => c.channel_name = string(key, value)?,
-                "refreshLeadMs" => c.policy.lead_ms = millis(key, &value)?.as_secs_f64() * 1000.0,
-                "refreshLeadRatio" => c.policy.lead_ratio = number(key, &value)?,
-                "jitterRatio" => c.policy.jitter_ratio = number(key, &value)?,
-                "timeoutMs" => c.timeout = millis(key, &value)?,
-                "crossTab" => match value {
-                    Value::Bool(on) => c.cross_tab = on,
-                    _ => return Err(config_error(key, "must be a boolean")),
-                },
-                "allowedOrigins" => match value {
-                    Value::StrList(list) => c.allowed_origins = Some(list),
-                    _ => return Err(config_error(key, "must be an array of strings")),
-                },
-                "csrf" => c.csrf = csrf(value)?,
-                _ => c.retry = retry(value)?,
-            }
+        if !options.iter().any(|(key, _)| key == "refreshUrl") {
+            return Err(config_error("refreshUrl", "is required"));
         }
-        c.refresh_url = refresh_url.ok_or_else(|| config_error("refreshUrl", "is required"))?;
+        let mut c = Config::new(String::new());
+        // Each option is set in place by one function with one way out: every early return
+        // here would carry its own copy of the clean-up of everything alive (wasm bytes).
+        for (key, value) in options {
+            set(&mut c, &key, value)?;
+        }
         c.validate()
     }
+}
+
+/// Sets option `key` of `c` to `value`, checking its type.
+fn set(c: &mut Config, key: &str, value: Value) -> Result<(), Error> {
+    let p = &mut c.policy;
+    match key {
+        "refreshUrl" => c.refresh_url = string(key, value)?,
+        "loginUrl" => c.login_url = Some(string(key, value)?),
+        "logoutUrl" => c.logout_url = Some(string(key, value)?),
+        "tokenField" => c.token_field = string(key, value)?,
+        "channelName" => c.channel_name = string(key, value)?,
+        "refreshLeadMs" => p.lead_ms = millis(key, &value)?.as_secs_f64() * 1000.0,
+        "refreshLeadRatio" => p.lead_ratio = number(key, &value)?,
+        "jitterRatio" => p.jitter_ratio = number(key, &value)?,
+        "timeoutMs" => c.timeout = millis(key, &value)?,
+        "crossTab" => match value {
+            Value::Bool(on) => c.cross_tab = on,
+            _ => return Err(config_error(key, "must be a boolean")),
+        },
+        "allowedOrigins" => match value {
+            Value::StrList(list) => c.allowed_origins = Some(list),
+            _ => return Err(config_error(key, "must be an array of strings")),
+        },
+        "csrf" => c.csrf = csrf(value)?,
+        _ => c.retry = retry(value)?,
+    }
+    Ok(())
 }
 
 /// The fields of a JSON object whose names are all in `known`; `None` when `json` is JSON but

@@ -132,3 +132,9 @@ fn bad_options_are_named() {
         assert!(message.contains(&format!("`{named}`")), "{json}: {message}");
     }
 }
+
+#[test]
+fn an_empty_refresh_url_is_named_as_empty_and_a_missing_one_as_required() {
+    assert!(problem(r#"{"refreshUrl":""}"#).contains("must not be empty"));
+    assert!(problem(r#"{"loginUrl":"/in"}"#).contains("`refreshUrl` is required"));
+}
