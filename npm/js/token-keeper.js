@@ -55,6 +55,19 @@ function problem(code, message, status) {
 const configError = (message) => problem("config", message);
 const dropped = () => Promise.reject(problem("aborted", "the request was dropped"));
 
+/** `fetch`, with a synchronous throw (a replaced `fetch`) turned into a rejection. */
+function send(request) {
+  try {
+    return fetch(request);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Whether a request can be built again from its arguments: a URL and a body that is no stream. */
+const replayable = (input, init) =>
+  (typeof input == "string" || input instanceof URL) && !(init?.body instanceof ReadableStream);
+
 /** The wasm, or a clear error when init() has not resolved yet. */
 function core() {
   if (!wasm) {
@@ -149,24 +162,27 @@ export class TokenKeeper {
     ].map(resolve));
     const lines = [json, globalThis.origin ?? "", refresh, login, logout];
     if (Array.isArray(options?.allowedOrigins)) lines.push(...options.allowedOrigins.map(origin));
+    let channels = 0; // whether a channel opens here (an opaque origin may refuse one)
+    try {
+      new BroadcastChannel("token-keeper-probe").close();
+      channels = 1;
+    } catch {}
     const handle = w.create(
       put(lines.join("\n")),
       globalThis.navigator?.locks ? 1 : 0,
-      typeof BroadcastChannel == "function" ? 1 : 0,
+      channels,
       Math.random() * 2 ** 53,
     );
     if (handle < 0) throw failure();
     this.#handle = handle;
     collected.register(this, handle);
     this.#lockName = said(); // empty when tabs are not coordinated
-    try {
-      if (this.#lockName && typeof BroadcastChannel == "function") {
-        this.#channel = new BroadcastChannel(this.#lockName);
-        this.#channel.onmessage = ({ data }) => {
-          if (typeof data == "string") this.#feed(wasm.hear, put(data));
-        };
-      }
-    } catch {} // an opaque origin has no channel: this tab keeps to itself
+    if (this.#lockName && channels) {
+      this.#channel = new BroadcastChannel(this.#lockName);
+      this.#channel.onmessage = ({ data }) => {
+        if (typeof data == "string") this.#feed(wasm.hear, put(data));
+      };
+    }
     // Timers sleep with the machine and are throttled in hidden tabs: after these events the
     // core compares its deadline with the clock.
     const visible = () => (globalThis.document?.visibilityState == "hidden" ? 0 : 1);
@@ -217,9 +233,11 @@ export class TokenKeeper {
     if (json === undefined) {
       return Promise.reject(configError("login expects a body that JSON can encode"));
     }
-    const headers = init?.headers ?? {};
+    let headers;
     try {
-      if (!Object.values(headers).every((v) => typeof v == "string")) throw 0;
+      // Copied now, so a caller changing its object later changes nothing.
+      headers = Object.entries(init?.headers ?? {});
+      if (!headers.every(([, v]) => typeof v == "string")) throw 0;
       new Headers(headers); // the browser's own check of names and values
     } catch {
       return Promise.reject(configError("login's init.headers must map valid names to strings"));
@@ -327,9 +345,13 @@ export class TokenKeeper {
   #sendApp(id, watch, authorization) {
     const app = this.#apps.get(id);
     if (!app) return;
-    const again = app.replay ? new Request(app.input, app.init) : undefined;
-    let request = app.request ?? app.copy ?? again;
-    app.request = app.copy = undefined;
+    let request = app.request ?? app.copy;
+    if (!request && app.replay) {
+      try {
+        request = new Request(app.input, app.init);
+      } catch {} // the caller changed its init since: no retry, the answer it had
+    }
+    app.request = app.copy = app.replay = undefined;
     if (!request) {
       // No copy to retry with (its body could not be cloned): the answer it already had.
       this.#apps.delete(id);
@@ -343,9 +365,7 @@ export class TokenKeeper {
       // slower (measured). Anything else is cloned.
       const method = request.method;
       if (method == "GET" || method == "HEAD") app.copy = request;
-      else if (!(app.input instanceof Request || app.init?.body instanceof ReadableStream)) {
-        app.replay = true;
-      }
+      else if (replayable(app.input, app.init)) app.replay = true;
       else {
         try {
           app.copy = request.clone();
@@ -353,7 +373,9 @@ export class TokenKeeper {
       }
     }
     if (authorization !== undefined) request.headers.set("authorization", authorization);
-    const sent = fetch(request);
+    const sent = send(request);
+    // fetch copied the request: the bearer leaves the copy kept for the retry (a GET's own).
+    if (authorization !== undefined) request.headers.delete("authorization");
     if (!watch) {
       this.#apps.delete(id);
       return this.#deliver(app, sent);
@@ -382,7 +404,7 @@ export class TokenKeeper {
     this.#apps.delete(id);
     // Never sent (it waited for a refresh that was called off): it goes untouched.
     const value = app.request
-      ? fetch(app.request)
+      ? send(app.request)
       : app.response ?? dropped();
     this.#deliver(app, value);
   }
@@ -434,7 +456,9 @@ export class TokenKeeper {
           this.#releaseLocks();
           break;
         case 7:
-          this.#channel?.postMessage(text);
+          try {
+            this.#channel?.postMessage(text);
+          } catch {} // a closed channel: the other tabs miss one word, as with a lost message
           break;
         case 8:
           this.#emit(a, b, text);
@@ -452,7 +476,7 @@ export class TokenKeeper {
         this.#timer = setTimeout(() => {
           this.#timerAt = NaN;
           this.#feed(wasm.timeout);
-        }, Math.min(at - Date.now(), 2 ** 31 - 1));
+        }, Math.min(Math.ceil(at - Date.now()), 2 ** 31 - 1)); // early by a fraction: nothing due
       }
     }
   }
@@ -490,22 +514,27 @@ export class TokenKeeper {
     const controller = new AbortController();
     this.#auth.set(id, controller);
     const url = this.#urls[kind];
-    const headers = new Headers();
-    let body;
-    if (kind == 0) {
-      const login = this.#calls.get(callId)?.login;
-      headers.set("content-type", "application/json");
-      for (const [name, value] of Object.entries(login?.headers ?? {})) headers.set(name, value);
-      body = login?.json;
-    } else if (wasm.csrf(this.#handle, put(globalThis.document?.cookie ?? ""))) {
-      const [name, value] = said().split("\n");
-      headers.set(name, value);
-    }
     let status = 0;
     let text = "";
     let retryAfter = NaN;
     try {
       if (!url) throw 0; // no logoutUrl: the call fails without leaving
+      // Inside the try: a cookie jar that cannot be read (a sandboxed frame) or a CSRF value
+      // that is no header value fails this call at once, as a network failure would.
+      const headers = new Headers();
+      let body;
+      if (kind == 0) {
+        const call = this.#calls.get(callId);
+        const login = call?.login;
+        if (call) call.login = undefined; // the credentials are not kept past their sending
+        headers.set("content-type", "application/json");
+        for (const [name, value] of login?.headers ?? []) headers.set(name, value);
+        body = login?.json;
+      } else if (wasm.csrf(this.#handle, put(globalThis.document?.cookie ?? ""))) {
+        const header = said();
+        const cut = header.indexOf("\n");
+        headers.set(header.slice(0, cut), header.slice(cut + 1));
+      }
       const response = await fetch(url, {
         method: "POST",
         credentials: "include",
@@ -529,6 +558,7 @@ export class TokenKeeper {
     this.#locks.set(id, lock);
     const current = () => this.#locks.get(id) == lock;
     let granted = false;
+    let ended = false; // refused or stolen: a grant still on its way is not told
     const tell = (what) => current() && this.#feed(wasm.lock, what);
     try {
       navigator.locks
@@ -536,10 +566,13 @@ export class TokenKeeper {
           if (!current()) return; // granted to a request given up meanwhile: given back
           granted = true;
           // Held until released; a token another tab broadcast just before lands first.
-          setTimeout(() => tell(0));
+          setTimeout(() => ended || tell(0));
           return new Promise((release) => (lock.release = release));
         })
-        .catch(() => tell(granted ? 2 : 1));
+        .catch(() => {
+          ended = true;
+          tell(granted ? 2 : 1);
+        });
     } catch {
       queueMicrotask(() => tell(1));
     }

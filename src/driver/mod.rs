@@ -292,6 +292,9 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
     let number = inner.next_id();
     let current = move |inner: &Inner| inner.io.borrow().locks.iter().any(|(n, _)| *n == number);
     let (granted, failed) = (Rc::downgrade(inner), Rc::downgrade(inner));
+    // Refused or stolen: a grant still waiting for its turn below is not told.
+    let ended = Rc::new(Cell::new(false));
+    let ended_too = ended.clone();
     let lock = Lock::request(
         &name,
         steal,
@@ -300,19 +303,24 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
             spawn(async move {
                 clock::sleep_ms(0.0).await;
                 match granted.upgrade() {
-                    Some(inner) if current(&inner) => {
+                    Some(inner) if current(&inner) && !ended.get() => {
                         with_core(&inner, |k, now| k.lock_granted(now));
                     }
                     _ => {}
                 }
             });
         },
-        move |was_granted| match failed.upgrade() {
-            Some(inner) if current(&inner) && was_granted => {
-                with_core(&inner, |k, _| k.lock_lost())
+        move |was_granted| {
+            ended_too.set(true);
+            match failed.upgrade() {
+                Some(inner) if current(&inner) && was_granted => {
+                    with_core(&inner, |k, _| k.lock_lost());
+                }
+                Some(inner) if current(&inner) => {
+                    with_core(&inner, |k, now| k.lock_refused(now));
+                }
+                _ => {}
             }
-            Some(inner) if current(&inner) => with_core(&inner, |k, now| k.lock_refused(now)),
-            _ => {}
         },
     );
     match lock {
