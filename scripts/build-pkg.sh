@@ -2,7 +2,8 @@
 # Builds the npm package into pkg/:
 #   token-keeper.wasm      the core behind raw exports (npm/wasm), no_std, through wasm-opt -Oz
 #                          (binaryen from npm, tools/: Debian's 108 writes wasm Chromium refuses)
-#   token-keeper.js        the JavaScript driver (npm/js/token-keeper.js), minified by esbuild,
+#   token-keeper.js        the JavaScript driver (npm/js/, entry token-keeper.js), bundled into
+#                          one file and minified by esbuild,
 #   token-keeper.js.map    with its source map (the readable source inside)
 #   token-keeper.d.ts      the hand-written types
 # then package.json and the README. With --pack, also `npm pack`s it into
@@ -19,7 +20,7 @@ tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-bulk-memory-o
   --enable-reference-types --enable-multivalue \
   --strip-debug --strip-producers --strip-target-features \
   target/wasm32-unknown-unknown/release/token_keeper_wasm.wasm -o pkg/token-keeper.wasm
-tools/node_modules/.bin/esbuild npm/js/token-keeper.js --log-level=warning --minify \
+tools/node_modules/.bin/esbuild npm/js/token-keeper.js --log-level=warning --bundle --minify \
   --format=esm --target=es2022 --sourcemap --outfile=pkg/token-keeper.js
 cp npm/js/token-keeper.d.ts npm/package.json README.md pkg/
 if [ "${1:-}" = "--pack" ]; then

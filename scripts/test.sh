@@ -21,6 +21,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "clippy, wasm32"
 cargo clippy -p token-keeper --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The npm package's wasm, as it is built: no_std, its own allocator and panic handler.
+cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
 
 step "the core is no_std: it builds (and lints) for wasm32v1-none, a target without std"
 cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings

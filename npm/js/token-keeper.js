@@ -11,93 +11,16 @@
 // each request when the core says to send it, sets it on that request and drops it: no property
 // of a keeper, and nothing in this module, holds a token.
 //
-// The wire protocol with the wasm (npm/wasm/src/api.rs): strings go in as UTF-8 at `buf(len)`,
-// answers come back in registers (`reg()`, eight numbers) and one out string (its address and
-// length are registers 6 and 7).
+// The wasm's loader and calling convention are in core.js, app requests in fetch.js, the Web
+// Lock in locks.js; esbuild bundles them into the package's one file.
 
-let wasm; // the wasm's exports, once init() resolved
-let loading; // init()'s promise
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+import {
+  wasm, core, problem, configError, put, registers, said, failure,
+} from "./core.js";
+import { Apps } from "./fetch.js";
+import { Locks } from "./locks.js";
 
-/**
- * Loads the wasm; call once and await it before anything else. With no argument it fetches
- * `token-keeper.wasm` next to this module (bundlers see the `new URL(…, import.meta.url)` and
- * ship the file). Also takes a URL, a `Response`, bytes or a `WebAssembly.Module`.
- */
-export default function init(input) {
-  loading ??= load(input ?? new URL("token-keeper.wasm", import.meta.url)).catch((e) => {
-    loading = undefined; // a failed load may be tried again
-    throw e;
-  });
-  return loading;
-}
-
-async function load(input) {
-  if (typeof input == "string" || input instanceof URL || input instanceof Request) {
-    input = fetch(input);
-  }
-  input = await input;
-  if (input instanceof Response) input = await input.arrayBuffer();
-  const made = await WebAssembly.instantiate(input);
-  wasm = (made.instance ?? made).exports;
-}
-
-/** A `TokenKeeperError`: an `Error` with a literal `name`, a stable `code`, maybe a `status`. */
-function problem(code, message, status) {
-  const e = new Error(message);
-  e.name = "TokenKeeperError";
-  e.code = code;
-  if (status) e.status = status;
-  return e;
-}
-
-const configError = (message) => problem("config", message);
-const dropped = () => Promise.reject(problem("aborted", "the request was dropped"));
-
-/** `fetch`, with a synchronous throw (a replaced `fetch`) turned into a rejection. */
-function send(request) {
-  try {
-    return fetch(request);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
-/** Whether a request can be built again from its arguments: a URL and a body that is no stream. */
-const replayable = (input, init) =>
-  (typeof input == "string" || input instanceof URL) && !(init?.body instanceof ReadableStream);
-
-/** The wasm, or a clear error when init() has not resolved yet. */
-function core() {
-  if (!wasm) {
-    throw configError("token-keeper is not initialized: `await init()` before using it");
-  }
-  return wasm;
-}
-
-/** Writes `text` where the wasm reads its string argument; returns its length in bytes. */
-function put(text) {
-  const room = text.length * 3;
-  const at = wasm.buf(room);
-  return encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, at, room)).written;
-}
-
-/** The registers. A fresh view each time: memory that grew has a new buffer. */
-const registers = () => new Float64Array(wasm.memory.buffer, wasm.reg(), 8);
-
-/** The out string. */
-function said() {
-  const r = registers();
-  return decoder.decode(new Uint8Array(wasm.memory.buffer, r[6], r[7]));
-}
-
-/** The error the wasm just reported: `code\nmessage` out, the status in register 3. */
-function failure() {
-  const text = said();
-  const cut = text.indexOf("\n");
-  return problem(text.slice(0, cut), text.slice(cut + 1), registers()[3]);
-}
+export { default } from "./core.js";
 
 /**
  * Decodes a JWT's claims (or, with `{ header: true }`, its header) without verifying its
@@ -121,14 +44,20 @@ const collected = new FinalizationRegistry((handle) => wasm.free(handle));
 export class TokenKeeper {
   #handle;
   #urls; // loginUrl, refreshUrl, logoutUrl (by auth call kind), resolved against the page
-  #lastId = 0; // numbers user calls, app requests and lock requests
+  #lastId = 0; // numbers user calls and app requests
   #calls = new Map(); // user call → resolve, reject (and, for a login, what to send)
   #auth = new Map(); // auth call → its AbortController
-  #apps = new Map(); // app request → its state (see fetch)
-  #locks = new Map(); // lock request → its state
+  #apps = new Apps({
+    answered: (id, response) => {
+      wasm.fetch_answer(this.#handle, id, response.status, put(response.url), Date.now());
+      this.#pump();
+    },
+    failed: (id) => this.#feed(wasm.fetch_failed, id),
+    forget: (id) => wasm.fetch_failed(this.#handle, id),
+  }); // app requests (fetch.js)
+  #locks; // the refresh lock (locks.js)
   #listeners = [];
   #channel;
-  #lockName;
   #timer;
   #timerAt = NaN;
   #stop = new AbortController(); // removes the page listeners
@@ -176,9 +105,10 @@ export class TokenKeeper {
     if (handle < 0) throw failure();
     this.#handle = handle;
     collected.register(this, handle);
-    this.#lockName = said(); // empty when tabs are not coordinated
-    if (this.#lockName && channels) {
-      this.#channel = new BroadcastChannel(this.#lockName);
+    const name = said(); // empty when tabs are not coordinated
+    this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
+    if (name && channels) {
+      this.#channel = new BroadcastChannel(name);
       this.#channel.onmessage = ({ data }) => {
         if (typeof data == "string") this.#feed(wasm.hear, put(data));
       };
@@ -295,118 +225,21 @@ export class TokenKeeper {
 
   /**
    * `window.fetch` with the bearer attached to allowed origins, a refresh first when the token
-   * is due, and one refresh-and-retry on 401 (all decided by the core).
-   *
-   * The caller gets, whenever it can, the promise `fetch` itself returned, chained once so the
-   * core sees the answer; a promise of the keeper's only when the request must wait for a
-   * refresh. Each request's state: `request` (not sent yet), `input` and `init` (as given),
-   * `copy` or `replay` (how to send it again, for the one retry), `response` (the last answer),
-   * `resolve` (the caller's, once it holds a keeper promise) and `value` with `given` (what the
-   * caller gets, when it does not).
+   * is due, and one refresh-and-retry on 401 (all decided by the core; performed in fetch.js).
    */
   fetch(input, init) {
-    let request;
+    let app;
     try {
-      request = new Request(input, init);
+      app = this.#apps.add(input, init);
     } catch (e) {
       return Promise.reject(e); // exactly as window.fetch rejects
     }
-    const id = ++this.#lastId;
-    const app = { request, input, init };
-    this.#apps.set(id, app);
     // The hot path calls the wasm directly rather than through #feed: no rest arguments.
+    const { id, request } = app;
     const has = request.headers.has("authorization") ? 1 : 0;
     wasm.fetch(this.#handle, id, put(request.url), has, Date.now());
     this.#pump();
-    return this.#outcome(app);
-  }
-
-  /** What the caller of `app` gets now: what the core gave it, or a promise of the keeper's. */
-  #outcome(app) {
-    if (app.given) {
-      app.given = false;
-      return app.value;
-    }
-    return new Promise((resolve) => (app.resolve = resolve));
-  }
-
-  /** Gives the caller of `app` its answer (a response, or a promise of one). */
-  #deliver(app, value) {
-    if (app.resolve) {
-      const resolve = app.resolve;
-      app.resolve = undefined;
-      resolve(value);
-    } else {
-      app.given = true;
-      app.value = value;
-    }
-  }
-
-  #sendApp(id, watch, authorization) {
-    const app = this.#apps.get(id);
-    if (!app) return;
-    let request = app.request ?? app.copy;
-    if (!request && app.replay) {
-      try {
-        request = new Request(app.input, app.init);
-      } catch {} // the caller changed its init since: no retry, the answer it had
-    }
-    app.request = app.copy = app.replay = undefined;
-    if (!request) {
-      // No copy to retry with (its body could not be cloned): the answer it already had.
-      this.#apps.delete(id);
-      wasm.fetch_failed(this.#handle, id);
-      return this.#deliver(app, app.response ?? dropped());
-    }
-    if (watch && !app.response) {
-      // Ready before the first send, so any body can go again. A GET or HEAD has no body: the
-      // request itself can go twice. A body given in `init` (not a stream) is built again from
-      // the arguments: cloning it would turn it into a stream, which Chromium uploads ~2 ms
-      // slower (measured). Anything else is cloned.
-      const method = request.method;
-      if (method == "GET" || method == "HEAD") app.copy = request;
-      else if (replayable(app.input, app.init)) app.replay = true;
-      else {
-        try {
-          app.copy = request.clone();
-        } catch {}
-      }
-    }
-    if (authorization !== undefined) request.headers.set("authorization", authorization);
-    const sent = send(request);
-    // fetch copied the request: the bearer leaves the copy kept for the retry (a GET's own).
-    if (authorization !== undefined) request.headers.delete("authorization");
-    if (!watch) {
-      this.#apps.delete(id);
-      return this.#deliver(app, sent);
-    }
-    this.#deliver(
-      app,
-      sent.then(
-        (response) => {
-          app.response = response;
-          wasm.fetch_answer(this.#handle, id, response.status, put(response.url), Date.now());
-          this.#pump();
-          return this.#outcome(app);
-        },
-        (error) => {
-          this.#apps.delete(id);
-          this.#feed(wasm.fetch_failed, id);
-          throw error; // exactly as window.fetch rejects
-        },
-      ),
-    );
-  }
-
-  #finishApp(id) {
-    const app = this.#apps.get(id);
-    if (!app) return;
-    this.#apps.delete(id);
-    // Never sent (it waited for a refresh that was called off): it goes untouched.
-    const value = app.request
-      ? send(app.request)
-      : app.response ?? dropped();
-    this.#deliver(app, value);
+    return this.#apps.outcome(app);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -444,16 +277,16 @@ export class TokenKeeper {
           this.#auth.delete(a);
           break;
         case 3:
-          this.#sendApp(a, b, c ? text : undefined);
+          this.#apps.send(a, b, c ? text : undefined);
           break;
         case 4:
-          this.#finishApp(a);
+          this.#apps.finish(a);
           break;
         case 5:
-          this.#requestLock(a);
+          this.#locks.request(a);
           break;
         case 6:
-          this.#releaseLocks();
+          this.#locks.release();
           break;
         case 7:
           try {
@@ -548,41 +381,5 @@ export class TokenKeeper {
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
     this.#feed(wasm.auth_answer, id, status, put(text), retryAfter);
-  }
-
-  /** Asks for the Web Lock; the core hears when it is granted, refused or stolen. */
-  #requestLock(steal) {
-    if (steal) this.#releaseLocks(); // the steal replaces any request still queued
-    const id = ++this.#lastId;
-    const lock = { controller: new AbortController() };
-    this.#locks.set(id, lock);
-    const current = () => this.#locks.get(id) == lock;
-    let granted = false;
-    let ended = false; // refused or stolen: a grant still on its way is not told
-    const tell = (what) => current() && this.#feed(wasm.lock, what);
-    try {
-      navigator.locks
-        .request(this.#lockName, steal ? { steal } : { signal: lock.controller.signal }, () => {
-          if (!current()) return; // granted to a request given up meanwhile: given back
-          granted = true;
-          // Held until released; a token another tab broadcast just before lands first.
-          setTimeout(() => ended || tell(0));
-          return new Promise((release) => (lock.release = release));
-        })
-        .catch(() => {
-          ended = true;
-          tell(granted ? 2 : 1);
-        });
-    } catch {
-      queueMicrotask(() => tell(1));
-    }
-  }
-
-  #releaseLocks() {
-    for (const lock of this.#locks.values()) {
-      lock.controller.abort();
-      lock.release?.();
-    }
-    this.#locks.clear();
   }
 }

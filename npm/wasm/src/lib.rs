@@ -14,6 +14,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod api;
+mod commands;
 
 #[cfg(test)]
 mod tests;

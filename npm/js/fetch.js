@@ -1,0 +1,115 @@
+// App requests: `keeper.fetch` as the core has it performed. Each goes out with the
+// `Authorization` value the core hands over (or none); when the core watches it, its answer goes
+// back to the core, which finishes it or has it sent once more.
+//
+// The caller gets, whenever it can, the promise `fetch` itself returned, chained once so the core
+// sees the answer; a promise of the keeper's only when the request must wait for a refresh. Each
+// request's state: `request` (not sent yet), `input` and `init` (as given), `copy` or `replay`
+// (how to send it again, for the one retry), `response` (the last answer), `resolve` (the
+// caller's, once it holds a keeper promise) and `value` with `given` (what the caller gets, when
+// it does not).
+
+import { dropped, replayable, send } from "./core.js";
+
+export class Apps {
+  #apps = new Map(); // request number → its state
+  #next = 0;
+  #core; // { answered(id, response), failed(id), forget(id) }: what the core is told
+
+  constructor(core) {
+    this.#core = core;
+  }
+
+  /** A new request, as `window.fetch` would build it (throwing what it throws). */
+  add(input, init) {
+    const app = { id: ++this.#next, request: new Request(input, init), input, init };
+    this.#apps.set(app.id, app);
+    return app;
+  }
+
+  /** What the caller of `app` gets now: what the core gave it, or a promise of the keeper's. */
+  outcome(app) {
+    if (app.given) {
+      app.given = false;
+      return app.value;
+    }
+    return new Promise((resolve) => (app.resolve = resolve));
+  }
+
+  /** Gives the caller of `app` its answer (a response, or a promise of one). */
+  #deliver(app, value) {
+    if (app.resolve) {
+      const resolve = app.resolve;
+      app.resolve = undefined;
+      resolve(value);
+    } else {
+      app.given = true;
+      app.value = value;
+    }
+  }
+
+  /** Sends request `id` (again, for a retry), with `authorization` when it is not undefined. */
+  send(id, watch, authorization) {
+    const app = this.#apps.get(id);
+    if (!app) return;
+    let request = app.request ?? app.copy;
+    if (!request && app.replay) {
+      try {
+        request = new Request(app.input, app.init);
+      } catch {} // the caller changed its init since: no retry, the answer it had
+    }
+    app.request = app.copy = app.replay = undefined;
+    if (!request) {
+      // No copy to retry with (its body could not be cloned): the answer it already had.
+      this.#apps.delete(id);
+      this.#core.forget(id);
+      return this.#deliver(app, app.response ?? dropped());
+    }
+    if (watch && !app.response) {
+      // Ready before the first send, so any body can go again. A GET or HEAD has no body: the
+      // request itself can go twice. A body given in `init` (not a stream) is built again from
+      // the arguments: cloning it would turn it into a stream, which Chromium uploads ~2 ms
+      // slower (measured). Anything else is cloned.
+      const method = request.method;
+      if (method == "GET" || method == "HEAD") app.copy = request;
+      else if (replayable(app.input, app.init)) app.replay = true;
+      else {
+        try {
+          app.copy = request.clone();
+        } catch {}
+      }
+    }
+    if (authorization !== undefined) request.headers.set("authorization", authorization);
+    const sent = send(request);
+    // fetch copied the request: the bearer leaves the copy kept for the retry (a GET's own).
+    if (authorization !== undefined) request.headers.delete("authorization");
+    if (!watch) {
+      this.#apps.delete(id);
+      return this.#deliver(app, sent);
+    }
+    this.#deliver(
+      app,
+      sent.then(
+        (response) => {
+          app.response = response;
+          this.#core.answered(id, response);
+          return this.outcome(app);
+        },
+        (error) => {
+          this.#apps.delete(id);
+          this.#core.failed(id);
+          throw error; // exactly as window.fetch rejects
+        },
+      ),
+    );
+  }
+
+  /** Request `id` is done: its caller gets the answer it last had. */
+  finish(id) {
+    const app = this.#apps.get(id);
+    if (!app) return;
+    this.#apps.delete(id);
+    // Never sent (it waited for a refresh that was called off): it goes untouched.
+    this.#deliver(app, app.request ? send(app.request) : app.response ?? dropped());
+  }
+}

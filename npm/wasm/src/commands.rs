@@ -1,0 +1,135 @@
+//! The commands of the core as the JavaScript driver reads them: [`poll`] hands over the next
+//! one as a [`Kind`], its numbers in registers 0–4 and its text in the out string (the calling
+//! convention is at the top of `api.rs`).
+
+use token_keeper_core::{AuthKind, Command, Event, Keeper, Settled};
+
+use crate::api::{num, State};
+
+/// What a command asks of the JavaScript driver; [`poll`] returns it as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Kind {
+    /// No command left.
+    None = 0,
+    /// Send auth call r0: r1 = 0 login (of user call r2), 1 refresh, 2 logout.
+    SendAuth = 1,
+    /// Abort auth call r0.
+    AbortAuth = 2,
+    /// Send app request r0; r1 = watch; r2 = 1 with the out string as `Authorization`.
+    SendApp = 3,
+    /// Give app request r0's caller its last answer.
+    FinishApp = 4,
+    /// Ask for the lock; r0 = steal.
+    RequestLock = 5,
+    /// Release the lock (or stop waiting for it).
+    ReleaseLock = 6,
+    /// Post the out string to the other tabs.
+    Post = 7,
+    /// Emit an event: r0 = 0 token (claims JSON out, expiry r1), 1 refresh (trigger out),
+    /// 2 logout (reason out), 3 error.
+    Emit = 8,
+    /// Settle user call r0: r1 = 0 done, 1 restored false, 2 restored true, 3 claims JSON out,
+    /// 4 error.
+    Settle = 9,
+}
+
+/// The next command of keeper `h`, as a [`Kind`] with its numbers in the registers.
+pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
+    let Some(command) = s.keeper(h).and_then(Keeper::poll) else {
+        return Kind::None as u32;
+    };
+    s.reg[..5].fill(0.0);
+    s.out.clear();
+    let r = &mut s.reg;
+    let kind = match command {
+        Command::SendAuth { id, kind } => {
+            r[0] = num(id);
+            (r[1], r[2]) = match kind {
+                AuthKind::Login { call } => (0.0, num(call)),
+                AuthKind::Refresh => (1.0, 0.0),
+                AuthKind::Logout => (2.0, 0.0),
+            };
+            Kind::SendAuth
+        }
+        Command::AbortAuth { id } => {
+            r[0] = num(id);
+            Kind::AbortAuth
+        }
+        Command::SendApp {
+            id,
+            authorization,
+            watch,
+        } => {
+            (r[0], r[1]) = (num(id), f64::from(u8::from(watch)));
+            if let Some(value) = authorization {
+                r[2] = 1.0;
+                s.out.push_str(value.expose());
+            }
+            Kind::SendApp
+        }
+        Command::FinishApp { id } => {
+            r[0] = num(id);
+            Kind::FinishApp
+        }
+        Command::RequestLock { steal } => {
+            r[0] = f64::from(u8::from(steal));
+            Kind::RequestLock
+        }
+        Command::ReleaseLock => Kind::ReleaseLock,
+        Command::Post(message) => {
+            s.out = message.encode();
+            Kind::Post
+        }
+        Command::Emit(event) => {
+            emit(s, &event);
+            Kind::Emit
+        }
+        Command::Settle { call, result } => {
+            s.reg[0] = num(call);
+            s.reg[1] = match result {
+                Ok(Settled::Done) => 0.0,
+                Ok(Settled::Restored(yes)) => 1.0 + f64::from(u8::from(yes)),
+                Ok(Settled::Claims(claims)) => {
+                    s.out.push_str(claims.json());
+                    3.0
+                }
+                Err(e) => {
+                    s.fail(&e);
+                    4.0
+                }
+            };
+            Kind::Settle
+        }
+        // A command this driver does not know yet: skipped, as the browser driver does.
+        _ => return poll(s, h),
+    };
+    kind as u32
+}
+
+fn emit(s: &mut State, event: &Event) {
+    s.reg[0] = match event {
+        Event::Token {
+            claims,
+            expires_at_ms,
+        } => {
+            s.out.push_str(claims.json());
+            s.reg[1] = expires_at_ms.unwrap_or(f64::NAN);
+            0.0
+        }
+        Event::Refresh { trigger } => {
+            s.out.push_str(trigger.as_str());
+            1.0
+        }
+        Event::Logout { reason } => {
+            s.out.push_str(reason.as_str());
+            2.0
+        }
+        Event::Error(e) => {
+            s.fail(e);
+            3.0
+        }
+        // An event this driver does not know yet: an error event with no listener harm.
+        _ => 4.0,
+    };
+}
