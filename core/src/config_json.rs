@@ -11,10 +11,10 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use crate::config::{config_error, Config, Csrf, Retry};
-use crate::json::{entries, Value};
+use crate::json::{known_fields, Value};
 use crate::Error;
 
-/// The names `new TokenKeeper(options)` knows.
+/// The names `new TokenKeeper(options)` knows, in the order [`set`] numbers them.
 const OPTIONS: [&str; 13] = [
     "refreshUrl",
     "loginUrl",
@@ -40,60 +40,62 @@ impl Config {
     /// (`refreshUrl`) or out of range.
     pub fn from_json(json: &str) -> Result<Config, Error> {
         let not_object = || config_error("options", "must be an object with refreshUrl");
-        let options = object(json, "", &OPTIONS)?.ok_or_else(not_object)?;
-        if !options.iter().any(|(key, _)| key == "refreshUrl") {
+        let values = known(json, "", &OPTIONS)?.ok_or_else(not_object)?;
+        if values.first().is_some_and(Option::is_none) {
             return Err(config_error("refreshUrl", "is required"));
         }
         let mut c = Config::new(String::new());
         // Each option is set in place by one function with one way out: every early return
         // here would carry its own copy of the clean-up of everything alive (wasm bytes).
-        for (key, value) in options {
-            set(&mut c, &key, value)?;
+        for (index, value) in values.into_iter().enumerate() {
+            if let Some(value) = value {
+                set(&mut c, index, value)?;
+            }
         }
         c.validate()
     }
 }
 
-/// Sets option `key` of `c` to `value`, checking its type.
-fn set(c: &mut Config, key: &str, value: Value) -> Result<(), Error> {
+/// Sets option number `index` (of [`OPTIONS`]) of `c` to `value`, checking its type.
+fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
+    let key = OPTIONS.get(index).copied().unwrap_or_default();
     let p = &mut c.policy;
-    match key {
-        "refreshUrl" => c.refresh_url = string(key, value)?,
-        "loginUrl" => c.login_url = Some(string(key, value)?),
-        "logoutUrl" => c.logout_url = Some(string(key, value)?),
-        "tokenField" => c.token_field = string(key, value)?,
-        "channelName" => c.channel_name = string(key, value)?,
-        "refreshLeadMs" => p.lead_ms = millis(key, &value)?.as_secs_f64() * 1000.0,
-        "refreshLeadRatio" => p.lead_ratio = number(key, &value)?,
-        "jitterRatio" => p.jitter_ratio = number(key, &value)?,
-        "timeoutMs" => c.timeout = millis(key, &value)?,
-        "crossTab" => match value {
-            Value::Bool(on) => c.cross_tab = on,
-            _ => return Err(config_error(key, "must be a boolean")),
-        },
-        "allowedOrigins" => match value {
+    match index {
+        0 => c.refresh_url = string(key, value)?,
+        1 => c.login_url = Some(string(key, value)?),
+        2 => c.logout_url = Some(string(key, value)?),
+        3 => c.token_field = string(key, value)?,
+        4 => p.lead_ms = millis(key, &value)?.as_secs_f64() * 1000.0,
+        5 => p.lead_ratio = number(key, &value)?,
+        6 => p.jitter_ratio = number(key, &value)?,
+        7 => match value {
             Value::StrList(list) => c.allowed_origins = Some(list),
             _ => return Err(config_error(key, "must be an array of strings")),
         },
-        "csrf" => c.csrf = csrf(value)?,
-        _ => c.retry = retry(value)?,
+        8 => c.csrf = csrf(value)?,
+        9 => c.timeout = millis(key, &value)?,
+        10 => c.retry = retry(value)?,
+        11 => match value {
+            Value::Bool(on) => c.cross_tab = on,
+            _ => return Err(config_error(key, "must be a boolean")),
+        },
+        _ => c.channel_name = string(key, value)?,
     }
     Ok(())
 }
 
-/// The fields of a JSON object whose names are all in `known`; `None` when `json` is JSON but
-/// not an object.
-fn object(json: &str, prefix: &str, known: &[&str]) -> Result<Option<Vec<(String, Value)>>, Error> {
-    let not_json = || config_error("options", "must be JSON-encodable");
-    let Some(fields) = entries(json).map_err(|()| not_json())? else {
-        return Ok(None);
-    };
-    if let Some((key, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+/// The values of the fields of a JSON object, in the order of `names`, refusing any other name;
+/// `None` when `json` is JSON but not an object.
+fn known(json: &str, prefix: &str, names: &[&str]) -> Result<Option<Vec<Option<Value>>>, Error> {
+    let mut unknown = None;
+    let values = known_fields(json, names, Some(&mut unknown))
+        .map_err(|()| config_error("options", "must be JSON-encodable"))?;
+    if let Some(key) = unknown {
         let mut name = String::from(prefix);
-        name.push_str(key);
+        name.push_str(&key);
         return Err(config_error(&name, "is not an option of TokenKeeper"));
     }
-    Ok(Some(fields))
+    Ok(values)
 }
 
 fn string(key: &str, value: Value) -> Result<String, Error> {
@@ -122,48 +124,57 @@ fn millis(key: &str, value: &Value) -> Result<Duration, Error> {
     Ok(Duration::from_millis((ms + 0.5) as u64))
 }
 
+/// `csrf`: `false`, or an object of the three names (each a string).
 fn csrf(value: Value) -> Result<Option<Csrf>, Error> {
     let text = match value {
         Value::Bool(false) => return Ok(None),
         Value::Object(text) => text,
         _ => return Err(config_error("csrf", "must be false or an object")),
     };
-    let known = ["headerName", "cookieName", "responseField"];
+    let names = ["headerName", "cookieName", "responseField"];
     let mut csrf = Csrf::default();
-    for (key, value) in object(&text, "csrf.", &known)?.unwrap_or_default() {
-        let value = string(&key, value)?;
-        match key.as_str() {
-            "headerName" => csrf.header_name = value,
-            "cookieName" => csrf.cookie_name = value,
-            _ => csrf.response_field = value,
+    let slots = [
+        &mut csrf.header_name,
+        &mut csrf.cookie_name,
+        &mut csrf.response_field,
+    ];
+    let values = known(&text, "csrf.", &names)?.unwrap_or_default();
+    for ((name, slot), value) in names.iter().zip(slots).zip(values) {
+        if let Some(value) = value {
+            *slot = string(name, value)?;
         }
     }
     Ok(Some(csrf))
 }
 
+/// `retry`: an object of `attempts` (a whole number, 0–100) and the two delays.
 fn retry(value: Value) -> Result<Retry, Error> {
     let Value::Object(text) = value else {
         return Err(config_error("retry", "must be an object"));
     };
-    let known = ["attempts", "baseDelayMs", "maxDelayMs"];
+    let names = ["attempts", "baseDelayMs", "maxDelayMs"];
     let mut retry = Retry::default();
-    for (key, value) in object(&text, "retry.", &known)?.unwrap_or_default() {
-        match key.as_str() {
-            "attempts" => match number(&key, &value)? {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                n if (0.0..=100.0).contains(&n) && n == (n as u32) as f64 => {
-                    retry.attempts = n as u32;
-                }
-                _ => {
-                    return Err(config_error(
-                        "retry.attempts",
-                        "must be a whole number from 0 to 100",
-                    ))
-                }
-            },
-            "baseDelayMs" => retry.base_delay = millis("retry.baseDelayMs", &value)?,
-            _ => retry.max_delay = millis("retry.maxDelayMs", &value)?,
+    let values = known(&text, "retry.", &names)?.unwrap_or_default();
+    let mut values = values.into_iter();
+    if let Some(Some(value)) = values.next() {
+        match number("retry.attempts", &value)? {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            n if (0.0..=100.0).contains(&n) && n == f64::from(n as u32) => {
+                retry.attempts = n as u32
+            }
+            _ => {
+                return Err(config_error(
+                    "retry.attempts",
+                    "must be a whole number from 0 to 100",
+                ))
+            }
         }
+    }
+    if let Some(Some(value)) = values.next() {
+        retry.base_delay = millis("retry.baseDelayMs", &value)?;
+    }
+    if let Some(Some(value)) = values.next() {
+        retry.max_delay = millis("retry.maxDelayMs", &value)?;
     }
     Ok(retry)
 }

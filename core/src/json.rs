@@ -36,10 +36,22 @@ pub(crate) enum Value {
 /// else the values of the `wanted` keys, in the order of `wanted` (None when absent).
 /// A key given twice: the last occurrence wins, as with JavaScript's JSON.parse.
 pub(crate) fn fields(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Value>>>, ()> {
+    known_fields(json, wanted, None)
+}
+
+/// [`fields`], noting in `unknown` (when given) the first key that is not `wanted`.
+pub(crate) fn known_fields(
+    json: &str,
+    wanted: &[&str],
+    mut unknown: Option<&mut Option<String>>,
+) -> Result<Option<Vec<Option<Value>>>, ()> {
     let mut values = vec![None; wanted.len()];
     let object = each_field(json, |key, reader| {
         // Unwanted values are only checked, not kept; a later duplicate overwrites the slot.
         if !wanted.contains(&key) {
+            if let Some(first @ None) = unknown.as_deref_mut() {
+                *first = Some(String::from(key));
+            }
             return reader.skip_value();
         }
         let value = reader.field_value()?;
@@ -51,17 +63,6 @@ pub(crate) fn fields(json: &str, wanted: &[&str]) -> Result<Option<Vec<Option<Va
         Ok(())
     })?;
     Ok(object.then_some(values))
-}
-
-/// Every top-level field of `json`, in order, duplicates included. `Err(())` when it is not
-/// JSON; `Ok(None)` when it is JSON but not an object.
-pub(crate) fn entries(json: &str) -> Result<Option<Vec<(String, Value)>>, ()> {
-    let mut entries = Vec::new();
-    let object = each_field(json, |key, reader| {
-        entries.push((String::from(key), reader.field_value()?));
-        Ok(())
-    })?;
-    Ok(object.then_some(entries))
 }
 
 /// Reads `json`, calling `field` with each top-level key and the reader at its value, which

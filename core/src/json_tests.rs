@@ -435,20 +435,17 @@ fn write_u64_writes_decimal() {
 }
 
 #[test]
-fn entries_lists_every_field_in_order_with_objects_as_text() {
-    let json = r#"{"b": 1, "a": {"x": [1, {"y": null}]}, "b": "again"}"#;
+fn known_fields_names_the_first_unknown_key_and_reads_objects_as_text() {
+    let json = r#"{"b": 1, "a": {"x": [1, {"y": null}]}, "c": 2, "d": 3, "b": "again"}"#;
+    let mut unknown = None;
     assert_eq!(
-        entries(json),
+        known_fields(json, &["a", "b"], Some(&mut unknown)),
         Ok(Some(vec![
-            ("b".into(), Value::Num(1.0)),
-            (
-                "a".into(),
-                Value::Object(r#"{"x": [1, {"y": null}]}"#.into())
-            ),
-            ("b".into(), Value::Str("again".into())),
+            Some(Value::Object(r#"{"x": [1, {"y": null}]}"#.into())),
+            Some(Value::Str("again".into())),
         ]))
     );
-    assert_eq!(entries("[1]"), Ok(None));
-    assert_eq!(entries(r#"{"a":}"#), Err(()));
-    assert_eq!(entries("{}"), Ok(Some(vec![])));
+    assert_eq!(unknown.as_deref(), Some("c"));
+    assert_eq!(known_fields("[1]", &[], None), Ok(None));
+    assert_eq!(known_fields(r#"{"a":}"#, &["a"], None), Err(()));
 }
