@@ -205,17 +205,17 @@ fn configure(text: &str) -> Result<(Config, AllowList), Error> {
         }
     }
     let origins = if config.allowed_origins.is_some() {
-        lines
-            .map(|o| {
-                if o.is_empty() || o == "null" || origin_of_absolute(o) != Some(o) {
-                    return Err(config_error(
-                        "allowedOrigins",
-                        "must list origins such as https://api.example.com",
-                    ));
-                }
-                Ok(String::from(o))
-            })
-            .collect::<Result<Vec<_>, _>>()?
+        let mut origins = Vec::new();
+        for o in lines {
+            if o.is_empty() || o == "null" || origin_of_absolute(o) != Some(o) {
+                return Err(config_error(
+                    "allowedOrigins",
+                    "must list origins such as https://api.example.com",
+                ));
+            }
+            origins.push(String::from(o));
+        }
+        origins
     } else {
         urls.iter()
             .filter_map(|u| origin_of_absolute(u))
