@@ -44,7 +44,7 @@ const collected = new FinalizationRegistry((handle) => wasm.free(handle));
 export class TokenKeeper {
   #handle;
   #urls; // loginUrl, refreshUrl, logoutUrl (by auth call kind), resolved against the page
-  #lastId = 0; // numbers user calls and app requests
+  #lastId = 0; // numbers user calls
   #calls = new Map(); // user call → resolve, reject (and, for a login, what to send)
   #auth = new Map(); // auth call → its AbortController
   #apps = new Apps({
