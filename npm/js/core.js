@@ -25,7 +25,11 @@ async function load(input) {
     input = fetch(input);
   }
   input = await input;
-  if (input instanceof Response) input = await input.arrayBuffer();
+  if (input instanceof Response) {
+    const status = input.status;
+    if (!input.ok) throw problem("network", `the wasm could not be loaded: ${status}`, status);
+    input = await input.arrayBuffer();
+  }
   const made = await WebAssembly.instantiate(input);
   wasm = (made.instance ?? made).exports;
 }

@@ -51,6 +51,33 @@ test("before init() resolves, the API throws a TokenKeeperError that says to awa
   assert.equal(await page.evaluate(() => new TokenKeeper({ refreshUrl: "/r" }).isAuthenticated), false);
 });
 
+test("init() loads the wasm from a URL, a Response, bytes or a promise of one", async () => {
+  for (const how of ["url", "response", "bytes", "promise"]) {
+    const page = await open({ init: false });
+    const made = await page.evaluate(async (how) => {
+      const url = new URL("/pkg/token-keeper.wasm", location.href);
+      const input = {
+        url: () => url,
+        response: () => fetch(url).then((r) => r),
+        bytes: () => fetch(url).then((r) => r.arrayBuffer()),
+        promise: async () => fetch(url),
+      }[how];
+      await init(how === "promise" ? input() : await input());
+      return new TokenKeeper({ refreshUrl: "/r" }).isAuthenticated === false && decodeJwt("e30.e30.").constructor === Object;
+    }, how);
+    assert.equal(made, true, how);
+    assert.deepEqual(page.problems, []);
+  }
+  // A load that fails rejects, and may be tried again.
+  const page = await open({ init: false });
+  const tries = await page.evaluate(async () => {
+    const first = await init(new URL("/pkg/no-such.wasm", location.href)).then(() => "loaded", (e) => `${e.code} ${e.status}`);
+    await init();
+    return [first, new TokenKeeper({ refreshUrl: "/r" }).isAuthenticated];
+  });
+  assert.deepEqual(tries, ["network 404", false]);
+});
+
 test("bad options are config errors naming the option; a keeper is not made", async () => {
   const page = await open();
   const cases = await page.evaluate(() => {
