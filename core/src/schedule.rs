@@ -42,9 +42,8 @@ pub fn lifetime_ms(
     now_ms: f64,
 ) -> Option<f64> {
     let coarse = [expires_in_s, iat_s, exp_s]
-        .into_iter()
-        .flatten()
-        .all(is_whole);
+        .iter()
+        .all(|figure| figure.map_or(true, is_whole));
     let ms = match (expires_in_s, iat_s, exp_s) {
         (Some(expires_in), _, _) => expires_in * 1000.0 - truncation_ms(coarse),
         (None, Some(iat), Some(exp)) => (exp - iat) * 1000.0 - truncation_ms(coarse),

@@ -195,13 +195,21 @@ impl Keeper {
     /// When the driver's one timer must fire (ms on the local clock), if at all.
     pub fn poll_timeout(&self) -> Option<f64> {
         let flight = self.flight.as_ref().and_then(Flight::deadline_ms);
-        let calls = self.calls.iter().map(|c| c.deadline_ms);
         let draining = self.draining.map(|(_, at)| at);
-        [self.scheduled_at_ms, flight, draining]
-            .into_iter()
-            .flatten()
-            .chain(calls)
-            .reduce(f64::min)
+        // Plain code: the iterator chain it replaces cost the npm wasm half a kilobyte.
+        let mut first: Option<f64> = None;
+        let mut take = |at: Option<f64>| {
+            if let Some(at) = at {
+                first = Some(first.map_or(at, |f: f64| f.min(at)));
+            }
+        };
+        take(self.scheduled_at_ms);
+        take(flight);
+        take(draining);
+        for call in &self.calls {
+            take(Some(call.deadline_ms));
+        }
+        first
     }
 
     fn plan(&self) -> Option<Plan> {

@@ -217,11 +217,14 @@ fn configure(text: &str) -> Result<(Config, AllowList), Error> {
         }
         origins
     } else {
-        urls.iter()
-            .filter_map(|u| origin_of_absolute(u))
-            .chain(Some(page).filter(|p| !p.is_empty() && *p != "null"))
-            .map(String::from)
-            .collect()
+        let mut origins = Vec::new();
+        for url in urls {
+            origins.extend(origin_of_absolute(url).map(String::from));
+        }
+        if !page.is_empty() && page != "null" {
+            origins.push(String::from(page));
+        }
+        origins
     };
     Ok((config, AllowList::new(origins)))
 }
