@@ -87,42 +87,56 @@ fn each_field(
 }
 
 /// Appends `s` to `out` as a JSON string literal (quotes included), escaping `"` `\` and control
-/// characters (< 0x20) as \n \r \t \b \f or \u00XX; everything else as is (UTF-8).
+/// characters (< 0x20) as \n \r \t \b \f or \u00XX; everything else as is (UTF-8). Runs between
+/// escapes are copied whole rather than character by character.
 pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\0'..='\u{1f}' => {
-                out.push_str(if c < '\u{10}' { "\\u000" } else { "\\u001" });
-                out.extend(char::from_digit(u32::from(c) & 0xf, 16));
-            }
-            _ => out.push(c),
+    let mut run = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let (escape, hex) = match b {
+            b'"' => ("\\\"", false),
+            b'\\' => ("\\\\", false),
+            b'\n' => ("\\n", false),
+            b'\r' => ("\\r", false),
+            b'\t' => ("\\t", false),
+            0x08 => ("\\b", false),
+            0x0c => ("\\f", false),
+            0..=0x0f => ("\\u000", true),
+            0x10..=0x1f => ("\\u001", true),
+            _ => continue,
+        };
+        // Cut at ASCII bytes, so on character boundaries.
+        out.push_str(s.get(run..i).unwrap_or_default());
+        out.push_str(escape);
+        if hex {
+            let digit = usize::from(b & 0xf);
+            out.push_str(HEX.get(digit..=digit).unwrap_or_default());
         }
+        run = i + 1;
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
+const HEX: &str = "0123456789abcdef";
+
 /// Appends a non-negative whole number (u64) in decimal, without core::fmt.
 pub(crate) fn write_u64(out: &mut String, n: u64) {
-    // The largest power of ten not above `n` (1 for 0); `unit * 10 <= n` keeps it from overflowing.
-    let mut unit = 1u64;
-    while n / unit >= 10 {
-        unit *= 10;
-    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
     loop {
-        out.push(char::from(b'0' + (n / unit % 10) as u8));
-        if unit == 1 {
-            return;
+        at -= 1;
+        if let Some(digit) = digits.get_mut(at) {
+            *digit = b'0' + (rest % 10) as u8;
         }
-        unit /= 10;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
     }
+    // ASCII digits.
+    out.push_str(core::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// A cursor over the text. Every access goes through `get`, so no input can make it panic.
