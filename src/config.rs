@@ -123,31 +123,17 @@ mod from_js {
     use js_sys::{Array, Object, Reflect};
     use wasm_bindgen::{JsCast, JsValue};
 
+    use token_keeper_core::config::{CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS};
+
     use super::{config_error, Builder, Config, Csrf, Retry};
     use crate::Error;
-
-    const OPTIONS: &[&str] = &[
-        "refreshUrl",
-        "loginUrl",
-        "logoutUrl",
-        "tokenField",
-        "refreshLeadMs",
-        "refreshLeadRatio",
-        "jitterRatio",
-        "allowedOrigins",
-        "csrf",
-        "timeoutMs",
-        "retry",
-        "crossTab",
-        "channelName",
-    ];
 
     /// Reads the options object JavaScript passed to `new TokenKeeper(options)`.
     pub(crate) fn from_js(options: &JsValue) -> Result<Config, Error> {
         if !options.is_object() {
             return Err(config_error("options", "must be an object with refreshUrl"));
         }
-        check_keys(options, OPTIONS, "")?;
+        check_keys(options, &OPTIONS, "")?;
         let Some(refresh_url) = string(options, "refreshUrl")? else {
             return Err(config_error("refreshUrl", "is required"));
         };
@@ -198,11 +184,7 @@ mod from_js {
         if csrf == JsValue::FALSE {
             b = b.csrf(None);
         } else if csrf.is_object() {
-            check_keys(
-                &csrf,
-                &["headerName", "cookieName", "responseField"],
-                "csrf.",
-            )?;
+            check_keys(&csrf, &CSRF_OPTIONS, "csrf.")?;
             let d = Csrf::default();
             b = b.csrf(Some(Csrf {
                 header_name: string(&csrf, "headerName")?.unwrap_or(d.header_name),
@@ -214,7 +196,7 @@ mod from_js {
         }
         let retry = get(options, "retry");
         if retry.is_object() {
-            check_keys(&retry, &["attempts", "baseDelayMs", "maxDelayMs"], "retry.")?;
+            check_keys(&retry, &RETRY_OPTIONS, "retry.")?;
             let d = Retry::default();
             let attempts = match number(&retry, "attempts")? {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -51,6 +51,30 @@ impl Default for Retry {
     }
 }
 
+/// The names of the options in JavaScript (and in JSON), in the order
+/// [`Config::from_json`] numbers them; any other name is refused.
+pub const OPTIONS: [&str; 13] = [
+    "refreshUrl",
+    "loginUrl",
+    "logoutUrl",
+    "tokenField",
+    "refreshLeadMs",
+    "refreshLeadRatio",
+    "jitterRatio",
+    "allowedOrigins",
+    "csrf",
+    "timeoutMs",
+    "retry",
+    "crossTab",
+    "channelName",
+];
+
+/// The names inside the `csrf` option, in the order of [`Csrf`]'s fields.
+pub const CSRF_OPTIONS: [&str; 3] = ["headerName", "cookieName", "responseField"];
+
+/// The names inside the `retry` option, in the order of [`Retry`]'s fields.
+pub const RETRY_OPTIONS: [&str; 3] = ["attempts", "baseDelayMs", "maxDelayMs"];
+
 /// Validated options. URLs are as given; the keeper resolves relative ones against the page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {

@@ -10,26 +10,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::config::{config_error, Config, Csrf, Retry};
+use crate::config::{config_error, Config, Csrf, Retry, CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS};
 use crate::json::{known_fields, Value};
 use crate::Error;
-
-/// The names `new TokenKeeper(options)` knows, in the order [`set`] numbers them.
-const OPTIONS: [&str; 13] = [
-    "refreshUrl",
-    "loginUrl",
-    "logoutUrl",
-    "tokenField",
-    "refreshLeadMs",
-    "refreshLeadRatio",
-    "jitterRatio",
-    "allowedOrigins",
-    "csrf",
-    "timeoutMs",
-    "retry",
-    "crossTab",
-    "channelName",
-];
 
 impl Config {
     /// Reads and validates options given as a JSON object with the JavaScript API's names.
@@ -131,15 +114,14 @@ fn csrf(value: Value) -> Result<Option<Csrf>, Error> {
         Value::Object(text) => text,
         _ => return Err(config_error("csrf", "must be false or an object")),
     };
-    let names = ["headerName", "cookieName", "responseField"];
     let mut csrf = Csrf::default();
     let slots = [
         &mut csrf.header_name,
         &mut csrf.cookie_name,
         &mut csrf.response_field,
     ];
-    let values = known(&text, "csrf.", &names)?.unwrap_or_default();
-    for ((name, slot), value) in names.iter().zip(slots).zip(values) {
+    let values = known(&text, "csrf.", &CSRF_OPTIONS)?.unwrap_or_default();
+    for ((name, slot), value) in CSRF_OPTIONS.iter().zip(slots).zip(values) {
         if let Some(value) = value {
             *slot = string(name, value)?;
         }
@@ -152,9 +134,8 @@ fn retry(value: Value) -> Result<Retry, Error> {
     let Value::Object(text) = value else {
         return Err(config_error("retry", "must be an object"));
     };
-    let names = ["attempts", "baseDelayMs", "maxDelayMs"];
     let mut retry = Retry::default();
-    let values = known(&text, "retry.", &names)?.unwrap_or_default();
+    let values = known(&text, "retry.", &RETRY_OPTIONS)?.unwrap_or_default();
     let mut values = values.into_iter();
     if let Some(Some(value)) = values.next() {
         match number("retry.attempts", &value)? {
