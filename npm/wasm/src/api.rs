@@ -66,7 +66,13 @@ impl State {
 
     /// The string JavaScript wrote at [`buf`]. Invalid UTF-8 (it never writes any) reads as "".
     fn input(&self, len: usize) -> &str {
-        core::str::from_utf8(self.buf.get(..len).unwrap_or_default()).unwrap_or_default()
+        utf8(&self.buf, len)
+    }
+
+    /// Keeper `h` and the string at [`buf`], borrowed together: nothing is copied.
+    fn keeper_and_input(&mut self, h: u32, len: usize) -> Option<(&mut Keeper, &str)> {
+        let keeper = self.keepers.get_mut(h as usize)?.as_mut()?;
+        Some((keeper, utf8(&self.buf, len)))
     }
 
     pub(crate) fn keeper(&mut self, h: u32) -> Option<&mut Keeper> {
@@ -92,9 +98,16 @@ impl State {
 
     /// Feeds keeper `h` one input with the string at [`buf`].
     fn feed_str(&mut self, h: u32, len: usize, f: impl FnOnce(&mut Keeper, &str)) -> u32 {
-        let text = String::from(self.input(len));
-        self.feed(h, |k| f(k, &text))
+        self.keeper_and_input(h, len)
+            .map(|(k, text)| f(k, text))
+            .is_some()
+            .into()
     }
+}
+
+/// The first `len` bytes of `buf` as text. Invalid UTF-8 (JavaScript never writes any) reads as "".
+fn utf8(buf: &[u8], len: usize) -> &str {
+    core::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default()
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -263,11 +276,10 @@ pub(crate) fn logout(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
 
 /// `setToken`: 1 with the claims JSON out; 0 with an error (the keeper keeps what it held).
 pub(crate) fn set_token(s: &mut State, h: u32, len: usize, now: f64) -> u32 {
-    let token = String::from(s.input(len));
-    let Some(keeper) = s.keeper(h) else {
+    let Some((keeper, token)) = s.keeper_and_input(h, len) else {
         return 0;
     };
-    match keeper.set_token(&token, now) {
+    match keeper.set_token(token, now) {
         Ok(claims) => {
             s.say(claims.json());
             1
@@ -356,13 +368,12 @@ pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
 /// The CSRF header for a refresh or logout call, given `document.cookie` at [`buf`]: 1 with
 /// `name\nvalue` out; 0 when none is sent.
 pub(crate) fn csrf(s: &mut State, h: u32, len: usize) -> u32 {
-    let cookies = String::from(s.input(len));
-    let Some(keeper) = s.keeper(h) else {
+    let Some((keeper, cookies)) = s.keeper_and_input(h, len) else {
         return 0;
     };
     let value = keeper
         .csrf_cookie_name()
-        .and_then(|name| cookie(&cookies, name));
+        .and_then(|name| cookie(cookies, name));
     let Some((name, value)) = keeper.csrf_header(value) else {
         return 0;
     };
