@@ -35,12 +35,27 @@ struct Cli {
     /// Directory served at /pkg/.
     #[arg(long, default_value = "pkg")]
     pkg: PathBuf,
+    /// Keep refresh families in this Redis (redis://127.0.0.1:6379), shared with every instance
+    /// pointed at it; without it, this process's memory.
+    #[arg(long)]
+    redis: Option<String>,
+    /// Prefix of every Redis key (instances that are to act as one share it).
+    #[arg(long, default_value = "tk:")]
+    redis_prefix: String,
+    /// The reissue flow: a refresh must carry the user's last access token (expired or not) as
+    /// `Authorization: Bearer`, of the same user and family as the refresh cookie.
+    #[arg(long)]
+    bind_refresh_to_user: bool,
+    /// Answer login and refresh with the access token in an `Authorization` response header
+    /// instead of the JSON body.
+    #[arg(long)]
+    token_in_header: bool,
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
-    let state = AppState::new(Options {
+    let options = Options {
         access_ttl: cli.access_ttl,
         refresh_ttl: cli.refresh_ttl,
         reuse_grace: cli.reuse_grace,
@@ -48,7 +63,17 @@ async fn main() -> std::io::Result<()> {
         allow_origins: cli.allow_origin,
         www: cli.www,
         pkg: cli.pkg,
-    });
+        bind_refresh_to_user: cli.bind_refresh_to_user,
+        token_in_header: cli.token_in_header,
+    };
+    let state = match &cli.redis {
+        None => AppState::new(options),
+        Some(url) => AppState::with_redis(options, url, &cli.redis_prefix)
+            .await
+            .map_err(|e| {
+                std::io::Error::other(format!("could not use the Redis of --redis: {e}"))
+            })?,
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;
     let address = listener.local_addr()?;
     let mut stdout = std::io::stdout();

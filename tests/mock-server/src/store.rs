@@ -1,122 +1,135 @@
-//! Refresh-token families: rotation, reuse detection and revocation, as plain Rust.
+//! Refresh-token families and access-token revocation, in this process's memory.
 //!
 //! A *family* starts at login. Every refresh retires the presented token and issues its successor.
 //! Presenting a retired token is reuse: unless it is the token retired last and the grace window
 //! is still open, the whole family is revoked (the newest token dies too) — the thief and the
 //! victim both lose the session, and the victim signs in again.
+//!
+//! [`crate::redis_store`] is the same contract kept in Redis, for several server instances; the
+//! tests in this file describe both (`tests/redis.rs` runs them against Redis too).
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, HashSet};
 
-/// One login's chain of refresh tokens.
-#[derive(Debug)]
-pub struct Family {
+/// What a server needs to know about the family of a presented refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The family id (the `fam` claim of its access tokens).
+    pub family: u64,
     /// Who signed in.
     pub user: String,
-    /// The double-submit CSRF value bound to this session.
+    /// The CSRF value bound to this family at login.
     pub csrf: String,
-    /// Generation of the one live refresh token.
-    pub generation: u64,
-    /// The live refresh token.
-    pub current: String,
-    /// When the family stops accepting refreshes.
-    pub expires_at: Instant,
-    /// Set on logout, on reuse detection and on reset.
-    pub revoked: bool,
-}
-
-#[derive(Debug)]
-struct Issued {
-    family: u64,
-    generation: u64,
-    retired_at: Option<Instant>,
 }
 
 /// What a presented refresh token earns.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Rotated: the family's new live token.
-    Rotated { family: u64, token: String },
-    /// The token retired last, within the grace window: the family's current token, no rotation.
-    Grace { family: u64, token: String },
+    Rotated { session: Session, token: String },
+    /// The token retired last, strictly within the grace window: the family's current token,
+    /// no rotation.
+    Grace { session: Session, token: String },
     /// A retired token outside the grace window: the family is now revoked.
     ReuseDetected,
     /// Unknown, expired, or of a revoked family.
     Invalid,
 }
 
-/// Every family and every refresh token ever issued.
+/// Times are milliseconds since 1970 (the server's clock, without the test skew).
+pub type Millis = u64;
+
+#[derive(Debug)]
+struct Family {
+    user: String,
+    csrf: String,
+    /// Generation of the one live refresh token.
+    generation: u64,
+    /// The live refresh token (the grace rule hands it to a late tab).
+    current: String,
+    expires_at: Millis,
+    /// Set on logout, on reuse detection, on a new login over it, and on reset.
+    revoked: bool,
+}
+
+#[derive(Debug)]
+struct Issued {
+    family: u64,
+    generation: u64,
+    retired_at: Option<Millis>,
+}
+
+/// Every family, every refresh token ever issued, and which access tokens are revoked.
 #[derive(Debug, Default)]
-pub struct Store {
+pub struct MemoryStore {
     families: HashMap<u64, Family>,
     tokens: HashMap<String, Issued>,
     next_family: u64,
+    /// The serial (`jti`) of the last access token issued.
+    serial: u64,
+    /// Access tokens with a serial at or below this are revoked.
+    revoked_through: u64,
+    /// Access tokens revoked one by one.
+    revoked_jtis: HashSet<String>,
 }
 
-impl Store {
+impl MemoryStore {
     /// Starts a family for `user` and returns its id.
     pub fn login(
         &mut self,
         user: &str,
         token: String,
         csrf: String,
-        now: Instant,
-        ttl: Duration,
+        now: Millis,
+        ttl: Millis,
     ) -> u64 {
         self.next_family += 1;
         let id = self.next_family;
-        self.tokens.insert(
-            token.clone(),
-            Issued {
-                family: id,
-                generation: 0,
-                retired_at: None,
-            },
-        );
-        self.families.insert(
-            id,
-            Family {
-                user: user.to_owned(),
-                csrf,
-                generation: 0,
-                current: token,
-                expires_at: now + ttl,
-                revoked: false,
-            },
-        );
+        let issued = Issued {
+            family: id,
+            generation: 0,
+            retired_at: None,
+        };
+        self.tokens.insert(token.clone(), issued);
+        let family = Family {
+            user: user.to_owned(),
+            csrf,
+            generation: 0,
+            current: token,
+            expires_at: now.saturating_add(ttl),
+            revoked: false,
+        };
+        self.families.insert(id, family);
         id
     }
 
-    /// The family of a live or retired refresh token.
-    pub fn family_of(&self, token: &str) -> Option<(u64, &Family)> {
-        let issued = self.tokens.get(token)?;
-        Some((issued.family, self.families.get(&issued.family)?))
-    }
-
-    /// A family by id.
-    pub fn family(&self, id: u64) -> Option<&Family> {
-        self.families.get(&id)
+    /// The family of a live or retired refresh token, while the family lives.
+    pub fn session_of(&self, token: &str, now: Millis) -> Option<Session> {
+        let id = self.tokens.get(token)?.family;
+        let family = self.families.get(&id)?;
+        (!family.revoked && now < family.expires_at).then(|| Session {
+            family: id,
+            user: family.user.clone(),
+            csrf: family.csrf.clone(),
+        })
     }
 
     /// Presents `token` for a refresh; `fresh` is the successor to issue if it rotates.
-    pub fn refresh(
-        &mut self,
-        token: &str,
-        fresh: String,
-        now: Instant,
-        grace: Duration,
-    ) -> Outcome {
+    pub fn refresh(&mut self, token: &str, fresh: String, now: Millis, grace: Millis) -> Outcome {
         let Some(issued) = self.tokens.get(token) else {
             return Outcome::Invalid;
         };
-        let (family_id, generation, retired_at) =
-            (issued.family, issued.generation, issued.retired_at);
-        let Some(family) = self.families.get_mut(&family_id) else {
+        let (id, generation, retired_at) = (issued.family, issued.generation, issued.retired_at);
+        let Some(family) = self.families.get_mut(&id) else {
             return Outcome::Invalid;
         };
         if family.revoked || now >= family.expires_at {
             return Outcome::Invalid;
         }
+        let session = Session {
+            family: id,
+            user: family.user.clone(),
+            csrf: family.csrf.clone(),
+        };
         match retired_at {
             None => {
                 // The live token: rotate.
@@ -125,22 +138,21 @@ impl Store {
                 }
                 family.generation += 1;
                 family.current = fresh.clone();
-                self.tokens.insert(
-                    fresh.clone(),
-                    Issued {
-                        family: family_id,
-                        generation: family.generation,
-                        retired_at: None,
-                    },
-                );
+                let issued = Issued {
+                    family: id,
+                    generation: family.generation,
+                    retired_at: None,
+                };
+                self.tokens.insert(fresh.clone(), issued);
                 Outcome::Rotated {
-                    family: family_id,
+                    session,
                     token: fresh,
                 }
             }
-            Some(at) if generation + 1 == family.generation && now.duration_since(at) <= grace => {
+            // Strictly less: a grace of zero accepts nothing.
+            Some(at) if generation + 1 == family.generation && now.saturating_sub(at) < grace => {
                 Outcome::Grace {
-                    family: family_id,
+                    session,
                     token: family.current.clone(),
                 }
             }
@@ -151,23 +163,46 @@ impl Store {
         }
     }
 
-    /// Revokes the family of `token`, if any; returns its id.
-    pub fn revoke_family_of(&mut self, token: &str) -> Option<u64> {
-        let id = self.tokens.get(token)?.family;
-        self.families.get_mut(&id)?.revoked = true;
-        Some(id)
+    /// Revokes family `id`: its refresh tokens and its access tokens die.
+    pub fn revoke_family(&mut self, id: u64) {
+        if let Some(family) = self.families.get_mut(&id) {
+            family.revoked = true;
+        }
     }
 
-    /// Whether the family `id` is revoked (or unknown).
-    pub fn is_revoked(&self, id: u64) -> bool {
-        self.families.get(&id).is_none_or(|f| f.revoked)
-    }
-
-    /// Revokes every family.
+    /// Revokes every family and every access token issued so far.
     pub fn revoke_all(&mut self) {
         for family in self.families.values_mut() {
             family.revoked = true;
         }
+        self.revoked_through = self.serial;
+    }
+
+    /// The serial of a new access token, its `jti`.
+    pub fn next_serial(&mut self) -> u64 {
+        self.serial += 1;
+        self.serial
+    }
+
+    /// Revokes every access token issued so far.
+    pub fn revoke_access_tokens(&mut self) {
+        self.revoked_through = self.serial;
+    }
+
+    /// Revokes one access token by its `jti`.
+    pub fn revoke_jti(&mut self, jti: &str) {
+        self.revoked_jtis.insert(jti.to_owned());
+    }
+
+    /// Whether an access token of family `family` with serial `jti` is still good (its
+    /// signature and dates are the caller's to check).
+    pub fn access_live(&self, family: u64, jti: &str) -> bool {
+        let Ok(serial) = jti.parse::<u64>() else {
+            return false;
+        };
+        serial > self.revoked_through
+            && !self.revoked_jtis.contains(jti)
+            && self.families.get(&family).is_some_and(|f| !f.revoked)
     }
 }
 
@@ -175,81 +210,98 @@ impl Store {
 mod tests {
     use super::*;
 
-    const DAY: Duration = Duration::from_secs(86_400);
+    const DAY: Millis = 86_400_000;
+    const NOW: Millis = 1_800_000_000_000;
 
-    fn store() -> (Store, Instant) {
-        let mut s = Store::default();
-        let now = Instant::now();
-        s.login("alice", "t0".into(), "c".into(), now, DAY);
-        (s, now)
+    fn store() -> MemoryStore {
+        let mut s = MemoryStore::default();
+        s.login("alice", "t0".into(), "c".into(), NOW, DAY);
+        s
     }
 
     #[test]
     fn rotation_retires_the_presented_token() {
-        let (mut s, now) = store();
+        let mut s = store();
         assert!(matches!(
-            s.refresh("t0", "t1".into(), now, Duration::ZERO),
+            s.refresh("t0", "t1".into(), NOW, 0),
             Outcome::Rotated { ref token, .. } if token == "t1"
         ));
         assert!(matches!(
-            s.refresh("t1", "t2".into(), now, Duration::ZERO),
-            Outcome::Rotated { .. }
+            s.refresh("t1", "t2".into(), NOW, 0),
+            Outcome::Rotated { ref session, .. } if session.user == "alice" && session.csrf == "c"
         ));
-        assert_eq!(s.family_of("t2").map(|(_, f)| f.generation), Some(2));
+        assert_eq!(s.session_of("t2", NOW).map(|x| x.family), Some(1));
     }
 
     #[test]
     fn reuse_revokes_the_whole_family_even_the_newest_token() {
-        let (mut s, now) = store();
-        s.refresh("t0", "t1".into(), now, Duration::ZERO);
+        let mut s = store();
+        s.refresh("t0", "t1".into(), NOW, 0);
         assert_eq!(
-            s.refresh(
-                "t0",
-                "x".into(),
-                now + Duration::from_millis(1),
-                Duration::ZERO
-            ),
+            s.refresh("t0", "x".into(), NOW + 1, 0),
             Outcome::ReuseDetected
         );
+        assert_eq!(s.refresh("t1", "t2".into(), NOW, 0), Outcome::Invalid);
+        assert_eq!(s.session_of("t1", NOW), None);
+    }
+
+    #[test]
+    fn the_last_retired_token_strictly_within_grace_gets_the_current_one() {
+        let mut s = store();
+        s.refresh("t0", "t1".into(), NOW, 5_000);
+        assert!(matches!(
+            s.refresh("t0", "unused".into(), NOW + 4_999, 5_000),
+            Outcome::Grace { ref token, .. } if token == "t1"
+        ));
+        assert!(s.session_of("unused", NOW).is_none(), "grace never rotates");
+        // At exactly the grace, it is over.
         assert_eq!(
-            s.refresh("t1", "t2".into(), now, Duration::ZERO),
-            Outcome::Invalid
+            s.refresh("t0", "x".into(), NOW + 5_000, 5_000),
+            Outcome::ReuseDetected
         );
     }
 
     #[test]
-    fn the_last_retired_token_within_grace_gets_the_current_one() {
-        let (mut s, now) = store();
-        let grace = Duration::from_secs(5);
-        s.refresh("t0", "t1".into(), now, grace);
-        assert!(matches!(
-            s.refresh("t0", "unused".into(), now + Duration::from_secs(4), grace),
-            Outcome::Grace { ref token, .. } if token == "t1"
-        ));
-        assert!(s.family_of("unused").is_none(), "grace never rotates");
-        // Two generations back is reuse, grace or not.
-        s.refresh("t1", "t2".into(), now, grace);
+    fn a_grace_of_zero_accepts_nothing_not_even_at_the_same_millisecond() {
+        let mut s = store();
+        s.refresh("t0", "t1".into(), NOW, 0);
+        assert_eq!(s.refresh("t0", "x".into(), NOW, 0), Outcome::ReuseDetected);
+    }
+
+    #[test]
+    fn two_generations_back_is_reuse_grace_or_not() {
+        let mut s = store();
+        s.refresh("t0", "t1".into(), NOW, 5_000);
+        s.refresh("t1", "t2".into(), NOW, 5_000);
         assert_eq!(
-            s.refresh("t0", "x".into(), now, grace),
+            s.refresh("t0", "x".into(), NOW, 5_000),
             Outcome::ReuseDetected
         );
     }
 
     #[test]
     fn expired_unknown_and_revoked_are_invalid() {
-        let (mut s, now) = store();
-        assert_eq!(
-            s.refresh("nope", "x".into(), now, Duration::ZERO),
-            Outcome::Invalid
-        );
-        assert_eq!(
-            s.refresh("t0", "x".into(), now + DAY, Duration::ZERO),
-            Outcome::Invalid
-        );
-        s.revoke_family_of("t0");
-        assert_eq!(
-            s.refresh("t0", "x".into(), now, Duration::ZERO),
-            Outcome::Invalid
-        );
+        let mut s = store();
+        assert_eq!(s.refresh("nope", "x".into(), NOW, 0), Outcome::Invalid);
+        assert_eq!(s.refresh("t0", "x".into(), NOW + DAY, 0), Outcome::Invalid);
+        s.revoke_family(1);
+        assert_eq!(s.refresh("t0", "x".into(), NOW, 0), Outcome::Invalid);
+    }
+
+    #[test]
+    fn access_tokens_die_with_their_family_their_serial_or_their_jti() {
+        let mut s = store();
+        let (one, two) = (s.next_serial().to_string(), s.next_serial().to_string());
+        assert!(s.access_live(1, &one) && s.access_live(1, &two));
+        assert!(!s.access_live(2, &one), "an unknown family");
+        assert!(!s.access_live(1, "x"), "a jti that is no serial");
+        s.revoke_jti(&one);
+        assert!(!s.access_live(1, &one) && s.access_live(1, &two));
+        s.revoke_access_tokens();
+        assert!(!s.access_live(1, &two));
+        let three = s.next_serial().to_string();
+        assert!(s.access_live(1, &three));
+        s.revoke_family(1);
+        assert!(!s.access_live(1, &three));
     }
 }

@@ -1,0 +1,296 @@
+//! The store of [`crate::store`] kept in Redis, so several server instances share it.
+//!
+//! Every step that reads and then writes is one Lua script, which Redis runs atomically: two
+//! instances presenting the same refresh token at once cannot both rotate it.
+//!
+//! Keys, all under a prefix (`tk:` by default, `--redis-prefix`):
+//!
+//! | key | type | holds | expires |
+//! |---|---|---|---|
+//! | `family:<id>` | hash | `user`, `csrf`, `gen`, `current`, `expires`, `epoch`, `revoked` | with the family |
+//! | `token:<sha1 of the refresh token>` | hash | `family`, `gen`, `retired` (ms, or empty) | with the family |
+//! | `next_family`, `serial` | counter | the last family id; the last access token's `jti` | never |
+//! | `revoked_through` | integer | access tokens with a `jti` at or below it are revoked | never |
+//! | `jti:<jti>` | string | an access token revoked one by one | after the refresh TTL |
+//! | `epoch` | counter | bumped by a reset: families of an older epoch are dead | never |
+//! | `signing_key` | string | the HS256 key every instance signs and checks with | never |
+//!
+//! Refresh tokens are looked up by their SHA-1 (256 random bits: no preimage to find), so a dump
+//! of the index hands out no live token; the family keeps its one live token in `current`
+//! because the grace rule hands it to a late tab.
+
+use redis::aio::MultiplexedConnection;
+use redis::Script;
+
+use crate::store::{Millis, Outcome, Session};
+
+/// Redis failed or answered something this server did not write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unavailable;
+
+impl From<redis::RedisError> for Unavailable {
+    fn from(_: redis::RedisError) -> Self {
+        Unavailable
+    }
+}
+
+/// Shared by the scripts: `live(family key)` says whether that family may still be used.
+const LIVE: &str = r"
+local p = ARGV[1]
+local function live(fk, now)
+  local f = redis.call('HMGET', fk, 'revoked', 'epoch', 'expires')
+  if not f[1] or f[1] ~= '0' then return false end
+  if f[2] ~= (redis.call('GET', p .. 'epoch') or '0') then return false end
+  return now == nil or now < tonumber(f[3])
+end
+";
+
+/// ARGV: prefix, token, user, csrf, expires → the new family id.
+const LOGIN: &str = r"
+local id = redis.call('INCR', p .. 'next_family')
+local fk = p .. 'family:' .. id
+local epoch = redis.call('GET', p .. 'epoch') or '0'
+redis.call('HSET', fk, 'user', ARGV[3], 'csrf', ARGV[4], 'gen', 0, 'current', ARGV[2],
+  'expires', ARGV[5], 'epoch', epoch, 'revoked', 0)
+redis.call('PEXPIREAT', fk, ARGV[5])
+local tk = p .. 'token:' .. redis.sha1hex(ARGV[2])
+redis.call('HSET', tk, 'family', id, 'gen', 0, 'retired', '')
+redis.call('PEXPIREAT', tk, ARGV[5])
+return tostring(id)
+";
+
+/// ARGV: prefix, token, now → {family, user, csrf} while the family lives, else nil.
+const SESSION: &str = r"
+local id = redis.call('HGET', p .. 'token:' .. redis.sha1hex(ARGV[2]), 'family')
+if not id then return false end
+local fk = p .. 'family:' .. id
+if not live(fk, tonumber(ARGV[3])) then return false end
+local f = redis.call('HMGET', fk, 'user', 'csrf')
+return {id, f[1], f[2]}
+";
+
+/// ARGV: prefix, token, fresh, now, grace →
+/// {'rotated' | 'grace', family, user, csrf, token} | {'reuse'} | {'invalid'}.
+const REFRESH: &str = r"
+local tk = p .. 'token:' .. redis.sha1hex(ARGV[2])
+local t = redis.call('HMGET', tk, 'family', 'gen', 'retired')
+if not t[1] then return {'invalid'} end
+local fk = p .. 'family:' .. t[1]
+local now = tonumber(ARGV[4])
+if not live(fk, now) then return {'invalid'} end
+local f = redis.call('HMGET', fk, 'user', 'csrf', 'gen', 'current', 'expires')
+if t[3] == '' then
+  local gen = tonumber(f[3]) + 1
+  redis.call('HSET', tk, 'retired', ARGV[4])
+  redis.call('HSET', fk, 'gen', gen, 'current', ARGV[3])
+  local nk = p .. 'token:' .. redis.sha1hex(ARGV[3])
+  redis.call('HSET', nk, 'family', t[1], 'gen', gen, 'retired', '')
+  redis.call('PEXPIREAT', nk, f[5])
+  return {'rotated', t[1], f[1], f[2], ARGV[3]}
+end
+if tonumber(t[2]) + 1 == tonumber(f[3]) and now - tonumber(t[3]) < tonumber(ARGV[5]) then
+  return {'grace', t[1], f[1], f[2], f[4]}
+end
+redis.call('HSET', fk, 'revoked', 1)
+return {'reuse'}
+";
+
+/// ARGV: prefix, family id.
+const REVOKE_FAMILY: &str = r"
+local fk = p .. 'family:' .. ARGV[2]
+if redis.call('EXISTS', fk) == 1 then redis.call('HSET', fk, 'revoked', 1) end
+return 1
+";
+
+/// ARGV: prefix, also bump the epoch ('1' or '0').
+const REVOKE_ACCESS: &str = r"
+redis.call('SET', p .. 'revoked_through', redis.call('GET', p .. 'serial') or '0')
+if ARGV[2] == '1' then redis.call('INCR', p .. 'epoch') end
+return 1
+";
+
+/// ARGV: prefix, family, jti → 1 while the token is not revoked.
+const ACCESS_LIVE: &str = r"
+local serial = tonumber(ARGV[3])
+if not serial or serial <= tonumber(redis.call('GET', p .. 'revoked_through') or '0') then
+  return 0
+end
+if redis.call('EXISTS', p .. 'jti:' .. ARGV[3]) == 1 then return 0 end
+if not live(p .. 'family:' .. ARGV[2], nil) then return 0 end
+return 1
+";
+
+/// The families and revocations in one Redis, shared by every instance pointed at it.
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: MultiplexedConnection,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+fn script(body: &str) -> Script {
+    Script::new(&format!("{LIVE}{body}"))
+}
+
+fn session(fields: &[String]) -> Result<Session, Unavailable> {
+    match fields {
+        [family, user, csrf] => Ok(Session {
+            family: family.parse().map_err(|_| Unavailable)?,
+            user: user.clone(),
+            csrf: csrf.clone(),
+        }),
+        _ => Err(Unavailable),
+    }
+}
+
+impl RedisStore {
+    /// Connects to `url` (`redis://127.0.0.1:6379`); every key starts with `prefix`.
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
+        let client = redis::Client::open(url)?;
+        let connection = client.get_multiplexed_async_connection().await?;
+        Ok(RedisStore {
+            connection,
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    /// The signing key shared by every instance: `candidate` if none was stored yet.
+    pub async fn signing_key(&self, candidate: &str) -> Result<String, redis::RedisError> {
+        let key = format!("{}signing_key", self.prefix);
+        let mut connection = self.connection.clone();
+        let (_, stored): (Option<String>, String) = redis::pipe()
+            .atomic()
+            .cmd("SET")
+            .arg(&key)
+            .arg(candidate)
+            .arg("NX")
+            .cmd("GET")
+            .arg(&key)
+            .query_async(&mut connection)
+            .await?;
+        Ok(stored)
+    }
+
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        body: &str,
+        args: &[&str],
+    ) -> Result<T, Unavailable> {
+        let script = script(body);
+        let mut invocation = script.prepare_invoke();
+        invocation.arg(&self.prefix);
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        let mut connection = self.connection.clone();
+        Ok(invocation.invoke_async(&mut connection).await?)
+    }
+
+    /// Starts a family for `user` and returns its id.
+    pub async fn login(
+        &self,
+        user: &str,
+        token: &str,
+        csrf: &str,
+        now: Millis,
+        ttl: Millis,
+    ) -> Result<u64, Unavailable> {
+        let expires = now.saturating_add(ttl).to_string();
+        let id: String = self.run(LOGIN, &[token, user, csrf, &expires]).await?;
+        id.parse().map_err(|_| Unavailable)
+    }
+
+    /// The family of a live or retired refresh token, while the family lives.
+    pub async fn session_of(
+        &self,
+        token: &str,
+        now: Millis,
+    ) -> Result<Option<Session>, Unavailable> {
+        let fields: Option<Vec<String>> = self.run(SESSION, &[token, &now.to_string()]).await?;
+        fields.as_deref().map(session).transpose()
+    }
+
+    /// Presents `token` for a refresh; `fresh` is the successor to issue if it rotates.
+    pub async fn refresh(
+        &self,
+        token: &str,
+        fresh: &str,
+        now: Millis,
+        grace: Millis,
+    ) -> Result<Outcome, Unavailable> {
+        let answer: Vec<String> = self
+            .run(
+                REFRESH,
+                &[token, fresh, &now.to_string(), &grace.to_string()],
+            )
+            .await?;
+        match answer.split_first() {
+            Some((kind, [rest @ .., token])) if kind == "rotated" || kind == "grace" => {
+                let session = session(rest)?;
+                let token = token.clone();
+                Ok(if kind == "rotated" {
+                    Outcome::Rotated { session, token }
+                } else {
+                    Outcome::Grace { session, token }
+                })
+            }
+            Some((kind, [])) if kind == "reuse" => Ok(Outcome::ReuseDetected),
+            Some((kind, [])) if kind == "invalid" => Ok(Outcome::Invalid),
+            _ => Err(Unavailable),
+        }
+    }
+
+    /// Revokes family `id` at every instance.
+    pub async fn revoke_family(&self, id: u64) -> Result<(), Unavailable> {
+        self.run::<i64>(REVOKE_FAMILY, &[&id.to_string()]).await?;
+        Ok(())
+    }
+
+    /// Revokes every family and every access token issued so far.
+    pub async fn revoke_all(&self) -> Result<(), Unavailable> {
+        self.run::<i64>(REVOKE_ACCESS, &["1"]).await?;
+        Ok(())
+    }
+
+    /// Revokes every access token issued so far.
+    pub async fn revoke_access_tokens(&self) -> Result<(), Unavailable> {
+        self.run::<i64>(REVOKE_ACCESS, &["0"]).await?;
+        Ok(())
+    }
+
+    /// The serial of a new access token, its `jti`, unique across instances.
+    pub async fn next_serial(&self) -> Result<u64, Unavailable> {
+        let mut connection = self.connection.clone();
+        let serial: u64 = redis::cmd("INCR")
+            .arg(format!("{}serial", self.prefix))
+            .query_async(&mut connection)
+            .await?;
+        Ok(serial)
+    }
+
+    /// Revokes one access token by its `jti`, for `ttl` (longer than any access token lives).
+    pub async fn revoke_jti(&self, jti: &str, ttl: Millis) -> Result<(), Unavailable> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(format!("{}jti:{jti}", self.prefix))
+            .arg(1)
+            .arg("PX")
+            .arg(ttl.max(1))
+            .query_async::<()>(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether an access token of `family` with `jti` is still good.
+    pub async fn access_live(&self, family: u64, jti: &str) -> Result<bool, Unavailable> {
+        let live: i64 = self.run(ACCESS_LIVE, &[&family.to_string(), jti]).await?;
+        Ok(live == 1)
+    }
+}
