@@ -88,7 +88,9 @@ if t[3] == '' then
   redis.call('PEXPIREAT', nk, f[5])
   return {'rotated', t[1], f[1], f[2], ARGV[3]}
 end
-if tonumber(t[2]) + 1 == tonumber(f[3]) and now - tonumber(t[3]) < tonumber(ARGV[5]) then
+-- Instances read their own clocks: a loser's `now` may be a little before the winner's.
+local elapsed = math.max(0, now - tonumber(t[3]))
+if tonumber(t[2]) + 1 == tonumber(f[3]) and elapsed < tonumber(ARGV[5]) then
   return {'grace', t[1], f[1], f[2], f[4]}
 end
 redis.call('HSET', fk, 'revoked', 1)

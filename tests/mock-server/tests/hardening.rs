@@ -128,7 +128,10 @@ async fn a_login_revokes_the_family_of_the_refresh_cookie_it_was_sent_with() {
     let first = server.login(&browser).await;
     let second = server.login(&browser).await;
     assert_eq!(
-        server.refresh_with(&first.refresh, &first.csrf).await.status(),
+        server
+            .refresh_with(&first.refresh, &first.csrf)
+            .await
+            .status(),
         401
     );
     assert_eq!(server.me(&first.access).await.status(), 401);

@@ -1,5 +1,5 @@
 //! Shared by the mock server's HTTP tests: start the app on port 0 and talk to it.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mock_server::{app, AppState, Options, Stats};
 use reqwest::header::{COOKIE, SET_COOKIE};
@@ -142,4 +142,80 @@ pub fn claims(token: &str) -> Value {
         .decode(payload)
         .unwrap();
     serde_json::from_slice(&bytes).unwrap()
+}
+
+/// A `redis-server` of this test's own on a free loopback port, killed when dropped.
+pub struct RedisServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl RedisServer {
+    pub async fn start() -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is not installed: `make test` installs it (apt-get install redis-server)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return RedisServer {
+                    child,
+                    url: format!("redis://127.0.0.1:{port}"),
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let mut child = child;
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("redis-server did not listen on 127.0.0.1:{port} within 5 s");
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `mock-server` binary run with `args` on a free port, killed when dropped.
+pub struct Instance {
+    _child: tokio::process::Child,
+    pub server: Server,
+}
+
+impl Instance {
+    pub async fn spawn(args: &[&str]) -> Instance {
+        use tokio::io::AsyncBufReadExt as _;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mock-server"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("mock-server printed no address within 20 s")
+            .unwrap()
+            .expect("mock-server exited before printing its address");
+        let base = first.strip_prefix("listening on ").unwrap().to_owned();
+        Instance {
+            _child: child,
+            server: Server { base },
+        }
+    }
 }
