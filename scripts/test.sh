@@ -37,6 +37,7 @@ run target/sim/simulate --seeds 1000 --min-steps 1000000
 step "browser tests (headless Chromium, against the mock server)"
 start_mock_server MOCK_SERVER_URL
 start_mock_server MOCK_SERVER_URL_2
+start_mock_server MOCK_SERVER_URL_REISSUE www --bind-refresh-to-user --token-in-header
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=180
@@ -61,6 +62,7 @@ step "end to end: the package in a plain module page, the demo, the bundled apps
 start_mock_server DEMO_URL www
 start_mock_server PAGE_URL tests/e2e/page
 start_mock_server FOREIGN_URL tests/e2e/page
+start_mock_server REISSUE_URL tests/e2e/page --bind-refresh-to-user --token-in-header
 start_mock_server VITE_URL tests/vite-app/dist
 start_mock_server WEBPACK_URL tests/webpack-app/dist
 (cd tests/e2e && run node --test --test-concurrency=1 --test-reporter=tap ./*.test.js)

@@ -103,6 +103,20 @@ impl Builder {
         self
     }
 
+    /// `sendAccessTokenOnRefresh`: the refresh call carries the last access token (expired or
+    /// not) as `Authorization: Bearer`, for servers that bind the refresh to the token's user.
+    pub fn send_access_token_on_refresh(mut self, on: bool) -> Self {
+        self.config.send_access_token_on_refresh = on;
+        self
+    }
+
+    /// `tokenHeader`: take the access token from this response header of the login and refresh
+    /// answers when their JSON body has none (`Bearer <token>` or the bare token).
+    pub fn token_header(mut self, name: impl Into<String>) -> Self {
+        self.config.token_header = Some(name.into());
+        self
+    }
+
     /// Checks every option.
     ///
     /// # Errors
@@ -164,6 +178,12 @@ mod from_js {
         }
         if let Some(v) = string(options, "channelName")? {
             b = b.channel_name(v);
+        }
+        if let Some(v) = boolean(options, "sendAccessTokenOnRefresh")? {
+            b = b.send_access_token_on_refresh(v);
+        }
+        if let Some(v) = string(options, "tokenHeader")? {
+            b = b.token_header(v);
         }
         let origins = get(options, "allowedOrigins");
         if !origins.is_undefined() {

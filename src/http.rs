@@ -21,10 +21,12 @@ pub(crate) async fn send(request: &Request) -> Result<Response, JsValue> {
 /// POSTs to an auth endpoint with the cookies (`credentials: "include"`), an optional JSON body
 /// and extra headers, and reads the whole answer as text. `signal` aborts it (the core decides
 /// when: it times every auth call, headers and body together).
+/// `token_header` names the response header to report with the answer (`tokenHeader`).
 pub(crate) async fn auth_call(
     url: &str,
     json_body: Option<&str>,
     headers: &[(&str, &str)],
+    token_header: Option<&str>,
     signal: Option<&AbortSignal>,
 ) -> Answer {
     let Some(request) = auth_request(url, json_body, headers, signal) else {
@@ -35,6 +37,7 @@ pub(crate) async fn auth_call(
     };
     let status = response.status();
     let retry_after_s = retry_after_s(&response);
+    let token_header = token_header.and_then(|name| response.headers().get(name).ok().flatten());
     let body = match response.text() {
         Ok(promise) => JsFuture::from(promise)
             .await
@@ -47,6 +50,7 @@ pub(crate) async fn auth_call(
             status,
             body,
             retry_after_s,
+            token_header,
         },
         None => Answer::Failed,
     }

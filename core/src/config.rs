@@ -53,7 +53,7 @@ impl Default for Retry {
 
 /// The names of the options in JavaScript (and in JSON), in the order
 /// [`Config::from_json`] numbers them; any other name is refused.
-pub const OPTIONS: [&str; 13] = [
+pub const OPTIONS: [&str; 15] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -67,6 +67,8 @@ pub const OPTIONS: [&str; 13] = [
     "retry",
     "crossTab",
     "channelName",
+    "sendAccessTokenOnRefresh",
+    "tokenHeader",
 ];
 
 /// The names inside the `csrf` option, in the order of [`Csrf`]'s fields.
@@ -100,6 +102,12 @@ pub struct Config {
     pub cross_tab: bool,
     /// Lock and channel name.
     pub channel_name: String,
+    /// The reissue flow: the refresh call carries the last access token, expired or not, as
+    /// `Authorization: Bearer`, so the server can check it belongs to the refresh cookie's user.
+    pub send_access_token_on_refresh: bool,
+    /// A response header of the login and refresh answers holding the access token
+    /// (`Bearer <token>` or the bare token), used when the JSON body has none.
+    pub token_header: Option<String>,
 }
 
 impl Config {
@@ -117,6 +125,8 @@ impl Config {
             retry: Retry::default(),
             cross_tab: true,
             channel_name: "token-keeper".into(),
+            send_access_token_on_refresh: false,
+            token_header: None,
         }
     }
 
@@ -138,6 +148,12 @@ impl Config {
             if value.is_some_and(|v| v.trim().is_empty()) {
                 return Err(config_error(name, "must not be empty"));
             }
+        }
+        if c.token_header
+            .as_ref()
+            .is_some_and(|h| h.is_empty() || !h.bytes().all(is_header_name_byte))
+        {
+            return Err(config_error("tokenHeader", "must be a header name"));
         }
         if let Some(csrf) = &c.csrf {
             if csrf.header_name.is_empty() || csrf.cookie_name.is_empty() {
@@ -171,6 +187,11 @@ impl Config {
         }
         Ok(c)
     }
+}
+
+/// A byte of an HTTP header name (RFC 9110 `tchar`).
+fn is_header_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// A `config` error for option `name`.

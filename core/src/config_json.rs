@@ -62,7 +62,12 @@ fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
             Value::Bool(on) => c.cross_tab = on,
             _ => return Err(config_error(key, "must be a boolean")),
         },
-        _ => c.channel_name = string(key, value)?,
+        12 => c.channel_name = string(key, value)?,
+        13 => match value {
+            Value::Bool(on) => c.send_access_token_on_refresh = on,
+            _ => return Err(config_error(key, "must be a boolean")),
+        },
+        _ => c.token_header = Some(string(key, value)?),
     }
     Ok(())
 }

@@ -138,3 +138,28 @@ fn an_empty_refresh_url_is_named_as_empty_and_a_missing_one_as_required() {
     assert!(problem(r#"{"refreshUrl":""}"#).contains("must not be empty"));
     assert!(problem(r#"{"loginUrl":"/in"}"#).contains("`refreshUrl` is required"));
 }
+
+#[test]
+fn the_reissue_options_are_read_and_checked() {
+    let c = Config::from_json(
+        r#"{"refreshUrl":"/r","sendAccessTokenOnRefresh":true,"tokenHeader":"X-Access-Token"}"#,
+    )
+    .unwrap();
+    assert!(c.send_access_token_on_refresh);
+    assert_eq!(c.token_header.as_deref(), Some("X-Access-Token"));
+    let d = Config::from_json(r#"{"refreshUrl":"/r"}"#).unwrap();
+    assert!(!d.send_access_token_on_refresh);
+    assert_eq!(d.token_header, None);
+    assert_eq!(
+        problem(r#"{"refreshUrl":"/r","sendAccessTokenOnRefresh":1}"#),
+        "option `sendAccessTokenOnRefresh` must be a boolean"
+    );
+    for bad in [r#""""#, r#""Bad Header""#, r#""x:y""#] {
+        let json = format!(r#"{{"refreshUrl":"/r","tokenHeader":{bad}}}"#);
+        assert_eq!(problem(&json), "option `tokenHeader` must be a header name");
+    }
+    assert_eq!(
+        problem(r#"{"refreshUrl":"/r","tokenHeader":false}"#),
+        "option `tokenHeader` must be a string"
+    );
+}

@@ -106,6 +106,10 @@ export interface TokenKeeperOptions {
   crossTab?: boolean;
   /** Lock and channel name, so two apps on one origin keep apart. Default `"token-keeper"`. */
   channelName?: string;
+  /** The reissue flow: the refresh call carries the last access token, expired or not, as `Authorization: Bearer`, for servers that check it belongs to the refresh cookie's user. Default `false`. */
+  sendAccessTokenOnRefresh?: boolean;
+  /** A response header of the login and refresh answers holding the access token (`Bearer <token>` or the bare token), read when the JSON body has none. The server must expose it over CORS when cross-origin. Default: none. */
+  tokenHeader?: string;
 }
 
 /** What started a refresh. */

@@ -44,6 +44,7 @@ const collected = new FinalizationRegistry((handle) => wasm.free(handle));
 export class TokenKeeper {
   #handle;
   #urls; // loginUrl, refreshUrl, logoutUrl (by auth call kind), resolved against the page
+  #tokenHeader; // the `tokenHeader` option, once the core accepted the options
   #lastId = 0; // numbers user calls
   #calls = new Map(); // user call → resolve, reject (and, for a login, what to send)
   #auth = new Map(); // auth call → its AbortController
@@ -104,6 +105,7 @@ export class TokenKeeper {
     );
     if (handle < 0) throw failure();
     this.#handle = handle;
+    this.#tokenHeader = options.tokenHeader;
     collected.register(this, handle);
     const name = said(); // empty when tabs are not coordinated
     this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
@@ -350,6 +352,7 @@ export class TokenKeeper {
     let status = 0;
     let text = "";
     let retryAfter = NaN;
+    let token; // the `tokenHeader` value, if the answer has one
     try {
       if (!url) throw 0; // no logoutUrl: the call fails without leaving
       // Inside the try: a cookie jar that cannot be read (a sandboxed frame) or a CSRF value
@@ -363,10 +366,10 @@ export class TokenKeeper {
         headers.set("content-type", "application/json");
         for (const [name, value] of login?.headers ?? []) headers.set(name, value);
         body = login?.json;
-      } else if (wasm.csrf(this.#handle, put(globalThis.document?.cookie ?? ""))) {
-        const header = said();
-        const cut = header.indexOf("\n");
-        headers.set(header.slice(0, cut), header.slice(cut + 1));
+      } else if (wasm.auth_headers(this.#handle, put(globalThis.document?.cookie ?? ""), kind)) {
+        // `name\nvalue` lines: the CSRF header, and on a refresh the reissue flow's bearer.
+        const lines = said().split("\n");
+        for (let i = 0; i < lines.length; i += 2) headers.set(lines[i], lines[i + 1]);
       }
       const response = await fetch(url, {
         method: "POST",
@@ -376,10 +379,13 @@ export class TokenKeeper {
         signal: controller.signal,
       });
       retryAfter = Number(response.headers.get("retry-after")?.trim() ?? NaN);
+      token = this.#tokenHeader && response.headers.get(this.#tokenHeader);
       text = await response.text();
       status = response.status;
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
+    // Handed over just before the answer it belongs to: the core keeps it for that one only.
+    if (status && token != null) wasm.token_header(put(token));
     this.#feed(wasm.auth_answer, id, status, put(text), retryAfter);
   }
 }

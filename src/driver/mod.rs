@@ -250,12 +250,19 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
             } else {
                 inner.urls.logout.clone()
             };
-            let header = inner.read(|k| {
+            let headers = inner.read(|k| {
                 let cookie = k.csrf_cookie_name().and_then(http::read_cookie);
-                k.csrf_header(cookie.as_deref())
-                    .map(|(n, v)| (n.to_owned(), v))
+                let csrf = k
+                    .csrf_header(cookie.as_deref())
+                    .map(|(n, v)| (n.to_owned(), v));
+                // The reissue flow: the last access token rides along, for refreshes only.
+                let bearer = (kind == AuthKind::Refresh)
+                    .then(|| k.refresh_authorization())
+                    .flatten()
+                    .map(|a| ("authorization".to_owned(), a.expose().to_owned()));
+                csrf.into_iter().chain(bearer).collect::<Vec<_>>()
             });
-            (url, None, header.into_iter().collect())
+            (url, None, headers)
         }
     };
     let controller = AbortController::new().ok();
@@ -271,7 +278,17 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
                     .iter()
                     .map(|(n, v)| (n.as_str(), v.as_str()))
                     .collect();
-                http::auth_call(&url, body.as_deref(), &headers, signal.as_ref()).await
+                let token_header = weak
+                    .upgrade()
+                    .and_then(|inner| inner.read(|k| k.token_header().map(str::to_owned)));
+                http::auth_call(
+                    &url,
+                    body.as_deref(),
+                    &headers,
+                    token_header.as_deref(),
+                    signal.as_ref(),
+                )
+                .await
             }
             None => Answer::Failed,
         };

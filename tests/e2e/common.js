@@ -7,6 +7,7 @@ export const VITE_URL = process.env.VITE_URL;
 export const WEBPACK_URL = process.env.WEBPACK_URL;
 export const PAGE_URL = process.env.PAGE_URL;
 export const FOREIGN_URL = process.env.FOREIGN_URL;
+export const REISSUE_URL = process.env.REISSUE_URL;
 
 export function launch() {
   return chromium.launch({

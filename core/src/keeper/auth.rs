@@ -6,6 +6,7 @@
 //! fetch does.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::{Answer, AuthId, AuthKind, CallId, Command, Keeper, Settled, Source};
 use crate::event::LogoutReason;
@@ -160,8 +161,13 @@ impl Keeper {
             match answer {
                 None => Err(timed_out()),
                 Some(Answer::Failed) => Err(unreachable_server()),
-                Some(Answer::Response { status, body, .. }) if is_ok(status) => self
-                    .accept(&body, pending.sent_at_ms, now_ms)
+                Some(Answer::Response {
+                    status,
+                    body,
+                    token_header,
+                    ..
+                }) if is_ok(status) => self
+                    .accept(&body, token_header, pending.sent_at_ms, now_ms)
                     .map(Settled::Claims),
                 Some(Answer::Response { status, .. }) => {
                     Err(Error::http(status, "the login was refused"))
@@ -194,8 +200,15 @@ impl Keeper {
     fn refresh_answer(&mut self, answer: Answer, sent_at_ms: f64, now_ms: f64) {
         match answer {
             Answer::Failed => self.refresh_done(Err(unreachable_server()), true, None, now_ms),
-            Answer::Response { status, body, .. } if is_ok(status) => {
-                let result = self.accept(&body, sent_at_ms, now_ms).map(drop);
+            Answer::Response {
+                status,
+                body,
+                token_header,
+                ..
+            } if is_ok(status) => {
+                let result = self
+                    .accept(&body, token_header, sent_at_ms, now_ms)
+                    .map(drop);
                 self.refresh_done(result, false, None, now_ms);
             }
             Answer::Response {
@@ -224,14 +237,16 @@ impl Keeper {
         }
     }
 
-    /// Takes the token (and CSRF value) from a successful login or refresh answer's body.
+    /// Takes the token (and CSRF value) from a successful login or refresh answer's body, or
+    /// the token from its `tokenHeader` when the body has none.
     fn accept(
         &mut self,
         body: &str,
+        header: Option<String>,
         sent_at_ms: f64,
         now_ms: f64,
     ) -> Result<crate::jwt::Claims, Error> {
-        let grant = self.grant(body)?;
+        let grant = self.grant(body, header)?;
         let claims = decode_unverified(&grant.token)?;
         if grant.csrf.is_some() {
             self.csrf = grant.csrf;
@@ -248,7 +263,7 @@ impl Keeper {
         Ok(claims)
     }
 
-    fn grant(&self, body: &str) -> Result<Grant, Error> {
+    fn grant(&self, body: &str, header: Option<String>) -> Result<Grant, Error> {
         let csrf_field = self
             .config
             .csrf
@@ -261,16 +276,33 @@ impl Keeper {
                 "the auth server's answer is not a json object",
             )
         };
-        let mut values = json::fields(body, &wanted)
-            .map_err(|()| not_object())?
-            .ok_or_else(not_object)?
-            .into_iter();
+        // Only the header the app named: a driver's stray value is no token.
+        let header = header
+            .filter(|_| self.config.token_header.is_some())
+            .map(bare_token)
+            .filter(|t| !t.is_empty());
+        let values = match json::fields(body, &wanted) {
+            Ok(Some(values)) => values,
+            // A token in the header needs no JSON body.
+            _ if header.is_some() => Vec::new(),
+            _ => return Err(not_object()),
+        };
+        let mut values = values.into_iter();
         let (token, expires_in, csrf) = (values.next(), values.next(), values.next());
-        let Some(Some(Value::Str(token))) = token else {
-            let mut message = String::from("the auth answer has no string field `");
-            message.push_str(&self.config.token_field);
-            message.push('`');
-            return Err(Error::new(ErrorKind::InvalidToken, message));
+        let token = match (token, header) {
+            (Some(Some(Value::Str(token))), _) => token,
+            (_, Some(token)) => token,
+            _ => {
+                let mut message = String::from("the auth answer has no string field `");
+                message.push_str(&self.config.token_field);
+                message.push('`');
+                if let Some(name) = &self.config.token_header {
+                    message.push_str(" nor a header `");
+                    message.push_str(name);
+                    message.push('`');
+                }
+                return Err(Error::new(ErrorKind::InvalidToken, message));
+            }
         };
         let expires_in_s = match expires_in {
             Some(Some(Value::Num(n))) if n.is_finite() && n >= 0.0 => Some(n),
@@ -286,6 +318,22 @@ impl Keeper {
             csrf,
         })
     }
+}
+
+/// `Bearer <token>` (the scheme in any case) or a bare token, trimmed; "" for a bare scheme.
+fn bare_token(value: String) -> String {
+    let value = value.trim();
+    let bytes = value.as_bytes();
+    let scheme = bytes
+        .get(..6)
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"bearer"));
+    let bare = match bytes.get(6) {
+        _ if !scheme => value,
+        None => "",
+        Some(b) if b.is_ascii_whitespace() => value.get(7..).unwrap_or(""),
+        Some(_) => value,
+    };
+    String::from(bare.trim())
 }
 
 fn is_ok(status: u16) -> bool {

@@ -187,6 +187,24 @@ impl Keeper {
         Some((csrf.header_name.as_str(), value))
     }
 
+    /// The `Authorization` for a refresh call: the token held, expired or not, when
+    /// `sendAccessTokenOnRefresh` is on (the reissue flow); `None` otherwise.
+    pub fn refresh_authorization(&self) -> Option<Authorization> {
+        if !self.config.send_access_token_on_refresh {
+            return None;
+        }
+        let held = self.held.as_ref()?;
+        let mut value = String::from("Bearer ");
+        value.push_str(held.token.expose());
+        Some(Authorization(value))
+    }
+
+    /// The response header of login and refresh answers that may carry the access token
+    /// (`tokenHeader`); the driver reports its value with the answer.
+    pub fn token_header(&self) -> Option<&str> {
+        self.config.token_header.as_deref()
+    }
+
     /// The readable cookie holding the CSRF value, when CSRF is on.
     pub fn csrf_cookie_name(&self) -> Option<&str> {
         self.config.csrf.as_ref().map(|c| c.cookie_name.as_str())
@@ -370,3 +388,7 @@ mod tests;
 #[cfg(test)]
 #[path = "tabs_tests.rs"]
 mod tabs_tests;
+
+#[cfg(test)]
+#[path = "reissue_tests.rs"]
+mod reissue_tests;

@@ -106,6 +106,7 @@ fn the_lock_holder_tells_the_others_it_is_working() {
             status: 429,
             body: String::new(),
             retry_after_s: Some(30.0),
+            token_header: None,
         },
         T0 + 2.0,
     );

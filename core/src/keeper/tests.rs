@@ -33,6 +33,7 @@ pub(super) fn grant(token: &str) -> Answer {
         status: 200,
         body: format!(r#"{{"access_token":"{token}","csrf_token":"c1"}}"#),
         retry_after_s: None,
+        token_header: None,
     }
 }
 
@@ -41,6 +42,7 @@ pub(super) fn status(status: u16) -> Answer {
         status,
         body: String::new(),
         retry_after_s: None,
+        token_header: None,
     }
 }
 

@@ -79,6 +79,9 @@ pub enum Answer {
         body: String,
         /// `Retry-After` in seconds, when the answer had one in that form.
         retry_after_s: Option<f64>,
+        /// The value of the `tokenHeader` response header, when that option is set and the
+        /// answer had it ([`Keeper::token_header`] names it).
+        token_header: Option<String>,
     },
     /// No answer: the network failed (or the browser refused the request).
     Failed,
@@ -110,8 +113,10 @@ pub enum Settled {
 #[non_exhaustive]
 pub enum Command {
     /// Send an auth call: POST, `credentials: "include"`, the CSRF header from
-    /// [`Keeper::csrf_header`] for refresh and logout, and report the answer (status and whole
-    /// body) with [`Keeper::auth_answer`]. The keeper itself times it out.
+    /// [`Keeper::csrf_header`] for refresh and logout, the `Authorization` of
+    /// [`Keeper::refresh_authorization`] for a refresh, and report the answer (status, whole
+    /// body, and the [`Keeper::token_header`] value) with [`Keeper::auth_answer`]. The keeper
+    /// itself times it out.
     SendAuth {
         /// Its number, for the answer.
         id: AuthId,

@@ -82,7 +82,8 @@ exports! {
     fetch_answer(h: u32, id: f64, status: u32, len: usize, now: f64) -> u32;
     fetch_failed(h: u32, id: f64) -> u32;
     lock(h: u32, what: u32, now: f64) -> u32;
-    csrf(h: u32, len: usize) -> u32;
+    auth_headers(h: u32, len: usize, refresh: u32) -> u32;
+    token_header(len: usize) -> u32;
     token(h: u32) -> u32;
     claims(h: u32) -> u32;
     expires(h: u32) -> f64;

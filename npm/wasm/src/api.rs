@@ -28,6 +28,8 @@ pub struct State {
     pub(crate) reg: [f64; 8],
     buf: Vec<u8>,
     pub(crate) out: String,
+    /// The `tokenHeader` value of the auth answer about to be reported ([`token_header`]).
+    header: Option<String>,
 }
 
 impl State {
@@ -37,6 +39,7 @@ impl State {
             reg: [0.0; 8],
             buf: Vec::new(),
             out: String::new(),
+            header: None,
         }
     }
 
@@ -319,6 +322,7 @@ pub(crate) fn auth_answer(
     retry_after: f64,
     now: f64,
 ) -> u32 {
+    let token_header = s.header.take();
     s.feed_str(h, len, |k, body| {
         let answer = match status(status_) {
             0 => Answer::Failed,
@@ -327,6 +331,7 @@ pub(crate) fn auth_answer(
                 body: String::from(body),
                 retry_after_s: (retry_after >= 0.0 && retry_after.is_finite())
                     .then_some(retry_after),
+                token_header,
             },
         };
         k.auth_answer(id(id_), answer, now);
@@ -365,22 +370,41 @@ pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
     })
 }
 
-/// The CSRF header for a refresh or logout call, given `document.cookie` at [`buf`]: 1 with
-/// `name\nvalue` out; 0 when none is sent.
-pub(crate) fn csrf(s: &mut State, h: u32, len: usize) -> u32 {
+/// The headers of a refresh (`refresh` 1) or logout call, given `document.cookie` at [`buf`]:
+/// the CSRF header, and for a refresh the `Authorization` of the reissue flow. 1 with
+/// `name\nvalue` lines out; 0 when none is sent.
+pub(crate) fn auth_headers(s: &mut State, h: u32, len: usize, refresh: u32) -> u32 {
     let Some((keeper, cookies)) = s.keeper_and_input(h, len) else {
         return 0;
     };
     let value = keeper
         .csrf_cookie_name()
         .and_then(|name| cookie(cookies, name));
-    let Some((name, value)) = keeper.csrf_header(value) else {
-        return 0;
-    };
-    let mut header = String::from(name);
-    header.push('\n');
-    header.push_str(&value);
-    s.out = header;
+    let mut headers = String::new();
+    if let Some((name, value)) = keeper.csrf_header(value) {
+        headers.push_str(name);
+        headers.push('\n');
+        headers.push_str(&value);
+    }
+    if let Some(bearer) = (refresh == 1)
+        .then(|| keeper.refresh_authorization())
+        .flatten()
+    {
+        if !headers.is_empty() {
+            headers.push('\n');
+        }
+        headers.push_str("authorization\n");
+        headers.push_str(bearer.expose());
+    }
+    let any = u32::from(!headers.is_empty());
+    s.out = headers;
+    any
+}
+
+/// The `tokenHeader` value (at [`buf`]) of the auth answer reported next by [`auth_answer`].
+pub(crate) fn token_header(s: &mut State, len: usize) -> u32 {
+    let value = String::from(s.input(len));
+    s.header = Some(value);
     1
 }
 

@@ -94,7 +94,7 @@ fn a_restore_goes_through_commands_to_a_settled_call() {
     let (id, kind) = (s.reg()[0], s.reg()[1]);
     assert_eq!(kind, 1.0, "a refresh");
     let cookies = put(&mut s, "other=1; csrf_token=c0");
-    assert_eq!(api::csrf(&mut s, h, cookies), 1);
+    assert_eq!(api::auth_headers(&mut s, h, cookies, 1), 1);
     assert_eq!(out(&mut s), "X-CSRF-Token\nc0");
     let body = format!(r#"{{"access_token":"{}"}}"#, token(T0 / 1000.0, 300.0));
     let len = put(&mut s, &body);
@@ -187,7 +187,9 @@ proptest! {
         let len = put(&mut s, &text);
         let _ = api::fetch_answer(&mut s, h, x, n, len, x);
         let len = put(&mut s, &text);
-        let _ = api::csrf(&mut s, h, len);
+        let _ = api::auth_headers(&mut s, h, len, n);
+        let len = put(&mut s, &text);
+        let _ = api::token_header(&mut s, len);
         let len = put(&mut s, &text);
         let _ = api::decode(&mut s, len, n);
         let _ = api::lock(&mut s, h, n, x);

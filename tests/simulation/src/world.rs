@@ -318,6 +318,7 @@ impl World {
                     status: reply.status,
                     body: reply.body,
                     retry_after_s: reply.retry_after_s,
+                    token_header: None,
                 };
                 self.drive(tab, |k| k.auth_answer(id, answer, now));
             }
