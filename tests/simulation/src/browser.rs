@@ -34,6 +34,19 @@ impl World {
                     .core
                     .csrf_header(cookie.as_ref().map(|c| c.1.as_str()))
                     .map(|(_, v)| v);
+                let bearer = (kind == AuthKind::Refresh)
+                    .then(|| self.tabs[tab].core.refresh_authorization())
+                    .flatten()
+                    .map(|a| a.expose().to_owned());
+                if let Some(b) = &bearer {
+                    let token_family = self.server.family_of(b.trim_start_matches("Bearer "));
+                    let cookie_family = cookie
+                        .as_ref()
+                        .and_then(|c| self.server.family_of_refresh(c.0));
+                    self.note(|| {
+                        format!("  bearer of family {token_family:?}, cookie of {cookie_family:?}")
+                    });
+                }
                 if !self.network_up {
                     let at = now + self.rng.range(1.0, 50.0);
                     self.schedule(
@@ -60,6 +73,7 @@ impl World {
                         kind,
                         cookie: cookie.map(|c| c.0),
                         csrf,
+                        bearer,
                         sent_at: now,
                     },
                 );

@@ -29,6 +29,12 @@ pub struct Figures {
     pub simulated_ms: f64,
     pub refreshes: u64,
     pub reuse_detections: u64,
+    /// Runs of the reissue flow, their refreshes, and the refreshes the server refused there
+    /// for want of an access token of the cookie's family.
+    pub reissue_runs: u64,
+    pub reissue_refreshes: u64,
+    pub bind_rejections: u64,
+    pub bind_other_family: u64,
     /// Of those, in runs whose browser lets tabs take turns (the rest are the per-tab
     /// fallback's, which has no way to): each after a lost rotation.
     pub reuse_with_locks: u64,
@@ -71,6 +77,11 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     if rng.chance(0.7) {
         config.logout_url = Some("https://app.example/auth/logout".into());
     }
+    // One seed in four runs the reissue flow: the refresh carries the last access token and the
+    // server refuses one of another family. (From the seed, not the generator: the other
+    // seeds' schedules stay as they were.)
+    let reissue = seed % 4 == 3;
+    config.send_access_token_on_refresh = reissue;
     let timeout_ms = rng.pick(&[2_000, 5_000, 10_000]);
     config.timeout = Duration::from_millis(timeout_ms);
     let new_core: Box<dyn Fn(u64) -> Keeper> = Box::new(move |seed| {
@@ -84,13 +95,18 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
             },
         )
     });
-    let mut world = World::new(rng.next_u64(), T0, Server::new(style), new_core);
+    let mut server = Server::new(style);
+    server.bind_to_user = reissue;
+    let mut world = World::new(rng.next_u64(), T0, server, new_core);
     world.trace = trace;
     world.lock_mode = lock_api;
     world.timeout_ms = timeout_ms as f64;
     world.locks.refuse = refuse;
     world.note(|| {
-        format!("seed {seed}: {style:?}, locks {lock_api} (refused {refuse}), channel {channel}")
+        format!(
+            "seed {seed}: {style:?}, locks {lock_api} (refused {refuse}), channel {channel}, \
+             reissue {reissue}"
+        )
     });
 
     let tabs = 1 + rng.below(5);
@@ -168,6 +184,12 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     figures.simulated_ms = world.now - T0;
     figures.refreshes = s.refreshes;
     figures.reuse_detections = s.reuse_detections;
+    if world.server.bind_to_user {
+        figures.reissue_runs = 1;
+        figures.reissue_refreshes = s.refreshes;
+        figures.bind_rejections = s.bind_rejections;
+        figures.bind_other_family = s.bind_rejections_other_family;
+    }
     if check::locks_work(&world) && channel {
         figures.reuse_with_locks = s.reuse_detections;
     }

@@ -41,6 +41,10 @@ fn main() -> ExitCode {
         total.refreshes += f.refreshes;
         total.reuse_detections += f.reuse_detections;
         total.reuse_with_locks += f.reuse_with_locks;
+        total.reissue_runs += f.reissue_runs;
+        total.reissue_refreshes += f.reissue_refreshes;
+        total.bind_rejections += f.bind_rejections;
+        total.bind_other_family += f.bind_other_family;
         total.api_ok += f.api_ok;
         total.api_unauthorized += f.api_unauthorized;
         total.steals += f.steals;
@@ -56,7 +60,9 @@ fn main() -> ExitCode {
     println!(
         "simulation: {seeds} seeds, {} steps, {:.1} simulated hours, {:.1} s; {} refreshes, \
          {} reuse detections ({} with locks and a channel, each after a lost rotation; the rest \
-         in runs without them), {} steals of a frozen tab's lock; \
+         in runs without them), {} steals of a frozen tab's lock; reissue flow: {} runs, {} \
+         refreshes, {} refused for want of a token of the cookie's family ({} carried another \
+         family's); \
          steady state: {} refreshes in {:.0} refresh periods ({:.3} per period); \
          API: {} ok, {} unauthorized; {failures} invariant violations",
         t.steps,
@@ -66,6 +72,10 @@ fn main() -> ExitCode {
         t.reuse_detections,
         t.reuse_with_locks,
         t.steals,
+        t.reissue_runs,
+        t.reissue_refreshes,
+        t.bind_rejections,
+        t.bind_other_family,
         t.steady_refreshes,
         t.steady_periods,
         t.steady_refreshes as f64 / t.steady_periods.max(1.0),

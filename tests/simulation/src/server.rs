@@ -77,6 +77,10 @@ pub struct Stats {
     pub api_ok: u64,
     pub api_unauthorized: u64,
     pub api_expired: u64,
+    /// Refreshes refused for want of an access token of the cookie's family (reissue flow).
+    pub bind_rejections: u64,
+    /// Of those, refreshes that carried a token, of another family.
+    pub bind_rejections_other_family: u64,
 }
 
 /// The server.
@@ -94,6 +98,9 @@ pub struct Server {
     pub reused_families: Vec<u64>,
     /// How late the answer being made goes out (a `Slow` fault), ms.
     pub late_ms: f64,
+    /// The reissue flow (`--bind-refresh-to-user`): a refresh must carry an access token of the
+    /// cookie's family, expired or not.
+    pub bind_to_user: bool,
 }
 
 impl Server {
@@ -108,6 +115,7 @@ impl Server {
             stats: Stats::default(),
             reused_families: Vec::new(),
             late_ms: 0.0,
+            bind_to_user: false,
         }
     }
 
@@ -220,11 +228,13 @@ impl Server {
         self.grant(family, now_ms, sent_at_ms)
     }
 
-    /// `POST /auth/refresh`: CSRF, then rotation with reuse detection (no grace).
+    /// `POST /auth/refresh`: CSRF, the bearer when bound to the user, then rotation with reuse
+    /// detection (no grace).
     pub fn refresh(
         &mut self,
         cookie: Option<u64>,
         csrf_header: Option<&str>,
+        bearer: Option<&str>,
         now_ms: f64,
         sent_at_ms: f64,
     ) -> AuthReply {
@@ -247,6 +257,24 @@ impl Server {
         if family.revoked {
             self.stats.refresh_rejections += 1;
             return Self::refuse(401, true);
+        }
+        let token_family = bearer
+            .and_then(|b| b.strip_prefix("Bearer "))
+            .and_then(|t| self.family_of(t));
+        if self.bind_to_user && token_family != Some(family_id) {
+            self.stats.refresh_rejections += 1;
+            self.stats.bind_rejections += 1;
+            if token_family.is_some() {
+                self.stats.bind_rejections_other_family += 1;
+            }
+            let mut reply = Self::refuse(401, false);
+            reply.body = if token_family.is_some() {
+                r#"{"error":"invalid_grant","bound":"another family"}"#
+            } else {
+                r#"{"error":"invalid_grant","bound":"no token"}"#
+            }
+            .into();
+            return reply;
         }
         if family.current != cookie {
             self.stats.reuse_detections += 1;

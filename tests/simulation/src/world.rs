@@ -23,6 +23,8 @@ pub enum Ev {
         kind: AuthKind,
         cookie: Option<u64>,
         csrf: Option<String>,
+        /// The reissue flow's `Authorization`, on refreshes.
+        bearer: Option<String>,
         sent_at: f64,
     },
     /// An auth answer reaches the browser.
@@ -270,6 +272,7 @@ impl World {
                 kind,
                 cookie,
                 csrf,
+                bearer,
                 sent_at,
             } => {
                 let is_refresh = kind == AuthKind::Refresh;
@@ -278,10 +281,20 @@ impl World {
                 }
                 let reply = match kind {
                     AuthKind::Login { .. } => self.server.login(cookie, now, sent_at),
-                    AuthKind::Refresh => self.server.refresh(cookie, csrf.as_deref(), now, sent_at),
+                    AuthKind::Refresh => {
+                        let (csrf, bearer) = (csrf.as_deref(), bearer.as_deref());
+                        self.server.refresh(cookie, csrf, bearer, now, sent_at)
+                    }
                     AuthKind::Logout => self.server.logout(cookie),
                 };
-                self.note(|| format!("server {kind:?} #{id} from tab {tab}: {}", reply.status));
+                self.note(|| {
+                    let bound = match reply.body.contains("another family") {
+                        true => " (bound: a token of another family)",
+                        false if reply.body.contains("bound") => " (bound: no token)",
+                        false => "",
+                    };
+                    format!("server {kind:?} #{id} from tab {tab}: {}{bound}", reply.status)
+                });
                 let late = std::mem::take(&mut self.server.late_ms);
                 let at = now + late + self.net_delay();
                 self.schedule(
