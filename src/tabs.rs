@@ -92,8 +92,8 @@ pub(crate) struct Lock {
 
 impl Lock {
     /// Asks for lock `name` (taking it from its holder with `steal`). `on_granted` runs when it
-    /// is granted; `on_failed(granted)` when the request is refused (`false`) or the lock is
-    /// stolen from this tab later (`true`).
+    /// is granted; `on_failed(stolen)` when the request is refused (`false`) or the lock is
+    /// stolen from this tab, granted or not yet (`true`).
     ///
     /// # Errors
     ///
@@ -142,8 +142,16 @@ impl Lock {
             .map_err(drop)?;
         let gave_up = abandoned.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if JsFuture::from(asked).await.is_err() && !gave_up.get() {
-                on_failed(granted.get());
+            if let Err(e) = JsFuture::from(asked).await {
+                // An AbortError is a steal (this one stolen back before its callback ran): the
+                // lock works and another tab holds it. Anything else: locks are refused.
+                let name = Reflect::get(&e, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string());
+                let stolen = name.as_deref() == Some("AbortError");
+                if !gave_up.get() {
+                    on_failed(granted.get() || stolen);
+                }
             }
         });
         Ok(Lock {

@@ -33,9 +33,11 @@ export class Locks {
           setTimeout(() => ended || tell(0));
           return new Promise((release) => (lock.release = release));
         })
-        .catch(() => {
+        .catch((e) => {
           ended = true;
-          tell(granted ? 2 : 1);
+          // An AbortError is a steal (ours being stolen back before our callback ran): the
+          // lock works and another tab holds it. Anything else: this browser refuses locks.
+          tell(granted || e?.name == "AbortError" ? 2 : 1);
         });
     } catch {
       queueMicrotask(() => tell(1)); // refused outright: told after this command

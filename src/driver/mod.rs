@@ -331,7 +331,7 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
             ended_too.set(true);
             match failed.upgrade() {
                 Some(inner) if current(&inner) && was_granted => {
-                    with_core(&inner, |k, _| k.lock_lost());
+                    with_core(&inner, |k, now| k.lock_lost(now));
                 }
                 Some(inner) if current(&inner) => {
                     with_core(&inner, |k, now| k.lock_refused(now));

@@ -121,9 +121,18 @@ impl Keeper {
         }
     }
 
-    /// Another tab stole the lock from this one (it must have looked frozen).
-    pub fn lock_lost(&mut self) {
+    /// Another tab stole the lock from this one (it must have looked frozen), or took it
+    /// before this tab heard it was granted: two waiters stealing at once, the second wins. A
+    /// tab still waiting then queues behind the thief — the lock works, it is only taken; giving
+    /// up on it here would have this tab refresh beside the others from then on.
+    pub fn lock_lost(&mut self, now_ms: f64) {
         self.lock_held = false;
+        if matches!(
+            self.flight.as_ref().map(|f| f.stage),
+            Some(Stage::Lock { .. })
+        ) {
+            self.queue_for_lock(now_ms);
+        }
     }
 
     pub(super) fn release_lock(&mut self) {

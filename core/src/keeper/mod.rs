@@ -59,6 +59,11 @@ pub struct Keeper {
     env: Environment,
     rng: Rng,
     held: Option<Held>,
+    /// The reissue flow only: the newest token another tab announced that had run out by the
+    /// time this tab heard of it, with its receipt time. Not adopted (it authorizes nothing),
+    /// but newer than the one held, so it is the one a refresh must carry: a tab frozen across
+    /// another tab's login would otherwise present the old session's token with the new cookie.
+    heard_expired: Option<(AccessToken, f64)>,
     /// Bumped whenever the held token changes (new token, or cleared).
     generation: u64,
     /// The session epoch (module documentation).
@@ -108,6 +113,7 @@ impl Keeper {
             config,
             env,
             held: None,
+            heard_expired: None,
             generation: 0,
             epoch: 0,
             csrf: None,
@@ -193,9 +199,15 @@ impl Keeper {
         if !self.config.send_access_token_on_refresh {
             return None;
         }
-        let held = self.held.as_ref()?;
+        let held = self.held.as_ref().map(|h| (&h.token, h.received_at_ms));
+        let heard = self.heard_expired.as_ref().map(|(t, at)| (t, *at));
+        let (token, _) = match (held, heard) {
+            (Some(h), Some(e)) if e.1 > h.1 => e,
+            (Some(h), _) => h,
+            (None, e) => e?,
+        };
         let mut value = String::from("Bearer ");
-        value.push_str(held.token.expose());
+        value.push_str(token.expose());
         Some(Authorization(value))
     }
 

@@ -105,3 +105,40 @@ fn without_the_option_a_header_is_ignored() {
     assert!(matches!(result, Err(ref e) if e.code() == "invalid_token"));
     assert!(!k.is_authenticated());
 }
+
+/// A tab frozen while another tab signed in anew hears, on waking, tokens that have already run
+/// out. It does not adopt them, but its refresh must carry the newest: the old session's token
+/// beside the new session's cookie is refused by a server that binds the two.
+#[test]
+fn a_refresh_carries_the_newest_token_heard_even_one_that_ran_out() {
+    let mut config = Config::new(format!("{ORIGIN}/auth/refresh"));
+    config.send_access_token_on_refresh = true;
+    let mut k = Keeper::new(config.clone(), keeper(false, true).env.clone());
+    let old = token(T0, 60.0, 1);
+    k.set_token(&old, T0).ok();
+    let newer = token(T0 + 10_000.0, 60.0, 2);
+    let message = TabMessage::Token {
+        token: newer.clone(),
+        received_at_ms: T0 + 10_000.0,
+        lifetime_ms: Some(60_000.0),
+    };
+    // Heard two minutes later, when it has run out.
+    k.hear(&message.encode(), T0 + 120_000.0);
+    drain(&mut k);
+    assert_eq!(
+        k.access_token().map(|t| String::from(t.expose())),
+        Some(old),
+        "not adopted"
+    );
+    let bearer = k.refresh_authorization().map(|a| String::from(a.expose()));
+    assert_eq!(bearer, Some(format!("Bearer {newer}")));
+    // A sign-out forgets it with the rest.
+    k.logout(9, T0 + 121_000.0);
+    drain(&mut k);
+    assert!(k.refresh_authorization().is_none());
+
+    // Without the option nothing is kept.
+    let mut plain = Keeper::new(Config::new("/r"), keeper(false, true).env.clone());
+    plain.hear(&message.encode(), T0 + 120_000.0);
+    assert!(plain.heard_expired.is_none());
+}

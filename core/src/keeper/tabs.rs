@@ -5,7 +5,7 @@
 
 use alloc::string::String;
 
-use super::{Keeper, Source};
+use super::{AccessToken, Keeper, Source};
 use crate::event::LogoutReason;
 use crate::jwt::decode_unverified;
 use crate::message::TabMessage;
@@ -55,6 +55,10 @@ impl Keeper {
             (None, Some(_)) => return,
         };
         if lifetime.is_some_and(|l| received_at_ms + l <= now_ms) {
+            let older_heard = matches!(&self.heard_expired, Some((_, at)) if *at >= received_at_ms);
+            if self.config.send_access_token_on_refresh && !older_heard {
+                self.heard_expired = Some((AccessToken(token), received_at_ms));
+            }
             return;
         }
         self.install(

@@ -62,6 +62,13 @@ impl Keeper {
                 lifetime_ms: lifetime,
             }));
         }
+        if self
+            .heard_expired
+            .as_ref()
+            .is_some_and(|(_, at)| *at <= received_at_ms)
+        {
+            self.heard_expired = None;
+        }
         self.held = Some(Held {
             token: AccessToken(token),
             claims: claims.clone(),
@@ -82,6 +89,7 @@ impl Keeper {
     pub(super) fn clear(&mut self, reason: LogoutReason, now_ms: f64) {
         self.cancel_flight(&Error::new(ErrorKind::Rejected, "the session is over"));
         let had = self.held.take().is_some();
+        self.heard_expired = None;
         self.generation += 1;
         self.epoch += 1;
         self.scheduled_at_ms = None;

@@ -366,7 +366,7 @@ pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
     s.feed(h, |k| match what {
         0 => k.lock_granted(now),
         1 => k.lock_refused(now),
-        _ => k.lock_lost(),
+        _ => k.lock_lost(now),
     })
 }
 

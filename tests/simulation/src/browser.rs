@@ -248,6 +248,7 @@ impl World {
             aborted: Vec::new(),
             fence_ms: None,
             last_refresh_status: None,
+            last_refresh_stale_bearer: false,
         });
         self.tabs.len() - 1
     }

@@ -10,6 +10,10 @@
 //!    of the run) every call and fetch settled.
 //! 5. In steady state, refreshes per browser per refresh period stay at one (+ jitter), checked
 //!    by `crate::run` over the quiet phase.
+//!
+//! In the reissue flow, a refusal of a refresh whose bearer is of another session than the
+//! cookie's (a tab that missed a logout and a new login) explains no `logout` when tabs can
+//! talk: such a tab must hear of the new session first, or its `logout` ends it for every tab.
 
 use token_keeper_core::LogoutReason;
 
@@ -95,7 +99,10 @@ pub fn logout_event(world: &mut World, tab: usize, reason: LogoutReason) {
             .calls
             .values()
             .any(|(k, _)| *k == crate::world::CallKind::Logout),
-        LogoutReason::Rejected => matches!(t.last_refresh_status, Some(401 | 403)),
+        LogoutReason::Rejected => {
+            matches!(t.last_refresh_status, Some(401 | 403))
+                && !(world.channel && t.last_refresh_stale_bearer)
+        }
         LogoutReason::Tab => true,
         // The token ran out while refreshes failed: only faults explain that.
         LogoutReason::Expired => world.now - world.disturbed_at < settle_ms(world) * 4.0,

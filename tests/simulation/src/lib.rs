@@ -100,6 +100,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     let mut world = World::new(rng.next_u64(), T0, server, new_core);
     world.trace = trace;
     world.lock_mode = lock_api;
+    world.channel = channel;
     world.timeout_ms = timeout_ms as f64;
     world.locks.refuse = refuse;
     world.note(|| {

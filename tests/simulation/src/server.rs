@@ -55,6 +55,9 @@ struct Family {
     current: u64,
     csrf: String,
     revoked: bool,
+    /// The families this browser's logins replaced, newest first: a tab that has not heard of
+    /// the last login still holds one of their tokens (the reissue flow accepts them).
+    lineage: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -212,8 +215,17 @@ impl Server {
     /// browser presented is revoked.
     pub fn login(&mut self, cookie: Option<u64>, now_ms: f64, sent_at_ms: f64) -> AuthReply {
         self.stats.logins += 1;
-        if let Some(old) = cookie.and_then(|c| self.refresh_tokens.get(&c).copied()) {
+        let old = cookie.and_then(|c| self.refresh_tokens.get(&c).copied());
+        let mut lineage = Vec::new();
+        if let Some(old) = old {
             self.revoke(old);
+            lineage.push(old);
+            lineage.extend(
+                self.families
+                    .get(&old)
+                    .map(|f| f.lineage.clone())
+                    .unwrap_or_default(),
+            );
         }
         let family = self.next_id();
         let csrf = format!("csrf{family}");
@@ -223,6 +235,7 @@ impl Server {
                 current: 0,
                 csrf,
                 revoked: false,
+                lineage,
             },
         );
         self.grant(family, now_ms, sent_at_ms)
@@ -261,7 +274,9 @@ impl Server {
         let token_family = bearer
             .and_then(|b| b.strip_prefix("Bearer "))
             .and_then(|t| self.family_of(t));
-        if self.bind_to_user && token_family != Some(family_id) {
+        let of_lineage =
+            token_family.is_some_and(|f| f == family_id || family.lineage.contains(&f));
+        if self.bind_to_user && !of_lineage {
             self.stats.refresh_rejections += 1;
             self.stats.bind_rejections += 1;
             if token_family.is_some() {

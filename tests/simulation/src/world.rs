@@ -111,6 +111,9 @@ pub struct Tab {
     pub fence_ms: Option<f64>,
     /// The last refresh answer's status (for the logout-event invariant).
     pub last_refresh_status: Option<u16>,
+    /// Whether that answer refused a bearer of another session than the cookie's (the reissue
+    /// flow).
+    pub last_refresh_stale_bearer: bool,
 }
 
 /// Lock requests in the order the browser's lock manager keeps them.
@@ -145,6 +148,8 @@ pub struct World {
     pub disturbed_at: f64,
     /// Delay of tab messages, ms.
     pub channel_delay_ms: (f64, f64),
+    /// The tabs' cores have a `BroadcastChannel`.
+    pub channel: bool,
     /// Last delivery time per (from, to), so the channel keeps each sender's order.
     pub(crate) last_delivery: HashMap<(usize, usize), f64>,
     pub steps: u64,
@@ -293,7 +298,10 @@ impl World {
                         false if reply.body.contains("bound") => " (bound: no token)",
                         false => "",
                     };
-                    format!("server {kind:?} #{id} from tab {tab}: {}{bound}", reply.status)
+                    format!(
+                        "server {kind:?} #{id} from tab {tab}: {}{bound}",
+                        reply.status
+                    )
                 });
                 let late = std::mem::take(&mut self.server.late_ms);
                 let at = now + late + self.net_delay();
@@ -323,6 +331,8 @@ impl World {
                 }
                 if refresh {
                     self.tabs[tab].last_refresh_status = Some(reply.status);
+                    self.tabs[tab].last_refresh_stale_bearer =
+                        reply.body.contains("another family");
                 }
                 if reply.stall {
                     return;
@@ -366,7 +376,7 @@ impl World {
                     self.drive(tab, |k| k.lock_granted(now));
                 }
             }
-            Ev::LockLost { tab } => self.drive(tab, Keeper::lock_lost),
+            Ev::LockLost { tab } => self.drive(tab, |k| k.lock_lost(now)),
             Ev::Act(action) => crate::scenario::act(self, action),
         }
     }
@@ -388,6 +398,7 @@ impl World {
             lost_rotations: Vec::new(),
             disturbed_at: now,
             channel_delay_ms: (0.1, 3.0),
+            channel: false,
             last_delivery: HashMap::new(),
             steps: 0,
             log: Vec::new(),
