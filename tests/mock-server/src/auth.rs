@@ -144,19 +144,25 @@ async fn start_session(
     jar: &CookieJar,
     user: &str,
 ) -> Result<(String, Session, Issued), crate::backend::Unavailable> {
+    let mut replaced = None;
     if let Some(old) = jar.get(REFRESH_COOKIE) {
         if let Some(session) = state.store.session_of(old.value(), now()).await? {
             state.store.revoke_family(session.family).await?;
+            replaced = Some(session.family);
         }
     }
     let (refresh, csrf) = (random_token(), random_token());
     let ttl = millis(state.options.refresh_ttl);
-    let family = state.store.login(user, &refresh, &csrf, now(), ttl).await?;
-    let session = Session {
-        family,
-        user: user.to_owned(),
-        csrf,
-    };
+    let store = &state.store;
+    let family = store
+        .login(user, (&refresh, &csrf), replaced, now(), ttl)
+        .await?;
+    // Read back: the store computed the lineage. A reset racing this login ends it at once.
+    let session = store
+        .session_of(&refresh, now())
+        .await?
+        .filter(|s| s.family == family)
+        .ok_or(crate::backend::Unavailable)?;
     let issued = issue(state, &session).await?;
     Ok((refresh, session, issued))
 }
@@ -185,12 +191,15 @@ fn injected_failure(state: &AppState) -> Option<Response> {
 }
 
 /// `--bind-refresh-to-user`: the refresh carries an access token this server signed (expired or
-/// not) for the same user and family as the refresh cookie.
+/// not) for the same user as the refresh cookie, and of its family — or of one its login
+/// replaced: another tab of the same browser may not have heard of the last login yet.
 fn bound_to_user(state: &AppState, headers: &HeaderMap, session: Option<&Session>) -> bool {
     let (Some(session), Some(token)) = (session, bearer(headers)) else {
         return false;
     };
-    signed_claims(state, token).is_some_and(|c| c.sub == session.user && c.fam == session.family)
+    signed_claims(state, token).is_some_and(|c| {
+        c.sub == session.user && (c.fam == session.family || session.lineage.contains(&c.fam))
+    })
 }
 
 fn refused(state: &AppState, reuse: bool) -> Response {

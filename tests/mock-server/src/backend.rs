@@ -30,20 +30,22 @@ fn memory(store: &Mutex<MemoryStore>) -> MutexGuard<'_, MemoryStore> {
 }
 
 impl Backend {
-    /// Starts a family for `user` and returns its id.
+    /// Starts a family for `user` with its refresh token and CSRF value and returns its id;
+    /// `replaced` is the family of the refresh cookie the browser presented, if any.
     pub async fn login(
         &self,
         user: &str,
-        token: &str,
-        csrf: &str,
+        (token, csrf): (&str, &str),
+        replaced: Option<u64>,
         now: Millis,
         ttl: Millis,
     ) -> Result<u64, Unavailable> {
         match self {
             Backend::Memory(m) => {
-                Ok(memory(m).login(user, token.to_owned(), csrf.to_owned(), now, ttl))
+                let secrets = (token.to_owned(), csrf.to_owned());
+                Ok(memory(m).login(user, secrets, replaced, now, ttl))
             }
-            Backend::Redis(r) => r.login(user, token, csrf, now, ttl).await,
+            Backend::Redis(r) => r.login(user, (token, csrf), replaced, now, ttl).await,
         }
     }
 

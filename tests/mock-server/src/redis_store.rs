@@ -7,7 +7,7 @@
 //!
 //! | key | type | holds | expires |
 //! |---|---|---|---|
-//! | `family:<id>` | hash | `user`, `csrf`, `gen`, `current`, `expires`, `epoch`, `revoked` | with the family |
+//! | `family:<id>` | hash | `user`, `csrf`, `gen`, `current`, `expires`, `epoch`, `revoked`, `lineage` (the ids of the families its login replaced, newest first) | with the family |
 //! | `token:<sha1 of the refresh token>` | hash | `family`, `gen`, `retired` (ms, or empty) | with the family |
 //! | `next_family`, `serial` | counter | the last family id; the last access token's `jti` | never |
 //! | `revoked_through` | integer | access tokens with a `jti` at or below it are revoked | never |
@@ -45,13 +45,21 @@ local function live(fk, now)
 end
 ";
 
-/// ARGV: prefix, token, user, csrf, expires → the new family id.
+/// ARGV: prefix, token, user, csrf, expires, replaced family id or '' → the new family id.
 const LOGIN: &str = r"
 local id = redis.call('INCR', p .. 'next_family')
 local fk = p .. 'family:' .. id
 local epoch = redis.call('GET', p .. 'epoch') or '0'
+local lineage = {}
+if ARGV[6] ~= '' then
+  table.insert(lineage, ARGV[6])
+  local older = redis.call('HGET', p .. 'family:' .. ARGV[6], 'lineage') or ''
+  for old in string.gmatch(older, '[^,]+') do
+    if #lineage < 8 then table.insert(lineage, old) end
+  end
+end
 redis.call('HSET', fk, 'user', ARGV[3], 'csrf', ARGV[4], 'gen', 0, 'current', ARGV[2],
-  'expires', ARGV[5], 'epoch', epoch, 'revoked', 0)
+  'expires', ARGV[5], 'epoch', epoch, 'revoked', 0, 'lineage', table.concat(lineage, ','))
 redis.call('PEXPIREAT', fk, ARGV[5])
 local tk = p .. 'token:' .. redis.sha1hex(ARGV[2])
 redis.call('HSET', tk, 'family', id, 'gen', 0, 'retired', '')
@@ -59,18 +67,18 @@ redis.call('PEXPIREAT', tk, ARGV[5])
 return tostring(id)
 ";
 
-/// ARGV: prefix, token, now → {family, user, csrf} while the family lives, else nil.
+/// ARGV: prefix, token, now → {family, user, csrf, lineage} while the family lives, else nil.
 const SESSION: &str = r"
 local id = redis.call('HGET', p .. 'token:' .. redis.sha1hex(ARGV[2]), 'family')
 if not id then return false end
 local fk = p .. 'family:' .. id
 if not live(fk, tonumber(ARGV[3])) then return false end
-local f = redis.call('HMGET', fk, 'user', 'csrf')
-return {id, f[1], f[2]}
+local f = redis.call('HMGET', fk, 'user', 'csrf', 'lineage')
+return {id, f[1], f[2], f[3] or ''}
 ";
 
 /// ARGV: prefix, token, fresh, now, grace →
-/// {'rotated' | 'grace', family, user, csrf, token} | {'reuse'} | {'invalid'}.
+/// {'rotated' | 'grace', family, user, csrf, lineage, token} | {'reuse'} | {'invalid'}.
 const REFRESH: &str = r"
 local tk = p .. 'token:' .. redis.sha1hex(ARGV[2])
 local t = redis.call('HMGET', tk, 'family', 'gen', 'retired')
@@ -78,7 +86,7 @@ if not t[1] then return {'invalid'} end
 local fk = p .. 'family:' .. t[1]
 local now = tonumber(ARGV[4])
 if not live(fk, now) then return {'invalid'} end
-local f = redis.call('HMGET', fk, 'user', 'csrf', 'gen', 'current', 'expires')
+local f = redis.call('HMGET', fk, 'user', 'csrf', 'gen', 'current', 'expires', 'lineage')
 if t[3] == '' then
   local gen = tonumber(f[3]) + 1
   redis.call('HSET', tk, 'retired', ARGV[4])
@@ -86,12 +94,12 @@ if t[3] == '' then
   local nk = p .. 'token:' .. redis.sha1hex(ARGV[3])
   redis.call('HSET', nk, 'family', t[1], 'gen', gen, 'retired', '')
   redis.call('PEXPIREAT', nk, f[5])
-  return {'rotated', t[1], f[1], f[2], ARGV[3]}
+  return {'rotated', t[1], f[1], f[2], f[6] or '', ARGV[3]}
 end
 -- Instances read their own clocks: a loser's `now` may be a little before the winner's.
 local elapsed = math.max(0, now - tonumber(t[3]))
 if tonumber(t[2]) + 1 == tonumber(f[3]) and elapsed < tonumber(ARGV[5]) then
-  return {'grace', t[1], f[1], f[2], f[4]}
+  return {'grace', t[1], f[1], f[2], f[6] or '', f[4]}
 end
 redis.call('HSET', fk, 'revoked', 1)
 return {'reuse'}
@@ -143,10 +151,16 @@ fn script(body: &str) -> Script {
 
 fn session(fields: &[String]) -> Result<Session, Unavailable> {
     match fields {
-        [family, user, csrf] => Ok(Session {
+        [family, user, csrf, lineage] => Ok(Session {
             family: family.parse().map_err(|_| Unavailable)?,
             user: user.clone(),
             csrf: csrf.clone(),
+            lineage: lineage
+                .split(',')
+                .filter(|id| !id.is_empty())
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|_| Unavailable)?,
         }),
         _ => Err(Unavailable),
     }
@@ -195,17 +209,21 @@ impl RedisStore {
         Ok(invocation.invoke_async(&mut connection).await?)
     }
 
-    /// Starts a family for `user` and returns its id.
+    /// Starts a family for `user` and returns its id; `replaced` is the family of the refresh
+    /// cookie the browser presented, if any.
     pub async fn login(
         &self,
         user: &str,
-        token: &str,
-        csrf: &str,
+        (token, csrf): (&str, &str),
+        replaced: Option<u64>,
         now: Millis,
         ttl: Millis,
     ) -> Result<u64, Unavailable> {
         let expires = now.saturating_add(ttl).to_string();
-        let id: String = self.run(LOGIN, &[token, user, csrf, &expires]).await?;
+        let replaced = replaced.map(|id| id.to_string()).unwrap_or_default();
+        let id: String = self
+            .run(LOGIN, &[token, user, csrf, &expires, &replaced])
+            .await?;
         id.parse().map_err(|_| Unavailable)
     }
 

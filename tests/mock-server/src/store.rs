@@ -19,7 +19,13 @@ pub struct Session {
     pub user: String,
     /// The CSRF value bound to this family at login.
     pub csrf: String,
+    /// The families this browser's logins replaced, newest first (at most [`LINEAGE`]): a tab
+    /// that missed the last login still holds one of their access tokens.
+    pub lineage: Vec<u64>,
 }
+
+/// How many replaced families a session remembers.
+pub const LINEAGE: usize = 8;
 
 /// What a presented refresh token earns.
 #[derive(Debug, PartialEq, Eq)]
@@ -42,6 +48,7 @@ pub type Millis = u64;
 struct Family {
     user: String,
     csrf: String,
+    lineage: Vec<u64>,
     /// Generation of the one live refresh token.
     generation: u64,
     /// The live refresh token (the grace rule hands it to a late tab).
@@ -73,15 +80,24 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// Starts a family for `user` and returns its id.
+    /// Starts a family for `user` and returns its id; `replaced` is the family of the refresh
+    /// cookie the browser presented, if any (the caller revokes it).
     pub fn login(
         &mut self,
         user: &str,
-        token: String,
-        csrf: String,
+        (token, csrf): (String, String),
+        replaced: Option<u64>,
         now: Millis,
         ttl: Millis,
     ) -> u64 {
+        let mut lineage = Vec::new();
+        if let Some(old) = replaced {
+            lineage.push(old);
+            if let Some(f) = self.families.get(&old) {
+                lineage.extend(f.lineage.iter().copied());
+            }
+            lineage.truncate(LINEAGE);
+        }
         self.next_family += 1;
         let id = self.next_family;
         let issued = Issued {
@@ -93,6 +109,7 @@ impl MemoryStore {
         let family = Family {
             user: user.to_owned(),
             csrf,
+            lineage,
             generation: 0,
             current: token,
             expires_at: now.saturating_add(ttl),
@@ -110,6 +127,7 @@ impl MemoryStore {
             family: id,
             user: family.user.clone(),
             csrf: family.csrf.clone(),
+            lineage: family.lineage.clone(),
         })
     }
 
@@ -129,6 +147,7 @@ impl MemoryStore {
             family: id,
             user: family.user.clone(),
             csrf: family.csrf.clone(),
+            lineage: family.lineage.clone(),
         };
         match retired_at {
             None => {
@@ -215,7 +234,7 @@ mod tests {
 
     fn store() -> MemoryStore {
         let mut s = MemoryStore::default();
-        s.login("alice", "t0".into(), "c".into(), NOW, DAY);
+        s.login("alice", ("t0".into(), "c".into()), None, NOW, DAY);
         s
     }
 

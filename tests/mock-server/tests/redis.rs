@@ -23,7 +23,10 @@ fn rotated(outcome: &Outcome) -> Option<&str> {
 
 /// The store's rules, step by step, on any backend.
 async fn contract(store: &Backend) {
-    let family = store.login("alice", "t0", "c", NOW, DAY).await.unwrap();
+    let family = store
+        .login("alice", ("t0", "c"), None, NOW, DAY)
+        .await
+        .unwrap();
     let session = store.session_of("t0", NOW).await.unwrap().unwrap();
     assert_eq!((session.family, session.user.as_str()), (family, "alice"));
     assert_eq!(session.csrf, "c");
@@ -61,7 +64,10 @@ async fn contract(store: &Backend) {
     );
 
     // Access tokens: by family, by serial, by jti.
-    let other = store.login("bob", "u0", "d", NOW, DAY).await.unwrap();
+    let other = store
+        .login("bob", ("u0", "d"), None, NOW, DAY)
+        .await
+        .unwrap();
     let one = store.next_serial().await.unwrap().to_string();
     let two = store.next_serial().await.unwrap().to_string();
     assert!(
@@ -84,8 +90,34 @@ async fn contract(store: &Backend) {
         Outcome::Invalid
     );
 
+    // A login over a presented cookie records the family it replaced, and that one's own.
+    let first = store
+        .login("dan", ("w0", "f"), None, NOW, DAY)
+        .await
+        .unwrap();
+    let second = store
+        .login("dan", ("x0", "g"), Some(first), NOW, DAY)
+        .await
+        .unwrap();
+    let third = store
+        .login("dan", ("y0", "h"), Some(second), NOW, DAY)
+        .await
+        .unwrap();
+    let session = store.session_of("y0", NOW).await.unwrap().unwrap();
+    assert_eq!(
+        (session.family, session.lineage),
+        (third, vec![second, first])
+    );
+    let rotated = store.refresh("y0", "y1", NOW, 0).await.unwrap();
+    assert!(
+        matches!(rotated, Outcome::Rotated { ref session, .. } if session.lineage == [second, first])
+    );
+
     // A reset kills every family.
-    store.login("carol", "v0", "e", NOW, DAY).await.unwrap();
+    store
+        .login("carol", ("v0", "e"), None, NOW, DAY)
+        .await
+        .unwrap();
     store.revoke_all().await.unwrap();
     assert_eq!(store.session_of("v0", NOW).await.unwrap(), None);
     assert_eq!(

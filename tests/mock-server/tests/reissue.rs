@@ -106,3 +106,30 @@ async fn token_in_header_answers_with_the_bearer_in_an_exposed_header() {
     assert!(body["csrf_token"].is_string());
     assert_eq!(server.me(&token).await.status(), 200);
 }
+
+/// A tab that missed a login in another tab of the same browser still holds the replaced
+/// session's token: the new cookie's refresh accepts it (the login recorded what it replaced).
+#[tokio::test]
+async fn a_token_of_the_family_the_cookies_login_replaced_is_accepted() {
+    let server = Server::start(bound()).await;
+    let browser = server.browser();
+    let old = server.login(&browser).await;
+    let new = server.login(&browser).await;
+    assert_eq!(
+        refresh(&server, &new.refresh, &new.csrf, Some(&old.access)).await,
+        200
+    );
+    // Another browser's session is no ancestor.
+    let stranger = server.login(&Client::new()).await;
+    let rotated = server.login(&browser).await;
+    assert_eq!(
+        refresh(
+            &server,
+            &rotated.refresh,
+            &rotated.csrf,
+            Some(&stranger.access)
+        )
+        .await,
+        401
+    );
+}
