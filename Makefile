@@ -1,6 +1,7 @@
 # The two commands of the README, and the figures.
 #   make test   set up what is missing, then run every check and test
 #   make demo   set up, build the package, serve the demo and the mock server on 127.0.0.1:8080
+#               (REDIS=1: the families in a Redis of its own; REDIS_URL=redis://…: in that one)
 #   make size   build the package and print its size, raw and gzip -9
 #   make bench  build the package and print the speed figures (fetch overhead, single flight)
 #   make pkg    build the npm package into pkg/
