@@ -145,7 +145,7 @@ impl Config {
             ("channelName", Some(&c.channel_name)),
         ];
         for (name, value) in non_empty {
-            if value.is_some_and(|v| v.trim().is_empty()) {
+            if value.is_some_and(|v| v.trim_ascii().is_empty()) {
                 return Err(config_error(name, "must not be empty"));
             }
         }

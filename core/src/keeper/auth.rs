@@ -278,6 +278,7 @@ impl Keeper {
         };
         // Only the header the app named: a driver's stray value is no token.
         let header = header
+            .as_deref()
             .filter(|_| self.config.token_header.is_some())
             .map(bare_token)
             .filter(|t| !t.is_empty());
@@ -291,7 +292,7 @@ impl Keeper {
         let (token, expires_in, csrf) = (values.next(), values.next(), values.next());
         let token = match (token, header) {
             (Some(Some(Value::Str(token))), _) => token,
-            (_, Some(token)) => token,
+            (_, Some(token)) => String::from(token),
             _ => {
                 let mut message = String::from("the auth answer has no string field `");
                 message.push_str(&self.config.token_field);
@@ -321,19 +322,16 @@ impl Keeper {
 }
 
 /// `Bearer <token>` (the scheme in any case) or a bare token, trimmed; "" for a bare scheme.
-fn bare_token(value: String) -> String {
-    let value = value.trim();
-    let bytes = value.as_bytes();
-    let scheme = bytes
-        .get(..6)
-        .is_some_and(|s| s.eq_ignore_ascii_case(b"bearer"));
-    let bare = match bytes.get(6) {
-        _ if !scheme => value,
-        None => "",
-        Some(b) if b.is_ascii_whitespace() => value.get(7..).unwrap_or(""),
-        Some(_) => value,
-    };
-    String::from(bare.trim())
+/// ASCII trimming only: `str::trim` would bring Unicode's whitespace table into the wasm.
+fn bare_token(value: &str) -> &str {
+    let value = value.trim_ascii();
+    match value.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => {
+            value.get(7..).unwrap_or_default().trim_ascii()
+        }
+        _ if value.eq_ignore_ascii_case("bearer") => "",
+        _ => value,
+    }
 }
 
 fn is_ok(status: u16) -> bool {
