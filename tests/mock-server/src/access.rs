@@ -30,6 +30,9 @@ pub(crate) struct AccessClaims {
     pub(crate) fam: u64,
 }
 
+/// How far ahead of this server's clock a token's `nbf` may be.
+const NBF_LEEWAY_S: f64 = 5.0;
+
 #[allow(clippy::cast_precision_loss)] // milliseconds since 1970 fit f64 exactly
 pub(crate) fn seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
@@ -42,9 +45,13 @@ pub(crate) struct Issued {
     pub(crate) header: Option<HeaderValue>,
 }
 
-/// Issues an access token for `session`.
-pub(crate) async fn issue(state: &AppState, session: &Session) -> Result<Issued, Unavailable> {
-    let serial = state.store.next_serial().await?;
+/// Issues access token number `serial` (its `jti`, taken from the store *before* a refresh
+/// commits its rotation, so nothing can fail after it) for `session`.
+pub(crate) fn issue(
+    state: &AppState,
+    session: &Session,
+    serial: u64,
+) -> Result<Issued, Unavailable> {
     let (skew_ms, ttl_ms) = {
         let inner = state.lock();
         (inner.config.clock_skew_ms, inner.config.access_ttl_ms)
@@ -120,7 +127,8 @@ async fn check_access(
     if now_s >= claims.exp {
         return Ok(Err("expired"));
     }
-    if now_s < claims.nbf {
+    // A few seconds of leeway: instances sharing a Redis on other hosts have clocks of their own.
+    if now_s + NBF_LEEWAY_S < claims.nbf {
         return Ok(Err("not yet valid"));
     }
     if !state.store.access_live(claims.fam, &claims.jti).await? {

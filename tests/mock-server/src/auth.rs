@@ -18,17 +18,11 @@ use serde::Deserialize;
 
 use crate::access::{bearer, issue, signed_claims, Issued};
 use crate::store::{Outcome, Session};
-use crate::{
-    body_error, error, millis, random_token, unavailable, unix_now_ms, AppState, DEMO_USER,
-};
+use crate::{body_error, error, millis, now, random_token, unavailable, AppState, DEMO_USER};
 
 pub(crate) const REFRESH_COOKIE: &str = "refresh_token";
 pub(crate) const CSRF_COOKIE: &str = "csrf_token";
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
-
-fn now() -> u64 {
-    u64::try_from(unix_now_ms()).unwrap_or(0)
-}
 
 fn cookie<'a>(
     state: &AppState,
@@ -163,7 +157,8 @@ async fn start_session(
         .await?
         .filter(|s| s.family == family)
         .ok_or(crate::backend::Unavailable)?;
-    let issued = issue(state, &session).await?;
+    let serial = store.next_serial().await?;
+    let issued = issue(state, &session, serial)?;
     Ok((refresh, session, issued))
 }
 
@@ -192,7 +187,9 @@ fn injected_failure(state: &AppState) -> Option<Response> {
 
 /// `--bind-refresh-to-user`: the refresh carries an access token this server signed (expired or
 /// not) for the same user as the refresh cookie, and of its family — or of one its login
-/// replaced: another tab of the same browser may not have heard of the last login yet.
+/// replaced: another tab of the same browser may not have heard of the last login yet. Checked
+/// before the store sees the cookie: a dead cookie replayed without such a token is refused
+/// without counting as reuse (it carries nothing that could rotate).
 fn bound_to_user(state: &AppState, headers: &HeaderMap, session: Option<&Session>) -> bool {
     let (Some(session), Some(token)) = (session, bearer(headers)) else {
         return false;
@@ -239,6 +236,11 @@ pub(crate) async fn refresh(
     }
     let grace = state.lock().config.reuse_grace_ms;
     let fresh = random_token();
+    // The access token's serial first: after the rotation commits, nothing may fail, or the
+    // browser never gets the new cookie and its retry with the old one is reuse.
+    let Ok(serial) = state.store.next_serial().await else {
+        return unavailable();
+    };
     let (session, token) = match state.store.refresh(&presented, &fresh, now(), grace).await {
         Ok(Outcome::Rotated { session, token }) => {
             state.lock().stats.refreshes += 1;
@@ -249,7 +251,7 @@ pub(crate) async fn refresh(
         Ok(Outcome::Invalid) => return refused(&state, false),
         Err(_) => return unavailable(),
     };
-    let Ok(issued) = issue(&state, &session).await else {
+    let Ok(issued) = issue(&state, &session, serial) else {
         return unavailable();
     };
     let stall = {

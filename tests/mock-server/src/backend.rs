@@ -130,7 +130,7 @@ impl Backend {
     /// Whether an access token of `family` with `jti` is still good.
     pub async fn access_live(&self, family: u64, jti: &str) -> Result<bool, Unavailable> {
         match self {
-            Backend::Memory(m) => Ok(memory(m).access_live(family, jti)),
+            Backend::Memory(m) => Ok(memory(m).access_live(family, jti, crate::now())),
             Backend::Redis(r) => r.access_live(family, jti).await,
         }
     }

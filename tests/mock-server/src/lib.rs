@@ -190,7 +190,6 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("options", &self.options)
-            .field("store", &self.store)
             .finish_non_exhaustive()
     }
 }
@@ -343,6 +342,11 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+}
+
+/// The store's clock: ms since 1970, without the test skew.
+fn now() -> u64 {
+    u64::try_from(unix_now_ms()).unwrap_or(0)
 }
 
 fn unix_now_ms() -> i64 {

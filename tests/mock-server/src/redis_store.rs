@@ -19,10 +19,12 @@
 //! of the index hands out no live token; the family keeps its one live token in `current`
 //! because the grace rule hands it to a late tab.
 
-use redis::aio::MultiplexedConnection;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 
-use crate::store::{Millis, Outcome, Session};
+use crate::store::{Millis, Outcome, Session, MAX_EXPIRY};
 
 /// Redis failed or answered something this server did not write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +135,8 @@ return 1
 /// The families and revocations in one Redis, shared by every instance pointed at it.
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: MultiplexedConnection,
+    /// Reconnects by itself after Redis restarts or a connection drops.
+    connection: ConnectionManager,
     prefix: String,
 }
 
@@ -170,7 +173,14 @@ impl RedisStore {
     /// Connects to `url` (`redis://127.0.0.1:6379`); every key starts with `prefix`.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
         let client = redis::Client::open(url)?;
-        let connection = client.get_multiplexed_async_connection().await?;
+        // A slow answer is waited for (a script that committed must not be reported as failed
+        // for want of patience); a lost connection is tried again a few times, quickly.
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(Duration::from_secs(10)))
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(3)
+            .set_max_delay(Duration::from_millis(500));
+        let connection = ConnectionManager::new_with_config(client, config).await?;
         Ok(RedisStore {
             connection,
             prefix: prefix.to_owned(),
@@ -219,7 +229,7 @@ impl RedisStore {
         now: Millis,
         ttl: Millis,
     ) -> Result<u64, Unavailable> {
-        let expires = now.saturating_add(ttl).to_string();
+        let expires = now.saturating_add(ttl).min(MAX_EXPIRY).to_string();
         let replaced = replaced.map(|id| id.to_string()).unwrap_or_default();
         let id: String = self
             .run(LOGIN, &[token, user, csrf, &expires, &replaced])
@@ -302,7 +312,7 @@ impl RedisStore {
             .arg(format!("{}jti:{jti}", self.prefix))
             .arg(1)
             .arg("PX")
-            .arg(ttl.max(1))
+            .arg(ttl.clamp(1, MAX_EXPIRY / 2))
             .query_async::<()>(&mut connection)
             .await?;
         Ok(())

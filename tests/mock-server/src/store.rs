@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 /// What a server needs to know about the family of a presented refresh token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     /// The family id (the `fam` claim of its access tokens).
     pub family: u64,
@@ -24,11 +24,22 @@ pub struct Session {
     pub lineage: Vec<u64>,
 }
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The CSRF value is a secret of the session: never printed.
+        f.debug_struct("Session")
+            .field("family", &self.family)
+            .field("user", &self.user)
+            .field("lineage", &self.lineage)
+            .finish_non_exhaustive()
+    }
+}
+
 /// How many replaced families a session remembers.
 pub const LINEAGE: usize = 8;
 
 /// What a presented refresh token earns.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub enum Outcome {
     /// Rotated: the family's new live token.
     Rotated { session: Session, token: String },
@@ -41,10 +52,21 @@ pub enum Outcome {
     Invalid,
 }
 
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The refresh token is never printed.
+        match self {
+            Outcome::Rotated { session, .. } => write!(f, "Rotated({session:?})"),
+            Outcome::Grace { session, .. } => write!(f, "Grace({session:?})"),
+            Outcome::ReuseDetected => f.write_str("ReuseDetected"),
+            Outcome::Invalid => f.write_str("Invalid"),
+        }
+    }
+}
+
 /// Times are milliseconds since 1970 (the server's clock, without the test skew).
 pub type Millis = u64;
 
-#[derive(Debug)]
 struct Family {
     user: String,
     csrf: String,
@@ -58,7 +80,6 @@ struct Family {
     revoked: bool,
 }
 
-#[derive(Debug)]
 struct Issued {
     family: u64,
     generation: u64,
@@ -66,7 +87,7 @@ struct Issued {
 }
 
 /// Every family, every refresh token ever issued, and which access tokens are revoked.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryStore {
     families: HashMap<u64, Family>,
     tokens: HashMap<String, Issued>,
@@ -78,6 +99,20 @@ pub struct MemoryStore {
     /// Access tokens revoked one by one.
     revoked_jtis: HashSet<String>,
 }
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Counts only: the maps hold live refresh tokens and CSRF values.
+        f.debug_struct("MemoryStore")
+            .field("families", &self.families.len())
+            .field("refresh_tokens", &self.tokens.len())
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The latest expiry Redis (and any sane store) takes: the end of year 9999, in ms.
+pub const MAX_EXPIRY: Millis = 253_402_300_799_999;
 
 impl MemoryStore {
     /// Starts a family for `user` and returns its id; `replaced` is the family of the refresh
@@ -112,7 +147,7 @@ impl MemoryStore {
             lineage,
             generation: 0,
             current: token,
-            expires_at: now.saturating_add(ttl),
+            expires_at: now.saturating_add(ttl).min(MAX_EXPIRY),
             revoked: false,
         };
         self.families.insert(id, family);
@@ -215,13 +250,16 @@ impl MemoryStore {
 
     /// Whether an access token of family `family` with serial `jti` is still good (its
     /// signature and dates are the caller's to check).
-    pub fn access_live(&self, family: u64, jti: &str) -> bool {
+    pub fn access_live(&self, family: u64, jti: &str, now: Millis) -> bool {
         let Ok(serial) = jti.parse::<u64>() else {
             return false;
         };
         serial > self.revoked_through
             && !self.revoked_jtis.contains(jti)
-            && self.families.get(&family).is_some_and(|f| !f.revoked)
+            && self
+                .families
+                .get(&family)
+                .is_some_and(|f| !f.revoked && now < f.expires_at)
     }
 }
 
@@ -308,19 +346,35 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_holds_no_refresh_token_and_no_csrf_value() {
+        let mut s = MemoryStore::default();
+        let secrets = ("refresh-SECRET".to_owned(), "csrf-SECRET".to_owned());
+        s.login("alice", secrets, None, NOW, DAY);
+        let outcome = s.refresh("refresh-SECRET", "next-SECRET".into(), NOW, 0);
+        let session = s.session_of("next-SECRET", NOW);
+        for printed in [
+            format!("{s:?}"),
+            format!("{outcome:?}"),
+            format!("{session:?}"),
+        ] {
+            assert!(!printed.contains("SECRET"), "{printed}");
+        }
+    }
+
+    #[test]
     fn access_tokens_die_with_their_family_their_serial_or_their_jti() {
         let mut s = store();
         let (one, two) = (s.next_serial().to_string(), s.next_serial().to_string());
-        assert!(s.access_live(1, &one) && s.access_live(1, &two));
-        assert!(!s.access_live(2, &one), "an unknown family");
-        assert!(!s.access_live(1, "x"), "a jti that is no serial");
+        assert!(s.access_live(1, &one, NOW) && s.access_live(1, &two, NOW));
+        assert!(!s.access_live(2, &one, NOW), "an unknown family");
+        assert!(!s.access_live(1, "x", NOW), "a jti that is no serial");
         s.revoke_jti(&one);
-        assert!(!s.access_live(1, &one) && s.access_live(1, &two));
+        assert!(!s.access_live(1, &one, NOW) && s.access_live(1, &two, NOW));
         s.revoke_access_tokens();
-        assert!(!s.access_live(1, &two));
+        assert!(!s.access_live(1, &two, NOW));
         let three = s.next_serial().to_string();
-        assert!(s.access_live(1, &three));
+        assert!(s.access_live(1, &three, NOW));
         s.revoke_family(1);
-        assert!(!s.access_live(1, &three));
+        assert!(!s.access_live(1, &three, NOW));
     }
 }

@@ -286,12 +286,14 @@ async fn a_revocation_at_one_instance_holds_at_the_other() {
     );
 }
 
-/// Redis going away is a 503 `store_unavailable`, never a token or a silent success.
+/// Redis going away is a 503 `store_unavailable`, never a token or a silent success; Redis
+/// coming back is used again without a restart of the server.
 #[tokio::test]
-async fn without_its_redis_the_server_answers_503_and_issues_nothing() {
+async fn without_its_redis_the_server_answers_503_and_issues_nothing_then_reconnects() {
     let redis = RedisServer::start().await;
     let (a, _b) = pair(&redis, "gone:").await;
     let session = a.server.login(&reqwest::Client::new()).await;
+    let url = redis.url.clone();
     drop(redis);
     let answer = a.server.refresh_with(&session.refresh, &session.csrf).await;
     assert_eq!(answer.status(), 503);
@@ -299,4 +301,31 @@ async fn without_its_redis_the_server_answers_503_and_issues_nothing() {
     let body: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(body["error"], "store_unavailable");
     assert_eq!(a.server.me(&session.access).await.status(), 503);
+
+    // Redis back (empty, as after a restart without persistence): the instance reconnects by
+    // itself; the old session is gone, a new login works.
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let _redis = RedisServer::start_on(port).await;
+    let mut status = 0;
+    for _ in 0..50 {
+        let login = reqwest::Client::new()
+            .post(a.server.url("/auth/login"))
+            .json(&json!({"username": "alice", "password": "wonderland"}))
+            .send()
+            .await
+            .unwrap();
+        status = login.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the instance reconnected");
+    assert_eq!(
+        a.server
+            .refresh_with(&session.refresh, &session.csrf)
+            .await
+            .status(),
+        401
+    );
 }

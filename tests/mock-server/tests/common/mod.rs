@@ -157,6 +157,11 @@ impl RedisServer {
             .local_addr()
             .unwrap()
             .port();
+        Self::start_on(port).await
+    }
+
+    /// One on `port` (again, after a restart).
+    pub async fn start_on(port: u16) -> RedisServer {
         let child = std::process::Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
