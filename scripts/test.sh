@@ -30,9 +30,9 @@ cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings
 step "native tests"
 run cargo test --workspace
 
-step "simulation: 1,000 seeds of tabs, server, clocks and faults, invariants after every step"
+step "simulation: 5,000 seeds of tabs, server, clocks and faults, invariants after every step"
 cargo build -q --profile sim -p simulation
-run target/sim/simulate --seeds 1000 --min-steps 1000000
+run target/sim/simulate --seeds 5000 --min-steps 10000000
 
 step "browser tests (headless Chromium, against the mock server)"
 start_mock_server MOCK_SERVER_URL
