@@ -22,7 +22,7 @@ pub(super) struct Pending {
     pub(super) user: CallId,
     login: bool,
     epoch: u64,
-    sent_at_ms: f64,
+    pub(super) sent_at_ms: f64,
     pub(super) deadline_ms: f64,
 }
 

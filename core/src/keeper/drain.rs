@@ -36,7 +36,11 @@ impl Keeper {
         self.draining = None;
         for (id, kind) in core::mem::take(&mut self.deferred) {
             // A call that timed out (or was overtaken) while it waited is not sent after all.
-            if self.calls.iter().any(|c| c.id == id) {
+            if let Some(call) = self.calls.iter_mut().find(|c| c.id == id) {
+                // It leaves now: its token dates from now, not from when the user asked. Dated
+                // earlier, it would look older to the other tabs than tokens issued meanwhile,
+                // and they would keep those (found by the simulation, seed 1029415).
+                call.sent_at_ms = now_ms;
                 self.push(Command::SendAuth { id, kind });
             }
         }

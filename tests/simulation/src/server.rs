@@ -104,6 +104,8 @@ pub struct Server {
     /// The reissue flow (`--bind-refresh-to-user`): a refresh must carry an access token of the
     /// cookie's family, expired or not.
     pub bind_to_user: bool,
+    /// The answer being made carries a fault (the world counts the run disturbed from then).
+    pub fault_applied: bool,
 }
 
 impl Server {
@@ -119,6 +121,7 @@ impl Server {
             reused_families: Vec::new(),
             late_ms: 0.0,
             bind_to_user: false,
+            fault_applied: false,
         }
     }
 
@@ -299,6 +302,7 @@ impl Server {
             return Self::refuse(401, true);
         }
         if let Some(fault) = (!self.faults.is_empty()).then(|| self.faults.remove(0)) {
+            self.fault_applied = true;
             match fault {
                 Fault::Slow(ms) => self.late_ms = f64::from(ms),
                 Fault::ServerError => return Self::refuse(500, false),

@@ -254,8 +254,15 @@ impl World {
 
     fn store_cookie(&mut self, reply: &AuthReply) {
         match &reply.set_cookie {
-            Some(Some(c)) => self.jar = Some(c.clone()),
-            Some(None) => self.jar = None,
+            Some(Some(c)) => {
+                let family = self.server.family_of_refresh(c.0);
+                self.note(|| format!("  the jar takes a cookie of family {family:?}"));
+                self.jar = Some(c.clone());
+            }
+            Some(None) => {
+                self.note(|| "  the jar is cleared".into());
+                self.jar = None;
+            }
             None => {}
         }
     }
@@ -304,6 +311,11 @@ impl World {
                     )
                 });
                 let late = std::mem::take(&mut self.server.late_ms);
+                if std::mem::take(&mut self.server.fault_applied) {
+                    // Faults ordered long ago may strike only now (the network was down, the
+                    // tabs frozen): the browser is disturbed from when it meets them.
+                    self.disturbed_at = self.disturbed_at.max(now + late);
+                }
                 let at = now + late + self.net_delay();
                 self.schedule(
                     at,
