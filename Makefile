@@ -5,12 +5,13 @@
 #   make size   build the package and print its size, raw and gzip -9
 #   make bench  build the package and print the speed figures (fetch overhead, single flight)
 #   make pkg    build the npm package into pkg/
-#   make soak   the long runs: 10,000,000+ simulated steps, 1,000,000 decoder cases per property
+#   make soak   the long runs: 200,000,000+ simulated steps, 1,000,000 decoder cases per property
+#   make mock-server  the mock servers `wasm-pack test --headless --chrome` looks for (127.0.0.1:18080-18082)
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup test demo size bench pkg soak
+.PHONY: setup test demo size bench pkg soak mock-server
 
 setup:
 	@scripts/setup.sh
@@ -32,3 +33,6 @@ demo: pkg
 
 soak: setup
 	@scripts/soak.sh
+
+mock-server: setup
+	@scripts/mock-servers.sh

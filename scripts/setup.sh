@@ -47,6 +47,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# `wasm-pack test --headless --chrome`, as the README documents it, runs in `make test` too.
+if ! command -v wasm-pack >/dev/null 2>&1; then
+  say "installing wasm-pack (about 3 minutes)"
+  # No --locked, as above.
+  cargo install -q wasm-pack
+fi
+
 if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/esbuild ]; then
   say "installing binaryen (wasm-opt) and esbuild from npm"
   (cd tools && npm install --no-audit --no-fund --loglevel=error)

@@ -21,6 +21,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "clippy, wasm32"
 cargo clippy -p token-keeper --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p token-keeper --all-targets --target wasm32-unknown-unknown --features js -- -D warnings
 # The npm package's wasm, as it is built: no_std, its own allocator and panic handler.
 cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
 
@@ -44,7 +45,15 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=180
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-run cargo test -p token-keeper --target wasm32-unknown-unknown --tests
+run cargo test -p token-keeper --target wasm32-unknown-unknown --tests --features js
+
+step "wasm-pack test --headless --chrome, as documented, against the servers of make mock-server"
+# The fixed addresses the tests fall back on when no URL is passed in (stopped by PID on exit).
+MOCK_PORT=18080 start_mock_server DEFAULT_1
+MOCK_PORT=18081 start_mock_server DEFAULT_2
+MOCK_PORT=18082 start_mock_server DEFAULT_3 www --bind-refresh-to-user --token-in-header
+run env -u MOCK_SERVER_URL -u MOCK_SERVER_URL_2 -u MOCK_SERVER_URL_REISSUE \
+  -u CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER wasm-pack test --headless --chrome
 
 step "npm package, and its size against the budget"
 scripts/build-pkg.sh --pack

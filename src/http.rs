@@ -78,7 +78,8 @@ fn auth_request(
     Request::new_with_str_and_init(url, &init).ok()
 }
 
-/// A plain object with these properties (event details, tab messages).
+/// A plain object with these properties (event details, for the JavaScript facade).
+#[cfg(feature = "js")]
 pub(crate) fn object(entries: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();
     for (key, value) in entries {

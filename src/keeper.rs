@@ -24,11 +24,25 @@ use crate::tabs::{self, Channel};
 use crate::{Claims, Error, ErrorKind};
 
 /// Keeps one access token fresh and attaches it to requests. Cloning gives another handle to
-/// the same keeper.
+/// the same keeper; two handles are equal (`PartialEq`) when they are handles to the same keeper,
+/// so a Yew `ContextProvider` or a memoized prop sees no change when it is handed the same one.
+///
+/// The handle is `!Send` and `!Sync` (the browser's main thread owns it). Leptos 0.7+ contexts
+/// want `Send + Sync`: provide it through `leptos::prelude::provide_context(SendWrapper::new(keeper))`
+/// (the `send_wrapper` crate, which Leptos re-exports), or keep it in local storage with
+/// `StoredValue::new_local`; on the browser's one thread both only ever hand it back there.
 #[derive(Clone)]
 pub struct TokenKeeper {
     inner: Rc<Inner>,
 }
+
+impl PartialEq for TokenKeeper {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for TokenKeeper {}
 
 impl fmt::Debug for TokenKeeper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -394,8 +408,9 @@ fn is_hidden() -> bool {
         .is_some_and(|v| v == "hidden")
 }
 
-/// A future as a JavaScript promise. Boxed, so the executor glue is compiled once rather than
-/// once per caller: each instantiation costs kilobytes of wasm.
+/// A future as a JavaScript promise (for the JavaScript facade). Boxed, so the executor glue is
+/// compiled once rather than once per caller: each instantiation costs kilobytes of wasm.
+#[cfg(feature = "js")]
 pub(crate) fn promise(
     future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
 ) -> Promise {

@@ -28,8 +28,8 @@ pub mod keeper;
 #[cfg(target_arch = "wasm32")]
 mod tabs;
 
-/// The JavaScript facade; public only so the browser tests can reach it.
-#[cfg(target_arch = "wasm32")]
+/// The JavaScript facade (cargo feature `js`); public only so the browser tests can reach it.
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 #[doc(hidden)]
 pub mod js;
 

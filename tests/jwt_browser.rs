@@ -1,6 +1,6 @@
 //! The decoder as the browser runs it: `JSON.parse` and serde-wasm-bindgen instead of serde_json,
-//! and `decodeJwt` as JavaScript calls it.
-#![cfg(target_arch = "wasm32")]
+//! and `decodeJwt` as JavaScript calls it (through the `js` facade: `--features js`).
+#![cfg(all(target_arch = "wasm32", feature = "js"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use js_sys::{Array, Reflect};

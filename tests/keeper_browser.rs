@@ -8,8 +8,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+#[cfg(feature = "js")]
 use js_sys::{Object, Promise, Reflect};
 use token_keeper::clock::{now_ms, sleep_ms};
+#[cfg(feature = "js")]
 use token_keeper::js::JsTokenKeeper;
 use token_keeper::{Csrf, Event, Retry, TokenKeeper};
 use wasm_bindgen::prelude::*;
@@ -487,6 +489,7 @@ async fn a_callers_own_authorization_header_is_sent_unchanged() {
 }
 
 /// The JavaScript facade: options checked and named, events as documented, fetch's arguments.
+#[cfg(feature = "js")]
 #[wasm_bindgen_test]
 async fn the_js_facade_checks_options_and_speaks_events() {
     reset_with("{}").await;
@@ -616,4 +619,16 @@ async fn a_failed_scheduled_refresh_is_tried_again_before_expiry() {
         "one failed round, then the retry timer"
     );
     keeper.dispose();
+}
+
+/// Handles compare by identity: a clone is the same keeper (a Yew `ContextProvider` sees no
+/// change), another keeper is not.
+#[wasm_bindgen_test]
+async fn handles_are_equal_when_they_are_the_same_keeper() {
+    let keeper = builder().cross_tab(false).build().unwrap();
+    let other = builder().cross_tab(false).build().unwrap();
+    assert_eq!(keeper, keeper.clone());
+    assert_ne!(keeper, other);
+    keeper.dispose();
+    other.dispose();
 }

@@ -224,6 +224,7 @@ async fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_in_its_retries() {
 // Finding 7: calling an unsubscribe function twice threw; a fetch that rejected left its callback
 // and request copy behind. Now the second call does nothing, and a rejected fetch rejects as
 // `window.fetch` does and leaves the keeper as it was.
+#[cfg(feature = "js")]
 #[wasm_bindgen_test]
 async fn unsubscribing_twice_is_harmless_and_a_failed_fetch_leaves_the_keeper_working() {
     use js_sys::{Function, Reflect};

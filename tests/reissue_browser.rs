@@ -1,7 +1,7 @@
 //! The reissue flow through the Rust driver, in headless Chromium, against a mock server started
-//! with `--bind-refresh-to-user --token-in-header` (MOCK_SERVER_URL_REISSUE, from
-//! scripts/test.sh): the refresh call carries the last access token, and the tokens come in an
-//! `Authorization` response header instead of the JSON body.
+//! with `--bind-refresh-to-user --token-in-header` (MOCK_SERVER_URL_REISSUE from scripts/test.sh,
+//! or `make mock-server`'s): the refresh call carries the last access token, and the tokens come
+//! in an `Authorization` response header instead of the JSON body.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -14,13 +14,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "common/browser.rs"]
 mod common;
-use common::{control, json, num};
+use common::{control_or_fail, json, num, reissue_server};
 
 fn base() -> &'static str {
-    match option_env!("MOCK_SERVER_URL_REISSUE") {
-        Some(url) => url,
-        None => panic!("run the browser tests through `make test`"),
-    }
+    reissue_server()
 }
 
 fn at(path: &str) -> String {
@@ -28,18 +25,12 @@ fn at(path: &str) -> String {
 }
 
 async fn stats() -> JsValue {
-    control(&at("/__mock/stats"), "GET", JsValue::UNDEFINED)
-        .await
-        .unwrap()
+    control_or_fail(&at("/__mock/stats"), "GET", JsValue::UNDEFINED).await
 }
 
 async fn reset() {
-    control(&at("/__mock/reset"), "POST", JsValue::UNDEFINED)
-        .await
-        .unwrap();
-    control(&at("/__mock/config"), "POST", json("{}"))
-        .await
-        .unwrap();
+    control_or_fail(&at("/__mock/reset"), "POST", JsValue::UNDEFINED).await;
+    control_or_fail(&at("/__mock/config"), "POST", json("{}")).await;
 }
 
 fn builder() -> token_keeper::config::Builder {

@@ -1,5 +1,10 @@
-//! Helpers shared by the browser suites: the mock server's URLs (passed in at compile time by
-//! scripts/test.sh), its test controls over the real network, and keepers pointed at it.
+//! Helpers shared by the browser suites: the mock server's URLs, its test controls over the real
+//! network, and keepers pointed at it.
+//!
+//! `make test` passes the servers' URLs in at compile time (it starts them on free ports). Without
+//! them — `wasm-pack test --headless --chrome`, `cargo test --target wasm32-unknown-unknown` —
+//! the tests look for the servers `make mock-server` starts at fixed addresses:
+//! [`DEFAULT_SERVER`], [`DEFAULT_SECOND_SERVER`] and [`DEFAULT_REISSUE_SERVER`].
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use js_sys::{Reflect, JSON};
@@ -33,17 +38,39 @@ extern "C" {
     pub fn callback(log: &js_sys::Array) -> JsValue;
 }
 
+/// Where `make mock-server` serves the main mock server.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:18080";
+/// … a second one (another origin).
+pub const DEFAULT_SECOND_SERVER: &str = "http://127.0.0.1:18081";
+/// … and one with `--bind-refresh-to-user --token-in-header`.
+pub const DEFAULT_REISSUE_SERVER: &str = "http://127.0.0.1:18082";
+
 pub fn server() -> &'static str {
-    match option_env!("MOCK_SERVER_URL") {
-        Some(url) => url,
-        None => panic!("run the browser tests through `make test`"),
-    }
+    option_env!("MOCK_SERVER_URL").unwrap_or(DEFAULT_SERVER)
 }
 
 pub fn second_server() -> &'static str {
-    match option_env!("MOCK_SERVER_URL_2") {
-        Some(url) => url,
-        None => panic!("run the browser tests through `make test`"),
+    option_env!("MOCK_SERVER_URL_2").unwrap_or(DEFAULT_SECOND_SERVER)
+}
+
+pub fn reissue_server() -> &'static str {
+    option_env!("MOCK_SERVER_URL_REISSUE").unwrap_or(DEFAULT_REISSUE_SERVER)
+}
+
+/// A test control at `url` that did not answer: say what is missing and how to start it.
+pub fn no_server(url: &str) -> ! {
+    panic!(
+        "no mock server answered at {url}: start the test servers with `make mock-server` \
+         (they listen on {DEFAULT_SERVER}, {DEFAULT_SECOND_SERVER} and \
+         {DEFAULT_REISSUE_SERVER}), or run every test with `make test`"
+    )
+}
+
+/// A test control, failing the test with [`no_server`]'s message when nothing answers.
+pub async fn control_or_fail(url: &str, method: &str, body: JsValue) -> JsValue {
+    match control(url, method, body).await {
+        Ok(answer) => answer,
+        Err(_) => no_server(url),
     }
 }
 
@@ -64,24 +91,16 @@ pub fn json(text: &str) -> JsValue {
 }
 
 pub async fn reset_with(config: &str) {
-    control(&url("/__mock/reset"), "POST", JsValue::UNDEFINED)
-        .await
-        .unwrap();
-    control(&url("/__mock/config"), "POST", json(config))
-        .await
-        .unwrap();
+    control_or_fail(&url("/__mock/reset"), "POST", JsValue::UNDEFINED).await;
+    control_or_fail(&url("/__mock/config"), "POST", json(config)).await;
 }
 
 pub async fn configure(config: &str) {
-    control(&url("/__mock/config"), "POST", json(config))
-        .await
-        .unwrap();
+    control_or_fail(&url("/__mock/config"), "POST", json(config)).await;
 }
 
 pub async fn stats() -> JsValue {
-    control(&url("/__mock/stats"), "GET", JsValue::UNDEFINED)
-        .await
-        .unwrap()
+    control_or_fail(&url("/__mock/stats"), "GET", JsValue::UNDEFINED).await
 }
 
 pub fn builder() -> token_keeper::config::Builder {
