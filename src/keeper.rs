@@ -195,6 +195,18 @@ impl TokenKeeper {
         self.inner.read(|k| k.claims().cloned())
     }
 
+    /// The held token's claims as the app's own type (see [`crate::claims`]); `Ok(None)` when
+    /// no token is held.
+    ///
+    /// # Errors
+    ///
+    /// An `invalid_token` error naming the claim that did not fit `T`.
+    pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, Error> {
+        self.claims()
+            .map(|c| crate::claims::claims_as(&c))
+            .transpose()
+    }
+
     /// The held token's local expiry, ms since the epoch.
     pub fn expires_at_ms(&self) -> Option<f64> {
         self.inner.read(Keeper::expires_at_ms)

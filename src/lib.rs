@@ -12,9 +12,11 @@
 //!   (a browser cannot hold the server's key), for scheduling and display only;
 //! - [`schedule`]: when to refresh a token, as pure functions of the local clock;
 //! - `TokenKeeper` (wasm32): the keeper for Rust apps;
+//! - [`claims::claims_as`]: the app's own claims type, filled with serde;
 //! - [`Error`]: the one error type, with stable codes shared with JavaScript.
 #![deny(missing_docs)]
 
+pub mod claims;
 #[cfg(target_arch = "wasm32")]
 pub mod clock;
 pub mod config;

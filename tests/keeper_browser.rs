@@ -632,3 +632,39 @@ async fn handles_are_equal_when_they_are_the_same_keeper() {
     keeper.dispose();
     other.dispose();
 }
+
+/// The app's own claims type, filled in the browser through `JSON.parse` and
+/// serde-wasm-bindgen; the mock server's dates carry millisecond fractions.
+#[wasm_bindgen_test]
+async fn claims_as_fills_the_apps_own_struct_in_the_browser() {
+    #[derive(serde::Deserialize)]
+    struct MyClaims {
+        sub: String,
+        fam: u64,
+        #[serde(deserialize_with = "token_keeper::claims::whole_seconds")]
+        exp: u64,
+    }
+    reset_with("{}").await;
+    let keeper = builder().cross_tab(false).build().unwrap();
+    assert!(keeper.claims_as::<MyClaims>().unwrap().is_none(), "signed out");
+    keeper
+        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .await
+        .unwrap();
+    let mine = keeper.claims_as::<MyClaims>().unwrap().unwrap();
+    assert_eq!(mine.sub, "alice");
+    assert!(mine.fam > 0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let now_s = (now_ms() / 1000.0) as u64;
+    assert!(mine.exp > now_s && mine.exp <= now_s + 301, "{} vs {now_s}", mine.exp);
+    // A claim of the wrong type is named.
+    #[derive(Debug, serde::Deserialize)]
+    struct Wrong {
+        #[allow(dead_code)]
+        sub: u64,
+    }
+    let e = keeper.claims_as::<Wrong>().unwrap_err();
+    assert_eq!(e.code(), "invalid_token");
+    assert!(e.message().contains("`sub`"), "{}", e.message());
+    keeper.dispose();
+}

@@ -1,0 +1,168 @@
+//! The app's own claims type, filled from the token's payload with serde: through the browser's
+//! `JSON.parse` and serde-wasm-bindgen on wasm (no JSON parser of its own in the wasm), through
+//! serde_json elsewhere (host tests, server builds).
+//!
+//! ```
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct MyClaims {
+//!     sub: String,
+//!     // RFC 7519 dates may carry a fraction: `u64` alone would refuse `1700000000.5`.
+//!     #[serde(deserialize_with = "token_keeper::claims::whole_seconds")]
+//!     exp: u64,
+//!     #[serde(default)]
+//!     roles: Vec<String>,
+//! }
+//!
+//! // eyJhbGciOiJIUzI1NiJ9 . {"sub":"alice","exp":1700000000.5,"roles":["admin"]} . sig
+//! let token = "eyJhbGciOiJIUzI1NiJ9.\
+//!     eyJzdWIiOiJhbGljZSIsImV4cCI6MTcwMDAwMDAwMC41LCJyb2xlcyI6WyJhZG1pbiJdfQ.c2ln";
+//! let claims = token_keeper::decode_unverified(token)?;
+//! let mine: MyClaims = token_keeper::claims::claims_as(&claims)?;
+//! assert_eq!((mine.sub.as_str(), mine.exp, mine.roles.len()), ("alice", 1_700_000_000, 1));
+//! # Ok::<(), token_keeper::Error>(())
+//! ```
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::{Claims, Error, ErrorKind};
+
+/// Fills the app's claims type `T` from the whole payload of `claims`.
+///
+/// # Errors
+///
+/// An `invalid_token` error naming the claim that did not fit `T` (`exp`, `roles[1]`, or `.` for
+/// the payload itself) and what `T` expected there — never the claim's value.
+pub fn claims_as<T: DeserializeOwned>(claims: &Claims) -> Result<T, Error> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // The decoder already checked the payload is a JSON object: JSON.parse cannot refuse it.
+        let value = js_sys::JSON::parse(claims.json())
+            .map_err(|_| Error::new(ErrorKind::InvalidToken, "the claims are not JSON"))?;
+        let deserializer = serde_wasm_bindgen::Deserializer::from(value);
+        serde_path_to_error::deserialize(deserializer).map_err(|e| unfit::<T, _>(&e))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mut deserializer = serde_json::Deserializer::from_str(claims.json());
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| unfit::<T, _>(&e))
+    }
+}
+
+/// The error for a claim that did not fit: its path and what was expected, without the value
+/// (serde's messages quote it: `invalid type: string "…", expected u64`).
+fn unfit<T, E: core::fmt::Display>(e: &serde_path_to_error::Error<E>) -> Error {
+    let inner = e.inner().to_string();
+    let expected = match inner.split_once(", expected ") {
+        Some((_, expected)) => format!(": expected {expected}"),
+        None if inner.starts_with("missing field") => format!(": {inner}"),
+        None => String::new(),
+    };
+    let message = format!(
+        "the claim `{}` does not fit {}{expected}",
+        e.path(),
+        core::any::type_name::<T>()
+    );
+    Error::new(ErrorKind::InvalidToken, message)
+}
+
+/// A numeric date (seconds since 1970, RFC 7519 `NumericDate`) as whole seconds, accepting the
+/// fraction the RFC allows (cut off): `#[serde(deserialize_with = "token_keeper::claims::whole_seconds")]`.
+///
+/// # Errors
+///
+/// When the claim is not a number, or is negative or past `u64`.
+pub fn whole_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let seconds = f64::deserialize(deserializer)?;
+    if !(0.0..1.8e19).contains(&seconds) {
+        return Err(serde::de::Error::custom(
+            "a date in seconds since 1970, not negative",
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(seconds.floor() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode_unverified;
+
+    fn token(payload: &str) -> Claims {
+        use base64_url::encode;
+        decode_unverified(&format!("eyJhbGciOiJIUzI1NiJ9.{}.c2ln", encode(payload))).unwrap()
+    }
+
+    mod base64_url {
+        /// base64url without padding, for the tests' tokens.
+        pub fn encode(text: &str) -> String {
+            const ABC: &[u8; 64] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let bytes = text.as_bytes();
+            let mut out = String::new();
+            for chunk in bytes.chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+                for i in 0..=chunk.len() {
+                    out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
+                }
+            }
+            out
+        }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Mine {
+        sub: String,
+        #[serde(deserialize_with = "whole_seconds")]
+        exp: u64,
+        #[serde(default)]
+        roles: Vec<String>,
+        tenant: Option<u32>,
+    }
+
+    #[test]
+    fn the_apps_struct_is_filled_with_fractional_dates_cut_to_whole_seconds() {
+        let mine: Mine =
+            claims_as(&token(r#"{"sub":"alice","exp":1700000000.75,"tenant":7}"#)).unwrap();
+        let expected = Mine {
+            sub: "alice".into(),
+            exp: 1_700_000_000,
+            roles: vec![],
+            tenant: Some(7),
+        };
+        assert_eq!(mine, expected);
+    }
+
+    #[test]
+    fn a_claim_that_does_not_fit_is_named_and_its_value_is_not_said() {
+        let e = claims_as::<Mine>(&token(
+            r#"{"sub":"alice","exp":1,"roles":["a","secret-ish-value",3]}"#,
+        ))
+        .map(drop)
+        .unwrap_err();
+        assert_eq!(e.code(), "invalid_token");
+        assert!(e.message().contains("`roles[2]`"), "{}", e.message());
+        assert!(e.message().contains("expected a string"), "{}", e.message());
+        let e = claims_as::<Mine>(&token(r#"{"sub":"secret-ish-value","exp":-5}"#))
+            .map(drop)
+            .unwrap_err();
+        assert!(e.message().contains("`exp`"), "{}", e.message());
+        let e = claims_as::<Mine>(&token(r#"{"exp":5}"#))
+            .map(drop)
+            .unwrap_err();
+        assert!(
+            e.message().contains("missing field `sub`"),
+            "{}",
+            e.message()
+        );
+        let e = claims_as::<Mine>(&token(r#"{"sub":"x","exp":5,"tenant":"secret-ish-value"}"#))
+            .map(drop)
+            .unwrap_err();
+        assert!(!e.message().contains("secret-ish"), "{}", e.message());
+    }
+}
