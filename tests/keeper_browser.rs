@@ -646,7 +646,10 @@ async fn claims_as_fills_the_apps_own_struct_in_the_browser() {
     }
     reset_with("{}").await;
     let keeper = builder().cross_tab(false).build().unwrap();
-    assert!(keeper.claims_as::<MyClaims>().unwrap().is_none(), "signed out");
+    assert!(
+        keeper.claims_as::<MyClaims>().unwrap().is_none(),
+        "signed out"
+    );
     keeper
         .login(r#"{"username":"alice","password":"wonderland"}"#)
         .await
@@ -656,7 +659,11 @@ async fn claims_as_fills_the_apps_own_struct_in_the_browser() {
     assert!(mine.fam > 0);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let now_s = (now_ms() / 1000.0) as u64;
-    assert!(mine.exp > now_s && mine.exp <= now_s + 301, "{} vs {now_s}", mine.exp);
+    assert!(
+        mine.exp > now_s && mine.exp <= now_s + 301,
+        "{} vs {now_s}",
+        mine.exp
+    );
     // A claim of the wrong type is named.
     #[derive(Debug, serde::Deserialize)]
     struct Wrong {

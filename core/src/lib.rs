@@ -21,6 +21,8 @@ extern crate alloc;
 
 pub mod config;
 mod config_json;
+#[cfg(feature = "serde")]
+mod config_serde;
 pub mod error;
 pub mod event;
 mod json;
