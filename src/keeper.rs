@@ -316,6 +316,33 @@ impl TokenKeeper {
         }
     }
 
+    /// A token that is not due: the one held, or — when it is due or expired — a new one after a
+    /// refresh (joining the one in flight). For clients that attach the token themselves
+    /// (reqwest, a WebSocket's first message) rather than through [`TokenKeeper::fetch`].
+    ///
+    /// # Errors
+    ///
+    /// `unauthenticated` when no token is held; otherwise what [`TokenKeeper::refresh`] says.
+    pub async fn fresh_token(&self) -> Result<AccessToken, Error> {
+        let now = clock::now_ms();
+        let (held, due) = self
+            .inner
+            .read(|k| (k.access_token().cloned(), k.is_due_at(now)));
+        match held {
+            None => Err(Error::new(
+                ErrorKind::Unauthenticated,
+                "no token is held: sign in, or restore the session, first",
+            )),
+            Some(token) if !due => Ok(token),
+            Some(_) => {
+                self.refresh().await?;
+                self.access_token().ok_or_else(|| {
+                    Error::new(ErrorKind::Unauthenticated, "the session ended meanwhile")
+                })
+            }
+        }
+    }
+
     /// Forces a refresh now (joining the one in flight, if any).
     ///
     /// # Errors
@@ -359,7 +386,9 @@ impl TokenKeeper {
     ///
     /// # Errors
     ///
-    /// `network` when the request itself fails, as `window.fetch` would reject.
+    /// `network` when the request itself fails, as `window.fetch` would reject; `aborted` when
+    /// the caller's `AbortSignal` stopped it (an `AbortError`), so an app can tell its own
+    /// cancellations from a network that is down.
     pub async fn fetch(&self, request: Request) -> Result<Response, Error> {
         let answer = JsFuture::from(self.fetch_now(request)).await;
         match answer {
@@ -369,10 +398,17 @@ impl TokenKeeper {
                     "fetch gave something else than a response",
                 )
             }),
-            Err(e) => Err(Error::new(
-                ErrorKind::Network,
-                crate::error::from_js(&e).message(),
-            )),
+            Err(e) => {
+                let name = js_sys::Reflect::get(&e, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string());
+                let kind = if name.as_deref() == Some("AbortError") {
+                    ErrorKind::Aborted
+                } else {
+                    ErrorKind::Network
+                };
+                Err(Error::new(kind, crate::error::from_js(&e).message()))
+            }
         }
     }
 

@@ -675,3 +675,44 @@ async fn claims_as_fills_the_apps_own_struct_in_the_browser() {
     assert!(e.message().contains("`sub`"), "{}", e.message());
     keeper.dispose();
 }
+
+/// `fresh_token()` hands out the held token while it is not due, and a refreshed one once it is;
+/// signed out, it says so.
+#[wasm_bindgen_test]
+async fn fresh_token_refreshes_first_when_the_token_is_due() {
+    reset_with(r#"{"access_ttl_ms": 2000}"#).await;
+    let keeper = builder().cross_tab(false).build().unwrap();
+    let e = keeper.fresh_token().await.unwrap_err();
+    assert_eq!(e.code(), "unauthenticated");
+    keeper
+        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .await
+        .unwrap();
+    let first = keeper.fresh_token().await.unwrap().expose().to_owned();
+    assert_eq!(num(&stats().await, "refreshes"), 0.0, "not due: no refresh");
+    // Past the lead of a 2 s token (a quarter of it): due, so refreshed first.
+    sleep_ms(1_700.0).await;
+    let second = keeper.fresh_token().await.unwrap().expose().to_owned();
+    assert_ne!(first, second);
+    assert_eq!(num(&stats().await, "refreshes"), 1.0);
+    keeper.dispose();
+}
+
+/// A request the caller aborts is `aborted`, not `network`: an app tells its own cancellations
+/// from a network that is down.
+#[wasm_bindgen_test]
+async fn a_fetch_the_caller_aborts_is_aborted_not_a_network_error() {
+    reset_with("{}").await;
+    let keeper = signed_in(builder().cross_tab(false)).await;
+    let controller = web_sys::AbortController::new().unwrap();
+    let init = RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    let request = Request::new_with_str_and_init(&url("/api/me"), &init).unwrap();
+    controller.abort();
+    let e = keeper.fetch(request).await.unwrap_err();
+    assert_eq!(e.code(), "aborted");
+    // And a network that refuses is `network`.
+    let refused = Request::new_with_str("http://127.0.0.1:9/").unwrap();
+    assert_eq!(keeper.fetch(refused).await.unwrap_err().code(), "network");
+    keeper.dispose();
+}

@@ -161,6 +161,12 @@ impl Keeper {
         self.held.as_ref().map(|h| &h.token)
     }
 
+    /// Whether the token held is due for a refresh at `now_ms` (within its lead, or past its
+    /// expiry); `false` when none is held or it never expires.
+    pub fn is_due_at(&self, now_ms: f64) -> bool {
+        self.is_due(now_ms)
+    }
+
     /// The held token's claims.
     pub fn claims(&self) -> Option<&Claims> {
         self.held.as_ref().map(|h| &h.claims)
