@@ -11,8 +11,17 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::EventTarget;
 
 /// Milliseconds since the epoch on the local clock.
+#[cfg(target_arch = "wasm32")]
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// Milliseconds since the epoch on the local clock (off the browser: the system clock).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// A random number in `[0, 1)`.

@@ -4,10 +4,8 @@
 
 pub use token_keeper_core::error::{Error, ErrorKind};
 
-#[cfg(target_arch = "wasm32")]
 pub use js::ToJs;
 
-#[cfg(target_arch = "wasm32")]
 mod js {
     use js_sys::Reflect;
     use wasm_bindgen::{JsCast, JsValue};
@@ -57,5 +55,4 @@ mod js {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
 pub(crate) use js::from_js;

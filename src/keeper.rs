@@ -108,6 +108,23 @@ impl TokenKeeper {
     ///
     /// A `config` error when a URL does not parse against the page.
     pub fn new(config: Config) -> Result<TokenKeeper, Error> {
+        // Off the browser the crate builds (server builds of SSR apps, host tests, docs) but
+        // cannot run: every I/O it does is the browser's.
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = config;
+            Err(Error::new(
+                ErrorKind::Config,
+                "a TokenKeeper runs in the browser (wasm32); this build targets another platform \
+                 (a server build of an SSR app, a host test): make it in browser-only code",
+            ))
+        }
+        #[cfg(target_arch = "wasm32")]
+        Self::start(config)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn start(config: Config) -> Result<TokenKeeper, Error> {
         let resolve = |name: &str, url: &str| {
             http::resolve(url).ok_or_else(|| config_error(name, "is not a valid url"))
         };
