@@ -17,7 +17,11 @@ fn the_api_builds_off_the_browser_and_a_keeper_says_it_runs_in_the_browser_only(
         .build();
     let e = built.unwrap_err();
     assert_eq!(e.code(), "config");
-    assert!(e.message().contains("runs in the browser"), "{}", e.message());
+    assert!(
+        e.message().contains("runs in the browser"),
+        "{}",
+        e.message()
+    );
     // Options read with serde work everywhere, as do the claims helpers.
     let config: Config = serde_json::from_str(r#"{"refreshUrl":"/auth/refresh"}"#).unwrap();
     assert!(start(config).is_none());
