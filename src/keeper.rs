@@ -23,6 +23,29 @@ use crate::http;
 use crate::tabs::{self, Channel};
 use crate::{Claims, Error, ErrorKind};
 
+/// What [`TokenKeeper::send`] takes: a gloo-net `RequestBuilder` (`Request::get(url)`), or a
+/// `Request` already built (`Request::post(url).body(..)?`).
+pub trait SendRequest {
+    /// The request to send.
+    ///
+    /// # Errors
+    ///
+    /// gloo-net's, when a builder cannot build its request.
+    fn into_request(self) -> Result<gloo_net::http::Request, gloo_net::Error>;
+}
+
+impl SendRequest for gloo_net::http::RequestBuilder {
+    fn into_request(self) -> Result<gloo_net::http::Request, gloo_net::Error> {
+        self.build()
+    }
+}
+
+impl SendRequest for gloo_net::http::Request {
+    fn into_request(self) -> Result<gloo_net::http::Request, gloo_net::Error> {
+        Ok(self)
+    }
+}
+
 /// Keeps one access token fresh and attaches it to requests. Cloning gives another handle to
 /// the same keeper; two handles are equal (`PartialEq`) when they are handles to the same keeper,
 /// so a Yew `ContextProvider` or a memoized prop sees no change when it is handed the same one.
@@ -302,7 +325,7 @@ impl TokenKeeper {
         headers: &[(&str, &str)],
     ) -> Result<Claims, Error> {
         let probe = web_sys::Headers::new().ok();
-        let invalid = probe.map_or(true, |h| {
+        let invalid = probe.is_none_or(|h| {
             headers
                 .iter()
                 .any(|(name, value)| h.set(name, value).is_err())
@@ -427,6 +450,26 @@ impl TokenKeeper {
                 Err(Error::new(kind, crate::error::from_js(&e).message()))
             }
         }
+    }
+
+    /// A gloo-net request — `Request::get("/api/me")`, or one already built with a body — sent
+    /// with exactly [`TokenKeeper::fetch`]'s rules: the bearer only to allowed origins and never
+    /// over the caller's own `Authorization`, a refresh first when the token is due, one refresh
+    /// for any number of concurrent 401s, one retry with the body replayed.
+    ///
+    /// # Errors
+    ///
+    /// As [`TokenKeeper::fetch`]; `network` also when the request cannot be built (a URL that
+    /// does not parse), as `window.fetch` rejects it.
+    pub async fn send(&self, request: impl SendRequest) -> Result<gloo_net::http::Response, Error> {
+        let request = request.into_request().map_err(|e| {
+            Error::new(
+                ErrorKind::Network,
+                format!("the request could not be made: {e}"),
+            )
+        })?;
+        let response = self.fetch(request.into()).await?;
+        Ok(response.into())
     }
 
     /// `fetch` for JavaScript: the promise of the answer, rejecting with the browser's own error.

@@ -37,6 +37,13 @@ pub mod js;
 
 pub use config::{Config, Csrf, Retry};
 pub use error::{Error, ErrorKind};
-pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};
+pub use keeper::{
+    AccessToken, Event, LogoutReason, SendRequest, Subscription, TokenKeeper, Trigger,
+};
 pub use token_keeper_core::{decode_unverified, Claims, JwtError};
+
+/// The README's Rust blocks, compiled as doc-tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use token_keeper_core::{jwt, schedule};

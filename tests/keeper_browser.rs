@@ -716,3 +716,41 @@ async fn a_fetch_the_caller_aborts_is_aborted_not_a_network_error() {
     assert_eq!(keeper.fetch(refused).await.unwrap_err().code(), "network");
     keeper.dispose();
 }
+
+/// gloo-net requests go through the keeper with `fetch`'s rules: the bearer arrives, a POST body
+/// is replayed after a revoke, a foreign origin gets no bearer.
+#[wasm_bindgen_test]
+async fn send_takes_gloo_net_requests_with_the_same_rules_as_fetch() {
+    use gloo_net::http::Request as GlooRequest;
+    reset_with("{}").await;
+    let keeper = signed_in(builder().cross_tab(false)).await;
+    let me = keeper
+        .send(GlooRequest::get(&url("/api/me")))
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert!(me.text().await.unwrap().contains("alice"));
+    // Revoke the access tokens: the POST gets a 401, a refresh, and its body again.
+    configure(r#"{"revoke_access_tokens": true}"#).await;
+    let post = GlooRequest::post(&url("/api/echo"))
+        .header("content-type", "text/plain")
+        .body("the same body twice")
+        .unwrap();
+    let echoed = keeper.send(post).await.unwrap();
+    assert_eq!(echoed.status(), 200);
+    assert_eq!(echoed.text().await.unwrap(), "the same body twice");
+    let s = stats().await;
+    assert_eq!(num(&s, "refreshes"), 1.0);
+    // Another origin: no bearer, so its API says 401 and nothing is refreshed.
+    let foreign = format!("{}/api/me", second_server());
+    let other = keeper.send(GlooRequest::get(&foreign)).await.unwrap();
+    assert_eq!(other.status(), 401);
+    assert_eq!(num(&stats().await, "refreshes"), 1.0);
+    // A URL that cannot parse is a network error, as window.fetch rejects it.
+    let e = keeper
+        .send(GlooRequest::get("http://[::1"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "network");
+    keeper.dispose();
+}
