@@ -1,13 +1,12 @@
-//! The local clock, and the browser's timers and wake-up events as handles that undo themselves.
+//! The local clock, and the browser's timers (gloo-timers) and wake-up events as handles that
+//! undo themselves.
 //!
 //! Time comes from `Date.now()`: `std::time::SystemTime` and `Instant` panic on
 //! wasm32-unknown-unknown. Each handle owns its JavaScript side effect and removes it on `Drop`,
 //! as gloo's do: a dropped [`Timeout`] is cleared, a dropped [`Listener`] is removed.
 
-use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsCast;
 use web_sys::EventTarget;
 
 /// Milliseconds since the epoch on the local clock.
@@ -32,47 +31,29 @@ pub fn random_unit() -> f64 {
 /// The largest delay `setTimeout` honours (2^31 − 1 ms); longer ones fire at once.
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
-/// `setTimeout`/`clearTimeout` on the global object, so timers work in windows and workers.
-fn global() -> JsValue {
-    js_sys::global().into()
-}
-
-fn call(name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
-    let global = global();
-    let f: Function = js_sys::Reflect::get(&global, &name.into())?.dyn_into()?;
-    match args {
-        [a] => f.call1(&global, a),
-        [a, b] => f.call2(&global, a, b),
-        _ => f.call0(&global),
-    }
-}
-
-/// A pending `setTimeout`, cleared when dropped.
+/// A pending `setTimeout` (gloo-timers'), cleared when dropped (gloo's drop does it: the field
+/// is held for that alone).
 #[must_use = "a Timeout is cleared as soon as it is dropped"]
-pub struct Timeout {
-    id: JsValue,
-    _callback: Closure<dyn FnMut()>,
-}
+pub struct Timeout(#[allow(dead_code)] gloo_timers::callback::Timeout);
 
 impl Timeout {
     /// Calls `callback` once after `delay_ms` (clamped to what browsers honour).
     pub fn new(delay_ms: f64, callback: impl FnOnce() + 'static) -> Option<Timeout> {
-        let callback = Closure::once(callback);
-        // Not `f64::clamp`: its assertion drags float formatting into the wasm.
-        #[allow(clippy::manual_clamp)]
-        let delay = JsValue::from_f64(delay_ms.max(0.0).min(MAX_TIMEOUT_MS).ceil());
-        let id = call("setTimeout", &[callback.as_ref(), &delay]).ok()?;
-        Some(Timeout {
-            id,
-            _callback: callback,
-        })
+        Some(Timeout(gloo_timers::callback::Timeout::new(
+            millis(delay_ms),
+            callback,
+        )))
     }
 }
 
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        let _ = call("clearTimeout", &[&self.id]);
-    }
+/// A delay as `setTimeout` takes it: whole milliseconds from 0 to 2^31 − 1.
+fn millis(delay_ms: f64) -> u32 {
+    // Not `f64::clamp`: its assertion drags float formatting into the wasm.
+    #[allow(clippy::manual_clamp)]
+    let delay = delay_ms.max(0.0).min(MAX_TIMEOUT_MS).ceil();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let delay = delay as u32;
+    delay
 }
 
 impl core::fmt::Debug for Timeout {
@@ -81,16 +62,9 @@ impl core::fmt::Debug for Timeout {
     }
 }
 
-/// Waits `delay_ms`.
+/// Waits `delay_ms` (gloo-timers' `TimeoutFuture`).
 pub async fn sleep_ms(delay_ms: f64) {
-    let mut timer = None;
-    let promise = Promise::new(&mut |resolve, _| {
-        timer = Timeout::new(delay_ms, move || {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        });
-    });
-    let _ = JsFuture::from(promise).await;
-    drop(timer);
+    gloo_timers::future::TimeoutFuture::new(millis(delay_ms)).await;
 }
 
 /// An event listener, removed when dropped.

@@ -3,19 +3,13 @@
 use js_sys::{Function, Promise, Reflect};
 use token_keeper_core::Answer;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, Request, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortSignal, Headers, Request, RequestCredentials};
 
 /// Calls `fetch` of the global object (window or worker) now; the promise of its response.
 pub(crate) fn send_now(request: &Request) -> Result<Promise, JsValue> {
     let global: JsValue = js_sys::global().into();
     let fetch: Function = Reflect::get(&global, &"fetch".into())?.dyn_into()?;
     fetch.call1(&global, request)?.dyn_into()
-}
-
-/// `fetch` of the global object (window or worker).
-pub(crate) async fn send(request: &Request) -> Result<Response, JsValue> {
-    JsFuture::from(send_now(request)?).await?.dyn_into()
 }
 
 /// POSTs to an auth endpoint with the cookies (`credentials: "include"`), an optional JSON body
@@ -32,50 +26,49 @@ pub(crate) async fn auth_call(
     let Some(request) = auth_request(url, json_body, headers, signal) else {
         return Answer::Failed;
     };
-    let Ok(response) = send(&request).await else {
+    let Ok(response) = request.send().await else {
         return Answer::Failed;
     };
     let status = response.status();
-    let retry_after_s = retry_after_s(&response);
-    let token_header = token_header.and_then(|name| response.headers().get(name).ok().flatten());
-    let body = match response.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|t| t.as_string()),
-        Err(_) => None,
-    };
-    match body {
-        Some(body) => Answer::Response {
+    let raw = response.headers();
+    let retry_after_s = raw.get("retry-after").and_then(|v| retry_after_s(&v));
+    // `tokenHeader` is checked to be a header name, so reading it cannot throw.
+    let token_header = token_header.and_then(|name| raw.get(name));
+    match response.text().await {
+        Ok(body) => Answer::Response {
             status,
             body,
             retry_after_s,
             token_header,
         },
-        None => Answer::Failed,
+        Err(_) => Answer::Failed,
     }
 }
 
+/// The auth call as a gloo-net request. The headers are set on a `web_sys::Headers` first: a
+/// value the browser refuses (a CSRF cookie holding what no header may) fails the call here,
+/// where gloo-net's own setter would throw.
 fn auth_request(
     url: &str,
     json_body: Option<&str>,
     headers: &[(&str, &str)],
     signal: Option<&AbortSignal>,
-) -> Option<Request> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(RequestCredentials::Include);
+) -> Option<gloo_net::http::Request> {
     let h = Headers::new().ok()?;
-    if let Some(body) = json_body {
-        init.set_body(&body.into());
+    if json_body.is_some() {
         h.set("content-type", "application/json").ok()?;
     }
     for (name, value) in headers {
         h.set(name, value).ok()?;
     }
-    init.set_headers(&h);
-    init.set_signal(signal);
-    Request::new_with_str_and_init(url, &init).ok()
+    let builder = gloo_net::http::Request::post(url)
+        .credentials(RequestCredentials::Include)
+        .headers(gloo_net::http::Headers::from_raw(h))
+        .abort_signal(signal);
+    match json_body {
+        Some(body) => builder.body(body).ok(),
+        None => builder.build().ok(),
+    }
 }
 
 /// A plain object with these properties (event details, for the JavaScript facade).
@@ -90,8 +83,7 @@ pub(crate) fn object(entries: &[(&str, JsValue)]) -> JsValue {
 }
 
 /// `Retry-After` in seconds, when given in that form.
-fn retry_after_s(response: &Response) -> Option<f64> {
-    let value = response.headers().get("retry-after").ok()??;
+fn retry_after_s(value: &str) -> Option<f64> {
     // JavaScript's Number(): the wasm then needs no float parser of its own.
     let seconds = js_sys::Number::from(JsValue::from_str(value.trim())).value_of();
     (seconds.is_finite() && seconds >= 0.0).then_some(seconds)
