@@ -51,6 +51,31 @@ pub fn claims_as<T: DeserializeOwned>(claims: &Claims) -> Result<T, Error> {
     }
 }
 
+/// `value` as JSON text: through serde-wasm-bindgen and `JSON.stringify` in the browser (no JSON
+/// writer in the wasm), serde_json elsewhere. For `login_as`.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let failed = || {
+        Error::new(
+            ErrorKind::Config,
+            "the credentials could not be written as JSON",
+        )
+    };
+    #[cfg(target_arch = "wasm32")]
+    {
+        // Maps as plain objects, 64-bit integers as numbers: what JSON.stringify can write.
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let value = value.serialize(&serializer).map_err(|_| failed())?;
+        js_sys::JSON::stringify(&value)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(failed)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        serde_json::to_string(value).map_err(|_| failed())
+    }
+}
+
 /// The error for a claim that did not fit: its path and what was expected, without the value
 /// (serde's messages quote it: `invalid type: string "…", expected u64`).
 fn unfit<T, E: core::fmt::Display>(e: &serde_path_to_error::Error<E>) -> Error {
@@ -123,6 +148,23 @@ mod tests {
         #[serde(default)]
         roles: Vec<String>,
         tenant: Option<u32>,
+    }
+
+    #[test]
+    fn credentials_of_any_serde_type_are_written_as_json() {
+        #[derive(serde::Serialize)]
+        struct Credentials<'a> {
+            username: &'a str,
+            password: &'a str,
+        }
+        let json = to_json(&Credentials {
+            username: "alice",
+            password: "won\"derland",
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"username":"alice","password":"won\"derland"}"#);
+        let map: std::collections::BTreeMap<&str, u64> = [("pin", 1234)].into();
+        assert_eq!(to_json(&map).unwrap(), r#"{"pin":1234}"#);
     }
 
     #[test]

@@ -304,6 +304,21 @@ impl TokenKeeper {
         }
     }
 
+    /// Signs in with credentials of any serde type (`#[derive(Serialize)] struct Credentials { … }`),
+    /// sent as JSON; returns the claims.
+    ///
+    /// # Errors
+    ///
+    /// `config` when the credentials cannot be written as JSON; otherwise as
+    /// [`TokenKeeper::login`].
+    pub async fn login_as<C: serde::Serialize + ?Sized>(
+        &self,
+        credentials: &C,
+    ) -> Result<Claims, Error> {
+        let json = crate::claims::to_json(credentials)?;
+        self.login(&json).await
+    }
+
     /// Signs in: POSTs `credentials_json` to `loginUrl` with the cookies; returns the claims.
     ///
     /// # Errors

@@ -754,3 +754,31 @@ async fn send_takes_gloo_net_requests_with_the_same_rules_as_fetch() {
     assert_eq!(e.code(), "network");
     keeper.dispose();
 }
+
+/// `login_as` sends credentials of the app's own serde type as JSON.
+#[wasm_bindgen_test]
+async fn login_as_sends_the_apps_own_credentials_type() {
+    #[derive(serde::Serialize)]
+    struct Credentials<'a> {
+        username: &'a str,
+        password: &'a str,
+    }
+    reset_with("{}").await;
+    let keeper = builder().cross_tab(false).build().unwrap();
+    let wrong = Credentials {
+        username: "alice",
+        password: "looking-glass",
+    };
+    assert_eq!(
+        keeper.login_as(&wrong).await.unwrap_err().status(),
+        Some(401)
+    );
+    let right = Credentials {
+        username: "alice",
+        password: "wonderland",
+    };
+    let claims = keeper.login_as(&right).await.unwrap();
+    assert_eq!(claims.sub.as_deref(), Some("alice"));
+    assert_eq!(num(&stats().await, "logins"), 1.0);
+    keeper.dispose();
+}

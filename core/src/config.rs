@@ -78,7 +78,10 @@ pub const CSRF_OPTIONS: [&str; 3] = ["headerName", "cookieName", "responseField"
 pub const RETRY_OPTIONS: [&str; 3] = ["attempts", "baseDelayMs", "maxDelayMs"];
 
 /// Validated options. URLs are as given; the keeper resolves relative ones against the page.
+/// Made by [`Config::new`] (then fields set), the Rust crate's builder, [`Config::from_json`] or
+/// serde: `#[non_exhaustive]`, so a new option is never a breaking change.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Config {
     /// POSTed with credentials to get a new access token.
     pub refresh_url: String,
