@@ -25,6 +25,10 @@ cargo clippy -p token-keeper --all-targets --target wasm32-unknown-unknown --fea
 # The npm package's wasm, as it is built: no_std, its own allocator and panic handler.
 cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
 
+step "the Rust crate's docs, for the browser and the host (as docs.rs builds them), without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper --no-deps --target wasm32-unknown-unknown
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper --no-deps
+
 step "the core is no_std: it builds (and lints) for wasm32v1-none, a target without std"
 cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings
 

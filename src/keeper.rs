@@ -1,5 +1,5 @@
 //! The Rust API of the keeper in the browser: a handle over the core
-//! ([`token_keeper_core::Keeper`]) and the browser driver ([`crate::driver`]).
+//! ([`token_keeper_core::Keeper`]) and the browser driver (`src/driver`).
 //!
 //! Timers, listeners and the channel hold `Weak` references, so dropping every `TokenKeeper`
 //! handle frees the keeper; `dispose()` stops them at once, since JavaScript's garbage collector

@@ -1,20 +1,25 @@
 //! # token-keeper
 //!
-//! Keeps a single-page app's API access token in memory, refreshes it before it expires, and
-//! wraps `fetch` to attach it — compiled to WebAssembly for the browser, usable from JavaScript
-//! (the npm package) and from Rust SPAs.
+//! Keeps a Rust single-page app's API access token in memory, refreshes it before it expires,
+//! and attaches it to the app's requests: `send(gloo_net::http::Request::get("/api/me"))`, one
+//! refresh for any number of concurrent 401s, one retry with the body replayed, tabs that take
+//! turns rotating the refresh cookie. (JavaScript apps use the npm package, `token-keeper`, the
+//! same core under a JavaScript driver.)
 //!
 //! One core, two drivers: every decision (when to refresh, what a request carries, what to make
-//! of another tab's message) is made by the sans-IO core, [`token_keeper_core`], re-exported
-//! here; this crate drives it in the browser.
+//! of another tab's message) is made by the sans-IO core, [`token_keeper_core`]; this crate drives
+//! it in the browser with gloo-net, gloo-timers and web-sys.
 //!
-//! - [`jwt::decode_unverified`]: the claims of a JWT, decoded **without** verifying its signature
-//!   (a browser cannot hold the server's key), for scheduling and display only;
-//! - [`schedule`]: when to refresh a token, as pure functions of the local clock;
-//! - [`TokenKeeper`]: the keeper for Rust apps (it runs in the browser; on other targets the API
-//!   builds and `TokenKeeper::new` says it cannot start there);
-//! - [`claims::claims_as`]: the app's own claims type, filled with serde;
-//! - [`Error`]: the one error type, with stable codes shared with JavaScript.
+//! - [`TokenKeeper`]: the keeper — `builder(refresh_url)…build()`, `restore`, `login`/`login_as`,
+//!   `refresh`, `logout`, `dispose`, `subscribe`, `send`/`fetch`, `claims_as`, `fresh_token`.
+//!   It runs in the browser; on other targets the API builds (SSR server builds, host tests,
+//!   docs) and `TokenKeeper::new` says it cannot start there;
+//! - [`Config`]: the options, also `serde::Deserialize` with the JavaScript names;
+//! - [`claims`]: the app's own claims type, filled with serde; [`decode_unverified`]: a JWT's
+//!   claims, decoded **without** verifying its signature (a browser cannot hold the server's
+//!   key), for scheduling and display only;
+//! - [`Error`]: the one error type, with the stable codes of the JavaScript API
+//!   ([`Error::code`]).
 #![deny(missing_docs)]
 // Off the browser the whole API builds (server builds of SSR apps, host tests, rust-analyzer,
 // docs.rs) but `TokenKeeper::new` refuses to start: the driver is type-checked there, never run,
@@ -22,6 +27,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
 pub mod claims;
+#[doc(hidden)] // public for the browser tests only
 pub mod clock;
 pub mod config;
 mod driver;
