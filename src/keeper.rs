@@ -247,9 +247,17 @@ impl TokenKeeper {
             .transpose()
     }
 
-    /// The held token's local expiry, ms since the epoch.
+    /// The held token's local expiry, ms since the epoch (the JavaScript clock's unit).
     pub fn expires_at_ms(&self) -> Option<f64> {
         self.inner.read(Keeper::expires_at_ms)
+    }
+
+    /// How long the held token has left by the local clock (zero once it has run out); `None`
+    /// when none is held or it never expires.
+    pub fn expires_in(&self) -> Option<std::time::Duration> {
+        let left_ms = self.expires_at_ms()? - clock::now_ms();
+        // `try_`: never a panic, whatever the clock says.
+        std::time::Duration::try_from_secs_f64(left_ms.max(0.0) / 1000.0).ok()
     }
 
     /// The allowed origins, as resolved at start.
