@@ -690,7 +690,10 @@ async fn fresh_token_refreshes_first_when_the_token_is_due() {
         .await
         .unwrap();
     let left = keeper.expires_in().unwrap();
-    assert!(left > Duration::ZERO && left <= Duration::from_secs(2), "{left:?}");
+    assert!(
+        left > Duration::ZERO && left <= Duration::from_secs(2),
+        "{left:?}"
+    );
     let first = keeper.fresh_token().await.unwrap().expose().to_owned();
     assert_eq!(num(&stats().await, "refreshes"), 0.0, "not due: no refresh");
     // Past the lead of a 2 s token (a quarter of it): due, so refreshed first.
