@@ -390,7 +390,7 @@ impl TokenKeeper {
         let now = clock::now_ms();
         let (held, due) = self
             .inner
-            .read(|k| (k.access_token().cloned(), k.is_due_at(now)));
+            .read(|k| (k.access_token().cloned(), k.is_due(now)));
         match held {
             None => Err(Error::new(
                 ErrorKind::Unauthenticated,

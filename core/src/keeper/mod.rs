@@ -161,12 +161,6 @@ impl Keeper {
         self.held.as_ref().map(|h| &h.token)
     }
 
-    /// Whether the token held is due for a refresh at `now_ms` (within its lead, or past its
-    /// expiry); `false` when none is held or it never expires.
-    pub fn is_due_at(&self, now_ms: f64) -> bool {
-        self.is_due(now_ms)
-    }
-
     /// The held token's claims.
     pub fn claims(&self) -> Option<&Claims> {
         self.held.as_ref().map(|h| &h.claims)
@@ -212,9 +206,7 @@ impl Keeper {
             (Some(h), _) => h,
             (None, e) => e?,
         };
-        let mut value = String::from("Bearer ");
-        value.push_str(token.expose());
-        Some(Authorization(value))
+        Some(bearer_of(token))
     }
 
     /// The response header of login and refresh answers that may carry the access token
@@ -252,17 +244,15 @@ impl Keeper {
         self.held.as_ref().and_then(|h| h.plan)
     }
 
-    fn is_due(&self, now_ms: f64) -> bool {
+    /// Whether the token held is due for a refresh at `now_ms` (within its lead, or past its
+    /// expiry); `false` when none is held or it never expires.
+    pub fn is_due(&self, now_ms: f64) -> bool {
         self.plan().is_some_and(|p| p.is_due(now_ms))
     }
 
+    /// The `Authorization` value of the token held.
     fn bearer(&self) -> Option<Authorization> {
-        self.held.as_ref().map(|h| {
-            let mut value = String::with_capacity(7 + h.token.0.len());
-            value.push_str("Bearer ");
-            value.push_str(&h.token.0);
-            Authorization(value)
-        })
+        self.held.as_ref().map(|h| bearer_of(&h.token))
     }
 
     fn push(&mut self, command: Command) {
@@ -393,6 +383,14 @@ impl Keeper {
             }
         }
     }
+}
+
+/// `Bearer <token>`.
+fn bearer_of(token: &AccessToken) -> Authorization {
+    let mut value = String::with_capacity(7 + token.0.len());
+    value.push_str("Bearer ");
+    value.push_str(&token.0);
+    Authorization(value)
 }
 
 fn disposed() -> Error {
