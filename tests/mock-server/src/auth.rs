@@ -148,15 +148,9 @@ async fn start_session(
     let (refresh, csrf) = (random_token(), random_token());
     let ttl = millis(state.options.refresh_ttl);
     let store = &state.store;
-    let family = store
+    let session = store
         .login(user, (&refresh, &csrf), replaced, now(), ttl)
         .await?;
-    // Read back: the store computed the lineage. A reset racing this login ends it at once.
-    let session = store
-        .session_of(&refresh, now())
-        .await?
-        .filter(|s| s.family == family)
-        .ok_or(crate::backend::Unavailable)?;
     let serial = store.next_serial().await?;
     let issued = issue(state, &session, serial)?;
     Ok((refresh, session, issued))

@@ -30,7 +30,7 @@ fn memory(store: &Mutex<MemoryStore>) -> MutexGuard<'_, MemoryStore> {
 }
 
 impl Backend {
-    /// Starts a family for `user` with its refresh token and CSRF value and returns its id;
+    /// Starts a family for `user` with its refresh token and CSRF value and returns its session;
     /// `replaced` is the family of the refresh cookie the browser presented, if any.
     pub async fn login(
         &self,
@@ -39,7 +39,7 @@ impl Backend {
         replaced: Option<u64>,
         now: Millis,
         ttl: Millis,
-    ) -> Result<u64, Unavailable> {
+    ) -> Result<Session, Unavailable> {
         match self {
             Backend::Memory(m) => {
                 let secrets = (token.to_owned(), csrf.to_owned());

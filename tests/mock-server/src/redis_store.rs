@@ -47,7 +47,8 @@ local function live(fk, now)
 end
 ";
 
-/// ARGV: prefix, token, user, csrf, expires, replaced family id or '' → the new family id.
+/// ARGV: prefix, token, user, csrf, expires, replaced family id or '' →
+/// {family, user, csrf, lineage} of the new family.
 const LOGIN: &str = r"
 local id = redis.call('INCR', p .. 'next_family')
 local fk = p .. 'family:' .. id
@@ -66,7 +67,7 @@ redis.call('PEXPIREAT', fk, ARGV[5])
 local tk = p .. 'token:' .. redis.sha1hex(ARGV[2])
 redis.call('HSET', tk, 'family', id, 'gen', 0, 'retired', '')
 redis.call('PEXPIREAT', tk, ARGV[5])
-return tostring(id)
+return {tostring(id), ARGV[3], ARGV[4], table.concat(lineage, ',')}
 ";
 
 /// ARGV: prefix, token, now → {family, user, csrf, lineage} while the family lives, else nil.
@@ -219,8 +220,8 @@ impl RedisStore {
         Ok(invocation.invoke_async(&mut connection).await?)
     }
 
-    /// Starts a family for `user` and returns its id; `replaced` is the family of the refresh
-    /// cookie the browser presented, if any.
+    /// Starts a family for `user` and returns its session; `replaced` is the family of the
+    /// refresh cookie the browser presented, if any.
     pub async fn login(
         &self,
         user: &str,
@@ -228,13 +229,13 @@ impl RedisStore {
         replaced: Option<u64>,
         now: Millis,
         ttl: Millis,
-    ) -> Result<u64, Unavailable> {
+    ) -> Result<Session, Unavailable> {
         let expires = now.saturating_add(ttl).min(MAX_EXPIRY).to_string();
         let replaced = replaced.map(|id| id.to_string()).unwrap_or_default();
-        let id: String = self
+        let fields: Vec<String> = self
             .run(LOGIN, &[token, user, csrf, &expires, &replaced])
             .await?;
-        id.parse().map_err(|_| Unavailable)
+        session(&fields)
     }
 
     /// The family of a live or retired refresh token, while the family lives.

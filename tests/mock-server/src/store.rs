@@ -115,8 +115,8 @@ impl std::fmt::Debug for MemoryStore {
 pub const MAX_EXPIRY: Millis = 253_402_300_799_999;
 
 impl MemoryStore {
-    /// Starts a family for `user` and returns its id; `replaced` is the family of the refresh
-    /// cookie the browser presented, if any (the caller revokes it).
+    /// Starts a family for `user` and returns its session; `replaced` is the family of the
+    /// refresh cookie the browser presented, if any (the caller revokes it).
     pub fn login(
         &mut self,
         user: &str,
@@ -124,7 +124,7 @@ impl MemoryStore {
         replaced: Option<u64>,
         now: Millis,
         ttl: Millis,
-    ) -> u64 {
+    ) -> Session {
         let mut lineage = Vec::new();
         if let Some(old) = replaced {
             lineage.push(old);
@@ -141,17 +141,23 @@ impl MemoryStore {
             retired_at: None,
         };
         self.tokens.insert(token.clone(), issued);
-        let family = Family {
+        let session = Session {
+            family: id,
             user: user.to_owned(),
             csrf,
             lineage,
+        };
+        let family = Family {
+            user: session.user.clone(),
+            csrf: session.csrf.clone(),
+            lineage: session.lineage.clone(),
             generation: 0,
             current: token,
             expires_at: now.saturating_add(ttl).min(MAX_EXPIRY),
             revoked: false,
         };
         self.families.insert(id, family);
-        id
+        session
     }
 
     /// The family of a live or retired refresh token, while the family lives.

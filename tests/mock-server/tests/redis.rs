@@ -26,7 +26,8 @@ async fn contract(store: &Backend) {
     let family = store
         .login("alice", ("t0", "c"), None, NOW, DAY)
         .await
-        .unwrap();
+        .unwrap()
+        .family;
     let session = store.session_of("t0", NOW).await.unwrap().unwrap();
     assert_eq!((session.family, session.user.as_str()), (family, "alice"));
     assert_eq!(session.csrf, "c");
@@ -67,7 +68,8 @@ async fn contract(store: &Backend) {
     let other = store
         .login("bob", ("u0", "d"), None, NOW, DAY)
         .await
-        .unwrap();
+        .unwrap()
+        .family;
     let one = store.next_serial().await.unwrap().to_string();
     let two = store.next_serial().await.unwrap().to_string();
     assert!(
@@ -94,15 +96,18 @@ async fn contract(store: &Backend) {
     let first = store
         .login("dan", ("w0", "f"), None, NOW, DAY)
         .await
-        .unwrap();
+        .unwrap()
+        .family;
     let second = store
         .login("dan", ("x0", "g"), Some(first), NOW, DAY)
         .await
-        .unwrap();
+        .unwrap()
+        .family;
     let third = store
         .login("dan", ("y0", "h"), Some(second), NOW, DAY)
         .await
-        .unwrap();
+        .unwrap()
+        .family;
     let session = store.session_of("y0", NOW).await.unwrap().unwrap();
     assert_eq!(
         (session.family, session.lineage),
