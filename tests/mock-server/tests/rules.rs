@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{claims, set_cookie, set_cookie_value, Server};
+use common::{claims, set_cookie, set_cookie_value, Instance, Server};
 use mock_server::{Options, Stats};
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::Client;
@@ -532,39 +532,17 @@ async fn cors_preflight_answers_allowed_origins_only() {
 /// The binary as the test scripts and `make demo` run it: port 0, durations with units.
 #[tokio::test]
 async fn the_binary_prints_its_address_and_honours_its_flags() {
-    use tokio::io::AsyncBufReadExt as _;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mock-server"))
-        .args([
-            "--port",
-            "0",
-            "--access-ttl",
-            "1500ms",
-            "--reuse-grace",
-            "2s",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+    // `Instance::spawn` reads the first line, `listening on http://…`, and fails without it.
+    let instance = Instance::spawn(&["--access-ttl", "1500ms", "--reuse-grace", "2s"]).await;
+    let base = &instance.server.base;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let config: Value = instance
+        .server
+        .config(json!({}))
         .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let base = first.strip_prefix("listening on ").unwrap().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-    let config: Value = Client::new()
-        .post(format!("{base}/__mock/config"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(config["access_ttl_ms"], 1500);
     assert_eq!(config["reuse_grace_ms"], 2000);
-    child.kill().await.unwrap();
 }
