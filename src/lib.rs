@@ -34,6 +34,7 @@ mod driver;
 pub mod error;
 mod http;
 pub mod keeper;
+mod requests;
 mod tabs;
 
 /// The JavaScript facade (cargo feature `js`); public only so the browser tests can reach it.
@@ -43,9 +44,8 @@ pub mod js;
 
 pub use config::{Config, Csrf, Retry};
 pub use error::{Error, ErrorKind};
-pub use keeper::{
-    AccessToken, Event, LogoutReason, SendRequest, Subscription, TokenKeeper, Trigger,
-};
+pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};
+pub use requests::SendRequest;
 pub use token_keeper_core::{decode_unverified, Claims, JwtError};
 
 /// The README's Rust blocks, compiled as doc-tests so they stay true.
