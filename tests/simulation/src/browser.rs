@@ -38,7 +38,8 @@ impl World {
                     .then(|| self.tabs[tab].core.refresh_authorization())
                     .flatten()
                     .map(|a| a.expose().to_owned());
-                if let Some(b) = &bearer {
+                // Trace only: the lookups are not paid for on every refresh of an untraced run.
+                if let (Some(b), true) = (&bearer, self.trace) {
                     let token_family = self.server.family_of(b.trim_start_matches("Bearer "));
                     let cookie_family = cookie
                         .as_ref()

@@ -255,8 +255,10 @@ impl World {
     fn store_cookie(&mut self, reply: &AuthReply) {
         match &reply.set_cookie {
             Some(Some(c)) => {
-                let family = self.server.family_of_refresh(c.0);
-                self.note(|| format!("  the jar takes a cookie of family {family:?}"));
+                if self.trace {
+                    let family = self.server.family_of_refresh(c.0);
+                    self.note(|| format!("  the jar takes a cookie of family {family:?}"));
+                }
                 self.jar = Some(c.clone());
             }
             Some(None) => {
