@@ -6,12 +6,13 @@
 #   make bench  build the package and print the speed figures (fetch overhead, single flight)
 #   make pkg    build the npm package into pkg/
 #   make soak   the long runs: 200,000,000+ simulated steps, 1,000,000 decoder cases per property
+#   make example  build examples/leptos-app (optimized) and serve it with the mock server on 127.0.0.1:8081
 #   make mock-server  the mock servers `wasm-pack test --headless --chrome` looks for (127.0.0.1:18080-18082)
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup test demo size bench pkg soak mock-server
+.PHONY: setup test demo example size bench pkg soak mock-server
 
 setup:
 	@scripts/setup.sh
@@ -33,6 +34,9 @@ demo: pkg
 
 soak: setup
 	@scripts/soak.sh
+
+example: setup
+	@scripts/example.sh
 
 mock-server: setup
 	@scripts/mock-servers.sh

@@ -17,23 +17,29 @@ step "format"
 cargo fmt --all -- --check
 
 step "clippy, native"
-cargo clippy --workspace --all-targets -- -D warnings
+# examples/leptos-app is a browser app: linted for wasm32 below.
+cargo clippy --workspace --exclude leptos-app --all-targets -- -D warnings
 
 step "clippy, wasm32"
 cargo clippy -p token-keeper --all-targets --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p token-keeper --all-targets --target wasm32-unknown-unknown --features js -- -D warnings
+# The Leptos integration (feature `leptos`, turned on by the example that depends on it) and
+# examples/leptos-app.
+cargo clippy -p token-keeper -p leptos-app --all-targets --target wasm32-unknown-unknown -- -D warnings
 # The npm package's wasm, as it is built: no_std, its own allocator and panic handler.
 cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
 
 step "the Rust crate's docs, for the browser and the host (as docs.rs builds them), without warnings"
-RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper --no-deps --target wasm32-unknown-unknown
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper --no-deps --target wasm32-unknown-unknown --features leptos
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper --no-deps
 
 step "the core is no_std: it builds (and lints) for wasm32v1-none, a target without std"
 cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings
 
 step "native tests"
-run cargo test --workspace --exclude mock-server
+run cargo test --workspace --exclude mock-server --exclude leptos-app
+# The Leptos integration's doc example compiles on the host too (SSR server builds).
+run cargo test -p token-keeper --features leptos --doc leptos
 # The mock server's tests with what they print: the two-instance Redis race's figures.
 run cargo test -p mock-server -- --show-output
 
@@ -73,13 +79,18 @@ for app in vite-app webpack-app; do
   )
 done
 
-step "end to end: the package in a plain module page, the demo, the bundled apps, the types (Playwright, Chromium)"
+step "examples/leptos-app builds for wasm32 (served below, beside the plain module page as /js.html)"
+scripts/build-example.sh
+cp tests/e2e/page/index.html target/example-site/js.html
+
+step "end to end: the package in a plain module page, the demo, the bundled apps, the Leptos example, the types (Playwright, Chromium)"
 start_mock_server DEMO_URL www
 start_mock_server PAGE_URL tests/e2e/page
 start_mock_server FOREIGN_URL tests/e2e/page
 start_mock_server REISSUE_URL tests/e2e/page --bind-refresh-to-user --token-in-header
 start_mock_server VITE_URL tests/vite-app/dist
 start_mock_server WEBPACK_URL tests/webpack-app/dist
+start_mock_server EXAMPLE_URL target/example-site
 (cd tests/e2e && run node --test --test-concurrency=1 --test-reporter=tap ./*.test.js)
 
 awk '/^test result: / { passed += $4; failed += $6 }

@@ -18,6 +18,8 @@
 //! - [`claims`]: the app's own claims type, filled with serde; [`decode_unverified`]: a JWT's
 //!   claims, decoded **without** verifying its signature (a browser cannot hold the server's
 //!   key), for scheduling and display only;
+//! - [`AuthState`] and [`TokenKeeper::watch_auth`]: what a UI shows (initializing, signed in,
+//!   signed out, failed); `leptos` (cargo feature `leptos`): that as a Leptos signal;
 //! - [`Error`]: the one error type, with the stable codes of the JavaScript API
 //!   ([`Error::code`]).
 #![deny(missing_docs)]
@@ -26,6 +28,7 @@
 // so its unused parts are expected. On wasm32 every lint applies.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
+mod auth_state;
 pub mod claims;
 #[doc(hidden)] // public for the browser tests only
 pub mod clock;
@@ -34,6 +37,8 @@ mod driver;
 pub mod error;
 mod http;
 pub mod keeper;
+#[cfg(feature = "leptos")]
+pub mod leptos;
 mod requests;
 mod tabs;
 
@@ -42,6 +47,7 @@ mod tabs;
 #[doc(hidden)]
 pub mod js;
 
+pub use auth_state::AuthState;
 pub use config::{Config, Csrf, Retry};
 pub use error::{Error, ErrorKind};
 pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};

@@ -8,6 +8,8 @@ export const WEBPACK_URL = process.env.WEBPACK_URL;
 export const PAGE_URL = process.env.PAGE_URL;
 export const FOREIGN_URL = process.env.FOREIGN_URL;
 export const REISSUE_URL = process.env.REISSUE_URL;
+// examples/leptos-app as built by scripts/build-example.sh, with the plain module page at /js.html.
+export const EXAMPLE_URL = process.env.EXAMPLE_URL;
 
 export function launch() {
   return chromium.launch({

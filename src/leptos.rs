@@ -1,0 +1,85 @@
+//! The keeper in a Leptos 0.8 app (cargo feature `leptos`): [`provide_auth`] at the root puts
+//! it in the context with its [`AuthState`] as a signal, and [`use_auth`] finds it below.
+//!
+//! ```no_run
+//! use leptos::prelude::*;
+//! use token_keeper::{leptos::{provide_auth, use_auth}, AuthState, TokenKeeper};
+//!
+//! #[component]
+//! fn App() -> impl IntoView {
+//!     // `build` fails only for bad options: a fixed, tested configuration.
+//!     let Ok(keeper) = TokenKeeper::builder("/auth/refresh").login_url("/auth/login").build()
+//!     else {
+//!         return view! { <p>"token-keeper: bad options"</p> }.into_any();
+//!     };
+//!     provide_auth(keeper);
+//!     view! { <Status/> }.into_any()
+//! }
+//!
+//! #[component]
+//! fn Status() -> impl IntoView {
+//!     let auth = use_auth().expect("provide_auth in an ancestor");
+//!     move || match auth.state() {
+//!         AuthState::Initializing => "…".to_owned(),
+//!         AuthState::SignedIn(claims) => format!("signed in as {:?}", claims.sub),
+//!         AuthState::SignedOut => "signed out".to_owned(),
+//!         AuthState::Failed(error) => format!("could not reach the server ({})", error.code()),
+//!     }
+//! }
+//! ```
+//!
+//! The handle is `Copy` and `Send + Sync` as Leptos contexts and closures want; the keeper stays
+//! on the browser's one thread, in the reactive owner's local storage, and is dropped with it
+//! (its timers and listeners with it).
+
+use leptos::prelude::{
+    provide_context, signal, use_context, Get, GetValue, LocalStorage, ReadSignal, Set, StoredValue,
+};
+
+use crate::{AuthState, Subscription, TokenKeeper};
+
+/// The keeper and its auth state, as the context holds them.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    state: ReadSignal<AuthState>,
+    keeper: StoredValue<TokenKeeper, LocalStorage>,
+    // Dropped with the owner: the keeper stops telling the signal.
+    _watch: StoredValue<Subscription, LocalStorage>,
+}
+
+/// Provides `keeper` to every component below, restores the session, and keeps the auth state
+/// signal up to date ([`TokenKeeper::watch_auth`]). Call it once, in the root component.
+pub fn provide_auth(keeper: TokenKeeper) -> Auth {
+    let (state, set_state) = signal(AuthState::Initializing);
+    let watch = keeper.watch_auth(move |now| set_state.set(now.clone()));
+    let auth = Auth {
+        state,
+        keeper: StoredValue::new_local(keeper),
+        _watch: StoredValue::new_local(watch),
+    };
+    provide_context(auth);
+    auth
+}
+
+/// The [`Auth`] an ancestor provided; `None` without [`provide_auth`] above.
+pub fn use_auth() -> Option<Auth> {
+    use_context::<Auth>()
+}
+
+impl Auth {
+    /// The auth state, tracked: a view or an effect that reads it runs again when it changes.
+    pub fn state(&self) -> AuthState {
+        self.state.get()
+    }
+
+    /// The auth state's signal, to hand to a child or to derive from.
+    pub fn signal(&self) -> ReadSignal<AuthState> {
+        self.state
+    }
+
+    /// The keeper: `send`, `login_as`, `logout`, `claims_as`, … `None` once the owner that
+    /// provided it is gone.
+    pub fn keeper(&self) -> Option<TokenKeeper> {
+        self.keeper.try_get_value()
+    }
+}
