@@ -38,8 +38,9 @@ cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings
 
 step "native tests"
 run cargo test --workspace --exclude mock-server --exclude leptos-app
-# The Leptos integration's doc example compiles on the host too (SSR server builds).
-run cargo test -p token-keeper --features leptos --doc leptos
+# The crate's doc-tests with the Leptos integration on: its example, and the README's Rust blocks
+# (one of them is Leptos's). They compile on the host, as an SSR app's server build would.
+run cargo test -p token-keeper --features leptos --doc
 # The mock server's tests with what they print: the two-instance Redis race's figures.
 run cargo test -p mock-server -- --show-output
 

@@ -25,9 +25,9 @@ use crate::{Claims, Error, ErrorKind};
 /// so a Yew `ContextProvider` or a memoized prop sees no change when it is handed the same one.
 ///
 /// The handle is `!Send` and `!Sync` (the browser's main thread owns it). Leptos 0.7+ contexts
-/// want `Send + Sync`: provide it through `leptos::prelude::provide_context(SendWrapper::new(keeper))`
-/// (the `send_wrapper` crate, which Leptos re-exports), or keep it in local storage with
-/// `StoredValue::new_local`; on the browser's one thread both only ever hand it back there.
+/// want `Send + Sync`: `token_keeper::leptos::provide_auth` (cargo feature `leptos`) keeps the
+/// keeper in the reactive owner's local storage and hands out a handle that is; without the
+/// feature, `StoredValue::new_local(keeper)` or `SendWrapper::new(keeper)` does the same.
 #[derive(Clone)]
 pub struct TokenKeeper {
     pub(crate) inner: Rc<Inner>,
@@ -99,12 +99,16 @@ impl TokenKeeper {
         Builder::new(refresh_url)
     }
 
-    /// Starts a keeper with validated options.
+    /// Starts a keeper. The options are checked here whatever made them (the builder, serde,
+    /// or fields set by hand: they are public to read and to edit, and every edit meets the same
+    /// checks as `new TokenKeeper(options)` in JavaScript).
     ///
     /// # Errors
     ///
-    /// A `config` error when a URL does not parse against the page.
+    /// A `config` error naming the first bad option, or a URL that does not parse against the
+    /// page.
     pub fn new(config: Config) -> Result<TokenKeeper, Error> {
+        let config = config.validate()?;
         // Off the browser the crate builds (server builds of SSR apps, host tests, docs) but
         // cannot run: every I/O it does is the browser's.
         #[cfg(not(target_arch = "wasm32"))]

@@ -54,8 +54,10 @@ pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Tr
 pub use requests::SendRequest;
 pub use token_keeper_core::{decode_unverified, Claims, JwtError};
 
-/// The README's Rust blocks, compiled as doc-tests so they stay true.
-#[cfg(doctest)]
+/// The README's Rust blocks, compiled as doc-tests so they stay true. One of them is the Leptos
+/// integration's, so they run with the feature on (`make test`:
+/// `cargo test -p token-keeper --features leptos --doc`).
+#[cfg(all(doctest, feature = "leptos"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 pub use token_keeper_core::{jwt, schedule};

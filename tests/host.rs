@@ -27,3 +27,18 @@ fn the_api_builds_off_the_browser_and_a_keeper_says_it_runs_in_the_browser_only(
     assert!(start(config).is_none());
     assert!(token_keeper::clock::now_ms() > 1.7e12);
 }
+
+/// `Config`'s fields are public: an edit by hand meets the same checks at `new` as the builder's.
+#[test]
+fn new_checks_options_edited_by_hand() {
+    let mut config = Config::new("/auth/refresh");
+    config.timeout = std::time::Duration::ZERO;
+    let e = TokenKeeper::new(config).unwrap_err();
+    assert_eq!(e.code(), "config");
+    assert!(e.message().contains("timeoutMs"), "{}", e.message());
+
+    let mut config = Config::new("/auth/refresh");
+    config.channel_name = String::new();
+    let e = TokenKeeper::new(config).unwrap_err();
+    assert!(e.message().contains("channelName"), "{}", e.message());
+}
