@@ -53,7 +53,7 @@ impl Default for Retry {
 
 /// The names of the options in JavaScript (and in JSON), in the order
 /// [`Config::from_json`] numbers them; any other name is refused.
-pub const OPTIONS: [&str; 15] = [
+pub const OPTIONS: [&str; 16] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -69,6 +69,7 @@ pub const OPTIONS: [&str; 15] = [
     "channelName",
     "sendAccessTokenOnRefresh",
     "tokenHeader",
+    "dpop",
 ];
 
 /// The names inside the `csrf` option, in the order of [`Csrf`]'s fields.
@@ -111,6 +112,10 @@ pub struct Config {
     /// A response header of the login and refresh answers holding the access token
     /// (`Bearer <token>` or the bare token), used when the JSON body has none.
     pub token_header: Option<String>,
+    /// Sender-constrained tokens (RFC 9449): every auth call and every request that carries the
+    /// token goes with a DPoP proof signed by this tab's own key, and the token as
+    /// `Authorization: DPoP …`. Tabs then share the refresh lock but not tokens.
+    pub dpop: bool,
 }
 
 impl Config {
@@ -130,6 +135,7 @@ impl Config {
             channel_name: "token-keeper".into(),
             send_access_token_on_refresh: false,
             token_header: None,
+            dpop: false,
         }
     }
 
@@ -157,6 +163,14 @@ impl Config {
             .is_some_and(|h| h.is_empty() || !h.bytes().all(is_header_name_byte))
         {
             return Err(config_error("tokenHeader", "must be a header name"));
+        }
+        if c.dpop && c.send_access_token_on_refresh {
+            // The reissue flow would present a token bound to a key the server may no longer
+            // hold the family to: the two are not combined.
+            return Err(config_error(
+                "dpop",
+                "cannot be combined with sendAccessTokenOnRefresh",
+            ));
         }
         if let Some(csrf) = &c.csrf {
             if csrf.header_name.is_empty() || csrf.cookie_name.is_empty() {

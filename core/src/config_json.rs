@@ -58,16 +58,11 @@ fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
         8 => c.csrf = csrf(value)?,
         9 => c.timeout = millis(key, &value)?,
         10 => c.retry = retry(value)?,
-        11 => match value {
-            Value::Bool(on) => c.cross_tab = on,
-            _ => return Err(config_error(key, "must be a boolean")),
-        },
+        11 => c.cross_tab = boolean(key, value)?,
         12 => c.channel_name = string(key, value)?,
-        13 => match value {
-            Value::Bool(on) => c.send_access_token_on_refresh = on,
-            _ => return Err(config_error(key, "must be a boolean")),
-        },
-        _ => c.token_header = Some(string(key, value)?),
+        13 => c.send_access_token_on_refresh = boolean(key, value)?,
+        14 => c.token_header = Some(string(key, value)?),
+        _ => c.dpop = boolean(key, value)?,
     }
     Ok(())
 }
@@ -90,6 +85,13 @@ fn string(key: &str, value: Value) -> Result<String, Error> {
     match value {
         Value::Str(s) => Ok(s),
         _ => Err(config_error(key, "must be a string")),
+    }
+}
+
+fn boolean(key: &str, value: Value) -> Result<bool, Error> {
+    match value {
+        Value::Bool(on) => Ok(on),
+        _ => Err(config_error(key, "must be a boolean")),
     }
 }
 

@@ -163,3 +163,21 @@ fn the_reissue_options_are_read_and_checked() {
         "option `tokenHeader` must be a string"
     );
 }
+
+#[test]
+fn the_dpop_option_is_read_and_checked() {
+    assert!(
+        Config::from_json(r#"{"refreshUrl":"/r","dpop":true}"#)
+            .unwrap()
+            .dpop
+    );
+    assert!(!Config::from_json(r#"{"refreshUrl":"/r"}"#).unwrap().dpop);
+    assert_eq!(
+        problem(r#"{"refreshUrl":"/r","dpop":"yes"}"#),
+        "option `dpop` must be a boolean"
+    );
+    assert_eq!(
+        problem(r#"{"refreshUrl":"/r","dpop":true,"sendAccessTokenOnRefresh":true}"#),
+        "option `dpop` cannot be combined with sendAccessTokenOnRefresh"
+    );
+}

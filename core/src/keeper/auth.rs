@@ -20,7 +20,7 @@ pub(super) struct Pending {
     pub(super) id: AuthId,
     /// The user call to settle (a login's, or a logout's).
     pub(super) user: CallId,
-    login: bool,
+    pub(super) login: bool,
     epoch: u64,
     pub(super) sent_at_ms: f64,
     pub(super) deadline_ms: f64,
@@ -120,6 +120,9 @@ impl Keeper {
     /// timed out, or from an earlier session — are dropped.
     pub fn auth_answer(&mut self, id: AuthId, answer: Answer, now_ms: f64) {
         if self.disposed {
+            return;
+        }
+        if self.auth_nonce_retry(id, &answer) {
             return;
         }
         if let Some(sent_at_ms) = self.refresh_call_sent_at(id) {

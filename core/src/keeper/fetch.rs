@@ -24,6 +24,8 @@ pub(super) struct Watched {
     generation: Option<u64>,
     /// It was retried already: its next answer is final.
     retried: bool,
+    /// `dpop`: it was sent again for a nonce challenge already.
+    nonce_retried: bool,
 }
 
 impl Keeper {
@@ -44,6 +46,7 @@ impl Keeper {
             epoch: self.epoch,
             generation: None,
             retried: false,
+            nonce_retried: false,
         });
         if self.is_due(now_ms) && self.unavailable().is_none() {
             self.join_flight(Trigger::Schedule, Waiter::Send(id), now_ms);
@@ -54,9 +57,33 @@ impl Keeper {
 
     /// Request `id`'s answer: its status and the URL it finally came from (after redirects).
     pub fn fetch_answer(&mut self, id: FetchId, status: u16, url: &str, now_ms: f64) {
+        self.fetch_answer_dpop(id, status, url, None, now_ms);
+    }
+
+    /// [`Keeper::fetch_answer`] with `dpop`: a 401's `WWW-Authenticate` value, which may be a
+    /// nonce challenge (report the answer's `DPoP-Nonce` with [`Keeper::dpop_nonce`] first).
+    pub fn fetch_answer_dpop(
+        &mut self,
+        id: FetchId,
+        status: u16,
+        url: &str,
+        www_authenticate: Option<&str>,
+        now_ms: f64,
+    ) {
         let Some(index) = self.fetches.iter().position(|w| w.id == id) else {
             return self.push(Command::FinishApp { id });
         };
+        let watched = &mut self.fetches[index];
+        let nonce_retry = status == 401
+            && self.config.dpop
+            && !watched.nonce_retried
+            && watched.generation.is_some()
+            && www_authenticate.is_some_and(super::dpop::is_nonce_challenge);
+        if nonce_retry {
+            // Not the 401 retry: the same token again, with a proof carrying the new nonce.
+            watched.nonce_retried = true;
+            return self.send_app(id);
+        }
         let watched = &self.fetches[index];
         let retry = status == 401
             && !watched.retried

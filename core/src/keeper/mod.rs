@@ -15,6 +15,7 @@
 //! request with the next session's token.
 
 mod auth;
+mod dpop;
 mod drain;
 mod fetch;
 mod flight;
@@ -23,6 +24,7 @@ mod tabs;
 mod token;
 mod types;
 
+pub use dpop::Proof;
 pub use types::{
     AccessToken, Answer, AuthId, AuthKind, Authorization, CallId, Command, Environment, FetchId,
     Settled,
@@ -90,6 +92,10 @@ pub struct Keeper {
     signed_out_at_ms: f64,
     /// Until when another tab said it is working on a refresh (local ms).
     other_working_until_ms: f64,
+    /// `dpop`: the newest nonce of each origin that gave one, newest first.
+    nonces: Vec<(String, String)>,
+    /// `dpop`: auth calls already sent again for a nonce challenge.
+    nonce_retried: Vec<AuthId>,
     disposed: bool,
     next_auth: AuthId,
     out: VecDeque<Command>,
@@ -127,6 +133,8 @@ impl Keeper {
             locks_broken: false,
             signed_out_at_ms: f64::NEG_INFINITY,
             other_working_until_ms: f64::NEG_INFINITY,
+            nonces: Vec::new(),
+            nonce_retried: Vec::new(),
             disposed: false,
             next_auth: 0,
             out: VecDeque::new(),
@@ -250,9 +258,15 @@ impl Keeper {
         self.plan().is_some_and(|p| p.is_due(now_ms))
     }
 
-    /// The `Authorization` value of the token held.
+    /// The `Authorization` value of the token held: `Bearer …`, or `DPoP …` with `dpop`.
     fn bearer(&self) -> Option<Authorization> {
-        self.held.as_ref().map(|h| bearer_of(&h.token))
+        let held = self.held.as_ref()?;
+        if !self.config.dpop {
+            return Some(bearer_of(&held.token));
+        }
+        let mut value = String::from("DPoP ");
+        value.push_str(&held.token.0);
+        Some(Authorization(value))
     }
 
     fn push(&mut self, command: Command) {
@@ -350,6 +364,7 @@ impl Keeper {
         self.fetches.clear();
         self.scheduled_at_ms = None;
         self.csrf = None;
+        self.nonces.clear();
     }
 
     /// Why a refresh cannot start now, if it cannot.
@@ -408,3 +423,7 @@ mod tabs_tests;
 #[cfg(test)]
 #[path = "reissue_tests.rs"]
 mod reissue_tests;
+
+#[cfg(test)]
+#[path = "dpop_tests.rs"]
+mod dpop_tests;

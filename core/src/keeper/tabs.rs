@@ -6,7 +6,7 @@
 use alloc::string::String;
 
 use super::{AccessToken, Keeper, Source};
-use crate::event::LogoutReason;
+use crate::event::{LogoutReason, Trigger};
 use crate::jwt::decode_unverified;
 use crate::message::TabMessage;
 use crate::schedule::lifetime_ms;
@@ -32,6 +32,9 @@ impl Keeper {
     }
 
     fn adopt(&mut self, token: String, received_at_ms: f64, lifetime: Option<f64>, now_ms: f64) {
+        if self.config.dpop {
+            return self.heard_of_token(received_at_ms, now_ms);
+        }
         if self.logging_out()
             || received_at_ms > now_ms
             || received_at_ms < self.signed_out_at_ms
@@ -72,5 +75,18 @@ impl Keeper {
         );
         // A refresh waiting for the lock (or for this very token) needs no rotation of its own.
         self.finish_if_adopted(now_ms);
+    }
+
+    /// With `dpop` another tab's token is bound to that tab's key: useless here. A tab signed
+    /// out that hears one learns that there is a session (another tab signed in, or restored
+    /// it) and refreshes for a token of its own, under the lock like every refresh.
+    fn heard_of_token(&mut self, received_at_ms: f64, now_ms: f64) {
+        let signed_in_elsewhere = self.held.is_none()
+            && received_at_ms <= now_ms
+            && received_at_ms >= self.signed_out_at_ms
+            && self.unavailable().is_none();
+        if signed_in_elsewhere {
+            self.start_flight(Trigger::Tab, now_ms);
+        }
     }
 }

@@ -1,0 +1,323 @@
+//! DPoP (`dpop`): the proof's claims, the `DPoP` scheme, nonces per origin, the one nonce retry
+//! per call beside the one 401 retry, and tabs that share the lock but not tokens.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use alloc::{format, vec};
+
+use super::tests::*;
+
+const API: &str = "https://api.example";
+
+fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
+    let mut config = Config::new(format!("{ORIGIN}/auth/refresh"));
+    config.login_url = Some(format!("{ORIGIN}/auth/login"));
+    config.dpop = true;
+    Keeper::new(
+        config,
+        Environment {
+            allowed: AllowList::new(vec![ORIGIN.into(), API.into()]),
+            locks,
+            channel,
+            seed: 7,
+        },
+    )
+}
+
+fn signed_in_dpop(locks: bool, channel: bool) -> Keeper {
+    let mut k = dpop_keeper(locks, channel);
+    k.login(1, T0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
+    assert!(matches!(
+        settled(&drain(&mut k), 1),
+        Some(Ok(Settled::Claims(_)))
+    ));
+    k
+}
+
+fn answer(status: u16, body: &str) -> Answer {
+    Answer::Response {
+        status,
+        body: body.into(),
+        retry_after_s: None,
+        token_header: None,
+    }
+}
+
+/// The `Authorization` values of the app sends among `commands`.
+fn app_sends(commands: &[Command]) -> Vec<Option<String>> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::SendApp { authorization, .. } => {
+                Some(authorization.as_ref().map(|a| String::from(a.expose())))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn off_by_default_no_proof_and_the_bearer_scheme() {
+    let mut k = signed_in(false, false);
+    assert_eq!(k.dpop_proof(&format!("{ORIGIN}/api/me")), None);
+    k.fetch(5, &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
+    let sends = app_sends(&drain(&mut k));
+    assert!(sends[0].as_deref().unwrap().starts_with("Bearer "));
+}
+
+#[test]
+fn with_dpop_requests_carry_the_dpop_scheme_and_proofs_name_the_url_without_query() {
+    let mut k = signed_in_dpop(false, false);
+    k.fetch(5, &format!("{ORIGIN}/api/me?x=1#top"), false, T0 + 1.0);
+    let sends = app_sends(&drain(&mut k));
+    let t = token(T0, 300.0, 1);
+    assert_eq!(sends, vec![Some(format!("DPoP {t}"))]);
+    let proof = k.dpop_proof(&format!("{ORIGIN}/api/me?x=1#top")).unwrap();
+    assert_eq!(proof.htu, format!("{ORIGIN}/api/me"));
+    assert_eq!(proof.nonce, None);
+    assert_eq!(
+        k.dpop_proof(&format!("{ORIGIN}/auth/refresh#f"))
+            .unwrap()
+            .htu,
+        format!("{ORIGIN}/auth/refresh")
+    );
+}
+
+#[test]
+fn nonces_are_kept_per_origin_newest_first_and_odd_values_are_ignored() {
+    let mut k = dpop_keeper(false, false);
+    k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
+    k.dpop_nonce(&format!("{API}/v1/x"), "a1");
+    k.dpop_nonce(&format!("{ORIGIN}/api/me"), "n2");
+    let nonce = |k: &Keeper, url: &str| k.dpop_proof(url).and_then(|p| p.nonce);
+    assert_eq!(
+        nonce(&k, &format!("{ORIGIN}/auth/refresh")).as_deref(),
+        Some("n2")
+    );
+    assert_eq!(nonce(&k, &format!("{API}/v2")).as_deref(), Some("a1"));
+    assert_eq!(nonce(&k, "https://other.example/"), None);
+    for odd in ["", "two words", "tab\there", &"x".repeat(513), "é"] {
+        k.dpop_nonce(&format!("{ORIGIN}/api/me"), odd);
+        assert_eq!(
+            nonce(&k, &format!("{ORIGIN}/")).as_deref(),
+            Some("n2"),
+            "{odd:?}"
+        );
+    }
+    // Without the option nothing is kept.
+    let mut plain = keeper(false, false);
+    plain.dpop_nonce(&format!("{ORIGIN}/api/me"), "n1");
+    assert_eq!(plain.dpop_proof(&format!("{ORIGIN}/")), None);
+    // Nine origins: the oldest is forgotten.
+    for i in 0..9 {
+        k.dpop_nonce(&format!("https://o{i}.example/"), "v");
+    }
+    assert_eq!(nonce(&k, "https://o0.example/x"), None);
+    assert_eq!(nonce(&k, "https://o8.example/x").as_deref(), Some("v"));
+}
+
+#[test]
+fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_refreshes_once() {
+    let mut k = signed_in_dpop(false, false);
+    let url = format!("{API}/api/me");
+    k.fetch(5, &url, false, T0 + 1.0);
+    drain(&mut k);
+    k.dpop_nonce(&url, "n1");
+    k.fetch_answer_dpop(
+        5,
+        401,
+        &url,
+        Some(r#"DPoP error="use_dpop_nonce""#),
+        T0 + 2.0,
+    );
+    let out = drain(&mut k);
+    assert_eq!(app_sends(&out).len(), 1, "sent again at once");
+    assert!(sent_auth(&out).is_none(), "no refresh for a nonce");
+    assert_eq!(k.dpop_proof(&url).unwrap().nonce.as_deref(), Some("n1"));
+    // A second challenge is the answer (no loop).
+    k.fetch_answer_dpop(
+        5,
+        401,
+        &url,
+        Some(r#"DPoP error="use_dpop_nonce""#),
+        T0 + 3.0,
+    );
+    let out = drain(&mut k);
+    assert!(sent_auth(&out).is_some(), "now a plain 401: one refresh");
+    // … and after the refresh, one retry, whose 401 is final.
+    let id = sent_auth(&out).unwrap();
+    k.auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 4.0);
+    assert_eq!(app_sends(&drain(&mut k)).len(), 1);
+    k.fetch_answer_dpop(
+        5,
+        401,
+        &url,
+        Some(r#"DPoP error="invalid_token""#),
+        T0 + 5.0,
+    );
+    let out = drain(&mut k);
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::FinishApp { id: 5 })));
+    assert!(sent_auth(&out).is_none());
+}
+
+#[test]
+fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
+    let mut k = signed_in_dpop(false, false);
+    let url = format!("{ORIGIN}/api/me");
+    k.fetch(5, &url, false, T0 + 1.0);
+    drain(&mut k);
+    k.fetch_answer_dpop(
+        5,
+        401,
+        &url,
+        Some(r#"DPoP error="invalid_token""#),
+        T0 + 2.0,
+    );
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
+    assert_eq!(app_sends(&drain(&mut k)).len(), 1);
+    k.fetch_answer_dpop(
+        5,
+        401,
+        &url,
+        Some(r#"DPoP error="use_dpop_nonce""#),
+        T0 + 4.0,
+    );
+    assert_eq!(app_sends(&drain(&mut k)).len(), 1, "the nonce send");
+    k.fetch_answer_dpop(5, 200, &url, None, T0 + 5.0);
+    assert!(drain(&mut k)
+        .iter()
+        .any(|c| matches!(c, Command::FinishApp { id: 5 })));
+}
+
+#[test]
+fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
+    let mut k = signed_in(false, false);
+    let url = format!("{ORIGIN}/api/me");
+    k.fetch(5, &url, false, T0 + 1.0);
+    drain(&mut k);
+    k.fetch_answer_dpop(
+        5,
+        401,
+        &url,
+        Some(r#"DPoP error="use_dpop_nonce""#),
+        T0 + 2.0,
+    );
+    assert!(
+        sent_auth(&drain(&mut k)).is_some(),
+        "a refresh, as for any 401"
+    );
+}
+
+#[test]
+fn auth_calls_are_sent_once_more_for_a_nonce_challenge_and_only_once() {
+    // Login.
+    let mut k = dpop_keeper(false, false);
+    k.login(1, T0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
+    k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 1.0);
+    let out = drain(&mut k);
+    assert_eq!(sent_auth(&out), Some(id), "the same call, once more");
+    assert!(settled(&out, 1).is_none());
+    k.auth_answer(id, grant(&token(T0 + 1.0, 300.0, 1)), T0 + 2.0);
+    assert!(matches!(
+        settled(&drain(&mut k), 1),
+        Some(Ok(Settled::Claims(_)))
+    ));
+
+    // Refresh: a second challenge is the refresh's answer (a refusal: 400 is no 401/403, so
+    // the session stays; the refresh fails).
+    k.refresh(2, T0 + 3.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, answer(401, r#"{"error":"use_dpop_nonce"}"#), T0 + 4.0);
+    assert_eq!(sent_auth(&drain(&mut k)), Some(id));
+    k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 5.0);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, 2), Some(Err(_))));
+    assert!(k.is_authenticated());
+
+    // Any other 400 is no challenge.
+    k.refresh(3, T0 + 6.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(
+        id,
+        answer(400, r#"{"error":"invalid_dpop_proof"}"#),
+        T0 + 7.0,
+    );
+    assert!(matches!(settled(&drain(&mut k), 3), Some(Err(_))));
+}
+
+#[test]
+fn tabs_do_not_adopt_each_other_s_tokens_but_a_signed_out_tab_refreshes_for_its_own() {
+    let t = token(T0, 300.0, 9);
+    let message = TabMessage::Token {
+        token: t.clone(),
+        received_at_ms: T0,
+        lifetime_ms: Some(300_000.0),
+    }
+    .encode();
+
+    // Signed in: the other tab's token is ignored; no refresh either.
+    let mut k = signed_in_dpop(true, true);
+    let mine = k.access_token().cloned();
+    k.hear(&message, T0 + 1.0);
+    assert_eq!(k.access_token().cloned(), mine);
+    assert!(!k.is_refreshing());
+
+    // Signed out: not adopted, but a refresh of its own starts (under the lock).
+    let mut k = dpop_keeper(true, true);
+    k.hear(&message, T0 + 1.0);
+    assert!(!k.is_authenticated());
+    assert!(k.is_refreshing());
+    let out = drain(&mut k);
+    assert!(out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
+    assert!(has_event(&out, "refresh"));
+
+    // A token from before this tab signed out starts nothing.
+    let mut k = signed_in_dpop(true, true);
+    k.logout(4, T0 + 10.0);
+    drain(&mut k);
+    k.hear(&message, T0 + 20.0);
+    assert!(!k.is_refreshing());
+
+    // Without dpop, the token is adopted as ever.
+    let mut k = keeper(true, true);
+    k.hear(&message, T0 + 1.0);
+    assert!(k.is_authenticated());
+}
+
+#[test]
+fn a_waiting_tab_refreshes_for_itself_after_the_lock_even_if_another_tab_just_did() {
+    let mut k = signed_in_dpop(true, true);
+    k.refresh(2, T0 + 1.0);
+    drain(&mut k);
+    // The other tab refreshed meanwhile and announced its token.
+    let other = TabMessage::Token {
+        token: token(T0 + 1.0, 300.0, 9),
+        received_at_ms: T0 + 1.0,
+        lifetime_ms: Some(300_000.0),
+    }
+    .encode();
+    k.hear(&other, T0 + 2.0);
+    k.lock_granted(T0 + 3.0);
+    let mut out = drain(&mut k);
+    // It may listen a moment first (the other tab was working); then it sends its own refresh.
+    if sent_auth(&out).is_none() {
+        k.handle_timeout(T0 + 100.0);
+        out = drain(&mut k);
+    }
+    assert!(sent_auth(&out).is_some(), "its own refresh");
+}
+
+#[test]
+fn the_option_and_the_reissue_flow_are_not_combined() {
+    let mut config = Config::new("/r");
+    config.dpop = true;
+    config.send_access_token_on_refresh = true;
+    assert!(config.validate().is_err());
+}
