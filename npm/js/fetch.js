@@ -14,7 +14,8 @@ import { dropped, replayable, send } from "./core.js";
 export class Apps {
   #apps = new Map(); // request number → its state
   #next = 0;
-  #core; // { answered(id, response), failed(id), forget(id) }: what the core is told
+  #core; // { answered(id, response), failed(id), forget(id) }: what the core is told, and
+  // proof(request, authorization): with `dpop`, a promise of the request's proof
 
   constructor(core) {
     this.#core = core;
@@ -65,8 +66,9 @@ export class Apps {
       this.#core.forget(id);
       return this.#deliver(app, app.response ?? dropped());
     }
-    if (watch && !app.response) {
-      // Ready before the first send, so any body can go again. A GET or HEAD has no body: the
+    if (watch) {
+      // Ready before each send, so any body can go again (a request may be sent three times
+      // with `dpop`: a nonce challenge's resend besides the 401 retry). A GET or HEAD has no body: the
       // request itself can go twice. A body given in `init` (not a stream) is built again from
       // the arguments: cloning it would turn it into a stream, which Chromium uploads ~2 ms
       // slower (measured). Anything else is cloned.
@@ -79,10 +81,21 @@ export class Apps {
         } catch {}
       }
     }
-    if (authorization !== undefined) request.headers.set("authorization", authorization);
-    const sent = send(request);
-    // fetch copied the request: the bearer leaves the copy kept for the retry (a GET's own).
-    if (authorization !== undefined) request.headers.delete("authorization");
+    const headers = request.headers;
+    const go = (dpop) => {
+      if (authorization === undefined) return send(request);
+      headers.set("authorization", authorization);
+      if (dpop) headers.set("dpop", dpop);
+      const sent = send(request);
+      // fetch copied the request: ours leave the copy kept for the retry (a GET's own).
+      headers.delete("authorization");
+      if (dpop) headers.delete("dpop");
+      return sent;
+    };
+    // With `dpop` a proof is signed first (WebCrypto answers asynchronously); a failure to
+    // sign rejects the request as a failed fetch would.
+    const proof = authorization !== undefined && this.#core.proof(request, authorization);
+    const sent = proof ? proof.then(go) : go();
     if (!watch) {
       this.#apps.delete(id);
       return this.#deliver(app, sent);

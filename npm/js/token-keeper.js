@@ -19,6 +19,7 @@ import {
 } from "./core.js";
 import { Apps } from "./fetch.js";
 import { Locks } from "./locks.js";
+import { Dpop } from "./dpop.js";
 
 export { default } from "./core.js";
 
@@ -48,11 +49,23 @@ export class TokenKeeper {
   #lastId = 0; // numbers user calls
   #calls = new Map(); // user call → resolve, reject (and, for a login, what to send)
   #auth = new Map(); // auth call → its AbortController
+  #dpop; // with the `dpop` option: this tab's key (dpop.js)
   #apps = new Apps({
     answered: (id, response) => {
+      if (this.#dpop) {
+        this.#nonce(response);
+        // A 401's WWW-Authenticate may be a nonce challenge: the core reads it.
+        const www = response.status == 401 && response.headers.get("www-authenticate");
+        if (www) wasm.token_header(put(www));
+      }
       wasm.fetch_answer(this.#handle, id, response.status, put(response.url), Date.now());
       this.#pump();
     },
+    // With `dpop`, a request carrying the token gets a proof of its own, signed for each send.
+    proof: (request, authorization) =>
+      this.#dpop &&
+      wasm.dpop_proof(this.#handle, put(request.url)) &&
+      this.#dpop.proof(request.method, said(), authorization.slice(5)),
     failed: (id) => this.#feed(wasm.fetch_failed, id),
     forget: (id) => wasm.fetch_failed(this.#handle, id),
   }); // app requests (fetch.js)
@@ -106,6 +119,7 @@ export class TokenKeeper {
     if (handle < 0) throw failure();
     this.#handle = handle;
     this.#tokenHeader = options.tokenHeader;
+    if (options.dpop) this.#dpop = new Dpop();
     collected.register(this, handle);
     const name = said(); // empty when tabs are not coordinated
     this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
@@ -344,6 +358,15 @@ export class TokenKeeper {
     }
   }
 
+  /** With `dpop`: an answer's `DPoP-Nonce`, for the core to put in later proofs to its origin. */
+  #nonce(response) {
+    const nonce = response.headers.get("dpop-nonce");
+    if (nonce != null) {
+      wasm.token_header(put(nonce));
+      wasm.dpop_nonce(this.#handle, put(response.url));
+    }
+  }
+
   /** POSTs to an auth endpoint with the cookies; the answer goes back to the core, whole. */
   async #sendAuth(id, kind, callId) {
     const controller = new AbortController();
@@ -362,7 +385,9 @@ export class TokenKeeper {
       if (kind == 0) {
         const call = this.#calls.get(callId);
         const login = call?.login;
-        if (call) call.login = undefined; // the credentials are not kept past their sending
+        // The credentials are not kept past their sending; with `dpop`, until the login
+        // settles: a nonce challenge has it sent once more.
+        if (call && !this.#dpop) call.login = undefined;
         headers.set("content-type", "application/json");
         for (const [name, value] of login?.headers ?? []) headers.set(name, value);
         body = login?.json;
@@ -370,6 +395,9 @@ export class TokenKeeper {
         // `name\nvalue` lines: the CSRF header, and on a refresh the reissue flow's bearer.
         const lines = said().split("\n");
         for (let i = 0; i < lines.length; i += 2) headers.set(lines[i], lines[i + 1]);
+      }
+      if (this.#dpop && wasm.dpop_proof(this.#handle, put(url))) {
+        headers.set("dpop", await this.#dpop.proof("POST", said()));
       }
       const response = await fetch(url, {
         method: "POST",
@@ -380,6 +408,7 @@ export class TokenKeeper {
       });
       retryAfter = Number(response.headers.get("retry-after")?.trim() ?? NaN);
       token = this.#tokenHeader && response.headers.get(this.#tokenHeader);
+      if (this.#dpop) this.#nonce(response);
       text = await response.text();
       status = response.status;
     } catch {} // status 0: the core hears that the call failed

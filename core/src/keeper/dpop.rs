@@ -14,7 +14,6 @@
 use alloc::string::String;
 
 use super::{Answer, AuthId, AuthKind, Command, Keeper};
-use crate::json::{self, Value};
 use crate::origin::origin_of_absolute;
 
 /// What a DPoP proof says besides `jti`, `iat` and `ath`, which the driver adds.
@@ -26,10 +25,9 @@ pub struct Proof {
     pub nonce: Option<String>,
 }
 
-/// Nonces of this many origins are kept; the oldest is forgotten first.
+/// Nonces of this many origins are kept. Auth calls: the last four
+/// sent again for a challenge are remembered (only a refresh and a logout can overlap).
 const MAX_NONCES: usize = 8;
-/// Calls that had their nonce retry, remembered this far back.
-const MAX_RETRIED: usize = 8;
 
 impl Keeper {
     /// The proof for a request to `url` (absolute, as the browser resolved it), `None` unless
@@ -42,12 +40,11 @@ impl Keeper {
         let cut = url.bytes().position(|b| b == b'?' || b == b'#');
         let htu = String::from(cut.map_or(url, |at| url.get(..at).unwrap_or(url)));
         let origin = origin_of_absolute(url)?;
-        let nonce = self
-            .nonces
-            .iter()
-            .find(|(o, _)| o == origin)
-            .map(|(_, n)| n.clone());
-        Some(Proof { htu, nonce })
+        let nonce = self.nonces.iter().find(|(o, _)| o == origin);
+        Some(Proof {
+            htu,
+            nonce: nonce.map(|(_, n)| n.clone()),
+        })
     }
 
     /// An answer from `url` carried a `DPoP-Nonce` header: report it before the answer itself.
@@ -58,10 +55,17 @@ impl Keeper {
         let Some(origin) = origin_of_absolute(url).filter(|_| self.config.dpop && usable) else {
             return;
         };
-        self.nonces.retain(|(o, _)| o != origin);
-        self.nonces
-            .insert(0, (String::from(origin), String::from(nonce)));
-        self.nonces.truncate(MAX_NONCES);
+        let value = String::from(nonce);
+        if let Some(slot) = self.nonces.iter_mut().find(|(o, _)| o == origin) {
+            slot.1 = value;
+            return;
+        }
+        if self.nonces.len() == MAX_NONCES {
+            // A ninth origin: the list starts over (each origin forgotten costs at most one
+            // more challenge; a rotation would cost the wasm most of a kilobyte).
+            self.nonces.clear();
+        }
+        self.nonces.push((String::from(origin), value));
     }
 
     /// Auth call `id` was answered with a nonce challenge it has not had yet: send it again.
@@ -71,8 +75,8 @@ impl Keeper {
                 status: 400 | 401,
                 body,
                 ..
-            } => is_nonce_error(body),
-            _ => false,
+            } => names_nonce_error(body),
+            Answer::Response { .. } | Answer::Failed => false,
         };
         if !self.config.dpop || !challenged || self.nonce_retried.contains(&id) {
             return false;
@@ -86,26 +90,18 @@ impl Keeper {
                 None => return false,
             }
         };
-        self.nonce_retried.insert(0, id);
-        self.nonce_retried.truncate(MAX_RETRIED);
+        // Auth ids grow from 1: the oldest entry is the smallest.
+        if let Some(slot) = self.nonce_retried.iter_mut().min() {
+            *slot = id;
+        }
         self.push(Command::SendAuth { id, kind });
         true
     }
 }
 
-/// A JSON body whose `error` is `use_dpop_nonce` (RFC 9449 §8).
-fn is_nonce_error(body: &str) -> bool {
-    matches!(
-        json::fields(body, &["error"]).ok().flatten().as_deref(),
-        Some([Some(Value::Str(e))]) if e == "use_dpop_nonce"
-    )
-}
-
-/// A `WWW-Authenticate` value with `error="use_dpop_nonce"` (RFC 9449 §9).
-pub(super) fn is_nonce_challenge(www_authenticate: &str) -> bool {
-    // Byte scan: a `str` pattern search would pull in kilobytes of searcher code.
-    www_authenticate
-        .as_bytes()
-        .windows(14)
-        .any(|w| w == b"use_dpop_nonce")
+/// An answer that names the error `use_dpop_nonce` (RFC 9449 §8–9): a JSON body's `error` from
+/// an auth server, a `WWW-Authenticate` value from an API. A byte scan, not a JSON or header
+/// parse: the name is specific enough, and a scan costs the wasm nothing it does not have.
+pub(super) fn names_nonce_error(text: &str) -> bool {
+    text.as_bytes().windows(14).any(|w| w == b"use_dpop_nonce")
 }

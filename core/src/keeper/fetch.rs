@@ -78,7 +78,7 @@ impl Keeper {
             && self.config.dpop
             && !watched.nonce_retried
             && watched.generation.is_some()
-            && www_authenticate.is_some_and(super::dpop::is_nonce_challenge);
+            && www_authenticate.is_some_and(super::dpop::names_nonce_error);
         if nonce_retry {
             // Not the 401 retry: the same token again, with a proof carrying the new nonce.
             watched.nonce_retried = true;

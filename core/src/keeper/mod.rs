@@ -92,10 +92,10 @@ pub struct Keeper {
     signed_out_at_ms: f64,
     /// Until when another tab said it is working on a refresh (local ms).
     other_working_until_ms: f64,
-    /// `dpop`: the newest nonce of each origin that gave one, newest first.
+    /// `dpop`: the newest nonce of each origin that gave one (origin, nonce), oldest first.
     nonces: Vec<(String, String)>,
-    /// `dpop`: auth calls already sent again for a nonce challenge.
-    nonce_retried: Vec<AuthId>,
+    /// `dpop`: the last auth calls sent again for a nonce challenge.
+    nonce_retried: [AuthId; 4],
     disposed: bool,
     next_auth: AuthId,
     out: VecDeque<Command>,
@@ -134,7 +134,7 @@ impl Keeper {
             signed_out_at_ms: f64::NEG_INFINITY,
             other_working_until_ms: f64::NEG_INFINITY,
             nonces: Vec::new(),
-            nonce_retried: Vec::new(),
+            nonce_retried: [0; 4],
             disposed: false,
             next_auth: 0,
             out: VecDeque::new(),
@@ -214,7 +214,7 @@ impl Keeper {
             (Some(h), _) => h,
             (None, e) => e?,
         };
-        Some(bearer_of(token))
+        Some(bearer_of("Bearer ", token))
     }
 
     /// The response header of login and refresh answers that may carry the access token
@@ -260,13 +260,8 @@ impl Keeper {
 
     /// The `Authorization` value of the token held: `Bearer …`, or `DPoP …` with `dpop`.
     fn bearer(&self) -> Option<Authorization> {
-        let held = self.held.as_ref()?;
-        if !self.config.dpop {
-            return Some(bearer_of(&held.token));
-        }
-        let mut value = String::from("DPoP ");
-        value.push_str(&held.token.0);
-        Some(Authorization(value))
+        let scheme = if self.config.dpop { "DPoP " } else { "Bearer " };
+        self.held.as_ref().map(|h| bearer_of(scheme, &h.token))
     }
 
     fn push(&mut self, command: Command) {
@@ -400,10 +395,10 @@ impl Keeper {
     }
 }
 
-/// `Bearer <token>`.
-fn bearer_of(token: &AccessToken) -> Authorization {
-    let mut value = String::with_capacity(7 + token.0.len());
-    value.push_str("Bearer ");
+/// `<scheme><token>`: `Bearer …`, or `DPoP …` (the scheme with its space).
+fn bearer_of(scheme: &str, token: &AccessToken) -> Authorization {
+    let mut value = String::with_capacity(scheme.len() + token.0.len());
+    value.push_str(scheme);
     value.push_str(&token.0);
     Authorization(value)
 }

@@ -84,6 +84,8 @@ exports! {
     lock(h: u32, what: u32, now: f64) -> u32;
     auth_headers(h: u32, len: usize, refresh: u32) -> u32;
     token_header(len: usize) -> u32;
+    dpop_proof(h: u32, len: usize) -> u32;
+    dpop_nonce(h: u32, len: usize) -> u32;
     token(h: u32) -> u32;
     claims(h: u32) -> u32;
     expires(h: u32) -> f64;

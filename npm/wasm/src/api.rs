@@ -28,7 +28,7 @@ pub struct State {
     pub(crate) reg: [f64; 8],
     buf: Vec<u8>,
     pub(crate) out: String,
-    /// The `tokenHeader` value of the auth answer about to be reported ([`token_header`]).
+    /// A header value for the export called next ([`token_header`]).
     header: Option<String>,
 }
 
@@ -343,7 +343,8 @@ pub(crate) fn fetch(s: &mut State, h: u32, id_: f64, len: usize, has: u32, now: 
     s.feed_str(h, len, |k, url| k.fetch(id(id_), url, has == 1, now))
 }
 
-/// App request `id`'s answer: its status and final URL (at [`buf`]).
+/// App request `id`'s answer: its status and final URL (at [`buf`]); with `dpop`, a 401's
+/// `WWW-Authenticate` value handed over just before with [`token_header`].
 pub(crate) fn fetch_answer(
     s: &mut State,
     h: u32,
@@ -352,9 +353,33 @@ pub(crate) fn fetch_answer(
     len: usize,
     now: f64,
 ) -> u32 {
+    let www_authenticate = s.header.take();
     s.feed_str(h, len, |k, url| {
-        k.fetch_answer(id(id_), status(status_), url, now);
+        let www = www_authenticate.as_deref();
+        k.fetch_answer_dpop(id(id_), status(status_), url, www, now);
     })
+}
+
+/// `dpop`: the proof's `htu\nnonce` (nonce empty when none) for a request to the URL at
+/// [`buf`], out; 0 when the option is off.
+pub(crate) fn dpop_proof(s: &mut State, h: u32, len: usize) -> u32 {
+    let proof = s
+        .keeper_and_input(h, len)
+        .and_then(|(k, url)| k.dpop_proof(url));
+    let Some(proof) = proof else {
+        return 0;
+    };
+    s.out = proof.htu;
+    s.out.push('\n');
+    s.out.push_str(proof.nonce.as_deref().unwrap_or_default());
+    1
+}
+
+/// `dpop`: an answer from the URL at [`buf`] carried the `DPoP-Nonce` handed over just before
+/// with [`token_header`].
+pub(crate) fn dpop_nonce(s: &mut State, h: u32, len: usize) -> u32 {
+    let nonce = s.header.take().unwrap_or_default();
+    s.feed_str(h, len, |k, url| k.dpop_nonce(url, &nonce))
 }
 
 pub(crate) fn fetch_failed(s: &mut State, h: u32, id_: f64) -> u32 {
@@ -401,7 +426,9 @@ pub(crate) fn auth_headers(s: &mut State, h: u32, len: usize, refresh: u32) -> u
     any
 }
 
-/// The `tokenHeader` value (at [`buf`]) of the auth answer reported next by [`auth_answer`].
+/// A response header's value (at [`buf`]) for the export called next, which takes it: the
+/// `tokenHeader` value before [`auth_answer`], a 401's `WWW-Authenticate` before
+/// [`fetch_answer`], a `DPoP-Nonce` before [`dpop_nonce`].
 pub(crate) fn token_header(s: &mut State, len: usize) -> u32 {
     let value = String::from(s.input(len));
     s.header = Some(value);

@@ -1,0 +1,51 @@
+// DPoP (RFC 9449, option `dpop`): this tab's key, and the proofs it signs with it.
+//
+// The key pair is made when the keeper starts, with `extractable: false`, and is kept in this
+// module's memory only — never in IndexedDB or any storage: a reload makes a new one, and
+// `restore()` gets a token bound to it. What a proof says besides its `jti`, `iat` and `ath` (the
+// URL without query and fragment, the server's nonce) is the core's; this only signs.
+
+const subtle = () => crypto.subtle;
+const encoder = new TextEncoder();
+const bytes = (text) => encoder.encode(text);
+
+/** Base64url without padding, of bytes (an ArrayBuffer or a Uint8Array). */
+const b64u = (data) =>
+  btoa(String.fromCharCode(...new Uint8Array(data)))
+    .replace(/=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+
+const json64 = (value) => b64u(bytes(JSON.stringify(value)));
+
+export class Dpop {
+  #key; // a promise of [the private key, the proof header, encoded]
+
+  constructor() {
+    const alg = { name: "ECDSA", namedCurve: "P-256" };
+    this.#key = subtle()
+      .generateKey(alg, false, ["sign"])
+      .then(async ({ privateKey, publicKey }) => {
+        // The public half is always exportable; only these four members go in a proof.
+        const { kty, crv, x, y } = await subtle().exportKey("jwk", publicKey);
+        return [privateKey, json64({ typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } })];
+      });
+    this.#key.catch(() => {}); // a browser without WebCrypto: each call that needs a proof fails
+  }
+
+  /**
+   * A proof for a `method` request: `htu` and `nonce` as the core gave them (`\n`-separated in
+   * `said`), and `token` (for `ath`) when the request carries it.
+   */
+  async proof(method, said, token) {
+    const [htu, nonce] = said.split("\n");
+    const [key, header] = await this.#key;
+    const claims = { jti: crypto.randomUUID(), htm: method, htu, iat: Math.floor(Date.now() / 1000) };
+    if (nonce) claims.nonce = nonce;
+    if (token) claims.ath = b64u(await subtle().digest("SHA-256", bytes(token)));
+    const input = header + "." + json64(claims);
+    // ECDSA in WebCrypto signs as r||s, 64 bytes: JWS's own ES256 form.
+    const signature = await subtle().sign({ name: "ECDSA", hash: "SHA-256" }, key, bytes(input));
+    return input + "." + b64u(signature);
+  }
+}
