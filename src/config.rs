@@ -117,6 +117,15 @@ impl Builder {
         self
     }
 
+    /// `dpop`: sender-constrained tokens (RFC 9449). The keeper makes a non-extractable P-256
+    /// key for itself with WebCrypto, in memory only, and every auth call and every request
+    /// carrying the token goes with a proof signed by it, the token as `Authorization: DPoP …`.
+    /// Tabs then share the refresh lock but not tokens. Not with `send_access_token_on_refresh`.
+    pub fn dpop(mut self, on: bool) -> Self {
+        self.config.dpop = on;
+        self
+    }
+
     /// Checks every option.
     ///
     /// # Errors
@@ -184,6 +193,9 @@ mod from_js {
         }
         if let Some(v) = string(options, "tokenHeader")? {
             b = b.token_header(v);
+        }
+        if let Some(v) = boolean(options, "dpop")? {
+            b = b.dpop(v);
         }
         let origins = get(options, "allowedOrigins");
         if !origins.is_undefined() {

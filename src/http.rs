@@ -15,33 +15,38 @@ pub(crate) fn send_now(request: &Request) -> Result<Promise, JsValue> {
 /// POSTs to an auth endpoint with the cookies (`credentials: "include"`), an optional JSON body
 /// and extra headers, and reads the whole answer as text. `signal` aborts it (the core decides
 /// when: it times every auth call, headers and body together).
-/// `token_header` names the response header to report with the answer (`tokenHeader`).
+/// `token_header` names the response header to report with the answer (`tokenHeader`). Also
+/// the answer's `DPoP-Nonce`, if it has one.
 pub(crate) async fn auth_call(
     url: &str,
     json_body: Option<&str>,
     headers: &[(&str, &str)],
     token_header: Option<&str>,
     signal: Option<&AbortSignal>,
-) -> Answer {
+) -> (Answer, Option<String>) {
     let Some(request) = auth_request(url, json_body, headers, signal) else {
-        return Answer::Failed;
+        return (Answer::Failed, None);
     };
     let Ok(response) = request.send().await else {
-        return Answer::Failed;
+        return (Answer::Failed, None);
     };
     let status = response.status();
     let raw = response.headers();
     let retry_after_s = raw.get("retry-after").and_then(|v| retry_after_s(&v));
     // `tokenHeader` is checked to be a header name, so reading it cannot throw.
     let token_header = token_header.and_then(|name| raw.get(name));
+    let nonce = raw.get("dpop-nonce");
     match response.text().await {
-        Ok(body) => Answer::Response {
-            status,
-            body,
-            retry_after_s,
-            token_header,
-        },
-        Err(_) => Answer::Failed,
+        Ok(body) => (
+            Answer::Response {
+                status,
+                body,
+                retry_after_s,
+                token_header,
+            },
+            nonce,
+        ),
+        Err(_) => (Answer::Failed, nonce),
     }
 }
 

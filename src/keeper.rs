@@ -166,6 +166,15 @@ impl TokenKeeper {
             .chain(http::page_origin())
             .collect(),
         };
+        let dpop = match config.dpop {
+            true => Some(crate::dpop::Dpop::new().ok_or_else(|| {
+                config_error(
+                    "dpop",
+                    "needs WebCrypto: a secure context (https, or localhost)",
+                )
+            })?),
+            false => None,
+        };
         let cross_tab = config.cross_tab;
         let name = config.channel_name.clone();
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
@@ -185,7 +194,7 @@ impl TokenKeeper {
                 channel: channel.is_some(),
                 seed: random_seed(),
             };
-            let inner = Inner::new(Keeper::new(config, env), urls);
+            let inner = Inner::new(Keeper::new(config, env), urls, dpop);
             inner.io.borrow_mut().channel = channel;
             inner
         });

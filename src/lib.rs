@@ -33,6 +33,7 @@ pub mod claims;
 #[doc(hidden)] // public for the browser tests only
 pub mod clock;
 pub mod config;
+mod dpop;
 mod driver;
 pub mod error;
 mod http;

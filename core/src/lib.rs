@@ -39,7 +39,7 @@ pub use event::{Event, LogoutReason, Trigger};
 pub use jwt::{decode_unverified, Claims, JwtError};
 pub use keeper::{
     AccessToken, Answer, AuthId, AuthKind, Authorization, CallId, Command, Environment, FetchId,
-    Keeper, Settled,
+    Keeper, Proof, Settled,
 };
 pub use message::TabMessage;
 pub use origin::AllowList;

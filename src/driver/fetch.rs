@@ -10,12 +10,14 @@
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
-use token_keeper_core::FetchId;
+use token_keeper_core::{FetchId, Proof};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
 use super::{with_core, Inner};
+use crate::dpop::Dpop;
 use crate::http;
 
 /// An app request in the driver's hands.
@@ -128,20 +130,30 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
         with_core(inner, |k, _| k.fetch_failed(id));
         return answer(inner, &app, last_answer(&app));
     };
-    if watch && app.response.is_none() {
-        // The first send keeps a copy, so any body can be sent again.
+    if watch {
+        // Each send keeps a copy, so any body can be sent again (with `dpop` a request may go
+        // three times: a nonce challenge's resend besides the 401 retry).
         app.copy = request.clone().ok();
     }
-    if let Some(value) = authorization {
-        http::set_authorization(&request, value);
-    }
-    let sent = match http::send_now(&request) {
-        Ok(p) => p,
-        Err(e) => {
-            if watch {
-                with_core(inner, |k, _| k.fetch_failed(id));
+    // With `dpop` a request carrying the token first gets a proof of its own.
+    let proof = authorization
+        .and_then(|_| inner.read(|k| k.dpop_proof(&request.url())))
+        .zip(inner.dpop.clone());
+    let sent = match (proof, authorization) {
+        (Some((proof, dpop)), Some(value)) => signed_send(dpop, proof, request, value.to_owned()),
+        _ => {
+            if let Some(value) = authorization {
+                http::set_authorization(&request, value);
             }
-            return answer(inner, &app, Ok(Promise::reject(&e).into()));
+            match http::send_now(&request) {
+                Ok(p) => p,
+                Err(e) => {
+                    if watch {
+                        with_core(inner, |k, _| k.fetch_failed(id));
+                    }
+                    return answer(inner, &app, Ok(Promise::reject(&e).into()));
+                }
+            }
         }
     };
     if !watch {
@@ -160,11 +172,28 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
         match value.dyn_into::<Response>() {
             Ok(response) => {
                 let (status, url) = (response.status(), response.url());
+                // With `dpop`: the server's nonce, and a 401's challenge, for the core.
+                let (nonce, www) = match inner.dpop {
+                    Some(_) => {
+                        let headers = response.headers();
+                        let get = |name: &str| headers.get(name).ok().flatten();
+                        (
+                            get("dpop-nonce"),
+                            (status == 401).then(|| get("www-authenticate")),
+                        )
+                    }
+                    None => (None, None),
+                };
                 if let Some(app) = inner.io.borrow_mut().apps.iter_mut().find(|a| a.id == id) {
                     inline = app.caller.is_none();
                     app.response = Some(response);
                 }
-                with_core(&inner, |k, now| k.fetch_answer(id, status, &url, now));
+                with_core(&inner, |k, now| {
+                    if let Some(nonce) = &nonce {
+                        k.dpop_nonce(&url, nonce);
+                    }
+                    k.fetch_answer_dpop(id, status, &url, www.flatten().as_deref(), now);
+                });
             }
             Err(error) => {
                 // The network failed: rejected as `window.fetch` rejects, the request forgotten.
@@ -200,6 +229,18 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
     if inline {
         inner.io.borrow_mut().inline.promise = chained.ok();
     }
+}
+
+/// Signs a proof for `request` (WebCrypto answers asynchronously), then sends it with it and
+/// `authorization`; a failure to sign rejects as a failed `fetch` would.
+fn signed_send(dpop: Dpop, proof: Proof, request: Request, authorization: String) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        let token = authorization.strip_prefix("DPoP ");
+        let signed = dpop.proof(&request.method(), &proof, token).await?;
+        http::set_authorization(&request, &authorization);
+        request.headers().set("dpop", &signed)?;
+        JsFuture::from(http::send_now(&request)?).await
+    })
 }
 
 pub(super) fn finish_app(inner: &Rc<Inner>, id: FetchId) {

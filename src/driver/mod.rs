@@ -20,6 +20,7 @@ mod fetch;
 pub(crate) use fetch::fetch;
 
 use crate::clock::{self, Listener, Timeout};
+use crate::dpop::Dpop;
 use crate::http;
 use crate::tabs::{Channel, Lock};
 use crate::Error;
@@ -35,6 +36,7 @@ pub(crate) struct Urls {
 }
 
 /// What a `login` call sends.
+#[derive(Clone)]
 struct Login {
     call: CallId,
     json: String,
@@ -84,16 +86,19 @@ pub(crate) struct Io {
 pub(crate) struct Inner {
     core: RefCell<Keeper>,
     pub(crate) urls: Urls,
+    /// With the option `dpop`: this keeper's key.
+    pub(crate) dpop: Option<Dpop>,
     pub(crate) io: RefCell<Io>,
     pub(crate) listeners: RefCell<Vec<(u64, Callback)>>,
     next_id: Cell<u64>,
 }
 
 impl Inner {
-    pub(crate) fn new(core: Keeper, urls: Urls) -> Inner {
+    pub(crate) fn new(core: Keeper, urls: Urls, dpop: Option<Dpop>) -> Inner {
         Inner {
             core: RefCell::new(core),
             urls,
+            dpop,
             io: RefCell::default(),
             listeners: RefCell::default(),
             next_id: Cell::new(0),
@@ -236,11 +241,14 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
     let (url, body, headers) = match kind {
         AuthKind::Login { call } => {
             let mut io = inner.io.borrow_mut();
-            let login = io
-                .logins
-                .iter()
-                .position(|l| l.call == call)
-                .map(|i| io.logins.swap_remove(i));
+            let i = io.logins.iter().position(|l| l.call == call);
+            // The credentials are not kept past their sending; with `dpop`, until the login
+            // settles: a nonce challenge has it sent once more.
+            let login = match (i, inner.dpop.is_some()) {
+                (Some(i), false) => Some(io.logins.swap_remove(i)),
+                (Some(i), true) => io.logins.get(i).cloned(),
+                (None, _) => None,
+            };
             let (json, headers) = login.map(|l| (l.json, l.headers)).unwrap_or_default();
             (inner.urls.login.clone(), Some(json), headers)
         }
@@ -270,31 +278,53 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
     if let Some(c) = controller {
         inner.io.borrow_mut().auth.push((id, c));
     }
+    // With `dpop`: what the proof says, as the core has it now (its nonce included).
+    let proof = url
+        .as_deref()
+        .and_then(|url| inner.read(|k| k.dpop_proof(url)))
+        .zip(inner.dpop.clone());
     let weak = Rc::downgrade(inner);
     spawn(async move {
-        let answer = match url {
+        let (answer, nonce) = match url.as_deref() {
             Some(url) => {
-                let headers: Vec<(&str, &str)> = headers
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str()))
-                    .collect();
-                let token_header = weak
-                    .upgrade()
-                    .and_then(|inner| inner.read(|k| k.token_header().map(str::to_owned)));
-                http::auth_call(
-                    &url,
-                    body.as_deref(),
-                    &headers,
-                    token_header.as_deref(),
-                    signal.as_ref(),
-                )
-                .await
+                let mut headers = headers;
+                let signed = match &proof {
+                    Some((proof, dpop)) => dpop.proof("POST", proof, None).await.map(Some),
+                    None => Ok(None),
+                };
+                match signed {
+                    Ok(signed) => {
+                        headers.extend(signed.map(|p| ("dpop".to_owned(), p)));
+                        let headers: Vec<(&str, &str)> = headers
+                            .iter()
+                            .map(|(n, v)| (n.as_str(), v.as_str()))
+                            .collect();
+                        let token_header = weak
+                            .upgrade()
+                            .and_then(|inner| inner.read(|k| k.token_header().map(str::to_owned)));
+                        http::auth_call(
+                            url,
+                            body.as_deref(),
+                            &headers,
+                            token_header.as_deref(),
+                            signal.as_ref(),
+                        )
+                        .await
+                    }
+                    // No proof could be signed: the call fails, as a network failure would.
+                    Err(_) => (Answer::Failed, None),
+                }
             }
-            None => Answer::Failed,
+            None => (Answer::Failed, None),
         };
         if let Some(inner) = weak.upgrade() {
             inner.io.borrow_mut().auth.retain(|(a, _)| *a != id);
-            with_core(&inner, |k, now| k.auth_answer(id, answer, now));
+            with_core(&inner, |k, now| {
+                if let (Some(url), Some(nonce)) = (url.as_deref(), nonce.as_deref()) {
+                    k.dpop_nonce(url, nonce);
+                }
+                k.auth_answer(id, answer, now);
+            });
         }
     });
 }
