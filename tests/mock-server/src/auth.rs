@@ -3,6 +3,9 @@
 //! CSRF: the refresh and logout calls must carry `X-CSRF-Token` equal to the readable
 //! `csrf_token` cookie (double submit) *and* to the value bound to the refresh family at login,
 //! so a cookie/header pair planted from elsewhere (a sibling subdomain can set cookies) is refused.
+//!
+//! `--dpop`: login and refresh need a proof too, checked before the credentials and after the
+//! CSRF check, before anything rotates; the family → key binding rule is in the crate docs.
 
 use std::time::Duration;
 
@@ -10,13 +13,14 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-use crate::access::{bearer, issue, signed_claims, Issued};
+use crate::access::{issue, presented, signed_claims, Issued, Scheme};
+use crate::dpop;
 use crate::store::{Outcome, Session};
 use crate::{body_error, error, millis, now, random_token, unavailable, AppState, DEMO_USER};
 
@@ -96,6 +100,24 @@ fn answer(
     }
 }
 
+/// `--dpop`: the thumbprint of the key that signed the request's proof, or why it is refused.
+/// `Ok(None)` without `--dpop`.
+fn grant_proof(
+    state: &AppState,
+    headers: &HeaderMap,
+    (method, uri): (&Method, &Uri),
+) -> Result<Option<String>, dpop::Refusal> {
+    if !state.options.dpop_enabled() {
+        return Ok(None);
+    }
+    dpop::check(state, headers, method, uri, None).map(Some)
+}
+
+/// A refused proof on login or refresh: 400 `invalid_dpop_proof` or `use_dpop_nonce`.
+fn proof_refused(refusal: dpop::Refusal) -> Response {
+    error(StatusCode::BAD_REQUEST, refusal.code())
+}
+
 #[derive(Deserialize)]
 struct Credentials {
     username: String,
@@ -104,6 +126,8 @@ struct Credentials {
 
 pub(crate) async fn login(
     State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
     jar: CookieJar,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -117,13 +141,17 @@ pub(crate) async fn login(
     if !is_json(&headers) {
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     }
+    let jkt = match grant_proof(&state, &headers, (&method, &uri)) {
+        Ok(jkt) => jkt,
+        Err(refusal) => return proof_refused(refusal),
+    };
     let Ok(credentials) = serde_json::from_slice::<Credentials>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid_request");
     };
     if (credentials.username.as_str(), credentials.password.as_str()) != DEMO_USER {
         return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
-    match start_session(&state, &jar, &credentials.username).await {
+    match start_session(&state, &jar, &credentials.username, jkt.as_deref()).await {
         Ok((refresh, session, issued)) => {
             state.lock().stats.logins += 1;
             answer(&state, jar, refresh, session.csrf, issued)
@@ -132,11 +160,13 @@ pub(crate) async fn login(
     }
 }
 
-/// Revokes the family of the refresh cookie the browser presented, if any, and starts a new one.
+/// Revokes the family of the refresh cookie the browser presented, if any, and starts a new one,
+/// bound to the key of thumbprint `jkt` under `--dpop`.
 async fn start_session(
     state: &AppState,
     jar: &CookieJar,
     user: &str,
+    jkt: Option<&str>,
 ) -> Result<(String, Session, Issued), crate::backend::Unavailable> {
     let mut replaced = None;
     if let Some(old) = jar.get(REFRESH_COOKIE) {
@@ -152,7 +182,10 @@ async fn start_session(
         .login(user, (&refresh, &csrf), replaced, now(), ttl)
         .await?;
     let serial = store.next_serial().await?;
-    let issued = issue(state, &session, serial)?;
+    let issued = issue(state, &session, serial, jkt)?;
+    if let Some(jkt) = jkt {
+        state.lock().dpop.bind(session.family, jkt, now(), ttl);
+    }
     Ok((refresh, session, issued))
 }
 
@@ -185,12 +218,47 @@ fn injected_failure(state: &AppState) -> Option<Response> {
 /// before the store sees the cookie: a dead cookie replayed without such a token is refused
 /// without counting as reuse (it carries nothing that could rotate).
 fn bound_to_user(state: &AppState, headers: &HeaderMap, session: Option<&Session>) -> bool {
-    let (Some(session), Some(token)) = (session, bearer(headers)) else {
+    // Under `--dpop` the client presents its token as `DPoP` (no proof of it is asked here).
+    let token = presented(headers)
+        .filter(|(scheme, _)| *scheme == Scheme::Bearer || state.options.dpop_enabled())
+        .map(|(_, token)| token);
+    let (Some(session), Some(token)) = (session, token) else {
         return false;
     };
     signed_claims(state, token).is_some_and(|c| {
         c.sub == session.user && (c.fam == session.family || session.lineage.contains(&c.fam))
     })
+}
+
+/// `--dpop-pin`: whether the family is bound to another key than the proof's. Such a refresh is
+/// refused and counted, and the family is neither rotated nor revoked: a thief's key cannot use
+/// a stolen cookie, nor end the owner's session with it. Without the pin, another key re-binds
+/// the family when the refresh succeeds ([`rebind`]).
+fn pinned_elsewhere(state: &AppState, session: Option<&Session>, jkt: Option<&str>) -> bool {
+    let (Some(session), Some(jkt)) = (session, jkt) else {
+        return false;
+    };
+    let mut inner = state.lock();
+    let elsewhere = state.options.dpop_pin
+        && inner
+            .dpop
+            .bound_key(session.family)
+            .is_some_and(|bound| bound != jkt);
+    if elsewhere {
+        inner.stats.dpop_rejections += 1;
+    }
+    elsewhere
+}
+
+/// The family follows the key of its last refresh: several tabs, each with a non-extractable key
+/// of its own, and a reloaded page with a new key, take turns on one rotating cookie. Rotation
+/// and reuse detection still catch a cookie used in two places; `--dpop-pin` refuses instead.
+fn rebind(state: &AppState, family: u64, jkt: &str) {
+    let ttl = millis(state.options.refresh_ttl);
+    let mut inner = state.lock();
+    if inner.dpop.bind(family, jkt, now(), ttl) {
+        inner.stats.dpop_rebinds += 1;
+    }
 }
 
 fn refused(state: &AppState, reuse: bool) -> Response {
@@ -204,6 +272,8 @@ fn refused(state: &AppState, reuse: bool) -> Response {
 
 pub(crate) async fn refresh(
     State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
     jar: CookieJar,
     headers: HeaderMap,
 ) -> Response {
@@ -221,6 +291,14 @@ pub(crate) async fn refresh(
     if !csrf_ok(&jar, &headers, session.as_ref()) {
         state.lock().stats.csrf_rejections += 1;
         return error(StatusCode::FORBIDDEN, "csrf");
+    }
+    // Before anything rotates: a refused proof neither rotates nor revokes, nor is it reuse.
+    let jkt = match grant_proof(&state, &headers, (&method, &uri)) {
+        Ok(jkt) => jkt,
+        Err(refusal) => return proof_refused(refusal),
+    };
+    if pinned_elsewhere(&state, session.as_ref(), jkt.as_deref()) {
+        return error(StatusCode::UNAUTHORIZED, "invalid_dpop_key");
     }
     if let Some(response) = injected_failure(&state) {
         return response;
@@ -245,7 +323,10 @@ pub(crate) async fn refresh(
         Ok(Outcome::Invalid) => return refused(&state, false),
         Err(_) => return unavailable(),
     };
-    let Ok(issued) = issue(&state, &session, serial) else {
+    if let Some(jkt) = &jkt {
+        rebind(&state, session.family, jkt);
+    }
+    let Ok(issued) = issue(&state, &session, serial, jkt.as_deref()) else {
         return unavailable();
     };
     let stall = {

@@ -4,10 +4,38 @@
 //! tokens, refresh tokens rotated on every use and kept server-side as families, reuse detection,
 //! double-submit CSRF, CORS with credentials — plus test controls under `/__mock/`.
 //! [`app`] builds the router, apart from `main`, so tests run it in-process on port 0.
+//!
+//! # DPoP (RFC 9449), behind flags
+//!
+//! Under `--dpop` ([`Options::dpop`]) login, refresh and `/api/*` need a proof: one `DPoP`
+//! header, an ES256 compact JWS (`typ` `dpop+jwt`, the public `jwk` in its header) whose claims
+//! name the request (`htm`, `htu` = `http://{Host}{path}`), a fresh `iat` (±60 s of the server's
+//! clock, skew included) and a `jti` never seen in that window; on `/api/*` also `ath`, the
+//! base64url SHA-256 of the access token, which must be sent as `Authorization: DPoP <token>` and
+//! signed by the key of its `cnf.jkt` (RFC 7638 thumbprint). Login and refresh bind the access
+//! token they issue to the key of their proof (`cnf.jkt`, `token_type` `DPoP`). A refused proof
+//! is `400 {"error":"invalid_dpop_proof"}` on login and refresh, and a 401 with
+//! `WWW-Authenticate: DPoP error="invalid_dpop_proof"` on `/api/*`.
+//!
+//! Under `--dpop-nonce` a proof must also carry the server's current nonce (or the one before
+//! it), sent in `DPoP-Nonce` on every answer of those routes; without it the answer is
+//! `use_dpop_nonce` (400 on login and refresh, 401 on `/api/*`) — a challenge, not a rejection.
+//!
+//! A refresh family is bound to the key of its login, then of its last refresh. A refresh proven
+//! by another key is accepted and re-binds the family to it (`dpop_rebinds`): browser tabs each
+//! hold a non-extractable key of their own, and a reloaded page makes a new one, while they take
+//! turns on one rotating cookie; rotation and reuse detection still catch a cookie used in two
+//! places. Under `--dpop-pin` such a refresh is refused `401 {"error":"invalid_dpop_key"}`, and
+//! the family is neither rotated nor revoked: a thief's key cannot use a stolen cookie, nor kill
+//! the owner's session with it. DPoP bindings are per instance: they live in this process's
+//! memory, also under `--redis` (a family bound elsewhere is bound here by its first refresh),
+//! as do the proofs seen and the nonce.
 
 mod access;
 mod auth;
 pub mod backend;
+mod controls;
+mod dpop;
 pub mod redis_store;
 pub mod store;
 
@@ -16,11 +44,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::map_response_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -33,6 +61,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 use backend::Backend;
+pub use controls::MockConfig;
 use redis_store::RedisStore;
 
 /// The demo user.
@@ -67,6 +96,21 @@ pub struct Options {
     /// Login and refresh answers carry the access token in `Authorization: Bearer …` (exposed
     /// over CORS) instead of the JSON body.
     pub token_in_header: bool,
+    /// DPoP (RFC 9449): login, refresh and `/api/*` need a proof, and access tokens are bound
+    /// to its key (see the crate docs). Default off: a `DPoP` header is ignored.
+    pub dpop: bool,
+    /// Proofs must carry the server's nonce (`DPoP-Nonce`). Implies `dpop`. Default off.
+    pub dpop_nonce: bool,
+    /// A refresh family accepts only the key it is bound to, instead of re-binding to the key
+    /// of each refresh. Implies `dpop`. Default off.
+    pub dpop_pin: bool,
+}
+
+impl Options {
+    /// Whether proofs are checked: `dpop`, or a flag that implies it.
+    pub fn dpop_enabled(&self) -> bool {
+        self.dpop || self.dpop_nonce || self.dpop_pin
+    }
 }
 
 impl Default for Options {
@@ -81,71 +125,11 @@ impl Default for Options {
             pkg: PathBuf::from("pkg"),
             bind_refresh_to_user: false,
             token_in_header: false,
+            dpop: false,
+            dpop_nonce: false,
+            dpop_pin: false,
         }
     }
-}
-
-/// The runtime config of `POST /__mock/config`, as its JSON reads.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct MockConfig {
-    /// Access token lifetime, ms.
-    pub access_ttl_ms: u64,
-    /// Added to the server's clock when it writes and checks `iat`, `nbf`, `exp`.
-    pub clock_skew_ms: i64,
-    /// Reuse grace window, ms.
-    pub reuse_grace_ms: u64,
-    /// How many of the next refreshes fail with `fail_status`.
-    pub fail_next_refreshes: u32,
-    /// 500, 503 or 429.
-    pub fail_status: u16,
-    /// `Retry-After` seconds sent with a 429.
-    pub retry_after_s: u32,
-    /// Delay before a refresh is answered, ms.
-    pub refresh_delay_ms: u64,
-    /// How many of the next refreshes are answered 200 with a body that is not JSON (an
-    /// extension beyond DESIGN.md's list, for testing clients against a broken server).
-    pub garble_next_refreshes: u32,
-    /// How many of the next refreshes rotate and send their headers (the new cookies included)
-    /// at once, but their body only after `stall_body_ms` (an extension beyond DESIGN.md's list:
-    /// a server whose body stalls must not jam a client).
-    pub stall_next_refreshes: u32,
-    /// How long a stalled body takes, ms.
-    pub stall_body_ms: u64,
-}
-
-impl MockConfig {
-    fn from_options(o: &Options) -> Self {
-        MockConfig {
-            access_ttl_ms: millis(o.access_ttl),
-            clock_skew_ms: 0,
-            reuse_grace_ms: millis(o.reuse_grace),
-            fail_next_refreshes: 0,
-            fail_status: 500,
-            retry_after_s: 1,
-            refresh_delay_ms: 0,
-            garble_next_refreshes: 0,
-            stall_next_refreshes: 0,
-            stall_body_ms: 60_000,
-        }
-    }
-}
-
-/// `POST /__mock/config`: any subset of the fields.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigPatch {
-    access_ttl_ms: Option<u64>,
-    clock_skew_ms: Option<i64>,
-    reuse_grace_ms: Option<u64>,
-    fail_next_refreshes: Option<u32>,
-    fail_status: Option<u16>,
-    retry_after_s: Option<u32>,
-    refresh_delay_ms: Option<u64>,
-    garble_next_refreshes: Option<u32>,
-    stall_next_refreshes: Option<u32>,
-    stall_body_ms: Option<u64>,
-    revoke_access_tokens: Option<bool>,
-    revoke_jti: Option<String>,
 }
 
 /// The counters of `GET /__mock/stats`.
@@ -167,13 +151,23 @@ pub struct Stats {
     pub api_unauthorized: u64,
     /// `/api/*` requests that carried any `Authorization` header.
     pub authorized_requests: u64,
+    /// `--dpop`: requests refused for their proof (missing, invalid, replayed, of another key
+    /// than the token's or, under `--dpop-pin`, than the family's) or for an access token not
+    /// presented as `DPoP` with a `cnf.jkt`.
+    pub dpop_rejections: u64,
+    /// `--dpop-nonce`: good proofs without a nonce the server accepts, answered `use_dpop_nonce`.
+    pub dpop_nonce_challenges: u64,
+    /// `--dpop`: refreshes proven by another key than the family's, which re-bound it.
+    pub dpop_rebinds: u64,
 }
 
-/// What one instance keeps for itself: its test controls and its counters.
+/// What one instance keeps for itself: its test controls, its counters, and what it remembers
+/// for DPoP (the proofs seen, the nonce, and family → key bindings, even under `--redis`).
 #[derive(Debug)]
 struct Inner {
     config: MockConfig,
     stats: Stats,
+    dpop: dpop::Memory,
 }
 
 /// Shared server state.
@@ -221,6 +215,7 @@ impl AppState {
             inner: Arc::new(Mutex::new(Inner {
                 config: MockConfig::from_options(&options),
                 stats: Stats::default(),
+                dpop: dpop::Memory::new(unix_now_ms()),
             })),
             options: Arc::new(options),
             store: Arc::new(store),
@@ -243,15 +238,17 @@ impl AppState {
 /// The whole server: auth routes, API routes, test controls, the demo and the package.
 pub fn app(state: AppState) -> Router {
     let options = state.options.clone();
+    // `--dpop-nonce`: every answer of these routes, refusals included, names the nonce.
+    let nonce = map_response_with_state(state.clone(), dpop::with_nonce);
     let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/login", post(auth::login).layer(nonce.clone()))
+        .route("/auth/refresh", post(auth::refresh).layer(nonce.clone()))
         .route("/auth/logout", post(auth::logout))
-        .route("/api/me", get(access::me))
-        .route("/api/echo", post(access::echo))
-        .route("/__mock/stats", get(stats))
-        .route("/__mock/reset", post(reset))
-        .route("/__mock/config", post(config))
+        .route("/api/me", get(access::me).layer(nonce.clone()))
+        .route("/api/echo", post(access::echo).layer(nonce))
+        .route("/__mock/stats", get(controls::stats))
+        .route("/__mock/reset", post(controls::reset))
+        .route("/__mock/config", post(controls::config))
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
         })
@@ -286,9 +283,15 @@ fn cors(extra: &[String]) -> CorsLayer {
             AUTHORIZATION,
             CONTENT_TYPE,
             HeaderName::from_static(auth::CSRF_HEADER),
+            dpop::PROOF_HEADER,
         ])
         // AUTHORIZATION: the access token of `--token-in-header` answers.
-        .expose_headers([RETRY_AFTER, WWW_AUTHENTICATE, AUTHORIZATION])
+        .expose_headers([
+            RETRY_AFTER,
+            WWW_AUTHENTICATE,
+            AUTHORIZATION,
+            dpop::NONCE_HEADER,
+        ])
 }
 
 /// `http://127.0.0.1:PORT` or `http://localhost:PORT` (or without a port).
@@ -353,64 +356,6 @@ fn unix_now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-async fn stats(State(state): State<AppState>) -> Json<Stats> {
-    Json(state.lock().stats.clone())
-}
-
-async fn reset(State(state): State<AppState>) -> Response {
-    if state.store.revoke_all().await.is_err() {
-        return unavailable();
-    }
-    let mut inner = state.lock();
-    inner.stats = Stats::default();
-    inner.config = MockConfig::from_options(&state.options);
-    Json(inner.stats.clone()).into_response()
-}
-
-async fn config(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return body_error(rejection),
-    };
-    let Ok(patch) = serde_json::from_slice::<ConfigPatch>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "invalid_config");
-    };
-    if patch
-        .fail_status
-        .is_some_and(|s| ![500, 503, 429].contains(&s))
-    {
-        return error(StatusCode::BAD_REQUEST, "invalid_config");
-    }
-    let config = {
-        let mut inner = state.lock();
-        let c = &mut inner.config;
-        c.access_ttl_ms = patch.access_ttl_ms.unwrap_or(c.access_ttl_ms);
-        c.clock_skew_ms = patch.clock_skew_ms.unwrap_or(c.clock_skew_ms);
-        c.reuse_grace_ms = patch.reuse_grace_ms.unwrap_or(c.reuse_grace_ms);
-        c.fail_next_refreshes = patch.fail_next_refreshes.unwrap_or(c.fail_next_refreshes);
-        c.fail_status = patch.fail_status.unwrap_or(c.fail_status);
-        c.retry_after_s = patch.retry_after_s.unwrap_or(c.retry_after_s);
-        c.refresh_delay_ms = patch.refresh_delay_ms.unwrap_or(c.refresh_delay_ms);
-        c.garble_next_refreshes = patch
-            .garble_next_refreshes
-            .unwrap_or(c.garble_next_refreshes);
-        c.stall_next_refreshes = patch.stall_next_refreshes.unwrap_or(c.stall_next_refreshes);
-        c.stall_body_ms = patch.stall_body_ms.unwrap_or(c.stall_body_ms);
-        c.clone()
-    };
-    if patch.revoke_access_tokens == Some(true) && state.store.revoke_access_tokens().await.is_err()
-    {
-        return unavailable();
-    }
-    if let Some(jti) = patch.revoke_jti {
-        let ttl = millis(state.options.refresh_ttl);
-        if state.store.revoke_jti(&jti, ttl).await.is_err() {
-            return unavailable();
-        }
-    }
-    Json(config).into_response()
 }
 
 #[cfg(test)]

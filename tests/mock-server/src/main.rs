@@ -50,6 +50,17 @@ struct Cli {
     /// instead of the JSON body.
     #[arg(long)]
     token_in_header: bool,
+    /// DPoP (RFC 9449): login, refresh and /api/* need a `DPoP` proof (ES256), and access tokens
+    /// are bound to its key (`cnf.jkt`, `Authorization: DPoP …`).
+    #[arg(long)]
+    dpop: bool,
+    /// Proofs must carry the server's nonce, sent in `DPoP-Nonce` (implies --dpop).
+    #[arg(long)]
+    dpop_nonce: bool,
+    /// A refresh family accepts only the key it is bound to, instead of re-binding to the key of
+    /// each refresh (implies --dpop).
+    #[arg(long)]
+    dpop_pin: bool,
 }
 
 #[tokio::main]
@@ -65,6 +76,9 @@ async fn main() -> std::io::Result<()> {
         pkg: cli.pkg,
         bind_refresh_to_user: cli.bind_refresh_to_user,
         token_in_header: cli.token_in_header,
+        dpop: cli.dpop || cli.dpop_nonce || cli.dpop_pin,
+        dpop_nonce: cli.dpop_nonce,
+        dpop_pin: cli.dpop_pin,
     };
     let state = match &cli.redis {
         None => AppState::new(options),

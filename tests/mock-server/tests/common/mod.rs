@@ -1,6 +1,8 @@
 //! Shared by the mock server's HTTP tests: start the app on port 0 and talk to it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod dpop;
+
 use mock_server::{app, AppState, Options, Stats};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Client, Response};

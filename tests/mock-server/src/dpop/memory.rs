@@ -1,0 +1,157 @@
+//! What one instance remembers for DPoP: the `jti`s of the proofs it accepted (while they could
+//! be replayed), the server nonce and the one before it, and the key each refresh family is
+//! bound to. Nothing here is shared with other instances, also under `--redis`.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use super::{Proven, Refusal, IAT_WINDOW_MS, NONCE_PERIOD_MS};
+use crate::random_bytes;
+
+/// The most `jti`s remembered at once: past it (expired ones pruned), new proofs are refused
+/// rather than a replay let through.
+const MAX_SEEN: usize = 100_000;
+/// A map is pruned of expired entries when it reaches this size, then at twice what is left.
+pub(super) const PRUNE_MIN: usize = 1_024;
+
+fn fresh_nonce() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<16>())
+}
+
+/// What one instance remembers for DPoP, in its own memory (also under `--redis`). Times are
+/// the server's clock with the test skew (ms), except the bindings', which follow the families
+/// (the store's clock).
+pub(crate) struct Memory {
+    /// `jti` → until when a proof with it could still be accepted.
+    pub(super) seen: HashMap<String, i64>,
+    seen_prune_at: usize,
+    nonce: String,
+    previous_nonce: Option<String>,
+    nonce_since_ms: i64,
+    /// Refresh family → the key of its login or last refresh.
+    bindings: HashMap<u64, Binding>,
+    bindings_prune_at: usize,
+}
+
+struct Binding {
+    jkt: String,
+    until_ms: u64,
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memory")
+            .field("seen", &self.seen.len())
+            .field("bindings", &self.bindings.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Drops the expired entries of `map` once it has grown to `*prune_at`, and sets the next size
+/// to prune at: twice what is left, so pruning costs O(1) a request over time.
+fn prune<V>(map: &mut HashMap<impl Eq + Hash, V>, prune_at: &mut usize, live: impl Fn(&V) -> bool) {
+    if map.len() >= *prune_at {
+        map.retain(|_, v| live(v));
+        *prune_at = (map.len() * 2).max(PRUNE_MIN);
+    }
+}
+
+impl Memory {
+    pub(crate) fn new(now_ms: i64) -> Self {
+        Memory {
+            seen: HashMap::new(),
+            seen_prune_at: PRUNE_MIN,
+            nonce: fresh_nonce(),
+            previous_nonce: None,
+            nonce_since_ms: now_ms,
+            bindings: HashMap::new(),
+            bindings_prune_at: PRUNE_MIN,
+        }
+    }
+
+    /// The current nonce; after [`NONCE_PERIOD_MS`] a fresh one, the old one kept as previous.
+    pub(crate) fn nonce(&mut self, now_ms: i64) -> &str {
+        if now_ms.saturating_sub(self.nonce_since_ms) >= NONCE_PERIOD_MS {
+            let old = std::mem::replace(&mut self.nonce, fresh_nonce());
+            self.previous_nonce = Some(old);
+            self.nonce_since_ms = now_ms;
+        }
+        &self.nonce
+    }
+
+    /// A fresh current nonce, and the previous one forgotten: every nonce handed out so far is
+    /// challenged.
+    pub(crate) fn rotate_nonce(&mut self, now_ms: i64) {
+        self.nonce = fresh_nonce();
+        self.previous_nonce = None;
+        self.nonce_since_ms = now_ms;
+    }
+
+    /// The nonce check (when `require_nonce`), then the replay check; remembers the `jti` of a
+    /// proof it accepts.
+    pub(crate) fn accept(
+        &mut self,
+        proven: &Proven,
+        require_nonce: bool,
+        now_ms: i64,
+    ) -> Result<(), Refusal> {
+        if require_nonce {
+            self.nonce(now_ms);
+            let known = proven.nonce.as_deref().is_some_and(|nonce| {
+                nonce == self.nonce || self.previous_nonce.as_deref() == Some(nonce)
+            });
+            if !known {
+                return Err(Refusal::UseNonce);
+            }
+        }
+        prune(&mut self.seen, &mut self.seen_prune_at, |until| {
+            *until >= now_ms
+        });
+        if self
+            .seen
+            .get(&proven.jti)
+            .is_some_and(|until| *until >= now_ms)
+        {
+            return Err(Refusal::Invalid("replayed jti"));
+        }
+        if self.seen.len() >= MAX_SEEN {
+            return Err(Refusal::Invalid("too many proofs in the window"));
+        }
+        let until = proven.iat_ms.saturating_add(IAT_WINDOW_MS);
+        self.seen.insert(proven.jti.clone(), until);
+        Ok(())
+    }
+
+    /// The thumbprint family `family` is bound to, if this instance bound it.
+    pub(crate) fn bound_key(&self, family: u64) -> Option<&str> {
+        self.bindings.get(&family).map(|b| b.jkt.as_str())
+    }
+
+    /// Binds `family` to `jkt` until `now_ms + ttl_ms` (or the end its first binding set);
+    /// true when that replaces another key.
+    pub(crate) fn bind(&mut self, family: u64, jkt: &str, now_ms: u64, ttl_ms: u64) -> bool {
+        prune(&mut self.bindings, &mut self.bindings_prune_at, |b| {
+            b.until_ms > now_ms
+        });
+        let until_ms = self
+            .bindings
+            .get(&family)
+            .map_or(now_ms.saturating_add(ttl_ms), |b| b.until_ms);
+        let old = self.bindings.insert(
+            family,
+            Binding {
+                jkt: jkt.to_owned(),
+                until_ms,
+            },
+        );
+        old.is_some_and(|b| b.jkt != jkt)
+    }
+
+    /// Forgets every binding (a reset revokes every family).
+    pub(crate) fn forget_bindings(&mut self) {
+        self.bindings.clear();
+    }
+}
