@@ -7,4 +7,5 @@ export PATH="$HOME/.cargo/bin:$PATH"
 . scripts/mock-server.sh
 start_mock_server BENCH_URL www >/dev/null
 start_mock_server FOREIGN_URL www >/dev/null
-cd tests/e2e && BENCH_URL="$BENCH_URL" FOREIGN_URL="$FOREIGN_URL" node bench.mjs
+start_mock_server DRIVER_URL npm/js >/dev/null
+cd tests/e2e && BENCH_URL="$BENCH_URL" FOREIGN_URL="$FOREIGN_URL" DRIVER_URL="$DRIVER_URL" node bench.mjs

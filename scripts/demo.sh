@@ -3,6 +3,7 @@
 # `make demo` builds the package first. DEMO_PORT picks another port than 8080.
 # `make demo REDIS=1` keeps the refresh families in a Redis of its own (a redis-server on a free
 # loopback port, stopped by PID on exit); REDIS_URL=redis://… uses a Redis already running.
+# `make demo DPOP=1` serves it with DPoP (the server with --dpop, the page as /?dpop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -24,9 +25,15 @@ elif [ "${REDIS:-}" = 1 ]; then
   redis_args=(--redis "redis://127.0.0.1:$redis_port")
   echo "demo: refresh families in the Redis at 127.0.0.1:$redis_port (pid $pids)"
 fi
-echo "demo: open http://127.0.0.1:$port/ and sign in as alice / wonderland (Ctrl-C stops)"
-if [ ${#redis_args[@]} -eq 0 ]; then
-  exec target/debug/mock-server --port "$port" --www www --pkg pkg
+# `make demo DPOP=1`: the server verifies DPoP proofs and the page opened as /?dpop makes them.
+page="http://127.0.0.1:$port/"
+if [ "${DPOP:-}" = 1 ]; then
+  redis_args+=(--dpop)
+  page="$page?dpop"
+fi
+echo "demo: open $page and sign in as alice / wonderland (Ctrl-C stops)"
+if [ -z "${pids:-}" ]; then
+  exec target/debug/mock-server --port "$port" --www www --pkg pkg "${redis_args[@]}"
 fi
 # Not exec: the script stays to stop the server and Redis, by PID, however it ends.
 target/debug/mock-server --port "$port" --www www --pkg pkg "${redis_args[@]}" &

@@ -92,6 +92,9 @@ start_mock_server REISSUE_URL tests/e2e/page --bind-refresh-to-user --token-in-h
 start_mock_server VITE_URL tests/vite-app/dist
 start_mock_server WEBPACK_URL tests/webpack-app/dist
 start_mock_server EXAMPLE_URL target/example-site
+start_mock_server DPOP_URL tests/e2e/page --dpop
+start_mock_server DPOP_NONCE_URL tests/e2e/page --dpop-nonce
+start_mock_server DPOP_PIN_URL tests/e2e/page --dpop-pin
 (cd tests/e2e && run node --test --test-concurrency=1 --test-reporter=tap ./*.test.js)
 
 awk '/^test result: / { passed += $4; failed += $6 }

@@ -6,11 +6,15 @@ const LEAD_MS = 60000; // the keeper's defaults, to draw when the refresh is due
 const LEAD_RATIO = 0.25;
 
 await init();
+// `/?dpop` (what `make demo DPOP=1` opens): sender-constrained tokens, for a server run with --dpop.
+const dpop = new URLSearchParams(location.search).has("dpop");
 const keeper = new TokenKeeper({
   refreshUrl: "/auth/refresh",
   loginUrl: "/auth/login",
   logoutUrl: "/auth/logout",
+  dpop,
 });
+if (dpop) document.title += " (DPoP)";
 
 // For exploring from the browser console (and for the end-to-end tests): `await tokenKeeper.fetch("/api/me")`.
 window.tokenKeeper = keeper;

@@ -10,6 +10,10 @@ export const FOREIGN_URL = process.env.FOREIGN_URL;
 export const REISSUE_URL = process.env.REISSUE_URL;
 // examples/leptos-app as built by scripts/build-example.sh, with the plain module page at /js.html.
 export const EXAMPLE_URL = process.env.EXAMPLE_URL;
+// Mock servers with `--dpop`, `--dpop --dpop-nonce` and `--dpop --dpop-pin`, serving tests/e2e/page.
+export const DPOP_URL = process.env.DPOP_URL;
+export const DPOP_NONCE_URL = process.env.DPOP_NONCE_URL;
+export const DPOP_PIN_URL = process.env.DPOP_PIN_URL;
 
 export function launch() {
   return chromium.launch({
