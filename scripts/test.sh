@@ -52,6 +52,7 @@ step "browser tests (headless Chromium, against the mock server)"
 start_mock_server MOCK_SERVER_URL
 start_mock_server MOCK_SERVER_URL_2
 start_mock_server MOCK_SERVER_URL_REISSUE www --bind-refresh-to-user --token-in-header
+start_mock_server MOCK_SERVER_URL_DPOP www --dpop-nonce
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=180
@@ -63,7 +64,8 @@ step "wasm-pack test --headless --chrome, as documented, against the servers of 
 MOCK_PORT=18080 start_mock_server DEFAULT_1
 MOCK_PORT=18081 start_mock_server DEFAULT_2
 MOCK_PORT=18082 start_mock_server DEFAULT_3 www --bind-refresh-to-user --token-in-header
-run env -u MOCK_SERVER_URL -u MOCK_SERVER_URL_2 -u MOCK_SERVER_URL_REISSUE \
+MOCK_PORT=18083 start_mock_server DEFAULT_4 www --dpop-nonce
+run env -u MOCK_SERVER_URL -u MOCK_SERVER_URL_2 -u MOCK_SERVER_URL_REISSUE -u MOCK_SERVER_URL_DPOP \
   -u CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER wasm-pack test --headless --chrome
 
 step "npm package, and its size against the budget"

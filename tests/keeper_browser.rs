@@ -181,31 +181,6 @@ async fn fifty_concurrent_fetches_after_a_revoke_share_one_refresh() {
     keeper.dispose();
 }
 
-/// `join_all` without the futures crate: start all, then await each.
-async fn futures_join_all<F: std::future::Future<Output = T> + 'static, T: 'static>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<T> {
-    let slots: Vec<Rc<RefCell<Option<T>>>> = Vec::new();
-    let mut slots = slots;
-    let mut promises = Vec::new();
-    for f in futures {
-        let slot = Rc::new(RefCell::new(None));
-        let sink = slot.clone();
-        promises.push(wasm_bindgen_futures::future_to_promise(async move {
-            *sink.borrow_mut() = Some(f.await);
-            Ok(JsValue::UNDEFINED)
-        }));
-        slots.push(slot);
-    }
-    for p in promises {
-        JsFuture::from(p).await.unwrap();
-    }
-    slots
-        .into_iter()
-        .map(|s| s.borrow_mut().take().unwrap())
-        .collect()
-}
-
 // 6
 #[wasm_bindgen_test]
 async fn a_post_retried_after_a_revoke_carries_the_same_body() {

@@ -4,7 +4,8 @@
 //! `make test` passes the servers' URLs in at compile time (it starts them on free ports). Without
 //! them — `wasm-pack test --headless --chrome`, `cargo test --target wasm32-unknown-unknown` —
 //! the tests look for the servers `make mock-server` starts at fixed addresses:
-//! [`DEFAULT_SERVER`], [`DEFAULT_SECOND_SERVER`] and [`DEFAULT_REISSUE_SERVER`].
+//! [`DEFAULT_SERVER`], [`DEFAULT_SECOND_SERVER`], [`DEFAULT_REISSUE_SERVER`] and
+//! [`DEFAULT_DPOP_SERVER`].
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use js_sys::{Reflect, JSON};
@@ -42,8 +43,10 @@ extern "C" {
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:18080";
 /// … a second one (another origin).
 pub const DEFAULT_SECOND_SERVER: &str = "http://127.0.0.1:18081";
-/// … and one with `--bind-refresh-to-user --token-in-header`.
+/// … one with `--bind-refresh-to-user --token-in-header`.
 pub const DEFAULT_REISSUE_SERVER: &str = "http://127.0.0.1:18082";
+/// … and one with `--dpop-nonce` (DPoP proofs and server nonces).
+pub const DEFAULT_DPOP_SERVER: &str = "http://127.0.0.1:18083";
 
 pub fn server() -> &'static str {
     option_env!("MOCK_SERVER_URL").unwrap_or(DEFAULT_SERVER)
@@ -57,12 +60,16 @@ pub fn reissue_server() -> &'static str {
     option_env!("MOCK_SERVER_URL_REISSUE").unwrap_or(DEFAULT_REISSUE_SERVER)
 }
 
+pub fn dpop_server() -> &'static str {
+    option_env!("MOCK_SERVER_URL_DPOP").unwrap_or(DEFAULT_DPOP_SERVER)
+}
+
 /// A test control at `url` that did not answer: say what is missing and how to start it.
 pub fn no_server(url: &str) -> ! {
     panic!(
         "no mock server answered at {url}: start the test servers with `make mock-server` \
-         (they listen on {DEFAULT_SERVER}, {DEFAULT_SECOND_SERVER} and \
-         {DEFAULT_REISSUE_SERVER}), or run every test with `make test`"
+         (they listen on {DEFAULT_SERVER}, {DEFAULT_SECOND_SERVER}, {DEFAULT_REISSUE_SERVER} \
+         and {DEFAULT_DPOP_SERVER}), or run every test with `make test`"
     )
 }
 
@@ -116,4 +123,29 @@ pub async fn signed_in(b: token_keeper::config::Builder) -> TokenKeeper {
         .await
         .unwrap();
     keeper
+}
+
+/// `join_all` without the futures crate: start all, then await each.
+pub async fn futures_join_all<F: std::future::Future<Output = T> + 'static, T: 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<T> {
+    let slots: Vec<std::rc::Rc<std::cell::RefCell<Option<T>>>> = Vec::new();
+    let mut slots = slots;
+    let mut promises = Vec::new();
+    for f in futures {
+        let slot = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let sink = slot.clone();
+        promises.push(wasm_bindgen_futures::future_to_promise(async move {
+            *sink.borrow_mut() = Some(f.await);
+            Ok(JsValue::UNDEFINED)
+        }));
+        slots.push(slot);
+    }
+    for p in promises {
+        wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+    }
+    slots
+        .into_iter()
+        .map(|s| s.borrow_mut().take().unwrap())
+        .collect()
 }
