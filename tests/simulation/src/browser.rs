@@ -100,6 +100,13 @@ impl World {
                     self.tabs[tab].fetches.remove(&id);
                 }
                 let authorization = authorization.map(|a| a.expose().to_owned());
+                if let (true, Some(_)) = (self.server.dpop, &authorization) {
+                    // Each send of a request carrying the token gets a proof of its own.
+                    let proof = self.tabs[tab].core.dpop_proof("https://app.example/api/me");
+                    if proof.is_none_or(|p| p.htu != "https://app.example/api/me") {
+                        crate::check::no_proof(self, tab);
+                    }
+                }
                 let at = now + self.net_delay();
                 self.schedule(
                     at,

@@ -11,6 +11,10 @@
 //! 5. In steady state, refreshes per browser per refresh period stay at one (+ jitter), checked
 //!    by `crate::run` over the quiet phase.
 //!
+//! 6. DPoP runs: a tab holds only tokens bound to its own key (never another tab's, which the
+//!    server would refuse), every request carrying one has a proof, and no request reaches the
+//!    server with another key's token or as a bearer.
+//!
 //! In the reissue flow, a refusal of a refresh whose bearer is of another session than the
 //! cookie's (a tab that missed a logout and a new login) explains no `logout` when tabs can
 //! talk: such a tab must hear of the new session first, or its `logout` ends it for every tab.
@@ -49,6 +53,13 @@ pub fn after_step(world: &mut World) {
         fail(
             world,
             format!("the server saw reuse in family {family}, and no rotation of it was lost"),
+        );
+    }
+    // 6: with DPoP, no token of another tab's key, at the server or in a tab.
+    if world.server.stats.dpop_mismatches > 0 {
+        fail(
+            world,
+            "a request reached the server with another key's token, or as a bearer".into(),
         );
     }
     // 2: a tab that signed out, or heard of a sign-out, holds no token asked for before it
@@ -119,6 +130,7 @@ pub fn logout_event(world: &mut World, tab: usize, reason: LogoutReason) {
 /// A `token` event on tab `tab` (2): never a token asked for before a sign-out the tab knew of
 /// — a late refresh answer, or an adopted message from before it.
 pub fn token_event(world: &mut World, tab: usize) {
+    foreign_token(world, tab);
     let t = &world.tabs[tab];
     let asked = t
         .core
@@ -129,6 +141,31 @@ pub fn token_event(world: &mut World, tab: usize) {
             fail(world, format!("tab {tab} took a token asked for at {asked:.1}, before the sign-out at {fence:.1}"));
         }
     }
+}
+
+/// DPoP runs (6): tab `tab` holds a token bound to another tab's key.
+pub fn foreign_token(world: &mut World, tab: usize) {
+    if !world.server.dpop {
+        return;
+    }
+    let key = world.tabs[tab]
+        .core
+        .access_token()
+        .and_then(|t| world.server.key_of(t.expose()));
+    if key.is_some_and(|k| k != tab) {
+        fail(
+            world,
+            format!("tab {tab} holds a token bound to tab {key:?}'s key"),
+        );
+    }
+}
+
+/// DPoP runs (6): tab `tab` sent a request carrying the token without a proof to sign.
+pub fn no_proof(world: &mut World, tab: usize) {
+    fail(
+        world,
+        format!("tab {tab} sent its token without a DPoP proof"),
+    );
 }
 
 /// `logout()` resolved on tab `tab`: it holds no token.

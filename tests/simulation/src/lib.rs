@@ -44,6 +44,9 @@ pub struct Figures {
     /// Refreshes in the steady phase, and the most the invariant allowed.
     pub steady_refreshes: u64,
     pub steady_periods: f64,
+    /// DPoP runs, and the nonce challenges answered in them.
+    pub dpop_runs: u64,
+    pub nonce_challenges: u64,
 }
 
 /// One run's result: its figures, and the violation that failed it (with the trace, when asked).
@@ -82,6 +85,9 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     // seeds' schedules stay as they were.)
     let reissue = seed % 4 == 3;
     config.send_access_token_on_refresh = reissue;
+    // One seed in eight runs DPoP: each tab's own key, tokens bound to it, server nonces.
+    let dpop = seed % 8 == 1;
+    config.dpop = dpop;
     let timeout_ms = rng.pick(&[2_000, 5_000, 10_000]);
     config.timeout = Duration::from_millis(timeout_ms);
     let new_core: Box<dyn Fn(u64) -> Keeper> = Box::new(move |seed| {
@@ -97,6 +103,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     });
     let mut server = Server::new(style);
     server.bind_to_user = reissue;
+    server.dpop = dpop;
     let mut world = World::new(rng.next_u64(), T0, server, new_core);
     world.trace = trace;
     world.lock_mode = lock_api;
@@ -106,7 +113,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     world.note(|| {
         format!(
             "seed {seed}: {style:?}, locks {lock_api} (refused {refuse}), channel {channel}, \
-             reissue {reissue}"
+             reissue {reissue}, dpop {dpop}"
         )
     });
 
@@ -167,7 +174,14 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
             figures.steady_refreshes = refreshes;
             figures.steady_periods = periods;
             // Without a channel each tab learns nothing of the others' tokens: one per tab.
-            if check::locks_work(&world) && channel && refreshes as f64 > periods + 2.0 {
+            // With DPoP every tab refreshes for its own key: one per living tab.
+            let tabs = world.tabs.iter().filter(|t| t.alive).count() as f64;
+            let allowed = if dpop {
+                tabs * (periods + 2.0)
+            } else {
+                periods + 2.0
+            };
+            if check::locks_work(&world) && channel && refreshes as f64 > allowed {
                 world.violation = Some(format!(
                     "{refreshes} refreshes in {periods:.1} refresh periods of steady traffic"
                 ));
@@ -193,6 +207,10 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     }
     if check::locks_work(&world) && channel {
         figures.reuse_with_locks = s.reuse_detections;
+    }
+    if dpop {
+        figures.dpop_runs = 1;
+        figures.nonce_challenges = s.nonce_challenges;
     }
     figures.api_ok = s.api_ok;
     figures.api_unauthorized = s.api_unauthorized;

@@ -50,6 +50,8 @@ fn main() -> ExitCode {
         total.steals += f.steals;
         total.steady_refreshes += f.steady_refreshes;
         total.steady_periods += f.steady_periods;
+        total.dpop_runs += f.dpop_runs;
+        total.nonce_challenges += f.nonce_challenges;
         if let Some(v) = outcome.violation {
             failures += 1;
             println!("seed {seed} FAILED {v}");
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
          in runs without them), {} steals of a frozen tab's lock; reissue flow: {} runs, {} \
          refreshes, {} refused for want of a token of the cookie's family ({} carried another \
          family's); \
+         DPoP: {} runs, {} nonce challenges answered; \
          steady state: {} refreshes in {:.0} refresh periods ({:.3} per period); \
          API: {} ok, {} unauthorized; {failures} invariant violations",
         t.steps,
@@ -76,6 +79,8 @@ fn main() -> ExitCode {
         t.reissue_refreshes,
         t.bind_rejections,
         t.bind_other_family,
+        t.dpop_runs,
+        t.nonce_challenges,
         t.steady_refreshes,
         t.steady_periods,
         t.steady_refreshes as f64 / t.steady_periods.max(1.0),

@@ -51,6 +51,11 @@ pub fn plan_chaos(world: &mut World, rng: &mut Rng, start: f64, length_ms: f64) 
             73..=74 => Action::Open,
             75..=78 => Action::NetworkDown,
             79..=84 => Action::NetworkUp,
+            // DPoP runs: half of these are new server nonces (drawn only there, so the other
+            // runs' schedules stay as they were).
+            85..=88 if world.server.dpop && rng.chance(0.5) => {
+                Action::ServerFaults(Fault::Nonce, 1 + rng.below(2) as u32)
+            }
             85..=88 => Action::ServerFaults(Fault::ServerError, 1 + rng.below(4) as u32),
             89..=91 => Action::ServerFaults(Fault::TooMany(1 + rng.below(5) as u32), 1),
             92..=95 => Action::ServerFaults(Fault::Garbage, 1),
@@ -89,6 +94,10 @@ pub fn act(world: &mut World, action: Action) {
             if let Some(family) = family {
                 let now = world.now;
                 let (token, _) = world.server.mint(family, now, now);
+                if world.server.dpop {
+                    // With DPoP a token from elsewhere is still bound to this tab's key.
+                    world.server.bind(&token, tab);
+                }
                 world.drive(tab, |k| {
                     let _ = k.set_token(&token, now);
                 });

@@ -33,6 +33,9 @@ pub enum Fault {
     Stall,
     /// Answered this many ms late (under the client's timeout): calls overlap longer.
     Slow(u32),
+    /// DPoP runs: a new server nonce. The next refresh is answered 400 `use_dpop_nonce`
+    /// (nothing rotated) and the next API request 401 with the challenge.
+    Nonce,
 }
 
 /// What the server answered a refresh, login or logout.
@@ -47,6 +50,8 @@ pub struct AuthReply {
     pub stall: bool,
     /// The family a grant belongs to.
     pub family: Option<u64>,
+    /// The access token a grant carries.
+    pub token: Option<String>,
 }
 
 #[derive(Debug)]
@@ -67,6 +72,8 @@ struct Minted {
     requested_at_ms: f64,
     /// Server-clock ms at which it stops working.
     expires_at_ms: f64,
+    /// DPoP runs: the tab whose key it is bound to (each tab has its own key).
+    key: Option<usize>,
 }
 
 /// Counters a test reads, as the mock server's `/__mock/stats`.
@@ -80,6 +87,10 @@ pub struct Stats {
     pub api_ok: u64,
     pub api_unauthorized: u64,
     pub api_expired: u64,
+    /// DPoP runs: API requests whose token is bound to another tab's key, or sent as a bearer.
+    pub dpop_mismatches: u64,
+    /// DPoP runs: nonce challenges answered (refreshes and API requests).
+    pub nonce_challenges: u64,
     /// Refreshes refused for want of an access token of the cookie's family (reissue flow).
     pub bind_rejections: u64,
     /// Of those, refreshes that carried a token, of another family.
@@ -106,6 +117,12 @@ pub struct Server {
     pub bind_to_user: bool,
     /// The answer being made carries a fault (the world counts the run disturbed from then).
     pub fault_applied: bool,
+    /// DPoP (`--dpop`): tokens are bound to the key (the tab) that got them, `/api` wants the
+    /// `DPoP` scheme and that key; a refresh by another key re-binds the family, as the mock
+    /// server does.
+    pub dpop: bool,
+    /// DPoP runs: API requests still to be answered with a nonce challenge.
+    pub api_nonce_challenges: u32,
 }
 
 impl Server {
@@ -122,6 +139,8 @@ impl Server {
             late_ms: 0.0,
             bind_to_user: false,
             fault_applied: false,
+            dpop: false,
+            api_nonce_challenges: 0,
         }
     }
 
@@ -138,6 +157,19 @@ impl Server {
     /// The family a refresh token (dead or alive) belongs to.
     pub fn family_of_refresh(&self, refresh: u64) -> Option<u64> {
         self.refresh_tokens.get(&refresh).copied()
+    }
+
+    /// DPoP runs: binds `token` to `tab`'s key (the proof of the call that got it was signed
+    /// with it).
+    pub fn bind(&mut self, token: &str, tab: usize) {
+        if let Some(m) = self.minted.get_mut(token) {
+            m.key = Some(tab);
+        }
+    }
+
+    /// The tab whose key `token` is bound to.
+    pub fn key_of(&self, token: &str) -> Option<usize> {
+        self.minted.get(token).and_then(|m| m.key)
     }
 
     /// When the request that got `token` left the browser (local ms).
@@ -169,6 +201,7 @@ impl Server {
                 family,
                 requested_at_ms,
                 expires_at_ms: exp * 1000.0,
+                key: None,
             },
         );
         (token, ttl)
@@ -200,6 +233,7 @@ impl Server {
             set_cookie: Some(Some((refresh, csrf))),
             stall: false,
             family: Some(family),
+            token: Some(token),
         }
     }
 
@@ -211,6 +245,7 @@ impl Server {
             set_cookie: clear.then_some(None),
             stall: false,
             family: None,
+            token: None,
         }
     }
 
@@ -311,6 +346,13 @@ impl Server {
                     reply.retry_after_s = Some(f64::from(s));
                     return reply;
                 }
+                Fault::Nonce => {
+                    self.stats.nonce_challenges += 1;
+                    self.api_nonce_challenges += 1;
+                    let mut reply = Self::refuse(400, false);
+                    reply.body = r#"{"error":"use_dpop_nonce"}"#.into();
+                    return reply;
+                }
                 Fault::Garbage | Fault::Stall => {
                     self.stats.refreshes += 1;
                     let mut reply = self.grant(family_id, now_ms, sent_at_ms);
@@ -336,6 +378,7 @@ impl Server {
             set_cookie: Some(None),
             stall: false,
             family: None,
+            token: None,
         }
     }
 
@@ -352,11 +395,24 @@ impl Server {
 
     /// `GET /api/me`: 200 with a live token of a live family, else 401. `Err(true)` marks a 401
     /// for a token that had merely expired.
-    pub fn api(&mut self, authorization: Option<&str>, now_ms: f64) -> Result<(), bool> {
+    /// DPoP runs: `key` is the tab that sent it (its proof's key); a token bound to another key
+    /// or sent as a bearer is refused (`dpop_mismatches`).
+    pub fn api(
+        &mut self,
+        authorization: Option<&str>,
+        key: usize,
+        now_ms: f64,
+    ) -> Result<(), bool> {
         let server_ms = now_ms + self.style.skew_ms;
+        let scheme = if self.dpop { "DPoP " } else { "Bearer " };
         let minted = authorization
-            .and_then(|a| a.strip_prefix("Bearer "))
+            .and_then(|a| a.strip_prefix(scheme))
             .and_then(|t| self.minted.get(t).copied());
+        if self.dpop && authorization.is_some() && minted.is_none_or(|m| m.key != Some(key)) {
+            self.stats.dpop_mismatches += 1;
+            self.stats.api_unauthorized += 1;
+            return Err(false);
+        }
         match minted {
             Some(m) if server_ms >= m.expires_at_ms => {
                 self.stats.api_unauthorized += 1;

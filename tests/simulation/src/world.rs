@@ -40,11 +40,12 @@ pub enum Ev {
         id: FetchId,
         authorization: Option<String>,
     },
-    /// An app answer reaches the browser.
+    /// An app answer reaches the browser; `challenge`: a DPoP nonce challenge.
     AppAtBrowser {
         tab: usize,
         id: FetchId,
         status: u16,
+        challenge: bool,
     },
     /// A tab message reaches a tab.
     Deliver {
@@ -312,6 +313,10 @@ impl World {
                         reply.status
                     )
                 });
+                if let (true, Some(token)) = (self.server.dpop, &reply.token) {
+                    // The call's proof was signed with this tab's key: the token is bound to it.
+                    self.server.bind(token, tab);
+                }
                 let late = std::mem::take(&mut self.server.late_ms);
                 if std::mem::take(&mut self.server.fault_applied) {
                     // Faults ordered long ago may strike only now (the network was down, the
@@ -351,6 +356,12 @@ impl World {
                 if reply.stall {
                     return;
                 }
+                if reply.body.contains("use_dpop_nonce") {
+                    // The challenge's `DPoP-Nonce` header, reported before the answer.
+                    self.drive(tab, |k| {
+                        k.dpop_nonce("https://app.example/auth/refresh", "n")
+                    });
+                }
                 let answer = Answer::Response {
                     status: reply.status,
                     body: reply.body,
@@ -364,17 +375,47 @@ impl World {
                 id,
                 authorization,
             } => {
-                let result = self.server.api(authorization.as_deref(), now);
-                if result == Err(true) {
-                    crate::check::expired_token_at_server(self, tab);
-                }
-                let status = if result.is_ok() { 200 } else { 401 };
+                let challenge = self.server.dpop
+                    && authorization.is_some()
+                    && self.server.api_nonce_challenges > 0;
+                let status = if challenge {
+                    self.server.api_nonce_challenges -= 1;
+                    401
+                } else {
+                    let result = self.server.api(authorization.as_deref(), tab, now);
+                    if result == Err(true) {
+                        crate::check::expired_token_at_server(self, tab);
+                    }
+                    if result.is_ok() {
+                        200
+                    } else {
+                        401
+                    }
+                };
                 let at = now + self.net_delay();
-                self.schedule(at, Ev::AppAtBrowser { tab, id, status });
+                self.schedule(
+                    at,
+                    Ev::AppAtBrowser {
+                        tab,
+                        id,
+                        status,
+                        challenge,
+                    },
+                );
             }
-            Ev::AppAtBrowser { tab, id, status } => {
+            Ev::AppAtBrowser {
+                tab,
+                id,
+                status,
+                challenge,
+            } => {
+                let url = "https://app.example/api/me";
                 self.drive(tab, |k| {
-                    k.fetch_answer(id, status, "https://app.example/api/me", now)
+                    if challenge {
+                        k.dpop_nonce(url, "n");
+                    }
+                    let www = challenge.then_some(r#"DPoP error="use_dpop_nonce""#);
+                    k.fetch_answer_dpop(id, status, url, www, now);
                 });
             }
             Ev::Deliver { tab, text, logout } => {
@@ -435,6 +476,7 @@ pub(crate) fn failed() -> AuthReply {
         set_cookie: None,
         stall: false,
         family: None,
+        token: None,
     }
 }
 
