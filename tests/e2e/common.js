@@ -14,6 +14,8 @@ export const EXAMPLE_URL = process.env.EXAMPLE_URL;
 export const DPOP_URL = process.env.DPOP_URL;
 export const DPOP_NONCE_URL = process.env.DPOP_NONCE_URL;
 export const DPOP_PIN_URL = process.env.DPOP_PIN_URL;
+// The demo (www/) served by a `--dpop` server, as `make demo DPOP=1` serves it.
+export const DEMO_DPOP_URL = process.env.DEMO_DPOP_URL;
 
 export function launch() {
   return chromium.launch({

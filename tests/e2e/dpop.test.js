@@ -3,7 +3,9 @@
 // the key that logged in (`--dpop-pin`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { DPOP_URL, DPOP_NONCE_URL, DPOP_PIN_URL, control, launch, reset, stats, storage } from "./common.js";
+import {
+  DEMO_DPOP_URL, DPOP_URL, DPOP_NONCE_URL, DPOP_PIN_URL, control, launch, reset, stats, storage,
+} from "./common.js";
 import { Dpop } from "../../npm/js/dpop.js";
 
 let browser;
@@ -199,4 +201,24 @@ test("--dpop-pin: a refresh cookie replayed with another key is refused, and the
   const s = await stats(DPOP_PIN_URL);
   assert.equal(s.refreshes, 1);
   assert.equal(s.reuse_detections, 0);
+});
+
+test("the demo with DPoP (make demo DPOP=1): signs in, calls the API and refreshes with proofs", async () => {
+  await reset(DEMO_DPOP_URL);
+  const page = await (await browser.newContext()).newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(DEMO_DPOP_URL + "/?dpop");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Signed in as alice").waitFor();
+  const [status, jkt] = await page.evaluate(async () => [
+    (await window.tokenKeeper.fetch("/api/me")).status,
+    (await window.tokenKeeper.refresh(), window.tokenKeeper.claims().cnf?.jkt),
+  ]);
+  assert.equal(status, 200);
+  assert.match(jkt, /^[A-Za-z0-9_-]{43}$/);
+  const s = await stats(DEMO_DPOP_URL);
+  assert.equal(s.refreshes, 1);
+  assert.equal(s.dpop_rejections, 0);
+  assert.deepEqual(problems, []);
 });
