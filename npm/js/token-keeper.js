@@ -117,6 +117,10 @@ export class TokenKeeper {
       Math.random() * 2 ** 53,
     );
     if (handle < 0) throw failure();
+    if (options.dpop && !globalThis.crypto?.subtle) {
+      w.free(handle);
+      throw configError("option `dpop` needs WebCrypto: a secure context (https, or localhost)");
+    }
     this.#handle = handle;
     this.#tokenHeader = options.tokenHeader;
     if (options.dpop) this.#dpop = new Dpop();

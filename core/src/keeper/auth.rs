@@ -21,7 +21,7 @@ pub(super) struct Pending {
     /// The user call to settle (a login's, or a logout's).
     pub(super) user: CallId,
     pub(super) login: bool,
-    epoch: u64,
+    pub(super) epoch: u64,
     pub(super) sent_at_ms: f64,
     pub(super) deadline_ms: f64,
 }
@@ -77,6 +77,7 @@ impl Keeper {
         if self.disposed {
             return self.settle(call, Ok(Settled::Done));
         }
+        self.abandon_waiting_login();
         self.epoch += 1;
         self.cancel_flight(&Error::new(ErrorKind::Aborted, "the keeper signed out"));
         self.scheduled_at_ms = None;
@@ -87,8 +88,13 @@ impl Keeper {
         self.begin(call, false, now_ms);
     }
 
-    /// Records user call `call`'s login (or logout) call, timed from now, and sends it.
+    /// Records user call `call`'s login (or logout) call, timed from now, and sends it. A login
+    /// first takes the refresh lock when tabs take turns: a refresh another tab has on the wire
+    /// presents the old cookie, and landing after the login it would leave the jar with the old
+    /// session's cookie (the server rotated it) and the tabs with its token (dated later) — the
+    /// new session lost (found by the simulation's liveness check).
     fn begin(&mut self, call: CallId, login: bool, now_ms: f64) {
+        self.abandon_waiting_login();
         let id = self.next_auth_id();
         self.calls.push(Pending {
             id,
@@ -103,7 +109,57 @@ impl Keeper {
         } else {
             AuthKind::Logout
         };
+        if login && self.uses_lock() && !self.lock_held {
+            let until = now_ms + self.patience_ms().min(self.timeout_ms() / 2.0);
+            self.login_waiting = Some((id, until));
+            return self.push(Command::RequestLock { steal: false });
+        }
         self.send_auth(id, kind);
+    }
+
+    /// The lock came (or will not: refused, lost, or the wait ran out): the waiting login goes,
+    /// dated from now — a refresh another tab finished meanwhile got an older token.
+    pub(super) fn send_waiting_login(&mut self, now_ms: f64) {
+        let Some((id, _)) = self.login_waiting.take() else {
+            return;
+        };
+        match self.calls.iter_mut().find(|c| c.id == id) {
+            Some(c) => {
+                c.sent_at_ms = now_ms;
+                let call = c.user;
+                self.send_auth(id, AuthKind::Login { call });
+            }
+            None => self.release_lock(),
+        }
+    }
+
+    /// Whether a login begun at or after `at_ms` is under way: a sign-out another tab made
+    /// before it does not end it.
+    pub(super) fn login_begun_since(&self, at_ms: f64) -> bool {
+        let timeout = self.timeout_ms();
+        self.calls
+            .iter()
+            .any(|c| c.login && c.deadline_ms - timeout >= at_ms)
+    }
+
+    /// A logout (this tab's or another's) or another login replaces a login still waiting for
+    /// the lock: it never leaves — sent after the sign-out, it would start a session anew.
+    pub(super) fn abandon_waiting_login(&mut self) {
+        let Some((id, _)) = self.login_waiting.take() else {
+            return;
+        };
+        if !self.lock_held {
+            // Stop waiting for it.
+            self.push(Command::ReleaseLock);
+        }
+        if let Some(index) = self.calls.iter().position(|c| c.id == id) {
+            let pending = self.calls.remove(index);
+            let e = Error::new(
+                ErrorKind::Aborted,
+                "a later login or logout replaced this login",
+            );
+            self.settle(pending.user, Err(e));
+        }
     }
 
     /// Sends a login or logout call, or, while a refresh call of the ended session is still
@@ -155,6 +211,17 @@ impl Keeper {
     }
 
     fn login_answer(&mut self, pending: Pending, answer: Option<Answer>, now_ms: f64) {
+        if self.login_waiting.is_some_and(|(id, _)| id == pending.id) {
+            // Timed out before the lock came.
+            self.login_waiting = None;
+            if !self.lock_held {
+                self.push(Command::ReleaseLock);
+            }
+        }
+        // The lock taken for the login is given back (a flight holds its own).
+        if self.flight.is_none() && self.draining.is_none() {
+            self.release_lock();
+        }
         let result = if pending.epoch != self.epoch {
             Err(Error::new(
                 ErrorKind::Aborted,
@@ -214,6 +281,22 @@ impl Keeper {
                     .map(drop);
                 self.refresh_done(result, false, None, now_ms);
             }
+            // A nonce challenge again, after the one resend: a failure, not a refusal of the
+            // refresh token (signing every tab out for a nonce would be the server's whim).
+            Answer::Response { status, body, .. }
+                if self.config.dpop && super::dpop::names_nonce_error(&body) =>
+            {
+                let e = Error::http(status, "the server asked for a new DPoP nonce again");
+                self.refresh_done(Err(e), false, None, now_ms);
+            }
+            // Refused, but a token newer than this call came while it was out (another tab's
+            // login): the cookie it presented is no longer the session's, and signing out now
+            // would end the new session in every tab. The new token stays.
+            Answer::Response {
+                status: 401 | 403, ..
+            } if self.adopted_during_flight() => {
+                self.refresh_done(Ok(()), false, None, now_ms);
+            }
             Answer::Response {
                 status: status @ (401 | 403),
                 ..
@@ -272,7 +355,12 @@ impl Keeper {
             .csrf
             .as_ref()
             .map_or("", |c| c.response_field.as_str());
-        let wanted = [self.config.token_field.as_str(), "expires_in", csrf_field];
+        let wanted = [
+            self.config.token_field.as_str(),
+            "expires_in",
+            csrf_field,
+            "token_type",
+        ];
         let not_object = || {
             Error::new(
                 ErrorKind::InvalidToken,
@@ -293,6 +381,16 @@ impl Keeper {
         };
         let mut values = values.into_iter();
         let (token, expires_in, csrf) = (values.next(), values.next(), values.next());
+        // RFC 9449 §5: with `dpop`, a token the server says is of another type (a plain bearer)
+        // is not bound to the key and would be sent as if it were: refused.
+        if let (true, Some(Some(Value::Str(kind)))) = (self.config.dpop, values.next()) {
+            if !kind.eq_ignore_ascii_case("dpop") {
+                return Err(Error::new(
+                    ErrorKind::InvalidToken,
+                    "the auth server issued a token that is not a dpop token (token_type)",
+                ));
+            }
+        }
         let token = match (token, header) {
             (Some(Some(Value::Str(token))), _) => token,
             (_, Some(token)) => String::from(token),

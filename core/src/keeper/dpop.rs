@@ -84,7 +84,14 @@ impl Keeper {
         let kind = if self.refresh_call_sent_at(id).is_some() {
             AuthKind::Refresh
         } else {
-            match self.calls.iter().find(|c| c.id == id) {
+            // Only a call of the current session: a login that a logout has since replaced
+            // must not go out after it (its cookie would sign the user back in), nor a logout
+            // after a new login (it would end that session).
+            match self
+                .calls
+                .iter()
+                .find(|c| c.id == id && c.epoch == self.epoch)
+            {
                 Some(c) if c.login => AuthKind::Login { call: c.user },
                 Some(_) => AuthKind::Logout,
                 None => return false,

@@ -26,8 +26,7 @@ fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
 
 fn signed_in_dpop(locks: bool, channel: bool) -> Keeper {
     let mut k = dpop_keeper(locks, channel);
-    k.login(1, T0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
+    let id = login_sent(&mut k, T0);
     k.auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
     assert!(matches!(
         settled(&drain(&mut k), 1),
@@ -322,4 +321,205 @@ fn the_option_and_the_reissue_flow_are_not_combined() {
     config.dpop = true;
     config.send_access_token_on_refresh = true;
     assert!(config.validate().is_err());
+}
+
+// What a review found, each a scenario that went wrong before its fix.
+
+#[test]
+fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {
+    let mut k = dpop_keeper(false, false);
+    k.config.logout_url = Some(format!("{ORIGIN}/auth/logout"));
+    k.login(1, T0);
+    let login = sent_auth(&drain(&mut k)).unwrap();
+    k.logout(2, T0 + 1.0);
+    drain(&mut k);
+    k.auth_answer(
+        login,
+        answer(400, r#"{"error":"use_dpop_nonce"}"#),
+        T0 + 2.0,
+    );
+    let out = drain(&mut k);
+    assert!(sent_auth(&out).is_none(), "not after the logout");
+    assert!(matches!(settled(&out, 1), Some(Err(_))));
+}
+
+#[test]
+fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_nothing() {
+    let mut k = signed_in_dpop(false, false);
+    let url = format!("{ORIGIN}/api/me");
+    k.fetch(5, &url, false, T0 + 1.0);
+    drain(&mut k);
+    k.hear(&TabMessage::Logout { at_ms: T0 + 2.0 }.encode(), T0 + 2.0);
+    drain(&mut k);
+    k.fetch_answer_dpop(
+        5,
+        401,
+        &url,
+        Some(r#"DPoP error="use_dpop_nonce""#),
+        T0 + 3.0,
+    );
+    let out = drain(&mut k);
+    assert!(app_sends(&out).is_empty(), "not sent again without a token");
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::FinishApp { id: 5 })));
+    // Nor for an answer that came from a foreign origin (a redirect).
+    let mut k = signed_in_dpop(false, false);
+    k.fetch(6, &url, false, T0 + 1.0);
+    drain(&mut k);
+    let foreign = "https://elsewhere.example/x";
+    k.fetch_answer_dpop(
+        6,
+        401,
+        foreign,
+        Some(r#"DPoP error="use_dpop_nonce""#),
+        T0 + 2.0,
+    );
+    assert!(app_sends(&drain(&mut k)).is_empty());
+}
+
+#[test]
+fn a_second_nonce_challenge_to_a_refresh_is_a_failure_not_a_sign_out() {
+    let mut k = signed_in_dpop(false, true);
+    k.refresh(2, T0 + 1.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    let challenge = answer(401, r#"{"error":"use_dpop_nonce"}"#);
+    k.auth_answer(id, challenge.clone(), T0 + 2.0);
+    assert_eq!(sent_auth(&drain(&mut k)), Some(id));
+    k.auth_answer(id, challenge, T0 + 3.0);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.kind() != ErrorKind::Rejected));
+    assert!(k.is_authenticated(), "still signed in");
+    assert!(!has_event(&out, "logout"));
+    assert!(!out
+        .iter()
+        .any(|c| matches!(c, Command::Post(TabMessage::Logout { .. }))));
+}
+
+#[test]
+fn a_token_of_another_type_than_dpop_is_refused_and_changes_nothing() {
+    let mut k = dpop_keeper(false, false);
+    k.login(1, T0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    let t = token(T0, 300.0, 1);
+    let bearer = format!(r#"{{"access_token":"{t}","token_type":"Bearer"}}"#);
+    k.auth_answer(id, answer(200, &bearer), T0 + 1.0);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, 1), Some(Err(e)) if e.code() == "invalid_token"));
+    assert!(!k.is_authenticated());
+    // "DPoP" in any case, or no token_type at all, is taken.
+    for body in [
+        format!(r#"{{"access_token":"{t}","token_type":"DPoP"}}"#),
+        format!(r#"{{"access_token":"{t}","token_type":"dpop"}}"#),
+        format!(r#"{{"access_token":"{t}"}}"#),
+    ] {
+        let mut k = dpop_keeper(false, false);
+        k.login(1, T0);
+        let id = sent_auth(&drain(&mut k)).unwrap();
+        k.auth_answer(id, answer(200, &body), T0 + 1.0);
+        assert!(k.is_authenticated(), "{body}");
+    }
+    // Without the option, a bearer is what is expected.
+    let mut k = keeper(false, false);
+    k.login(1, T0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, answer(200, &bearer), T0 + 1.0);
+    assert!(k.is_authenticated());
+}
+
+fn heard(token: &str, at: f64) -> String {
+    TabMessage::Token {
+        token: token.into(),
+        received_at_ms: at,
+        lifetime_ms: Some(300_000.0),
+    }
+    .encode()
+}
+
+/// A token of `sub`, issued at `now_ms`, living 300 s.
+fn token_for(sub: &str, now_ms: f64) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let iat = now_ms / 1000.0;
+    let payload = format!(r#"{{"sub":"{sub}","iat":{iat},"exp":{}}}"#, iat + 300.0);
+    format!(
+        "eyJhbGciOiJIUzI1NiJ9.{}.c2ln",
+        URL_SAFE_NO_PAD.encode(payload)
+    )
+}
+
+#[test]
+fn a_signed_in_tab_refreshes_when_another_tab_signed_in_as_someone_else() {
+    let mut k = signed_in_dpop(true, true);
+    // Another login as alice (the same user): nothing to do.
+    k.hear(&heard(&token(T0 + 1.0, 300.0, 9), T0 + 1.0), T0 + 2.0);
+    assert!(!k.is_refreshing());
+    // A login as bob: this tab refreshes for its own token of the new session.
+    let bob = token_for("bob", T0 + 3.0);
+    k.hear(&heard(&bob, T0 + 3.0), T0 + 4.0);
+    assert!(k.is_refreshing());
+    assert_eq!(
+        k.access_token().map(|t| String::from(t.expose())),
+        Some(token(T0, 300.0, 1)),
+        "not adopted"
+    );
+}
+
+#[test]
+fn a_signed_out_tab_whose_refresh_for_another_tab_s_session_is_refused_stops_until_a_sign_out() {
+    let mut k = dpop_keeper(true, true);
+    k.hear(&heard(&token(T0, 300.0, 9), T0), T0 + 1.0);
+    drain(&mut k);
+    k.lock_granted(T0 + 2.0);
+    let mut out = drain(&mut k);
+    if sent_auth(&out).is_none() {
+        k.handle_timeout(T0 + 100.0);
+        out = drain(&mut k);
+    }
+    let id = sent_auth(&out).unwrap();
+    // A server that pins the family to the first tab's key refuses this one.
+    k.auth_answer(
+        id,
+        answer(401, r#"{"error":"invalid_dpop_key"}"#),
+        T0 + 200.0,
+    );
+    drain(&mut k);
+    assert!(!k.is_refreshing());
+    // The first tab refreshes again: no new attempt here.
+    k.hear(
+        &heard(&token(T0 + 500.0, 300.0, 10), T0 + 500.0),
+        T0 + 501.0,
+    );
+    assert!(!k.is_refreshing());
+    // A sign-out heard, then a new login: worth a try again.
+    k.hear(
+        &TabMessage::Logout { at_ms: T0 + 600.0 }.encode(),
+        T0 + 600.0,
+    );
+    k.hear(
+        &heard(&token(T0 + 700.0, 300.0, 11), T0 + 700.0),
+        T0 + 701.0,
+    );
+    assert!(k.is_refreshing());
+}
+
+#[test]
+fn a_restore_refused_at_page_load_does_not_stop_the_tab_from_hearing_a_later_login() {
+    let mut k = dpop_keeper(true, true);
+    k.restore(1, T0);
+    drain(&mut k);
+    k.lock_granted(T0 + 1.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, status(401), T0 + 2.0);
+    drain(&mut k);
+    k.hear(&heard(&token(T0 + 10.0, 300.0, 9), T0 + 10.0), T0 + 11.0);
+    assert!(k.is_refreshing());
+}
+
+#[test]
+fn without_the_lock_a_heard_token_starts_no_refresh() {
+    // Tabs that cannot take turns would all present the one cookie at once.
+    let mut k = dpop_keeper(false, true);
+    k.hear(&heard(&token(T0, 300.0, 9), T0), T0 + 1.0);
+    assert!(!k.is_refreshing());
 }

@@ -34,6 +34,7 @@ impl Keeper {
 
     fn end_drain(&mut self, now_ms: f64) {
         self.draining = None;
+        let mut login_out = false;
         for (id, kind) in core::mem::take(&mut self.deferred) {
             // A call that timed out (or was overtaken) while it waited is not sent after all.
             if let Some(call) = self.calls.iter_mut().find(|c| c.id == id) {
@@ -41,8 +42,14 @@ impl Keeper {
                 // earlier, it would look older to the other tabs than tokens issued meanwhile,
                 // and they would keep those (found by the simulation, seed 1029415).
                 call.sent_at_ms = now_ms;
+                login_out |= call.login;
                 self.push(Command::SendAuth { id, kind });
             }
+        }
+        if login_out {
+            // A login keeps the lock until it is answered, as one that waited for it does: no
+            // other tab's login or refresh goes out beside it.
+            return;
         }
         // A flight that began meanwhile takes its turn now, under the lock still held.
         let waiting = matches!(

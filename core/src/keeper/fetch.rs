@@ -74,10 +74,15 @@ impl Keeper {
             return self.push(Command::FinishApp { id });
         };
         let watched = &mut self.fetches[index];
+        // As for the 401 retry: only a request of this session, with a token still held, whose
+        // answer came from an allowed origin; anything else gets the answer it had, below.
         let nonce_retry = status == 401
             && self.config.dpop
             && !watched.nonce_retried
             && watched.generation.is_some()
+            && watched.epoch == self.epoch
+            && self.held.is_some()
+            && self.env.allowed.allows(url)
             && www_authenticate.is_some_and(super::dpop::names_nonce_error);
         if nonce_retry {
             // Not the 401 retry: the same token again, with a proof carrying the new nonce.

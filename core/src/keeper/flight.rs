@@ -206,6 +206,15 @@ impl Keeper {
 
     /// The refresh call's answer, already judged by `auth`: a token installed (`Ok`), a
     /// transient failure (`Err` with `transient`), or a final one.
+    /// A token came from elsewhere (another tab) while the flight was out.
+    pub(super) fn adopted_during_flight(&self) -> bool {
+        self.held.is_some()
+            && self
+                .flight
+                .as_ref()
+                .is_some_and(|f| f.generation != self.generation)
+    }
+
     pub(super) fn refresh_done(
         &mut self,
         result: Result<(), Error>,
@@ -253,6 +262,7 @@ impl Keeper {
         let Some(flight) = self.flight.take() else {
             return;
         };
+        self.refreshing_for_tab = false;
         match flight.stage {
             // The call is out: let it land (its cookie with it), holding the lock until then.
             Stage::Send {
@@ -274,6 +284,16 @@ impl Keeper {
             Outcome::Fresh => None,
             Outcome::Failed(e) => Some(e),
         };
+        // `dpop`: a refresh for a session another tab has, refused here (a server that pins a
+        // family to one key, or a session that ended meanwhile): the next one waits a while.
+        let heard = core::mem::take(&mut self.refreshing_for_tab);
+        if heard
+            && error
+                .as_ref()
+                .is_some_and(|e| e.kind() == ErrorKind::Rejected)
+        {
+            self.tab_refresh_refused_at_ms = now_ms;
+        }
         match &error {
             None => {}
             Some(e) if e.kind() == ErrorKind::Rejected => {

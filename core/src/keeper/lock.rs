@@ -34,6 +34,11 @@ impl Keeper {
 
     /// The lock was granted (after the driver let queued tab messages land).
     pub fn lock_granted(&mut self, now_ms: f64) {
+        if self.login_waiting.is_some() {
+            // A login's turn: it goes now, and gives the lock back when it is answered.
+            self.lock_held = true;
+            return self.send_waiting_login(now_ms);
+        }
         if self.draining.is_some() {
             // Granted to a request made before a cancelled flight's call went out: held.
             self.lock_held = true;
@@ -113,6 +118,7 @@ impl Keeper {
     pub fn lock_refused(&mut self, now_ms: f64) {
         self.locks_broken = true;
         self.lock_held = false;
+        self.send_waiting_login(now_ms);
         if matches!(
             self.flight.as_ref().map(|f| f.stage),
             Some(Stage::Lock { .. })
@@ -127,6 +133,7 @@ impl Keeper {
     /// up on it here would have this tab refresh beside the others from then on.
     pub fn lock_lost(&mut self, now_ms: f64) {
         self.lock_held = false;
+        self.send_waiting_login(now_ms);
         if matches!(
             self.flight.as_ref().map(|f| f.stage),
             Some(Stage::Lock { .. })

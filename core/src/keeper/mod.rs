@@ -52,6 +52,9 @@ pub const MIN_SCHEDULE_MS: f64 = 500.0;
 /// After a scheduled refresh failed for good while the token is still valid, the next try comes
 /// after half the time it has left, but at most this long.
 pub const RETRY_SCHEDULE_MS: f64 = 10_000.0;
+/// `dpop`: after a refresh for another tab's session was refused, heard tokens start no other
+/// for this long (a server that pins a family to its first key would refuse each).
+pub const TAB_REFRESH_BACKOFF_MS: f64 = 60_000.0;
 /// A `Retry-After` longer than this is not waited out: the refresh fails at once instead.
 pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
 
@@ -86,6 +89,9 @@ pub struct Keeper {
     draining: Option<(AuthId, f64)>,
     /// Logins and logouts waiting for the draining call to land.
     deferred: Vec<(AuthId, AuthKind)>,
+    /// A login waiting for the refresh lock (another tab's refresh may be on the wire), and
+    /// until when it waits before going without it.
+    login_waiting: Option<(AuthId, f64)>,
     /// Locks were refused once: this tab refreshes on its own from then on.
     locks_broken: bool,
     /// Tokens received before this moment are never adopted from another tab.
@@ -96,6 +102,10 @@ pub struct Keeper {
     nonces: Vec<(String, String)>,
     /// `dpop`: the last auth calls sent again for a nonce challenge.
     nonce_retried: [AuthId; 4],
+    /// `dpop`: the flight in the air was started for a session another tab has.
+    refreshing_for_tab: bool,
+    /// `dpop`: when such a refresh was last refused (local ms).
+    tab_refresh_refused_at_ms: f64,
     disposed: bool,
     next_auth: AuthId,
     out: VecDeque<Command>,
@@ -130,11 +140,14 @@ impl Keeper {
             lock_held: false,
             draining: None,
             deferred: Vec::new(),
+            login_waiting: None,
             locks_broken: false,
             signed_out_at_ms: f64::NEG_INFINITY,
             other_working_until_ms: f64::NEG_INFINITY,
             nonces: Vec::new(),
             nonce_retried: [0; 4],
+            refreshing_for_tab: false,
+            tab_refresh_refused_at_ms: f64::NEG_INFINITY,
             disposed: false,
             next_auth: 0,
             out: VecDeque::new(),
@@ -242,6 +255,7 @@ impl Keeper {
         take(self.scheduled_at_ms);
         take(flight);
         take(draining);
+        take(self.login_waiting.map(|(_, until)| until));
         for call in &self.calls {
             take(Some(call.deadline_ms));
         }
@@ -350,6 +364,7 @@ impl Keeper {
             self.push(Command::AbortAuth { id });
         }
         self.deferred.clear();
+        self.login_waiting = None;
         self.release_lock();
         for call in core::mem::take(&mut self.calls) {
             self.push(Command::AbortAuth { id: call.id });
@@ -383,6 +398,10 @@ impl Keeper {
             return;
         }
         self.woke_late(now_ms);
+        if self.login_waiting.is_some_and(|(_, until)| now_ms >= until) {
+            // The holder is frozen or gone: the login goes without the lock.
+            self.send_waiting_login(now_ms);
+        }
         self.auth_timeouts(now_ms);
         self.drain_timeout(now_ms);
         self.flight_timeout(now_ms);

@@ -5,7 +5,7 @@
 
 use alloc::string::String;
 
-use super::{AccessToken, Keeper, Source};
+use super::{AccessToken, Keeper, Source, TAB_REFRESH_BACKOFF_MS};
 use crate::event::{LogoutReason, Trigger};
 use crate::jwt::decode_unverified;
 use crate::message::TabMessage;
@@ -24,6 +24,11 @@ impl Keeper {
                 received_at_ms,
                 lifetime_ms,
             }) => self.adopt(token, received_at_ms, lifetime_ms, now_ms),
+            // A sign-out from before a login this tab has begun: the old session's token goes,
+            // the login (a new session) goes on.
+            Some(TabMessage::Logout { at_ms }) if self.login_begun_since(at_ms) => {
+                self.drop_old_session(now_ms);
+            }
             // Signed out from the moment it is heard (`clear`): the sender's moment is earlier.
             Some(TabMessage::Logout { .. }) => self.clear(LogoutReason::Tab, now_ms),
             Some(TabMessage::Working { for_ms }) => self.holder_is_working(for_ms, now_ms),
@@ -33,7 +38,7 @@ impl Keeper {
 
     fn adopt(&mut self, token: String, received_at_ms: f64, lifetime: Option<f64>, now_ms: f64) {
         if self.config.dpop {
-            return self.heard_of_token(received_at_ms, now_ms);
+            return self.heard_of_token(&token, received_at_ms, now_ms);
         }
         if self.logging_out()
             || received_at_ms > now_ms
@@ -77,15 +82,21 @@ impl Keeper {
         self.finish_if_adopted(now_ms);
     }
 
-    /// With `dpop` another tab's token is bound to that tab's key: useless here. A tab signed
-    /// out that hears one learns that there is a session (another tab signed in, or restored
-    /// it) and refreshes for a token of its own, under the lock like every refresh.
-    fn heard_of_token(&mut self, received_at_ms: f64, now_ms: f64) {
-        let signed_in_elsewhere = self.held.is_none()
-            && received_at_ms <= now_ms
-            && received_at_ms >= self.signed_out_at_ms
-            && self.unavailable().is_none();
-        if signed_in_elsewhere {
+    /// With `dpop` another tab's token is bound to that tab's key: useless here. It still says
+    /// something: a tab signed out learns that there is a session (another tab signed in, or
+    /// restored it), and a tab signed in as someone else learns of a new login. Either refreshes
+    /// for a token of its own — under the lock only (without it, tabs hearing one login would
+    /// all present the one cookie at once), and, after such a refresh was refused while signed
+    /// out, not again for [`TAB_REFRESH_BACKOFF_MS`] unless a sign-out starts things over (a
+    /// server that pins a family to its first key refuses every other tab).
+    fn heard_of_token(&mut self, token: &str, received_at_ms: f64, now_ms: f64) {
+        let fresh = received_at_ms <= now_ms && received_at_ms >= self.signed_out_at_ms;
+        let someone_else = match &self.held {
+            None => now_ms - self.tab_refresh_refused_at_ms >= TAB_REFRESH_BACKOFF_MS,
+            Some(held) => decode_unverified(token).is_ok_and(|c| c.sub != held.claims.sub),
+        };
+        if fresh && someone_else && self.uses_lock() && self.unavailable().is_none() {
+            self.refreshing_for_tab |= self.flight.is_none();
             self.start_flight(Trigger::Tab, now_ms);
         }
     }

@@ -84,11 +84,22 @@ pub(super) fn has_event(commands: &[Command], name: &str) -> bool {
         .any(|c| matches!(c, Command::Emit(e) if e.name() == name))
 }
 
+/// Logs in (call 1) at `now`: the login call's id, once sent — after the lock is granted when
+/// tabs take turns (a login waits for any refresh another tab has on the wire).
+pub(super) fn login_sent(k: &mut Keeper, now: f64) -> AuthId {
+    k.login(1, now);
+    let out = drain(k);
+    sent_auth(&out).unwrap_or_else(|| {
+        assert!(out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
+        k.lock_granted(now);
+        sent_auth(&drain(k)).unwrap()
+    })
+}
+
 /// A keeper signed in at T0 with a 300 s token (no locks, no channel unless asked).
 pub(super) fn signed_in(locks: bool, channel: bool) -> Keeper {
     let mut k = keeper(locks, channel);
-    k.login(1, T0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
+    let id = login_sent(&mut k, T0);
     k.auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
     assert!(matches!(
         settled(&drain(&mut k), 1),
@@ -132,11 +143,13 @@ fn a_refresh_begun_before_login_cannot_overwrite_the_new_session() {
     k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
     assert!(!has_event(&out, "token"));
-    assert!(out.iter().any(|c| matches!(c, Command::ReleaseLock)));
+    // The login goes, still under the lock: no other tab's login or refresh beside it.
+    assert!(!out.iter().any(|c| matches!(c, Command::ReleaseLock)));
     let login = sent_auth(&out).unwrap();
     let new = token(T0 + 3.0, 300.0, 3);
     k.auth_answer(login, grant(&new), T0 + 4.0);
-    drain(&mut k);
+    let out = drain(&mut k);
+    assert!(out.iter().any(|c| matches!(c, Command::ReleaseLock)));
     assert_eq!(
         k.access_token().map(AccessToken::expose),
         Some(new.as_str())

@@ -87,6 +87,7 @@ impl Keeper {
     /// `User`). A logout by the user, or a refusal of a tab that held a token, ends the session
     /// for every tab: they hear of it.
     pub(super) fn clear(&mut self, reason: LogoutReason, now_ms: f64) {
+        self.abandon_waiting_login();
         self.cancel_flight(&Error::new(ErrorKind::Rejected, "the session is over"));
         let had = self.held.take().is_some();
         self.heard_expired = None;
@@ -96,6 +97,10 @@ impl Keeper {
         if had || matches!(reason, LogoutReason::User | LogoutReason::Tab) {
             // A tab that held nothing keeps hearing logins that began just before.
             self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
+        }
+        if matches!(reason, LogoutReason::User | LogoutReason::Tab) {
+            // `dpop`: a sign-out starts over; the next session heard of is worth a refresh.
+            self.tab_refresh_refused_at_ms = f64::NEG_INFINITY;
         }
         let tell = match reason {
             LogoutReason::User => true,
@@ -107,6 +112,19 @@ impl Keeper {
         }
         if had || reason == LogoutReason::User {
             self.emit(Event::Logout { reason });
+        }
+    }
+
+    /// Another tab ended the session a login of this tab's replaces: the old token goes
+    /// (`logout` event) without ending the login, whose answer brings the new session.
+    pub(super) fn drop_old_session(&mut self, now_ms: f64) {
+        self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
+        if self.held.take().is_some() {
+            self.generation += 1;
+            self.scheduled_at_ms = None;
+            self.emit(Event::Logout {
+                reason: LogoutReason::Tab,
+            });
         }
     }
 

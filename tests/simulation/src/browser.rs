@@ -150,6 +150,7 @@ impl World {
                 }
             }
             Command::Emit(event) => {
+                self.note(|| format!("tab {tab} emits {event:?}"));
                 if let Event::Logout { reason } = event {
                     crate::check::logout_event(self, tab, reason);
                 }

@@ -11,6 +11,8 @@
 //! 5. In steady state, refreshes per browser per refresh period stay at one (+ jitter), checked
 //!    by `crate::run` over the quiet phase.
 //!
+//! 7. At the end of the quiet phase, with locks and a channel, a session one living tab has,
+//!    every living tab has (checked by `crate::run`): a tab left out of it is a failure too.
 //! 6. DPoP runs: a tab holds only tokens bound to its own key (never another tab's, which the
 //!    server would refuse), every request carrying one has a proof, and no request reaches the
 //!    server with another key's token or as a bearer.
@@ -184,6 +186,30 @@ pub fn expired_token_at_server(world: &mut World, tab: usize) {
         fail(
             world,
             format!("in steady state, tab {tab} sent an expired token"),
+        );
+    }
+}
+
+/// The quiet phase is over (7): if any living tab holds a token, every living tab does. (A
+/// browser signed out by a fault in the air as the quiet phase began has no session to join.)
+/// `logged_in`: the quiet phase signed in itself (on a healthy server): a session must exist.
+pub fn all_signed_in(world: &mut World, logged_in: bool) {
+    let living = || world.tabs.iter().enumerate().filter(|(_, t)| t.alive);
+    let session = living().any(|(_, t)| t.core.is_authenticated());
+    if logged_in && !session {
+        return fail(
+            world,
+            "the quiet phase signed in, and no tab holds a token at its end".into(),
+        );
+    }
+    let out = living()
+        .find(|(_, t)| !t.core.is_authenticated())
+        .map(|(i, _)| i)
+        .filter(|_| session);
+    if let Some(tab) = out {
+        fail(
+            world,
+            format!("tab {tab} is signed out after the quiet phase"),
         );
     }
 }

@@ -143,11 +143,17 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
         let first = (0..world.tabs.len())
             .find(|t| world.tabs[*t].alive)
             .unwrap_or(0);
-        if !world
-            .tabs
-            .iter()
-            .any(|t| t.alive && t.core.is_authenticated())
-        {
+        // Calls still out (a logout behind a draining refresh) land first: a login now would be
+        // refused as "signing out".
+        let settled = world.now + world.timeout_ms + 1_000.0;
+        ok = world.run_until(settled);
+        let quiet_login = ok
+            && !world
+                .tabs
+                .iter()
+                .any(|t| t.alive && t.core.is_authenticated());
+        if quiet_login {
+            world.note(|| format!("quiet phase: nobody signed in, tab {first} logs in"));
             world.call(first, CallKind::Login);
         }
         world.disturbed_at = world.now;
@@ -187,6 +193,12 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
                 ));
                 ok = false;
             }
+        }
+        // 7: at the end of the quiet phase every living tab holds a token, when tabs can talk
+        // and take turns (they adopt the session's token, or with DPoP refresh for their own).
+        if ok && check::locks_work(&world) && channel {
+            check::all_signed_in(&mut world, quiet_login);
+            ok = world.violation.is_none();
         }
         // Let everything in flight settle, then every call and fetch must have.
         ok = ok && world.run_until(quiet_end + 60_000.0);

@@ -224,10 +224,11 @@ impl Server {
         } else {
             String::new()
         };
+        let kind = if self.dpop { "DPoP" } else { "Bearer" };
         AuthReply {
             status: 200,
             body: format!(
-                r#"{{"access_token":"{token}","token_type":"Bearer","csrf_token":"{csrf}"{expires_in}}}"#
+                r#"{{"access_token":"{token}","token_type":"{kind}","csrf_token":"{csrf}"{expires_in}}}"#
             ),
             retry_after_s: None,
             set_cookie: Some(Some((refresh, csrf))),
@@ -237,6 +238,9 @@ impl Server {
         }
     }
 
+    /// A refusal; `clear` clears the cookies. A refused refresh leaves them as the mock server
+    /// does: a refresh sent before another tab's login can land after it, and clearing would wipe
+    /// the new session's cookie (the simulation found that when this server did clear them).
     fn refuse(status: u16, clear: bool) -> AuthReply {
         AuthReply {
             status,
@@ -295,11 +299,11 @@ impl Server {
         };
         let Some(family_id) = self.refresh_tokens.get(&cookie).copied() else {
             self.stats.refresh_rejections += 1;
-            return Self::refuse(401, true);
+            return Self::refuse(401, false);
         };
         let Some(family) = self.families.get(&family_id) else {
             self.stats.refresh_rejections += 1;
-            return Self::refuse(401, true);
+            return Self::refuse(401, false);
         };
         if csrf_header != Some(family.csrf.as_str()) {
             self.stats.csrf_rejections += 1;
@@ -307,7 +311,7 @@ impl Server {
         }
         if family.revoked {
             self.stats.refresh_rejections += 1;
-            return Self::refuse(401, true);
+            return Self::refuse(401, false);
         }
         let token_family = bearer
             .and_then(|b| b.strip_prefix("Bearer "))
@@ -334,7 +338,7 @@ impl Server {
             self.reused_families.push(family_id);
             self.stats.refresh_rejections += 1;
             self.revoke(family_id);
-            return Self::refuse(401, true);
+            return Self::refuse(401, false);
         }
         if let Some(fault) = (!self.faults.is_empty()).then(|| self.faults.remove(0)) {
             self.fault_applied = true;
