@@ -1,36 +1,12 @@
 //! The keeper in a Leptos 0.8 app (cargo feature `leptos`): [`provide_auth`] at the root puts
 //! it in the context with its [`AuthState`] as a signal, and [`use_auth`] finds it below.
 //!
-//! ```no_run
-//! use leptos::prelude::*;
-//! use token_keeper::{leptos::{provide_auth, use_auth}, AuthState, TokenKeeper};
-//!
-//! #[component]
-//! fn App() -> impl IntoView {
-//!     // `build` fails only for bad options: a fixed, tested configuration.
-//!     let Ok(keeper) = TokenKeeper::builder("/auth/refresh").login_url("/auth/login").build()
-//!     else {
-//!         return view! { <p>"token-keeper: bad options"</p> }.into_any();
-//!     };
-//!     provide_auth(keeper);
-//!     view! { <Status/> }.into_any()
-//! }
-//!
-//! #[component]
-//! fn Status() -> impl IntoView {
-//!     let auth = use_auth().expect("provide_auth in an ancestor");
-//!     move || match auth.state() {
-//!         AuthState::Initializing => "…".to_owned(),
-//!         AuthState::SignedIn(claims) => format!("signed in as {:?}", claims.sub),
-//!         AuthState::SignedOut => "signed out".to_owned(),
-//!         AuthState::Failed(error) => format!("could not reach the server ({})", error.code()),
-//!     }
-//! }
-//! ```
-//!
 //! The handle is `Copy` and `Send + Sync` as Leptos contexts and closures want; the keeper stays
 //! on the browser's one thread, in the reactive owner's local storage, and is dropped with it
 //! (its timers and listeners with it).
+//!
+//! The README's example (compiled in `examples/leptos-app`, as `src/readme.rs`):
+#![doc = concat!("```rust,ignore\n", include_str!("../examples/leptos-app/src/readme.rs"), "```")]
 
 use leptos::prelude::{
     provide_context, signal, use_context, Get, GetValue, LocalStorage, ReadSignal, Set, StoredValue,

@@ -12,6 +12,11 @@ use token_keeper::claims::whole_seconds;
 use token_keeper::leptos::{provide_auth, use_auth, Auth};
 use token_keeper::{AuthState, Event, TokenKeeper};
 
+/// The README's Leptos snippet, compiled here (as a reader would write it: `expect` on a context
+/// the root always provides).
+#[allow(dead_code, clippy::expect_used)]
+mod readme;
+
 /// The claims this app reads from its tokens.
 #[derive(Debug, Deserialize)]
 struct Claims {
