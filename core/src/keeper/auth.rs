@@ -117,54 +117,9 @@ impl Keeper {
         self.send_auth(id, kind);
     }
 
-    /// The lock came (or will not: refused, lost, or the wait ran out): the waiting login goes,
-    /// dated from now — a refresh another tab finished meanwhile got an older token.
-    pub(super) fn send_waiting_login(&mut self, now_ms: f64) {
-        let Some((id, _)) = self.login_waiting.take() else {
-            return;
-        };
-        match self.calls.iter_mut().find(|c| c.id == id) {
-            Some(c) => {
-                c.sent_at_ms = now_ms;
-                let call = c.user;
-                self.send_auth(id, AuthKind::Login { call });
-            }
-            None => self.release_lock(),
-        }
-    }
-
-    /// Whether a login begun at or after `at_ms` is under way: a sign-out another tab made
-    /// before it does not end it.
-    pub(super) fn login_begun_since(&self, at_ms: f64) -> bool {
-        let timeout = self.timeout_ms();
-        self.calls
-            .iter()
-            .any(|c| c.login && c.deadline_ms - timeout >= at_ms)
-    }
-
-    /// A logout (this tab's or another's) or another login replaces a login still waiting for
-    /// the lock: it never leaves — sent after the sign-out, it would start a session anew.
-    pub(super) fn abandon_waiting_login(&mut self) {
-        let Some((id, _)) = self.login_waiting.take() else {
-            return;
-        };
-        if !self.lock_held {
-            // Stop waiting for it.
-            self.push(Command::ReleaseLock);
-        }
-        if let Some(index) = self.calls.iter().position(|c| c.id == id) {
-            let pending = self.calls.remove(index);
-            let e = Error::new(
-                ErrorKind::Aborted,
-                "a later login or logout replaced this login",
-            );
-            self.settle(pending.user, Err(e));
-        }
-    }
-
     /// Sends a login or logout call, or, while a refresh call of the ended session is still
     /// out, holds it until that call lands: its cookie must not land after this call's.
-    fn send_auth(&mut self, id: AuthId, kind: AuthKind) {
+    pub(super) fn send_auth(&mut self, id: AuthId, kind: AuthKind) {
         if self.draining.is_some() {
             self.deferred.push((id, kind));
         } else {

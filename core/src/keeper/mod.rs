@@ -20,6 +20,7 @@ mod drain;
 mod fetch;
 mod flight;
 mod lock;
+mod login;
 mod tabs;
 mod token;
 mod types;
