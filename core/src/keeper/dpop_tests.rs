@@ -305,14 +305,11 @@ fn a_waiting_tab_refreshes_for_itself_after_the_lock_even_if_another_tab_just_di
     }
     .encode();
     k.hear(&other, T0 + 2.0);
-    k.lock_granted(T0 + 3.0);
-    let mut out = drain(&mut k);
     // It may listen a moment first (the other tab was working); then it sends its own refresh.
-    if sent_auth(&out).is_none() {
-        k.handle_timeout(T0 + 100.0);
-        out = drain(&mut k);
-    }
-    assert!(sent_auth(&out).is_some(), "its own refresh");
+    assert!(
+        refresh_sent_after_grant(&mut k, T0 + 3.0).is_some(),
+        "its own refresh"
+    );
 }
 
 #[test]
@@ -470,13 +467,7 @@ fn a_signed_out_tab_whose_refresh_for_another_tab_s_session_is_refused_stops_unt
     let mut k = dpop_keeper(true, true);
     k.hear(&heard(&token(T0, 300.0, 9), T0), T0 + 1.0);
     drain(&mut k);
-    k.lock_granted(T0 + 2.0);
-    let mut out = drain(&mut k);
-    if sent_auth(&out).is_none() {
-        k.handle_timeout(T0 + 100.0);
-        out = drain(&mut k);
-    }
-    let id = sent_auth(&out).unwrap();
+    let id = refresh_sent_after_grant(&mut k, T0 + 2.0).unwrap();
     // A server that pins the family to the first tab's key refuses this one.
     k.auth_answer(
         id,

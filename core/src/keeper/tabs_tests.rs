@@ -372,13 +372,7 @@ fn a_refresh_refused_after_another_tab_s_newer_token_came_keeps_that_token() {
     let mut k = signed_in(true, true);
     k.refresh(2, T0 + 1.0);
     drain(&mut k);
-    k.lock_granted(T0 + 2.0);
-    let mut out = drain(&mut k);
-    if sent_auth(&out).is_none() {
-        k.handle_timeout(T0 + 100.0);
-        out = drain(&mut k);
-    }
-    let id = sent_auth(&out).unwrap();
+    let id = refresh_sent_after_grant(&mut k, T0 + 2.0).unwrap();
     // Another tab's login lands while this refresh (the old cookie) is out.
     let newer = token(T0 + 150.0, 300.0, 7);
     let message = TabMessage::Token {

@@ -96,6 +96,16 @@ pub(super) fn login_sent(k: &mut Keeper, now: f64) -> AuthId {
     })
 }
 
+/// The lock is granted at `at`: the refresh call that goes under it, after the moment the keeper
+/// may listen first (another tab said it was working), if one goes.
+pub(super) fn refresh_sent_after_grant(k: &mut Keeper, at: f64) -> Option<AuthId> {
+    k.lock_granted(at);
+    sent_auth(&drain(k)).or_else(|| {
+        k.handle_timeout(at + 100.0);
+        sent_auth(&drain(k))
+    })
+}
+
 /// A keeper signed in at T0 with a 300 s token (no locks, no channel unless asked).
 pub(super) fn signed_in(locks: bool, channel: bool) -> Keeper {
     let mut k = keeper(locks, channel);
