@@ -136,9 +136,12 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
         app.copy = request.clone().ok();
     }
     // With `dpop` a request carrying the token first gets a proof of its own.
-    let proof = authorization
-        .and_then(|_| inner.read(|k| k.dpop_proof(&request.url())))
-        .zip(inner.dpop.clone());
+    // Asked only with a key: without `dpop` a bearer request reads no URL back out of the browser.
+    let proof = inner
+        .dpop
+        .clone()
+        .filter(|_| authorization.is_some())
+        .and_then(|dpop| Some((inner.read(|k| k.dpop_proof(&request.url()))?, dpop)));
     let sent = match (proof, authorization) {
         (Some((proof, dpop)), Some(value)) => signed_send(dpop, proof, request, value.to_owned()),
         _ => {
