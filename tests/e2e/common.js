@@ -17,13 +17,14 @@ export const DPOP_PIN_URL = process.env.DPOP_PIN_URL;
 // The demo (www/) served by a `--dpop` server, as `make demo DPOP=1` serves it.
 export const DEMO_DPOP_URL = process.env.DEMO_DPOP_URL;
 
-export function launch() {
+/** Debian's chromium, headless; `args` are added to its command line. */
+export function launch(args = []) {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
       "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-first-run", "--disable-quic",
+      "--no-first-run", "--disable-quic", ...args,
     ],
   });
 }

@@ -206,8 +206,10 @@ fn injected_failure(state: &AppState) -> Option<Response> {
     }
     if inner.config.garble_next_refreshes > 0 {
         inner.config.garble_next_refreshes -= 1;
-        let garbage = ([(CONTENT_TYPE, "text/html")], "<h1>502 Bad Gateway</h1>");
-        return Some(garbage.into_response());
+        let mut page = String::from("<h1>502 Bad Gateway</h1>");
+        let bytes = usize::try_from(inner.config.garble_body_bytes).unwrap_or(usize::MAX);
+        page.extend(core::iter::repeat_n(' ', bytes.saturating_sub(page.len())));
+        return Some(([(CONTENT_TYPE, "text/html")], page).into_response());
     }
     None
 }

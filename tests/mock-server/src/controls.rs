@@ -30,6 +30,9 @@ pub struct MockConfig {
     /// How many of the next refreshes are answered 200 with a body that is not JSON (an
     /// extension beyond DESIGN.md's list, for testing clients against a broken server).
     pub garble_next_refreshes: u32,
+    /// How long a garbled body is, bytes: its page padded with spaces (0, the default: the page
+    /// alone). Another extension: a client must not choke on a huge answer.
+    pub garble_body_bytes: u32,
     /// How many of the next refreshes rotate and send their headers (the new cookies included)
     /// at once, but their body only after `stall_body_ms` (an extension beyond DESIGN.md's list:
     /// a server whose body stalls must not jam a client).
@@ -49,6 +52,7 @@ impl MockConfig {
             retry_after_s: 1,
             refresh_delay_ms: 0,
             garble_next_refreshes: 0,
+            garble_body_bytes: 0,
             stall_next_refreshes: 0,
             stall_body_ms: 60_000,
         }
@@ -67,6 +71,7 @@ struct ConfigPatch {
     retry_after_s: Option<u32>,
     refresh_delay_ms: Option<u64>,
     garble_next_refreshes: Option<u32>,
+    garble_body_bytes: Option<u32>,
     stall_next_refreshes: Option<u32>,
     stall_body_ms: Option<u64>,
     revoke_access_tokens: Option<bool>,
@@ -120,6 +125,7 @@ pub(crate) async fn config(
         c.garble_next_refreshes = patch
             .garble_next_refreshes
             .unwrap_or(c.garble_next_refreshes);
+        c.garble_body_bytes = patch.garble_body_bytes.unwrap_or(c.garble_body_bytes);
         c.stall_next_refreshes = patch.stall_next_refreshes.unwrap_or(c.stall_next_refreshes);
         c.stall_body_ms = patch.stall_body_ms.unwrap_or(c.stall_body_ms);
         let config = c.clone();

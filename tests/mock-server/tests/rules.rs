@@ -324,7 +324,7 @@ async fn every_control_changes_what_it_says() {
         config,
         json!({"access_ttl_ms": 2000, "clock_skew_ms": 3_600_000, "reuse_grace_ms": 0,
                "fail_next_refreshes": 0, "fail_status": 500, "retry_after_s": 1,
-               "refresh_delay_ms": 0, "garble_next_refreshes": 0,
+               "refresh_delay_ms": 0, "garble_next_refreshes": 0, "garble_body_bytes": 0,
                "stall_next_refreshes": 0, "stall_body_ms": 60_000})
     );
     let browser = server.browser();
@@ -363,6 +363,13 @@ async fn every_control_changes_what_it_says() {
     assert_eq!(garbled.status(), 200);
     assert!(set_cookie(&garbled, "refresh_token").is_none());
     assert!(garbled.json::<Value>().await.is_err());
+    // Garbled and a megabyte long.
+    server
+        .config(json!({"garble_next_refreshes": 1, "garble_body_bytes": 1_000_000}))
+        .await;
+    let huge = server.refresh(&browser, &session.csrf).await;
+    assert_eq!(huge.status(), 200);
+    assert_eq!(huge.text().await.unwrap().len(), 1_000_000);
 
     // Stall the next refresh's body: the headers, and the rotated cookie, come at once.
     server
