@@ -55,7 +55,7 @@ export function send(request) {
   }
 }
 
-/** Whether a request can be built again from its arguments: a URL and a body that is no stream. */
+/** Whether a request can be built twice from its arguments: a URL and a body that is no stream. */
 export const replayable = (input, init) =>
   (typeof input == "string" || input instanceof URL) && !(init?.body instanceof ReadableStream);
 

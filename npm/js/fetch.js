@@ -4,10 +4,14 @@
 //
 // The caller gets, whenever it can, the promise `fetch` itself returned, chained once so the core
 // sees the answer; a promise of the keeper's only when the request must wait for a refresh. Each
-// request's state: `request` (not sent yet), `input` and `init` (as given), `copy` or `replay`
-// (how to send it again, for the one retry), `response` (the last answer), `resolve` (the
+// request's state: `request` (not sent yet), `url` and `method` (the first request's: a resend
+// must match them), `spare` (a second request built when fetch was called, for a resend), `copy`
+// (the request to send next, for the one retry), `response` (the last answer), `resolve` (the
 // caller's, once it holds a keeper promise) and `value` with `given` (what the caller gets, when
 // it does not).
+//
+// Like `window.fetch`, a request is what its arguments were when `keeper.fetch` was called: an
+// app may change its `init` or `URL` object for its next call at once (see issue 19).
 
 import { dropped, replayable, send } from "./core.js";
 
@@ -23,7 +27,15 @@ export class Apps {
 
   /** A new request, as `window.fetch` would build it (throwing what it throws). */
   add(input, init) {
-    const app = { id: ++this.#next, request: new Request(input, init), input, init };
+    const request = new Request(input, init);
+    const { url, method } = request;
+    const app = { id: ++this.#next, request, url, method };
+    // A body given in `init` (not a stream) is built a second time now, for a resend: cloning
+    // would turn it into a stream, which Chromium uploads ~2 ms slower (measured). A GET or
+    // HEAD has no body: the request itself can go twice. Anything else is cloned when sent.
+    if (method != "GET" && method != "HEAD" && replayable(input, init)) {
+      app.spare = new Request(input, init);
+    }
     this.#apps.set(app.id, app);
     return app;
   }
@@ -53,29 +65,28 @@ export class Apps {
   send(id, watch, authorization) {
     const app = this.#apps.get(id);
     if (!app) return;
-    let request = app.request ?? app.copy;
-    if (!request && app.replay) {
-      try {
-        request = new Request(app.input, app.init);
-      } catch {} // the caller changed its init since: no retry, the answer it had
-    }
-    app.request = app.copy = app.replay = undefined;
+    let request = app.request;
     if (!request) {
-      // No copy to retry with (its body could not be cloned): the answer it already had.
+      // A resend goes where the first request went, as it went, or not at all: the core checked
+      // that URL's origin (a `URL` whose text changes could name another one the second time).
+      request = app.copy;
+      if (request?.url != app.url || request.method != app.method) request = undefined;
+    }
+    app.request = app.copy = undefined;
+    if (!request) {
+      // No copy to retry with (its body could not be cloned, or it differs): the answer it had.
       this.#apps.delete(id);
       this.#core.forget(id);
       return this.#deliver(app, app.response ?? dropped());
     }
     if (watch) {
-      // Ready before each send, so any body can go again (a request may be sent three times
-      // with `dpop`: a nonce challenge's resend besides the 401 retry). A GET or HEAD has no body: the
-      // request itself can go twice. A body given in `init` (not a stream) is built again from
-      // the arguments: cloning it would turn it into a stream, which Chromium uploads ~2 ms
-      // slower (measured). Anything else is cloned.
-      const method = request.method;
-      if (method == "GET" || method == "HEAD") app.copy = request;
-      else if (replayable(app.input, app.init)) app.replay = true;
-      else {
+      // Ready before each send, so the request can go again (with `dpop`, three times: a nonce
+      // challenge's resend besides the 401 retry): the spare, then a clone.
+      if (app.method == "GET" || app.method == "HEAD") app.copy = request;
+      else if (app.spare) {
+        app.copy = app.spare;
+        app.spare = undefined;
+      } else {
         try {
           app.copy = request.clone();
         } catch {}
