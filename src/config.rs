@@ -97,9 +97,10 @@ impl Builder {
         self
     }
 
-    /// `channelName`.
+    /// `channelName` (default: derived from the resolved `refreshUrl`, so keepers of
+    /// different backends on one origin keep apart).
     pub fn channel_name(mut self, name: impl Into<String>) -> Self {
-        self.config.channel_name = name.into();
+        self.config.channel_name = Some(name.into());
         self
     }
 

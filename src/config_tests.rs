@@ -10,7 +10,7 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(c.retry, Retry::default());
     assert_eq!(c.csrf, Some(Csrf::default()));
     assert!(c.cross_tab);
-    assert_eq!(c.channel_name, "token-keeper");
+    assert_eq!(c.channel_name, None);
     assert_eq!(c.allowed_origins, None);
 }
 

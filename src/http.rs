@@ -120,16 +120,14 @@ pub(crate) fn page_origin() -> Option<String> {
         .filter(|o| o != "null")
 }
 
-/// A readable cookie's value, from `document.cookie` (reading only: the keeper writes no cookie).
-pub(crate) fn read_cookie(name: &str) -> Option<String> {
-    let document = Reflect::get(&js_sys::global(), &"document".into()).ok()?;
-    let cookies = Reflect::get(&document, &"cookie".into())
-        .ok()?
-        .as_string()?;
-    cookies.split(';').find_map(|pair| {
-        let (key, value) = pair.trim().split_once('=')?;
-        (key == name && !value.is_empty()).then(|| value.to_owned())
-    })
+/// The page's readable cookies, `document.cookie` (`a=1; b=2`), or "" where there is none (a
+/// worker). Reading only: the keeper writes no cookie, and the core picks the value it needs.
+pub(crate) fn document_cookie() -> String {
+    Reflect::get(&js_sys::global(), &"document".into())
+        .and_then(|document| Reflect::get(&document, &"cookie".into()))
+        .ok()
+        .and_then(|cookies| cookies.as_string())
+        .unwrap_or_default()
 }
 
 /// Whether the request already carries an `Authorization` header of the caller's.

@@ -176,7 +176,8 @@ impl TokenKeeper {
             false => None,
         };
         let cross_tab = config.cross_tab;
-        let name = config.channel_name.clone();
+        let name = config.channel_name_for(&urls.refresh);
+        let session = urls.refresh.clone();
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
             let channel = if cross_tab {
                 let weak = weak.clone();
@@ -193,6 +194,7 @@ impl TokenKeeper {
                 locks: cross_tab && tabs::has_locks(),
                 channel: channel.is_some(),
                 seed: random_seed(),
+                session,
             };
             let inner = Inner::new(Keeper::new(config, env), urls, dpop);
             inner.io.borrow_mut().channel = channel;

@@ -38,7 +38,7 @@ fn new_checks_options_edited_by_hand() {
     assert!(e.message().contains("timeoutMs"), "{}", e.message());
 
     let mut config = Config::new("/auth/refresh");
-    config.channel_name = String::new();
+    config.channel_name = Some(String::new());
     let e = TokenKeeper::new(config).unwrap_err();
     assert!(e.message().contains("channelName"), "{}", e.message());
 }

@@ -104,8 +104,9 @@ pub struct Config {
     pub retry: Retry,
     /// Coordinate tabs of the same origin.
     pub cross_tab: bool,
-    /// Lock and channel name.
-    pub channel_name: String,
+    /// Lock and channel name; `None` (the default) derives it from the session, so keepers of
+    /// different backends on one origin keep apart ([`crate::Keeper::channel_name`]).
+    pub channel_name: Option<String>,
     /// The reissue flow: the refresh call carries the last access token, expired or not, as
     /// `Authorization: Bearer`, so the server can check it belongs to the refresh cookie's user.
     pub send_access_token_on_refresh: bool,
@@ -132,10 +133,25 @@ impl Config {
             timeout: Duration::from_secs(10),
             retry: Retry::default(),
             cross_tab: true,
-            channel_name: "token-keeper".into(),
+            channel_name: None,
             send_access_token_on_refresh: false,
             token_header: None,
             dpop: false,
+        }
+    }
+
+    /// The name of the tabs' refresh lock and channel for `session` (`refreshUrl` resolved):
+    /// `channelName` when given, else `token-keeper:` and the session, so that keepers of
+    /// different backends on one origin keep apart while every tab of one app (JavaScript or
+    /// Rust) meets on it.
+    pub fn channel_name_for(&self, session: &str) -> String {
+        match &self.channel_name {
+            Some(name) => name.clone(),
+            None => {
+                let mut name = String::from("token-keeper:");
+                name.push_str(session);
+                name
+            }
         }
     }
 
@@ -151,7 +167,7 @@ impl Config {
             ("loginUrl", c.login_url.as_ref()),
             ("logoutUrl", c.logout_url.as_ref()),
             ("tokenField", Some(&c.token_field)),
-            ("channelName", Some(&c.channel_name)),
+            ("channelName", c.channel_name.as_ref()),
         ];
         for (name, value) in non_empty {
             if value.is_some_and(|v| v.trim_ascii().is_empty()) {

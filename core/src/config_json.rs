@@ -59,7 +59,7 @@ fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
         9 => c.timeout = millis(key, &value)?,
         10 => c.retry = retry(value)?,
         11 => c.cross_tab = boolean(key, value)?,
-        12 => c.channel_name = string(key, value)?,
+        12 => c.channel_name = Some(string(key, value)?),
         13 => c.send_access_token_on_refresh = boolean(key, value)?,
         14 => c.token_header = Some(string(key, value)?),
         _ => c.dpop = boolean(key, value)?,

@@ -46,7 +46,7 @@ fn every_option_is_read_by_its_javascript_name() {
     assert_eq!(c.retry.base_delay, Duration::from_millis(10));
     assert_eq!(c.retry.max_delay, Duration::from_millis(20));
     assert!(!c.cross_tab);
-    assert_eq!(c.channel_name, "app");
+    assert_eq!(c.channel_name.as_deref(), Some("app"));
 }
 
 #[test]

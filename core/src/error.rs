@@ -26,11 +26,14 @@ pub enum ErrorKind {
     Rejected,
     /// The call was aborted by its caller or by `dispose()`.
     Aborted,
+    /// The server refused a refresh's CSRF header (a 403 that does not say the refresh token is
+    /// dead): an error of that call, not the end of the session.
+    Csrf,
 }
 
 impl ErrorKind {
     /// Every kind, for a driver that maps a code back to its kind.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::Config,
         ErrorKind::Network,
         ErrorKind::Timeout,
@@ -39,6 +42,7 @@ impl ErrorKind {
         ErrorKind::Unauthenticated,
         ErrorKind::Rejected,
         ErrorKind::Aborted,
+        ErrorKind::Csrf,
     ];
 
     /// The stable code JavaScript sees as `error.code`.
@@ -52,6 +56,7 @@ impl ErrorKind {
             ErrorKind::Unauthenticated => "unauthenticated",
             ErrorKind::Rejected => "rejected",
             ErrorKind::Aborted => "aborted",
+            ErrorKind::Csrf => "csrf",
         }
     }
 }
@@ -146,6 +151,7 @@ mod tests {
             (ErrorKind::Unauthenticated, "unauthenticated"),
             (ErrorKind::Rejected, "rejected"),
             (ErrorKind::Aborted, "aborted"),
+            (ErrorKind::Csrf, "csrf"),
         ];
         for (kind, code) in all {
             assert_eq!(kind.code(), code);

@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+pub mod challenge;
 pub mod config;
 mod config_json;
 #[cfg(feature = "serde")]

@@ -2,8 +2,13 @@
 //! one text encoding (JSON), so a JavaScript tab and a Rust tab of the same app understand each
 //! other.
 //!
-//! Decoding checks shapes only: a message that is not one of these, or whose fields have the
-//! wrong types or impossible values, is `None` and ignored. Whether a well-formed token message
+//! Every message names the session it belongs to (the keeper's [`crate::Keeper::session`], its
+//! resolved `refreshUrl`): keepers of different backends may share one channel (an app that set
+//! one `channelName` for both, an older version's default), and a message of another session is
+//! none of this keeper's business.
+//!
+//! Decoding checks shapes only: a message that is not one of these, of another session, or whose
+//! fields have the wrong types or impossible values, is `None` and ignored. Whether a well-formed token message
 //! is worth adopting (it decodes, is not expired, is newer than the token held, was not received
 //! in the future) is the keeper's decision, in `keeper::tabs`.
 
@@ -47,12 +52,22 @@ impl core::fmt::Debug for TabMessage {
     }
 }
 
-const KEYS: &[&str] = &["type", "token", "receivedAt", "lifetime", "at", "for"];
+const KEYS: &[&str] = &[
+    "type",
+    "token",
+    "receivedAt",
+    "lifetime",
+    "at",
+    "for",
+    "session",
+];
 
 impl TabMessage {
-    /// The message as JSON text. Times are whole milliseconds.
-    pub fn encode(&self) -> String {
-        let mut out = String::from("{\"type\":");
+    /// The message as JSON text, for `session`. Times are whole milliseconds.
+    pub fn encode(&self, session: &str) -> String {
+        let mut out = String::from("{\"session\":");
+        json::write_string(&mut out, session);
+        out.push_str(",\"type\":");
         match self {
             TabMessage::Token {
                 token,
@@ -79,11 +94,16 @@ impl TabMessage {
         out
     }
 
-    /// The message `text` encodes, or `None` when it is not a well-formed message.
-    pub fn decode(text: &str) -> Option<TabMessage> {
+    /// The message `text` encodes, or `None` when it is not a well-formed message of
+    /// `session`.
+    pub fn decode(text: &str, session: &str) -> Option<TabMessage> {
         let values = json::fields(text, KEYS).ok()??;
-        let [kind, token, received_at, lifetime, at, for_ms] =
-            <[Option<Value>; 6]>::try_from(values).ok()?;
+        let [kind, token, received_at, lifetime, at, for_ms, of] =
+            <[Option<Value>; 7]>::try_from(values).ok()?;
+        match of {
+            Some(Value::Str(of)) if of == session => {}
+            _ => return None,
+        }
         let Some(Value::Str(kind)) = kind else {
             return None;
         };
@@ -134,6 +154,8 @@ fn push_ms(out: &mut String, key: &str, ms: f64) {
 mod tests {
     use super::*;
 
+    const S: &str = "https://app.example/auth/refresh";
+
     #[test]
     fn every_message_round_trips() {
         for message in [
@@ -150,7 +172,7 @@ mod tests {
             TabMessage::Logout { at_ms: 42.0 },
             TabMessage::Working { for_ms: 10_000.0 },
         ] {
-            assert_eq!(TabMessage::decode(&message.encode()), Some(message));
+            assert_eq!(TabMessage::decode(&message.encode(S), S), Some(message));
         }
     }
 
@@ -173,7 +195,8 @@ mod tests {
             r#"{"type":"steal"}"#,
             r#"{"type":["token"]}"#,
         ] {
-            assert_eq!(TabMessage::decode(text), None, "{text}");
+            let text = &text.replacen('{', r#"{"session":"https://app.example/auth/refresh","#, 1);
+            assert_eq!(TabMessage::decode(text, S), None, "{text}");
         }
     }
 
@@ -181,7 +204,7 @@ mod tests {
         /// Whatever another tab (or a script posting on the channel) sends, decoding returns.
         #[test]
         fn fuzz_tab_messages_never_panic(text in ".{0,200}") {
-            let _ = TabMessage::decode(&text);
+            let _ = TabMessage::decode(&text, S);
         }
 
         /// Shapes close to real messages, with fields of every type, never panic either.
@@ -192,9 +215,22 @@ mod tests {
         ) {
             for key in ["token", "receivedAt", "lifetime", "at", "for"] {
                 let text = alloc::format!(r#"{{"type":"{kind}","{key}":{value},"token":"a.b.c","receivedAt":1}}"#);
-                let _ = TabMessage::decode(&text);
+                let _ = TabMessage::decode(&text, S);
             }
         }
+    }
+
+    #[test]
+    fn a_message_of_another_session_or_of_none_is_not_heard() {
+        let message = TabMessage::Logout { at_ms: 5.0 };
+        let other = message.encode("https://other.example/auth/refresh");
+        assert_eq!(TabMessage::decode(&other, S), None);
+        assert_eq!(TabMessage::decode(r#"{"type":"logout","at":5}"#, S), None);
+        assert_eq!(
+            TabMessage::decode(r#"{"session":7,"type":"logout","at":5}"#, S),
+            None
+        );
+        assert_eq!(TabMessage::decode(&message.encode(S), S), Some(message));
     }
 
     #[test]

@@ -52,12 +52,11 @@ export class TokenKeeper {
   #dpop; // with the `dpop` option: this tab's key (dpop.js)
   #apps = new Apps({
     answered: (id, response) => {
-      if (this.#dpop) {
-        this.#nonce(response);
-        // A 401's WWW-Authenticate may be a nonce challenge: the core reads it.
-        const www = response.status == 401 && response.headers.get("www-authenticate");
-        if (www) wasm.token_header(put(www));
-      }
+      if (this.#dpop) this.#nonce(response);
+      // A 401's WWW-Authenticate: the core reads whether it blames the token (or, with `dpop`,
+      // asks for a new nonce).
+      const www = response.status == 401 && response.headers.get("www-authenticate");
+      if (www) wasm.token_header(put(www));
       wasm.fetch_answer(this.#handle, id, response.status, put(response.url), Date.now());
       this.#pump();
     },

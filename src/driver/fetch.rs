@@ -175,18 +175,12 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
         match value.dyn_into::<Response>() {
             Ok(response) => {
                 let (status, url) = (response.status(), response.url());
-                // With `dpop`: the server's nonce, and a 401's challenge, for the core.
-                let (nonce, www) = match inner.dpop {
-                    Some(_) => {
-                        let headers = response.headers();
-                        let get = |name: &str| headers.get(name).ok().flatten();
-                        (
-                            get("dpop-nonce"),
-                            (status == 401).then(|| get("www-authenticate")),
-                        )
-                    }
-                    None => (None, None),
-                };
+                // A 401's challenge (does it blame the token?), and with `dpop` the server's
+                // nonce, for the core.
+                let headers = response.headers();
+                let get = |name: &str| headers.get(name).ok().flatten();
+                let nonce = inner.dpop.as_ref().and_then(|_| get("dpop-nonce"));
+                let www = (status == 401).then(|| get("www-authenticate"));
                 if let Some(app) = inner.io.borrow_mut().apps.iter_mut().find(|a| a.id == id) {
                     inline = app.caller.is_none();
                     app.response = Some(response);

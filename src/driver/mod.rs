@@ -202,7 +202,8 @@ fn perform(inner: &Rc<Inner>, command: Command) {
         }
         Command::Post(message) => {
             if let Some(channel) = &inner.io.borrow().channel {
-                channel.post(&JsValue::from_str(&message.encode()));
+                let text = inner.read(|k| message.encode(k.session()));
+                channel.post(&JsValue::from_str(&text));
             }
         }
         Command::Emit(event) => emit(inner, &event),
@@ -258,11 +259,9 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
             } else {
                 inner.urls.logout.clone()
             };
+            let cookies = http::document_cookie();
             let headers = inner.read(|k| {
-                let cookie = k.csrf_cookie_name().and_then(http::read_cookie);
-                let csrf = k
-                    .csrf_header(cookie.as_deref())
-                    .map(|(n, v)| (n.to_owned(), v));
+                let csrf = k.csrf_header_from(&cookies).map(|(n, v)| (n.to_owned(), v));
                 // The reissue flow: the last access token rides along, for refreshes only.
                 let bearer = (kind == AuthKind::Refresh)
                     .then(|| k.refresh_authorization())
@@ -330,7 +329,7 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
 }
 
 fn request_lock(inner: &Rc<Inner>, steal: bool) {
-    let name = inner.read(|k| k.config().channel_name.clone());
+    let name = inner.read(Keeper::channel_name);
     if steal {
         // Stop queueing: the steal replaces the request.
         let queued = std::mem::take(&mut inner.io.borrow_mut().locks);

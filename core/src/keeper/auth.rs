@@ -81,11 +81,33 @@ impl Keeper {
         self.epoch += 1;
         self.cancel_flight(&Error::new(ErrorKind::Aborted, "the keeper signed out"));
         self.scheduled_at_ms = None;
+        self.replace_login();
         if self.config.logout_url.is_none() {
             self.clear(LogoutReason::User, now_ms);
             return self.settle(call, Ok(Settled::Done));
         }
         self.begin(call, false, now_ms);
+    }
+
+    /// A logout replaces the login under way. One still held back is never sent. One on the wire
+    /// would land after the logout and set a new session's cookie — the user signed out, and the
+    /// next page load signs them back in — so it drains: the logout goes once its answer has
+    /// landed, and presents its cookie. The login's caller learns at once that it was replaced.
+    fn replace_login(&mut self) {
+        let Some(index) = self.calls.iter().rposition(|c| c.login) else {
+            return;
+        };
+        let login = self.calls.remove(index);
+        match self.deferred.iter().position(|(id, _)| *id == login.id) {
+            Some(held) => drop(self.deferred.remove(held)),
+            None if self.draining.is_none() => self.drain(login.id, login.deadline_ms),
+            None => {}
+        }
+        let e = Error::new(
+            ErrorKind::Aborted,
+            "a later login or logout replaced this login",
+        );
+        self.settle(login.user, Err(e));
     }
 
     /// Records user call `call`'s login (or logout) call, timed from now, and sends it. A login
@@ -132,6 +154,19 @@ impl Keeper {
     pub fn auth_answer(&mut self, id: AuthId, answer: Answer, now_ms: f64) {
         if self.disposed {
             return;
+        }
+        if let Answer::Response {
+            status: status @ (429 | 500..=599),
+            retry_after_s: Some(s),
+            ..
+        } = answer
+        {
+            // Whichever call it answers (one the keeper gave up on included): no refresh call
+            // leaves before the server said.
+            if s.is_finite() && s >= 0.0 {
+                let e = Error::http(status, "the refresh failed on the server");
+                self.note_not_before(now_ms + s * 1000.0, &e);
+            }
         }
         if self.auth_nonce_retry(id, &answer) {
             return;
@@ -251,6 +286,14 @@ impl Keeper {
                 status: 401 | 403, ..
             } if self.adopted_during_flight() => {
                 self.refresh_done(Ok(()), false, None, now_ms);
+            }
+            // The CSRF header refused, not the session (`csrf.rs`): this call's error only.
+            Answer::Response {
+                status: 403, body, ..
+            } if self.refused_csrf(&body) => {
+                let e = Error::http(403, "the server refused the csrf header of the refresh")
+                    .with_kind(ErrorKind::Csrf);
+                self.refresh_done(Err(e), false, None, now_ms);
             }
             Answer::Response {
                 status: status @ (401 | 403),

@@ -20,6 +20,7 @@ fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
             locks,
             channel,
             seed: 7,
+            session: format!("{ORIGIN}/auth/refresh"),
         },
     )
 }
@@ -261,7 +262,7 @@ fn tabs_do_not_adopt_each_other_s_tokens_but_a_signed_out_tab_refreshes_for_its_
         received_at_ms: T0,
         lifetime_ms: Some(300_000.0),
     }
-    .encode();
+    .encode(SESSION);
 
     // Signed in: the other tab's token is ignored; no refresh either.
     let mut k = signed_in_dpop(true, true);
@@ -303,7 +304,7 @@ fn a_waiting_tab_refreshes_for_itself_after_the_lock_even_if_another_tab_just_di
         received_at_ms: T0 + 1.0,
         lifetime_ms: Some(300_000.0),
     }
-    .encode();
+    .encode(SESSION);
     k.hear(&other, T0 + 2.0);
     // It may listen a moment first (the other tab was working); then it sends its own refresh.
     assert!(
@@ -329,15 +330,26 @@ fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {
     k.login(1, T0);
     let login = sent_auth(&drain(&mut k)).unwrap();
     k.logout(2, T0 + 1.0);
-    drain(&mut k);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, 1), Some(Err(_))));
+    assert!(
+        sent_auth(&out).is_none(),
+        "the logout waits for the login's answer"
+    );
     k.auth_answer(
         login,
         answer(400, r#"{"error":"use_dpop_nonce"}"#),
         T0 + 2.0,
     );
     let out = drain(&mut k);
-    assert!(sent_auth(&out).is_none(), "not after the logout");
-    assert!(matches!(settled(&out, 1), Some(Err(_))));
+    let sent: Vec<_> = out
+        .iter()
+        .filter_map(|c| match c {
+            Command::SendAuth { kind, .. } => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [AuthKind::Logout], "the login is not sent again");
 }
 
 #[test]
@@ -346,7 +358,10 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     let url = format!("{ORIGIN}/api/me");
     k.fetch(5, &url, false, T0 + 1.0);
     drain(&mut k);
-    k.hear(&TabMessage::Logout { at_ms: T0 + 2.0 }.encode(), T0 + 2.0);
+    k.hear(
+        &TabMessage::Logout { at_ms: T0 + 2.0 }.encode(SESSION),
+        T0 + 2.0,
+    );
     drain(&mut k);
     k.fetch_answer_dpop(
         5,
@@ -430,7 +445,7 @@ fn heard(token: &str, at: f64) -> String {
         received_at_ms: at,
         lifetime_ms: Some(300_000.0),
     }
-    .encode()
+    .encode(SESSION)
 }
 
 /// A token of `sub`, issued at `now_ms`, living 300 s.
@@ -484,7 +499,7 @@ fn a_signed_out_tab_whose_refresh_for_another_tab_s_session_is_refused_stops_unt
     assert!(!k.is_refreshing());
     // A sign-out heard, then a new login: worth a try again.
     k.hear(
-        &TabMessage::Logout { at_ms: T0 + 600.0 }.encode(),
+        &TabMessage::Logout { at_ms: T0 + 600.0 }.encode(SESSION),
         T0 + 600.0,
     );
     k.hear(

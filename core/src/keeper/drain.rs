@@ -34,6 +34,7 @@ impl Keeper {
 
     fn end_drain(&mut self, now_ms: f64) {
         self.draining = None;
+        let timeout_ms = self.timeout_ms();
         let mut login_out = false;
         for (id, kind) in core::mem::take(&mut self.deferred) {
             // A call that timed out (or was overtaken) while it waited is not sent after all.
@@ -42,6 +43,10 @@ impl Keeper {
                 // earlier, it would look older to the other tabs than tokens issued meanwhile,
                 // and they would keep those (found by the simulation, seed 1029415).
                 call.sent_at_ms = now_ms;
+                if !call.login {
+                    // A logout's time is its own, however long it waited.
+                    call.deadline_ms = now_ms + timeout_ms;
+                }
                 login_out |= call.login;
                 self.push(Command::SendAuth { id, kind });
             }

@@ -4,11 +4,14 @@
 //! 1. A request to an origin that is not allowed, or carrying the caller's own `Authorization`,
 //!    goes out untouched and its answer straight back.
 //! 2. With a token held: a token within its lead is refreshed first (so steady state sees no
-//!    401); then the request carries the bearer.
+//!    401) — unless the server asked the keeper to wait (`Retry-After`, or a backoff running):
+//!    until then a valid token is sent as it is; then the request carries the bearer.
 //! 3. A 401 to a request that carried our token, answered from an allowed origin (a redirect may
-//!    have led elsewhere), in the same session: retried once — at once when the token changed
-//!    meanwhile, else after joining (or starting) the one refresh. Any other answer, a refused
-//!    refresh, or a session that ended meanwhile gives the caller the answer it got.
+//!    have led elsewhere), in the same session, whose `WWW-Authenticate` does not say the token
+//!    is fine ([`crate::challenge::blames_token`]: no `insufficient_scope`, no other scheme):
+//!    retried once — at once when the token changed meanwhile, else after joining (or starting)
+//!    the one refresh. Any other answer, a refused refresh, or a session that ended meanwhile
+//!    gives the caller the answer it got.
 
 use super::flight::Waiter;
 use super::{Command, FetchId, Keeper};
@@ -48,7 +51,7 @@ impl Keeper {
             retried: false,
             nonce_retried: false,
         });
-        if self.is_due(now_ms) && self.unavailable().is_none() {
+        if self.is_due(now_ms) && !self.refresh_waits(now_ms) && self.unavailable().is_none() {
             self.join_flight(Trigger::Schedule, Waiter::Send(id), now_ms);
         } else {
             self.send_app(id);
@@ -60,8 +63,10 @@ impl Keeper {
         self.fetch_answer_dpop(id, status, url, None, now_ms);
     }
 
-    /// [`Keeper::fetch_answer`] with `dpop`: a 401's `WWW-Authenticate` value, which may be a
-    /// nonce challenge (report the answer's `DPoP-Nonce` with [`Keeper::dpop_nonce`] first).
+    /// [`Keeper::fetch_answer`] with a 401's `WWW-Authenticate` value (`None` when it had none,
+    /// or the browser hides it: cross-origin, unless the API exposes it). It decides whether the
+    /// 401 is worth a refresh, and with `dpop` it may be a nonce challenge (report the answer's
+    /// `DPoP-Nonce` with [`Keeper::dpop_nonce`] first).
     pub fn fetch_answer_dpop(
         &mut self,
         id: FetchId,
@@ -91,6 +96,7 @@ impl Keeper {
         }
         let watched = &self.fetches[index];
         let retry = status == 401
+            && crate::challenge::blames_token(www_authenticate)
             && !watched.retried
             && watched.generation.is_some()
             && watched.epoch == self.epoch

@@ -81,9 +81,14 @@ pub(super) enum Outcome {
 }
 
 impl Keeper {
-    /// Joins the refresh in flight with `waiter`, or starts one.
+    /// Joins the refresh in flight with `waiter`, or starts one. When the server asked for a
+    /// longer wait than the keeper waits out ([`MAX_RETRY_AFTER_MS`]), `waiter` learns at once
+    /// that the refresh failed, and why.
     pub(super) fn join_flight(&mut self, trigger: Trigger, waiter: Waiter, now_ms: f64) {
         if self.flight.is_none() {
+            if let Some(e) = self.refresh_barred(now_ms) {
+                return self.answer_waiters(alloc::vec![waiter], Some(&e));
+            }
             self.start_flight(trigger, now_ms);
         }
         if let Some(flight) = &mut self.flight {
@@ -91,8 +96,25 @@ impl Keeper {
         }
     }
 
+    /// Why no refresh may start at `now_ms`: the server's `Retry-After` (or the last backoff)
+    /// runs longer than [`MAX_RETRY_AFTER_MS`] from now.
+    fn refresh_barred(&self, now_ms: f64) -> Option<Error> {
+        match &self.not_before {
+            Some((at, e)) if *at - now_ms > MAX_RETRY_AFTER_MS => Some(e.clone()),
+            _ => None,
+        }
+    }
+
     pub(super) fn start_flight(&mut self, trigger: Trigger, now_ms: f64) {
         if self.flight.is_some() {
+            return;
+        }
+        if self.refresh_barred(now_ms).is_some() {
+            // Tried again when the wait is over.
+            self.scheduled_at_ms = self
+                .held
+                .as_ref()
+                .and(self.not_before.as_ref().map(|(at, _)| *at));
             return;
         }
         self.scheduled_at_ms = None;
@@ -108,6 +130,15 @@ impl Keeper {
             },
             waiters: Vec::new(),
         });
+        let wait_until = self.not_before.as_ref().map(|(at, _)| *at);
+        if let (Some(until_ms), Some(flight)) = (wait_until, &mut self.flight) {
+            if now_ms < until_ms {
+                // The server asked for a pause (or the last flight was backing off): the call
+                // waits it out, then takes its turn as after any backoff.
+                flight.stage = Stage::Backoff { until_ms };
+                return;
+            }
+        }
         if self.draining.is_some() {
             // The last flight's call is still out: this one goes when it lands.
         } else if self.uses_lock() && !self.lock_held {
@@ -234,9 +265,6 @@ impl Keeper {
     fn transient(&mut self, error: Error, retry_after_ms: Option<f64>, now_ms: f64) {
         let retry = self.config.retry;
         let attempt = self.flight.as_ref().map_or(0, |f| f.attempt);
-        if attempt >= retry.attempts || retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
-            return self.finish_flight(Outcome::Failed(error), now_ms);
-        }
         let unit = self.rng.unit();
         let delay = retry_after_ms.unwrap_or_else(|| {
             #[allow(clippy::cast_precision_loss)]
@@ -247,6 +275,11 @@ impl Keeper {
             let exp = (base * f64::from(1u32 << attempt.min(20))).min(max);
             exp * (0.5 + 0.5 * unit)
         });
+        // Kept past this flight: the next one, whoever starts it, waits as long.
+        self.note_not_before(now_ms + delay, &error);
+        if attempt >= retry.attempts || retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
+            return self.finish_flight(Outcome::Failed(error), now_ms);
+        }
         if let Some(flight) = &mut self.flight {
             flight.attempt += 1;
             flight.stage = Stage::Backoff {
@@ -254,6 +287,13 @@ impl Keeper {
             };
         }
         self.tell_working(delay);
+    }
+
+    /// No refresh call before `at_ms` (the later of this and any wait already asked for).
+    pub(super) fn note_not_before(&mut self, at_ms: f64, why: &Error) {
+        if self.not_before.as_ref().map_or(true, |(t, _)| *t < at_ms) {
+            self.not_before = Some((at_ms, why.clone()));
+        }
     }
 
     /// Ends the flight for `reason` without an answer (a new session, a sign-out, dispose):
@@ -307,7 +347,9 @@ impl Keeper {
                     // RETRY_SCHEDULE_MS), instead of waiting for the app's next fetch.
                     Some(p) => {
                         let delay = ((p.expires_at_ms - now_ms) / 2.0).min(RETRY_SCHEDULE_MS);
-                        self.scheduled_at_ms = Some(now_ms + delay.max(super::MIN_SCHEDULE_MS));
+                        let at = now_ms + delay.max(super::MIN_SCHEDULE_MS);
+                        let not_before = self.not_before.as_ref().map_or(at, |(t, _)| *t);
+                        self.scheduled_at_ms = Some(at.max(not_before));
                     }
                     None => {}
                 }

@@ -15,6 +15,7 @@
 //! request with the next session's token.
 
 mod auth;
+mod csrf;
 mod dpop;
 mod drain;
 mod fetch;
@@ -80,6 +81,9 @@ pub struct Keeper {
     flight: Option<Flight>,
     /// When to start a scheduled refresh.
     scheduled_at_ms: Option<f64>,
+    /// No refresh call leaves before this moment (local ms), and why: the server's
+    /// `Retry-After`, or the last backoff. Kept across flights ([`Keeper::refresh_waits`]).
+    not_before: Option<(f64, Error)>,
     /// Login and logout calls in flight.
     calls: Vec<auth::Pending>,
     /// App requests whose answers the keeper watches.
@@ -105,7 +109,7 @@ pub struct Keeper {
     nonce_retried: [AuthId; 4],
     /// `dpop`: the flight in the air was started for a session another tab has.
     refreshing_for_tab: bool,
-    /// `dpop`: when such a refresh was last refused (local ms).
+    /// `dpop`: when such a refresh was last refused, or, signed in, last started (local ms).
     tab_refresh_refused_at_ms: f64,
     disposed: bool,
     next_auth: AuthId,
@@ -136,6 +140,7 @@ impl Keeper {
             csrf: None,
             flight: None,
             scheduled_at_ms: None,
+            not_before: None,
             calls: Vec::new(),
             fetches: Vec::new(),
             lock_held: false,
@@ -173,6 +178,17 @@ impl Keeper {
         &self.env.allowed
     }
 
+    /// What identifies the session: `refreshUrl` resolved against the page. Tab messages are
+    /// encoded and decoded for it ([`TabMessage::encode`](crate::message::TabMessage::encode)).
+    pub fn session(&self) -> &str {
+        &self.env.session
+    }
+
+    /// The name of the tabs' refresh lock and channel ([`Config::channel_name_for`]).
+    pub fn channel_name(&self) -> String {
+        self.config.channel_name_for(&self.env.session)
+    }
+
     /// Whether a token is held.
     pub fn is_authenticated(&self) -> bool {
         self.held.is_some()
@@ -203,18 +219,6 @@ impl Keeper {
         self.flight.is_some()
     }
 
-    /// The CSRF header for a refresh or logout call: the readable cookie's value (the driver reads
-    /// the cookie [`Keeper::csrf_cookie_name`] names), else the last answer's field; `None` when
-    /// CSRF is off or no value is known.
-    pub fn csrf_header(&self, cookie_value: Option<&str>) -> Option<(&str, String)> {
-        let csrf = self.config.csrf.as_ref()?;
-        let value = cookie_value
-            .filter(|v| !v.is_empty())
-            .map(String::from)
-            .or_else(|| self.csrf.clone())?;
-        Some((csrf.header_name.as_str(), value))
-    }
-
     /// The `Authorization` for a refresh call: the token held, expired or not, when
     /// `sendAccessTokenOnRefresh` is on (the reissue flow); `None` otherwise.
     pub fn refresh_authorization(&self) -> Option<Authorization> {
@@ -235,11 +239,6 @@ impl Keeper {
     /// (`tokenHeader`); the driver reports its value with the answer.
     pub fn token_header(&self) -> Option<&str> {
         self.config.token_header.as_deref()
-    }
-
-    /// The readable cookie holding the CSRF value, when CSRF is on.
-    pub fn csrf_cookie_name(&self) -> Option<&str> {
-        self.config.csrf.as_ref().map(|c| c.cookie_name.as_str())
     }
 
     /// When the driver's one timer must fire (ms on the local clock), if at all.
@@ -271,6 +270,13 @@ impl Keeper {
     /// expiry); `false` when none is held or it never expires.
     pub fn is_due(&self, now_ms: f64) -> bool {
         self.plan().is_some_and(|p| p.is_due(now_ms))
+    }
+
+    /// Whether a refresh must wait at `now_ms` (a `Retry-After`, or a backoff, still running),
+    /// while the token held is still valid: until then it is used as it is.
+    fn refresh_waits(&self, now_ms: f64) -> bool {
+        self.not_before.as_ref().is_some_and(|(at, _)| now_ms < *at)
+            && self.plan().is_some_and(|p| !p.is_expired(now_ms))
     }
 
     /// The `Authorization` value of the token held: `Bearer …`, or `DPoP …` with `dpop`.
@@ -344,7 +350,12 @@ impl Keeper {
     /// The page became visible, was shown again, got focus or came online: timers may have
     /// slept, so compare the deadline with the clock. Hidden pages do nothing.
     pub fn wake(&mut self, visible: bool, now_ms: f64) {
-        if visible && self.held.is_some() && self.is_due(now_ms) && self.unavailable().is_none() {
+        if visible
+            && self.held.is_some()
+            && self.is_due(now_ms)
+            && !self.refresh_waits(now_ms)
+            && self.unavailable().is_none()
+        {
             self.start_flight(Trigger::Wake, now_ms);
         }
     }
@@ -403,8 +414,9 @@ impl Keeper {
             // The holder is frozen or gone: the login goes without the lock.
             self.send_waiting_login(now_ms);
         }
-        self.auth_timeouts(now_ms);
+        // A drain that ends lets the calls it held leave, before their own deadlines are read.
         self.drain_timeout(now_ms);
+        self.auth_timeouts(now_ms);
         self.flight_timeout(now_ms);
         if self.scheduled_at_ms.is_some_and(|at| now_ms >= at) {
             self.scheduled_at_ms = None;
@@ -442,3 +454,7 @@ mod reissue_tests;
 #[cfg(test)]
 #[path = "dpop_tests.rs"]
 mod dpop_tests;
+
+#[cfg(test)]
+#[path = "review_tests.rs"]
+mod review_tests;

@@ -13,12 +13,12 @@ use crate::schedule::lifetime_ms;
 
 impl Keeper {
     /// A message from another tab, as the channel delivered it (text; anything else is not one of
-    /// ours and the driver drops it).
+    /// ours and the driver drops it). A message of another session is ignored.
     pub fn hear(&mut self, text: &str, now_ms: f64) {
         if self.disposed {
             return;
         }
-        match TabMessage::decode(text) {
+        match TabMessage::decode(text, &self.env.session) {
             Some(TabMessage::Token {
                 token,
                 received_at_ms,
@@ -86,16 +86,22 @@ impl Keeper {
     /// something: a tab signed out learns that there is a session (another tab signed in, or
     /// restored it), and a tab signed in as someone else learns of a new login. Either refreshes
     /// for a token of its own — under the lock only (without it, tabs hearing one login would
-    /// all present the one cookie at once), and, after such a refresh was refused while signed
-    /// out, not again for [`TAB_REFRESH_BACKOFF_MS`] unless a sign-out starts things over (a
-    /// server that pins a family to its first key refuses every other tab).
+    /// all present the one cookie at once), and, after such a refresh was refused, not again for
+    /// [`TAB_REFRESH_BACKOFF_MS`] unless a sign-out starts things over (a server that pins a
+    /// family to its first key refuses every other tab), signed in or not.
     fn heard_of_token(&mut self, token: &str, received_at_ms: f64, now_ms: f64) {
         let fresh = received_at_ms <= now_ms && received_at_ms >= self.signed_out_at_ms;
         let someone_else = match &self.held {
-            None => now_ms - self.tab_refresh_refused_at_ms >= TAB_REFRESH_BACKOFF_MS,
+            None => true,
             Some(held) => decode_unverified(token).is_ok_and(|c| c.sub != held.claims.sub),
         };
-        if fresh && someone_else && self.uses_lock() && self.unavailable().is_none() {
+        let backed_off = now_ms - self.tab_refresh_refused_at_ms >= TAB_REFRESH_BACKOFF_MS;
+        if fresh && someone_else && backed_off && self.uses_lock() && self.unavailable().is_none() {
+            if self.held.is_some() && self.flight.is_none() {
+                // Signed in as someone else: once per backoff, refused or not — a token that
+                // keeps differing after a refresh of our own is no news of our session.
+                self.tab_refresh_refused_at_ms = now_ms;
+            }
             self.refreshing_for_tab |= self.flight.is_none();
             self.start_flight(Trigger::Tab, now_ms);
         }

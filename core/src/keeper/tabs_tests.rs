@@ -53,7 +53,10 @@ fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
     k.refresh(2, T0);
     drain(&mut k);
     // The holder backs off on a 429 with Retry-After: 30 s and says so.
-    k.hear(&TabMessage::Working { for_ms: 30_000.0 }.encode(), T0 + 5.0);
+    k.hear(
+        &TabMessage::Working { for_ms: 30_000.0 }.encode(SESSION),
+        T0 + 5.0,
+    );
     assert!(k.poll_timeout().unwrap() >= T0 + 40_000.0);
     k.handle_timeout(T0 + 11_000.0);
     assert!(!drain(&mut k)
@@ -80,7 +83,7 @@ fn a_tab_that_wakes_late_to_steal_listens_first() {
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
     k.hear(
-        &TabMessage::Working { for_ms: 10_000.0 }.encode(),
+        &TabMessage::Working { for_ms: 10_000.0 }.encode(SESSION),
         steal_at + 5_001.0,
     );
     k.handle_timeout(steal_at + 5_050.0);
@@ -176,10 +179,10 @@ fn tab_messages_are_trusted_no_further_than_their_types() {
     };
     for text in [
         no_lifetime,
-        expired.encode(),
-        older.encode(),
-        future.encode(),
-        undecodable.encode(),
+        expired.encode(SESSION),
+        older.encode(SESSION),
+        future.encode(SESSION),
+        undecodable.encode(SESSION),
         String::from("{\"type\":\"token\",\"token\":5}"),
         String::from("garbage"),
     ] {
@@ -193,7 +196,7 @@ fn tab_messages_are_trusted_no_further_than_their_types() {
         received_at_ms: now - 1_000.0,
         lifetime_ms: Some(3_600_000.0),
     };
-    k.hear(&good.encode(), now);
+    k.hear(&good.encode(SESSION), now);
     assert!(has_event(&drain(&mut k), "token"));
     let expires = k.expires_at_ms().unwrap();
     assert!(
@@ -214,11 +217,11 @@ fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
         &TabMessage::Logout {
             at_ms: T0 + 2_000.0,
         }
-        .encode(),
+        .encode(SESSION),
         T0 + 2_001.0,
     );
     assert!(!k.is_authenticated());
-    k.hear(&before.encode(), T0 + 2_002.0);
+    k.hear(&before.encode(SESSION), T0 + 2_002.0);
     assert!(!k.is_authenticated());
 }
 
@@ -235,7 +238,7 @@ fn a_tab_whose_restore_was_refused_still_hears_a_login_that_began_before() {
         received_at_ms: T0 + 5.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&login.encode(), T0 + 31.0);
+    k.hear(&login.encode(SESSION), T0 + 31.0);
     assert!(k.is_authenticated());
 }
 
@@ -244,7 +247,10 @@ fn a_holder_cannot_keep_the_others_waiting_forever() {
     let mut k = signed_in(true, true);
     k.refresh(2, T0);
     drain(&mut k);
-    k.hear(&TabMessage::Working { for_ms: 1.0e12 }.encode(), T0 + 1.0);
+    k.hear(
+        &TabMessage::Working { for_ms: 1.0e12 }.encode(SESSION),
+        T0 + 1.0,
+    );
     let steal_at = k.poll_timeout().unwrap();
     assert!(steal_at < T0 + 100_000.0, "{}", steal_at - T0);
 }
@@ -254,7 +260,10 @@ fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
     let mut k = signed_in(false, true);
     k.refresh(2, T0);
     let first = sent_auth(&drain(&mut k)).unwrap();
-    k.hear(&TabMessage::Logout { at_ms: T0 + 1.0 }.encode(), T0 + 1.0);
+    k.hear(
+        &TabMessage::Logout { at_ms: T0 + 1.0 }.encode(SESSION),
+        T0 + 1.0,
+    );
     drain(&mut k);
     k.login(3, T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None);
@@ -380,7 +389,7 @@ fn a_refresh_refused_after_another_tab_s_newer_token_came_keeps_that_token() {
         received_at_ms: T0 + 150.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&message.encode(), T0 + 151.0);
+    k.hear(&message.encode(SESSION), T0 + 151.0);
     k.auth_answer(id, status(401), T0 + 200.0);
     let out = drain(&mut k);
     assert!(k.is_authenticated());
@@ -399,7 +408,7 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     let mut k = keeper(true, true);
     k.login(1, T0 + 10.0);
     drain(&mut k);
-    k.hear(&TabMessage::Logout { at_ms: T0 }.encode(), T0 + 11.0);
+    k.hear(&TabMessage::Logout { at_ms: T0 }.encode(SESSION), T0 + 11.0);
     k.lock_granted(T0 + 12.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, grant(&token(T0 + 12.0, 300.0, 1)), T0 + 20.0);
@@ -412,7 +421,10 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     let mut k = keeper(true, true);
     k.login(1, T0);
     drain(&mut k);
-    k.hear(&TabMessage::Logout { at_ms: T0 + 5.0 }.encode(), T0 + 6.0);
+    k.hear(
+        &TabMessage::Logout { at_ms: T0 + 5.0 }.encode(SESSION),
+        T0 + 6.0,
+    );
     let out = drain(&mut k);
     assert!(matches!(settled(&out, 1), Some(Err(e)) if e.code() == "aborted"));
     k.lock_granted(T0 + 7.0);

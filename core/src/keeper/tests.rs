@@ -13,6 +13,8 @@ pub(super) use crate::message::TabMessage;
 
 pub(super) const ORIGIN: &str = "https://app.example";
 pub(super) const T0: f64 = 1_700_000_000_000.0;
+/// The session of the keepers made here: their resolved `refreshUrl`.
+pub(super) const SESSION: &str = "https://app.example/auth/refresh";
 
 pub(super) fn token_at(iat_s: f64, life_s: f64, jti: u32) -> String {
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
@@ -56,6 +58,7 @@ pub(super) fn keeper(locks: bool, channel: bool) -> Keeper {
             locks,
             channel,
             seed: 7,
+            session: format!("{ORIGIN}/auth/refresh"),
         },
     )
 }

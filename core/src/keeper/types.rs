@@ -154,7 +154,8 @@ pub enum Command {
     },
     /// Release the refresh lock (or stop waiting for it).
     ReleaseLock,
-    /// Post this message to the other tabs (encoded with [`TabMessage::encode`]).
+    /// Post this message to the other tabs (encoded with [`TabMessage::encode`], for
+    /// [`Keeper::session`]).
     Post(TabMessage),
     /// Call the app's listeners.
     Emit(Event),
@@ -178,4 +179,10 @@ pub struct Environment {
     pub channel: bool,
     /// Seed of the jitter and backoff randomness.
     pub seed: u64,
+    /// What identifies the session the keeper keeps: `refreshUrl` resolved against the page
+    /// (`https://app.example/auth/refresh`). Every tab message carries it, and a message of
+    /// another session is ignored; the default lock and channel name is derived from it, so
+    /// keepers of different backends on one origin (micro-frontends, two apps under two paths)
+    /// never adopt, or end, each other's sessions.
+    pub session: String,
 }

@@ -164,19 +164,22 @@ pub(crate) fn decode(s: &mut State, len: usize, header: u32) -> u32 {
 /// with an error.
 pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: f64) -> i32 {
     match configure(s.input(len)) {
-        Ok((config, allowed)) => {
-            let name = if config.cross_tab {
-                config.channel_name.clone()
+        Ok((config, allowed, session)) => {
+            let cross_tab = config.cross_tab;
+            let env = Environment {
+                allowed,
+                locks: cross_tab && locks == 1,
+                channel: cross_tab && channel == 1,
+                seed: id(seed),
+                session,
+            };
+            let keeper = Keeper::new(config, env);
+            let name = if cross_tab {
+                keeper.channel_name()
             } else {
                 String::new()
             };
-            let env = Environment {
-                allowed,
-                locks: config.cross_tab && locks == 1,
-                channel: config.cross_tab && channel == 1,
-                seed: id(seed),
-            };
-            let keeper = Some(Keeper::new(config, env));
+            let keeper = Some(keeper);
             let h = match s.keepers.iter().position(Option::is_none) {
                 Some(free) => {
                     s.keepers[free] = keeper;
@@ -197,7 +200,8 @@ pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: 
     }
 }
 
-fn configure(text: &str) -> Result<(Config, AllowList), Error> {
+/// The options, the allow-list, and the session (`refreshUrl` resolved).
+fn configure(text: &str) -> Result<(Config, AllowList, String), Error> {
     // Byte scans: `str`'s pattern searchers cost the wasm hundreds of bytes. Cut at `\n`, so
     // every line is still UTF-8.
     let mut lines = text
@@ -206,7 +210,7 @@ fn configure(text: &str) -> Result<(Config, AllowList), Error> {
         .map(|line| core::str::from_utf8(line).unwrap_or_default());
     let config = Config::from_json(lines.next().unwrap_or_default())?;
     let page = lines.next().unwrap_or_default();
-    let mut urls = Vec::new();
+    let mut urls: Vec<&str> = Vec::new();
     for (name, given) in [
         ("refreshUrl", true),
         ("loginUrl", config.login_url.is_some()),
@@ -220,6 +224,7 @@ fn configure(text: &str) -> Result<(Config, AllowList), Error> {
             urls.push(url);
         }
     }
+    let session = String::from(urls.first().copied().unwrap_or_default());
     let origins = if config.allowed_origins.is_some() {
         let mut origins = Vec::new();
         for o in lines {
@@ -242,7 +247,7 @@ fn configure(text: &str) -> Result<(Config, AllowList), Error> {
         }
         origins
     };
-    Ok((config, AllowList::new(origins)))
+    Ok((config, AllowList::new(origins), session))
 }
 
 /// Forgets keeper `h` (the JavaScript object was garbage-collected).
@@ -402,11 +407,8 @@ pub(crate) fn auth_headers(s: &mut State, h: u32, len: usize, refresh: u32) -> u
     let Some((keeper, cookies)) = s.keeper_and_input(h, len) else {
         return 0;
     };
-    let value = keeper
-        .csrf_cookie_name()
-        .and_then(|name| cookie(cookies, name));
     let mut headers = String::new();
-    if let Some((name, value)) = keeper.csrf_header(value) {
+    if let Some((name, value)) = keeper.csrf_header_from(cookies) {
         headers.push_str(name);
         headers.push('\n');
         headers.push_str(&value);
@@ -433,23 +435,6 @@ pub(crate) fn token_header(s: &mut State, len: usize) -> u32 {
     let value = String::from(s.input(len));
     s.header = Some(value);
     1
-}
-
-/// Cookie `name`'s value in `document.cookie` (`a=1; b=2`). Byte scans: `str`'s pattern
-/// searchers cost the wasm about a kilobyte.
-fn cookie<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
-    cookies
-        .as_bytes()
-        .split(|&b| b == b';')
-        .find_map(|mut pair| {
-            while let [b' ', rest @ ..] = pair {
-                pair = rest;
-            }
-            let eq = pair.iter().position(|&b| b == b'=')?;
-            let (key, value) = (pair.get(..eq)?, pair.get(eq + 1..)?);
-            // Cut at ASCII bytes, so still UTF-8.
-            (key == name.as_bytes()).then(|| core::str::from_utf8(value).ok())?
-        })
 }
 
 /// `accessToken()`: 1 with the token out, 0 when none is held.

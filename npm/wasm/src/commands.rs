@@ -78,7 +78,10 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
         }
         Command::ReleaseLock => Kind::ReleaseLock,
         Command::Post(message) => {
-            s.out = message.encode();
+            s.out = s
+                .keeper(h)
+                .map(|k| message.encode(k.session()))
+                .unwrap_or_default();
             Kind::Post
         }
         Command::Emit(event) => {

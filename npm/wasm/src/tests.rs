@@ -47,7 +47,8 @@ fn a_keeper_is_made_from_json_options_and_names_its_channel() {
         r#"{"refreshUrl":"/auth/refresh","loginUrl":"/auth/login"}"#,
     );
     assert_eq!(h, 0);
-    assert_eq!(out(&mut s), "token-keeper");
+    // Derived from the session (the resolved refreshUrl): keepers of two backends keep apart.
+    assert_eq!(out(&mut s), "token-keeper:https://app.example/auth/refresh");
     let h = keeper(&mut s, r#"{"refreshUrl":"/r","crossTab":false}"#);
     assert_eq!(h, 1);
     assert_eq!(out(&mut s), "", "no channel without crossTab");

@@ -65,6 +65,11 @@ impl World {
                     self.refresh_in_transit.push((tab, id));
                     crate::check::refresh_sent(self, tab);
                 }
+                if let AuthKind::Login { call } = kind {
+                    if let Some((_, made)) = self.tabs[tab].calls.get(&call) {
+                        self.login_made.insert((tab, id), *made);
+                    }
+                }
                 let at = now + self.net_delay();
                 self.schedule(
                     at,
@@ -130,7 +135,7 @@ impl World {
             }
             Command::Post(message) => {
                 let logout = matches!(message, token_keeper_core::TabMessage::Logout { .. });
-                let text = message.encode();
+                let text = message.encode(self.tabs[tab].core.session());
                 for to in 0..self.tabs.len() {
                     if to == tab || !self.tabs[to].alive {
                         continue;
@@ -159,8 +164,9 @@ impl World {
                 }
             }
             Command::Settle { call, result } => {
-                if let Some((kind, _)) = self.tabs[tab].calls.remove(&call) {
+                if let Some((kind, made)) = self.tabs[tab].calls.remove(&call) {
                     if kind == CallKind::Logout {
+                        self.tabs[tab].logouts_resolved.push(made);
                         crate::check::logout_resolved(self, tab);
                     }
                     let ok = match &result {
@@ -258,6 +264,8 @@ impl World {
             fence_ms: None,
             last_refresh_status: None,
             last_refresh_stale_bearer: false,
+            logouts_resolved: Vec::new(),
+            retry_after_until: f64::NEG_INFINITY,
         });
         self.tabs.len() - 1
     }

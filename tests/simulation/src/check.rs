@@ -16,12 +16,17 @@
 //! 6. DPoP runs: a tab holds only tokens bound to its own key (never another tab's, which the
 //!    server would refuse), every request carrying one has a proof, and no request reaches the
 //!    server with another key's token or as a bearer.
+//! 8. After a tab's `logout()` resolved, no login that tab made before it leaves a live session
+//!    in the cookie jar (the user saw "signed out"; the next page load would sign them back in).
+//! 9. No tab sends a refresh before a `Retry-After` the server gave it has passed.
 //!
 //! In the reissue flow, a refusal of a refresh whose bearer is of another session than the
 //! cookie's (a tab that missed a logout and a new login) explains no `logout` when tabs can
 //! talk: such a tab must hear of the new session first, or its `logout` ends it for every tab.
 
-use token_keeper_core::LogoutReason;
+use token_keeper_core::{AuthId, LogoutReason};
+
+use crate::server::AuthReply;
 
 use crate::world::World;
 
@@ -92,14 +97,47 @@ pub fn after_step(world: &mut World) {
 }
 
 /// A refresh request leaves tab `tab`: no other may be in flight (3), unless locks are out of
-/// play (refused, or a steal just took the lock from a frozen holder).
+/// play (refused, or a steal just took the lock from a frozen holder); and never before a
+/// `Retry-After` the tab was given has passed (9).
 pub fn refresh_sent(world: &mut World, tab: usize) {
+    let until = world.tabs[tab].retry_after_until;
+    if world.now < until {
+        fail(
+            world,
+            format!(
+                "tab {tab} sent a refresh before the server's Retry-After ran out at {until:.1}"
+            ),
+        );
+    }
     let in_flight = world.refresh_in_transit.len();
     if locks_work(world) && world.locks.steals == 0 && in_flight > 1 {
         let tabs: Vec<usize> = world.refresh_in_transit.iter().map(|(t, _)| *t).collect();
         fail(
             world,
             format!("tab {tab} sent a refresh while another was in flight: tabs {tabs:?}"),
+        );
+    }
+}
+
+/// The browser stores the cookie of an answer to tab `tab`'s auth call `id` (8): a login's
+/// must not set a live session once a `logout()` that tab made after the login has resolved.
+pub fn cookie_stored(world: &mut World, tab: usize, id: AuthId, reply: &AuthReply) {
+    let Some(made) = world.login_made.remove(&(tab, id)) else {
+        return;
+    };
+    let live = matches!(reply.set_cookie, Some(Some(_)))
+        && reply.family.is_some_and(|f| !world.server.is_revoked(f));
+    let logout = world.tabs[tab]
+        .logouts_resolved
+        .iter()
+        .find(|at| **at >= made)
+        .copied();
+    if let (true, Some(logout)) = (live, logout) {
+        fail(
+            world,
+            format!(
+                "tab {tab}'s login of {made:.1} set a live session after its logout() of {logout:.1} resolved"
+            ),
         );
     }
 }

@@ -18,6 +18,9 @@ use std::time::Duration;
 use token_keeper_core::{AllowList, Config, Environment, Keeper};
 
 use crate::rng::Rng;
+
+/// The session of every simulated tab: their resolved `refreshUrl`.
+pub const SESSION: &str = "https://app.example/auth/refresh";
 use crate::scenario::Action;
 use crate::server::{Server, Style};
 use crate::world::{CallKind, Ev, World};
@@ -98,6 +101,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
                 locks: lock_api,
                 channel,
                 seed,
+                session: crate::SESSION.into(),
             },
         )
     });

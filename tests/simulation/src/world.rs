@@ -115,6 +115,10 @@ pub struct Tab {
     /// Whether that answer refused a bearer of another session than the cookie's (the reissue
     /// flow).
     pub last_refresh_stale_bearer: bool,
+    /// When this tab's `logout()` calls that have resolved were made (invariant 8).
+    pub logouts_resolved: Vec<f64>,
+    /// The latest end of a `Retry-After` this tab's core was handed (invariant 9).
+    pub retry_after_until: f64,
 }
 
 /// Lock requests in the order the browser's lock manager keeps them.
@@ -153,6 +157,8 @@ pub struct World {
     pub channel: bool,
     /// Last delivery time per (from, to), so the channel keeps each sender's order.
     pub(crate) last_delivery: HashMap<(usize, usize), f64>,
+    /// Login calls on the wire, by tab and call id: when the app called `login()` (invariant 8).
+    pub(crate) login_made: HashMap<(usize, AuthId), f64>,
     pub steps: u64,
     pub log: Vec<String>,
     pub trace: bool,
@@ -236,6 +242,7 @@ impl World {
                 // A frozen tab runs nothing; the browser still stores cookies of its answers.
                 if let Ev::AuthAtBrowser { reply, id, .. } = &ev {
                     if !self.tabs[t].aborted.contains(id) {
+                        crate::check::cookie_stored(self, t, *id, reply);
                         self.store_cookie(reply);
                     }
                 }
@@ -346,6 +353,7 @@ impl World {
                     return;
                 }
                 if fresh {
+                    crate::check::cookie_stored(self, tab, id, &reply);
                     self.store_cookie(&reply);
                 }
                 if refresh {
@@ -361,6 +369,10 @@ impl World {
                     self.drive(tab, |k| {
                         k.dpop_nonce("https://app.example/auth/refresh", "n")
                     });
+                }
+                if let (429 | 500..=599, Some(s)) = (reply.status, reply.retry_after_s) {
+                    let until = &mut self.tabs[tab].retry_after_until;
+                    *until = until.max(now + s * 1000.0);
                 }
                 let answer = Answer::Response {
                     status: reply.status,
@@ -455,6 +467,7 @@ impl World {
             channel_delay_ms: (0.1, 3.0),
             channel: false,
             last_delivery: HashMap::new(),
+            login_made: HashMap::new(),
             steps: 0,
             log: Vec::new(),
             trace: false,

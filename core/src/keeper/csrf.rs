@@ -1,0 +1,75 @@
+//! The CSRF header of refresh and logout calls (double submit): which value to send, and what a
+//! refusal of it means.
+//!
+//! The value comes from the readable cookie the `csrf` option names, or, failing that, from the
+//! last login or refresh answer's field. A page may see several cookies of that name — a
+//! sibling subdomain's `Domain=.example.com` cookie, another app's on a shorter path — and the
+//! server compares one of them: the keeper sends the one the last answer bound when it is among
+//! them, else the first (the browser lists the most specific first).
+//!
+//! A 403 to a refresh whose body does not say `invalid_grant` is a refusal of the CSRF header,
+//! not of the session: an error of that call (`csrf`), never a sign-out. Only the server saying
+//! the refresh token is dead (401, or `invalid_grant`) ends the session for every tab.
+
+use alloc::string::String;
+
+use super::Keeper;
+
+impl Keeper {
+    /// The CSRF header for a refresh or logout call, given the page's readable cookies
+    /// (`document.cookie`, `a=1; b=2`, passed whole: the keeper picks among several of one
+    /// name). `None` when CSRF is off or no value is known.
+    pub fn csrf_header_from(&self, cookies: &str) -> Option<(&str, String)> {
+        let name = self.config.csrf.as_ref()?.cookie_name.as_bytes();
+        let mut first = None;
+        for value in cookie_values(cookies, name) {
+            if self.csrf.as_deref() == Some(value) {
+                first = Some(value);
+                break;
+            }
+            first = first.or(Some(value));
+        }
+        self.csrf_header(first)
+    }
+
+    /// The CSRF header for a refresh or logout call: `cookie_value` (the readable cookie's), else
+    /// the last answer's field; `None` when CSRF is off or no value is known.
+    pub fn csrf_header(&self, cookie_value: Option<&str>) -> Option<(&str, String)> {
+        let csrf = self.config.csrf.as_ref()?;
+        let value = cookie_value
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+            .or_else(|| self.csrf.clone())?;
+        Some((csrf.header_name.as_str(), value))
+    }
+
+    /// The readable cookie holding the CSRF value, when CSRF is on.
+    pub fn csrf_cookie_name(&self) -> Option<&str> {
+        self.config.csrf.as_ref().map(|c| c.cookie_name.as_str())
+    }
+
+    /// Whether a 403 to a refresh refused the CSRF header rather than the refresh token: CSRF is
+    /// on and the body does not say `invalid_grant` (a byte scan: the name is specific enough).
+    pub(super) fn refused_csrf(&self, body: &str) -> bool {
+        self.config.csrf.is_some() && !body.as_bytes().windows(13).any(|w| w == b"invalid_grant")
+    }
+}
+
+/// The non-empty values of the cookies named `name` in `cookies` (`a=1; b=2`), in order. Byte
+/// scans: `str`'s pattern searchers cost the npm wasm about a kilobyte.
+fn cookie_values<'a>(cookies: &'a str, name: &'a [u8]) -> impl Iterator<Item = &'a str> {
+    cookies
+        .as_bytes()
+        .split(|&b| b == b';')
+        .filter_map(move |mut pair| {
+            while let [b' ', rest @ ..] = pair {
+                pair = rest;
+            }
+            let eq = pair.iter().position(|&b| b == b'=')?;
+            let (key, value) = (pair.get(..eq)?, pair.get(eq + 1..)?);
+            // Cut at ASCII bytes, so still UTF-8.
+            (key == name && !value.is_empty())
+                .then(|| core::str::from_utf8(value).ok())
+                .flatten()
+        })
+}
