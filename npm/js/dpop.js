@@ -4,8 +4,17 @@
 // module's memory only — never in IndexedDB or any storage: a reload makes a new one, and
 // `restore()` gets a token bound to it. What a proof says besides its `jti`, `iat` and `ath` (the
 // URL without query and fragment, the server's nonce) is the core's; this only signs.
+//
+// WebCrypto's methods are the ones this module found when it was evaluated: a script that runs
+// later and replaces them (to ask for an exportable key, or to watch) is never called. A script
+// that runs before could still replace them: a key that can be exported is refused, and the
+// keeper then fails every call that needs a proof, as without WebCrypto (see issue 19).
 
-const subtle = () => crypto.subtle;
+const webCrypto = globalThis.crypto;
+const subtle = webCrypto?.subtle;
+// Through the objects, as a call would find them; missing outside a secure context.
+const { generateKey, exportKey, sign, digest } = subtle ?? {};
+const randomUUID = webCrypto?.randomUUID;
 const encoder = new TextEncoder();
 const bytes = (text) => encoder.encode(text);
 
@@ -23,13 +32,13 @@ export class Dpop {
 
   constructor() {
     const alg = { name: "ECDSA", namedCurve: "P-256" };
-    this.#key = subtle()
-      .generateKey(alg, false, ["sign"])
-      .then(async ({ privateKey, publicKey }) => {
-        // The public half is always exportable; only these four members go in a proof.
-        const { kty, crv, x, y } = await subtle().exportKey("jwk", publicKey);
-        return [privateKey, json64({ typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } })];
-      });
+    this.#key = (async () => {
+      const { privateKey, publicKey } = await generateKey.call(subtle, alg, false, ["sign"]);
+      if (privateKey.extractable !== false) throw 0; // made by another generateKey than ours
+      // The public half is always exportable; only these four members go in a proof.
+      const { kty, crv, x, y } = await exportKey.call(subtle, "jwk", publicKey);
+      return [privateKey, json64({ typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } })];
+    })();
     this.#key.catch(() => {}); // a browser without WebCrypto: each call that needs a proof fails
   }
 
@@ -40,12 +49,12 @@ export class Dpop {
   async proof(method, said, token) {
     const [htu, nonce] = said.split("\n");
     const [key, header] = await this.#key;
-    const claims = { jti: crypto.randomUUID(), htm: method, htu, iat: Math.floor(Date.now() / 1000) };
+    const claims = { jti: randomUUID.call(webCrypto), htm: method, htu, iat: Math.floor(Date.now() / 1000) };
     if (nonce) claims.nonce = nonce;
-    if (token) claims.ath = b64u(await subtle().digest("SHA-256", bytes(token)));
+    if (token) claims.ath = b64u(await digest.call(subtle, "SHA-256", bytes(token)));
     const input = header + "." + json64(claims);
     // ECDSA in WebCrypto signs as r||s, 64 bytes: JWS's own ES256 form.
-    const signature = await subtle().sign({ name: "ECDSA", hash: "SHA-256" }, key, bytes(input));
+    const signature = await sign.call(subtle, { name: "ECDSA", hash: "SHA-256" }, key, bytes(input));
     return input + "." + b64u(signature);
   }
 }

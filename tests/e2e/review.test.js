@@ -5,7 +5,7 @@
 // for an exportable key.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { PAGE_URL, FOREIGN_URL, control, launch, reset, stats } from "./common.js";
+import { PAGE_URL, FOREIGN_URL, DPOP_URL, control, launch, reset, stats } from "./common.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -13,11 +13,12 @@ after(async () => { await browser?.close(); });
 
 const USER = { username: "alice", password: "wonderland" };
 
-/** A page of `base` with the package loaded and initialized. */
-async function open(base = PAGE_URL) {
+/** A page of `base` with the package loaded and initialized; `script` runs before the page's own. */
+async function open(base = PAGE_URL, { script } = {}) {
   const page = await (await browser.newContext()).newPage();
   page.problems = [];
   page.on("pageerror", (e) => page.problems.push(e.message));
+  if (script) await page.addInitScript(script);
   await page.goto(base + "/");
   await page.waitForFunction(() => window.loaded);
   await page.evaluate(() => window.init());
@@ -92,4 +93,57 @@ test("a resend whose URL is not the first request's is refused: the caller gets 
   assert.deepEqual(seen, [401, `${PAGE_URL}/api/echo`]);
   assert.equal((await stats(FOREIGN_URL)).authorized_requests, 0, "the foreign origin never saw a bearer");
   assert.equal((await stats(PAGE_URL)).api_unauthorized, 1);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 7. DPoP: the key is made with the WebCrypto the package found when it loaded, and only a key
+// that cannot be exported is used.
+
+test("dpop: a WebCrypto replaced after the package loaded is never called; the keeper signs in", async () => {
+  await reset(DPOP_URL);
+  const page = await open(DPOP_URL);
+  const seen = await page.evaluate(async (user) => {
+    // A hostile script after the package: it would make every key exportable, and watch.
+    window.calls = [];
+    for (const target of [crypto.subtle, SubtleCrypto.prototype]) {
+      for (const name of ["generateKey", "exportKey", "sign", "digest"]) {
+        const real = SubtleCrypto.prototype[name];
+        target[name] = function (...args) {
+          calls.push(name);
+          if (name == "generateKey") args[1] = true;
+          return real.apply(crypto.subtle, args);
+        };
+      }
+    }
+    crypto.randomUUID = () => { calls.push("randomUUID"); return "not random"; };
+    const keeper = new TokenKeeper({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", dpop: true });
+    const claims = await keeper.login(user);
+    const me = await keeper.fetch("/api/me");
+    return { jkt: claims.cnf?.jkt, me: me.status, calls };
+  }, USER);
+  assert.deepEqual({ me: seen.me, calls: seen.calls }, { me: 200, calls: [] }, "the replaced methods saw nothing");
+  assert.match(seen.jkt ?? "", /^[A-Za-z0-9_-]{43}$/, "the token is bound to a key");
+  const s = await stats(DPOP_URL);
+  assert.deepEqual([s.logins, s.dpop_rejections], [1, 0]);
+});
+
+test("dpop: a key that can be exported is refused: the login fails and the server sees none", async () => {
+  await reset(DPOP_URL);
+  // Installed before the package is evaluated: every key it makes would be exportable.
+  const page = await open(DPOP_URL, {
+    script: () => {
+      const generate = SubtleCrypto.prototype.generateKey;
+      SubtleCrypto.prototype.generateKey = function (algorithm, extractable, usages) {
+        return generate.call(this, algorithm, true, usages);
+      };
+    },
+  });
+  const seen = await page.evaluate(async (user) => {
+    const keeper = new TokenKeeper({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", dpop: true });
+    const login = await keeper.login(user).then(() => "signed in", (e) => e.code);
+    const me = await keeper.fetch("/api/me");
+    return { login, me: me.status, authenticated: keeper.isAuthenticated };
+  }, USER);
+  assert.deepEqual(seen, { login: "network", me: 401, authenticated: false });
+  assert.equal((await stats(DPOP_URL)).logins, 0);
 });
