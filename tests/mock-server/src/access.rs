@@ -284,6 +284,34 @@ pub(crate) async fn me(
     }
 }
 
+/// `GET /api/admin`: asks for a stronger sign-in than any token of this server carries (RFC 9470
+/// step-up): a valid token gets 401 with `WWW-Authenticate: Bearer error=
+/// "insufficient_user_authentication"` — the token is fine, a refresh would not help — and an
+/// invalid one the usual `invalid_token`.
+pub(crate) async fn admin(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = authorize(&state, (&method, &uri), &headers).await {
+        return refused;
+    }
+    let scheme = if state.options.dpop_enabled() {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    let challenge = format!(
+        r#"{scheme} error="insufficient_user_authentication", error_description="a second factor is required", acr_values="mfa""#
+    );
+    let mut response = error(StatusCode::UNAUTHORIZED, "insufficient_user_authentication");
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
 pub(crate) async fn echo(
     State(state): State<AppState>,
     method: Method,

@@ -245,6 +245,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/refresh", post(auth::refresh).layer(nonce.clone()))
         .route("/auth/logout", post(auth::logout))
         .route("/api/me", get(access::me).layer(nonce.clone()))
+        .route("/api/admin", get(access::admin).layer(nonce.clone()))
         .route("/api/echo", post(access::echo).layer(nonce))
         .route("/__mock/stats", get(controls::stats))
         .route("/__mock/reset", post(controls::reset))

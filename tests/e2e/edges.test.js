@@ -1,0 +1,132 @@
+// Where the keeper meets other apps of the origin and the servers' answers, in Chromium against
+// the mock servers: two backends' keepers on one page, a second CSRF cookie, and a 401 that does
+// not blame the token. PAGE_URL and FOREIGN_URL are two mock servers (two backends, one host:
+// their cookies share the jar, as a sibling app's do).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { PAGE_URL, FOREIGN_URL, launch, reset, control, stats } from "./common.js";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function open(context, path = "/") {
+  const page = await (context ?? await browser.newContext()).newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(PAGE_URL + path);
+  await page.waitForFunction(() => window.loaded);
+  await page.evaluate(() => window.init());
+  page.problems = problems;
+  return page;
+}
+
+/** Makes `window[name]`, a keeper of the backend at `base`, recording its events. */
+function keeperOf(page, name, base, options = {}) {
+  return page.evaluate(([name, base, options]) => {
+    const keeper = new TokenKeeper({
+      refreshUrl: base + "/auth/refresh", loginUrl: base + "/auth/login", logoutUrl: base + "/auth/logout",
+      allowedOrigins: [base], ...options,
+    });
+    keeper.events = [];
+    for (const event of ["token", "refresh", "logout", "error"]) {
+      keeper.on(event, (detail) => keeper.events.push([event, event === "error" ? detail.code : detail.trigger ?? detail.reason ?? detail.claims.sub]));
+    }
+    window[name] = keeper;
+  }, [name, base, options]);
+}
+
+const login = (page, name) =>
+  page.evaluate((name) => window[name].login({ username: "alice", password: "wonderland" }).then((c) => c.sub), name);
+
+for (const [label, options] of [["by default", {}], ["with one channelName set for both", { channelName: "shared" }]]) {
+  test(`keepers of two backends on one page keep their sessions apart (${label})`, async () => {
+    await reset(PAGE_URL);
+    await reset(FOREIGN_URL);
+    const page = await open();
+    await keeperOf(page, "a", PAGE_URL, options);
+    await keeperOf(page, "b", FOREIGN_URL, options);
+    assert.equal(await login(page, "b"), "alice");
+    // Whatever b announced has had time to arrive.
+    await page.waitForTimeout(300);
+    const before = await stats(PAGE_URL);
+    // a asks its own backend, which has no session: signed out, not b's token.
+    assert.equal(await page.evaluate(() => a.restore()), false);
+    assert.equal(await page.evaluate(() => a.isAuthenticated), false);
+    const after = await stats(PAGE_URL);
+    const asked = (s) => s.refresh_rejections + s.csrf_rejections + s.refreshes;
+    assert.equal(asked(after) - asked(before), 1, "a's restore() went to a's backend");
+    // a signs in and out of its own backend: b's session goes on.
+    assert.equal(await login(page, "a"), "alice");
+    await page.evaluate(() => a.logout());
+    await page.waitForTimeout(300);
+    const b = await page.evaluate(async (base) => [b.isAuthenticated, (await b.fetch(base + "/api/me")).status, b.events.filter(([e]) => e === "logout")], FOREIGN_URL);
+    assert.deepEqual(b, [true, 200, []]);
+    assert.equal((await stats(FOREIGN_URL)).api_ok, 1);
+    assert.deepEqual(page.problems, []);
+  });
+}
+
+test("of two CSRF cookies the page can read, the keeper sends the one its login bound", async () => {
+  await reset(PAGE_URL);
+  // The page at /index.html: a cookie of that path is listed before the server's (Path=/), as a
+  // sibling subdomain's `Domain=.example.com` cookie or another app's would be.
+  const page = await open(undefined, "/index.html");
+  await keeperOf(page, "k", PAGE_URL);
+  await login(page, "k");
+  await page.evaluate(() => { document.cookie = "csrf_token=sibling-app; path=/index.html"; });
+  assert.match(await page.evaluate(() => document.cookie), /^csrf_token=sibling-app; /);
+  await page.evaluate(() => k.refresh());
+  const s = await stats(PAGE_URL);
+  assert.equal(s.refreshes, 1);
+  assert.equal(s.csrf_rejections, 0);
+  assert.deepEqual(await page.evaluate(() => [k.isAuthenticated, k.events.filter(([e]) => e === "logout")]), [true, []]);
+});
+
+test("a refused CSRF header is that call's error: no tab is signed out", async () => {
+  await reset(PAGE_URL);
+  const context = await browser.newContext();
+  const page = await open(context);
+  const other = await open(context);
+  await keeperOf(page, "k", PAGE_URL);
+  await keeperOf(other, "k", PAGE_URL);
+  await login(page, "k");
+  await other.waitForFunction(() => k.isAuthenticated);
+  // The only readable value is wrong (another app overwrote it): the server answers 403.
+  await page.evaluate(() => { document.cookie = "csrf_token=overwritten; path=/"; });
+  const refused = await page.evaluate(() => k.refresh().then(() => "resolved", (e) => `${e.name} ${e.code} ${e.status}`));
+  assert.equal(refused, "TokenKeeperError csrf 403");
+  await page.waitForTimeout(300);
+  assert.equal((await stats(PAGE_URL)).csrf_rejections, 1);
+  for (const tab of [page, other]) {
+    const [signedIn, events] = await tab.evaluate(() => [k.isAuthenticated, k.events]);
+    assert.equal(signedIn, true);
+    assert.deepEqual(events.filter(([e]) => e === "logout"), []);
+  }
+  assert.deepEqual(
+    (await page.evaluate(() => k.events)).filter(([e]) => e === "error"),
+    [["error", "csrf"]],
+  );
+});
+
+test("a 401 whose challenge says the token is fine goes to the caller: no refresh, no replay", async () => {
+  await reset(PAGE_URL);
+  const page = await open();
+  await keeperOf(page, "k", PAGE_URL);
+  await login(page, "k");
+  const [status, challenge] = await page.evaluate(async (base) => {
+    const response = await k.fetch(base + "/api/admin");
+    return [response.status, response.headers.get("www-authenticate")];
+  }, PAGE_URL);
+  assert.equal(status, 401);
+  assert.match(challenge, /insufficient_user_authentication/);
+  let s = await stats(PAGE_URL);
+  assert.equal(s.refreshes, 0, "no rotation for a token that is fine");
+  assert.equal(s.authorized_requests, 1, "no replay");
+  // A 401 that blames the token is still refreshed and retried once.
+  await control(PAGE_URL, "/__mock/config", { revoke_access_tokens: true });
+  assert.equal(await page.evaluate((base) => k.fetch(base + "/api/me").then((r) => r.status), PAGE_URL), 200);
+  s = await stats(PAGE_URL);
+  assert.equal(s.refreshes, 1);
+  assert.equal(s.authorized_requests, 3);
+});
