@@ -10,16 +10,21 @@ export type InitInput = string | URL | Request | Response | BufferSource | WebAs
  */
 export default function init(input?: InitInput | Promise<InitInput>): Promise<void>;
 
-/** The stable codes of a `TokenKeeperError`. */
+/**
+ * The stable codes of a `TokenKeeperError`. `csrf`: the server refused a refresh's CSRF header
+ * (a 403 that does not say `invalid_grant`) — an error of that call, the session goes on.
+ * `internal`: the wasm stopped after an internal error (a trap); every later call on the page
+ * fails with it until the page is reloaded.
+ */
 export type TokenKeeperErrorCode =
   | "config" | "network" | "timeout" | "http"
-  | "invalid_token" | "unauthenticated" | "rejected" | "aborted";
+  | "invalid_token" | "unauthenticated" | "rejected" | "aborted" | "csrf" | "internal";
 
 /** Every error token-keeper throws or emits: a plain `Error` with a literal `name` and a `code`. */
 export interface TokenKeeperError extends Error {
   name: "TokenKeeperError";
   code: TokenKeeperErrorCode;
-  /** The HTTP status, for `http` and `rejected` errors. */
+  /** The HTTP status, for `http`, `rejected` and `csrf` errors. */
   status?: number;
 }
 
