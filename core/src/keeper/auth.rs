@@ -164,8 +164,7 @@ impl Keeper {
             // Whichever call it answers (one the keeper gave up on included): no refresh call
             // leaves before the server said.
             if s.is_finite() && s >= 0.0 {
-                let e = Error::http(status, "the refresh failed on the server");
-                self.note_not_before(now_ms + s * 1000.0, &e);
+                self.note_not_before(now_ms + s * 1000.0, Some(status));
             }
         }
         if self.auth_nonce_retry(id, &answer) {

@@ -87,7 +87,7 @@ impl Keeper {
     pub(super) fn join_flight(&mut self, trigger: Trigger, waiter: Waiter, now_ms: f64) {
         if self.flight.is_none() {
             if let Some(e) = self.refresh_barred(now_ms) {
-                return self.answer_waiters(alloc::vec![waiter], Some(&e));
+                return self.answer_waiter(waiter, Some(&e));
             }
             self.start_flight(trigger, now_ms);
         }
@@ -99,10 +99,14 @@ impl Keeper {
     /// Why no refresh may start at `now_ms`: the server's `Retry-After` (or the last backoff)
     /// runs longer than [`MAX_RETRY_AFTER_MS`] from now.
     fn refresh_barred(&self, now_ms: f64) -> Option<Error> {
-        match &self.not_before {
-            Some((at, e)) if *at - now_ms > MAX_RETRY_AFTER_MS => Some(e.clone()),
-            _ => None,
+        if self.not_before_ms - now_ms <= MAX_RETRY_AFTER_MS {
+            return None;
         }
+        let message = "the auth server asked to wait before the next refresh";
+        Some(match self.not_before_status {
+            0 => Error::new(ErrorKind::Network, message),
+            status => Error::http(status, message),
+        })
     }
 
     pub(super) fn start_flight(&mut self, trigger: Trigger, now_ms: f64) {
@@ -111,10 +115,7 @@ impl Keeper {
         }
         if self.refresh_barred(now_ms).is_some() {
             // Tried again when the wait is over.
-            self.scheduled_at_ms = self
-                .held
-                .as_ref()
-                .and(self.not_before.as_ref().map(|(at, _)| *at));
+            self.scheduled_at_ms = self.held.as_ref().map(|_| self.not_before_ms);
             return;
         }
         self.scheduled_at_ms = None;
@@ -130,14 +131,12 @@ impl Keeper {
             },
             waiters: Vec::new(),
         });
-        let wait_until = self.not_before.as_ref().map(|(at, _)| *at);
-        if let (Some(until_ms), Some(flight)) = (wait_until, &mut self.flight) {
-            if now_ms < until_ms {
-                // The server asked for a pause (or the last flight was backing off): the call
-                // waits it out, then takes its turn as after any backoff.
-                flight.stage = Stage::Backoff { until_ms };
-                return;
-            }
+        let until_ms = self.not_before_ms;
+        if let (true, Some(flight)) = (now_ms < until_ms, &mut self.flight) {
+            // The server asked for a pause (or the last flight was backing off): the call waits
+            // it out, then takes its turn as after any backoff.
+            flight.stage = Stage::Backoff { until_ms };
+            return;
         }
         if self.draining.is_some() {
             // The last flight's call is still out: this one goes when it lands.
@@ -276,7 +275,7 @@ impl Keeper {
             exp * (0.5 + 0.5 * unit)
         });
         // Kept past this flight: the next one, whoever starts it, waits as long.
-        self.note_not_before(now_ms + delay, &error);
+        self.note_not_before(now_ms + delay, error.status());
         if attempt >= retry.attempts || retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
             return self.finish_flight(Outcome::Failed(error), now_ms);
         }
@@ -290,9 +289,11 @@ impl Keeper {
     }
 
     /// No refresh call before `at_ms` (the later of this and any wait already asked for).
-    pub(super) fn note_not_before(&mut self, at_ms: f64, why: &Error) {
-        if self.not_before.as_ref().map_or(true, |(t, _)| *t < at_ms) {
-            self.not_before = Some((at_ms, why.clone()));
+    /// `status`: of the answer that asked for it (`None`: no answer came).
+    pub(super) fn note_not_before(&mut self, at_ms: f64, status: Option<u16>) {
+        if self.not_before_ms < at_ms {
+            self.not_before_ms = at_ms;
+            self.not_before_status = status.unwrap_or(0);
         }
     }
 
@@ -348,8 +349,7 @@ impl Keeper {
                     Some(p) => {
                         let delay = ((p.expires_at_ms - now_ms) / 2.0).min(RETRY_SCHEDULE_MS);
                         let at = now_ms + delay.max(super::MIN_SCHEDULE_MS);
-                        let not_before = self.not_before.as_ref().map_or(at, |(t, _)| *t);
-                        self.scheduled_at_ms = Some(at.max(not_before));
+                        self.scheduled_at_ms = Some(at.max(self.not_before_ms));
                     }
                     None => {}
                 }
@@ -363,19 +363,23 @@ impl Keeper {
     /// out with whatever is held now; a 401 is retried only after a fresh token.
     fn answer_waiters(&mut self, waiters: Vec<Waiter>, error: Option<&Error>) {
         for waiter in waiters {
-            match (waiter, error) {
-                (Waiter::Restore(call), None) => self.settle(call, Ok(Settled::Restored(true))),
-                (Waiter::Restore(call), Some(e)) if e.kind() == ErrorKind::Rejected => {
-                    self.settle(call, Ok(Settled::Restored(false)));
-                }
-                (Waiter::Refresh(call), None) => self.settle(call, Ok(Settled::Done)),
-                (Waiter::Restore(call) | Waiter::Refresh(call), Some(e)) => {
-                    self.settle(call, Err(e.clone()));
-                }
-                (Waiter::Send(id), _) => self.send_app(id),
-                (Waiter::Retry(id), None) => self.retry_app(id),
-                (Waiter::Retry(id), Some(_)) => self.finish_app(id),
+            self.answer_waiter(waiter, error);
+        }
+    }
+
+    fn answer_waiter(&mut self, waiter: Waiter, error: Option<&Error>) {
+        match (waiter, error) {
+            (Waiter::Restore(call), None) => self.settle(call, Ok(Settled::Restored(true))),
+            (Waiter::Restore(call), Some(e)) if e.kind() == ErrorKind::Rejected => {
+                self.settle(call, Ok(Settled::Restored(false)));
             }
+            (Waiter::Refresh(call), None) => self.settle(call, Ok(Settled::Done)),
+            (Waiter::Restore(call) | Waiter::Refresh(call), Some(e)) => {
+                self.settle(call, Err(e.clone()));
+            }
+            (Waiter::Send(id), _) => self.send_app(id),
+            (Waiter::Retry(id), None) => self.retry_app(id),
+            (Waiter::Retry(id), Some(_)) => self.finish_app(id),
         }
     }
 }

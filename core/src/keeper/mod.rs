@@ -81,9 +81,11 @@ pub struct Keeper {
     flight: Option<Flight>,
     /// When to start a scheduled refresh.
     scheduled_at_ms: Option<f64>,
-    /// No refresh call leaves before this moment (local ms), and why: the server's
-    /// `Retry-After`, or the last backoff. Kept across flights ([`Keeper::refresh_waits`]).
-    not_before: Option<(f64, Error)>,
+    /// No refresh call leaves before this moment (local ms): the server's `Retry-After`, or the
+    /// last backoff. Kept across flights ([`Keeper::refresh_waits`]).
+    not_before_ms: f64,
+    /// The status of the answer that asked for that wait (0: no answer, a network failure).
+    not_before_status: u16,
     /// Login and logout calls in flight.
     calls: Vec<auth::Pending>,
     /// App requests whose answers the keeper watches.
@@ -140,7 +142,8 @@ impl Keeper {
             csrf: None,
             flight: None,
             scheduled_at_ms: None,
-            not_before: None,
+            not_before_ms: f64::NEG_INFINITY,
+            not_before_status: 0,
             calls: Vec::new(),
             fetches: Vec::new(),
             lock_held: false,
@@ -275,8 +278,7 @@ impl Keeper {
     /// Whether a refresh must wait at `now_ms` (a `Retry-After`, or a backoff, still running),
     /// while the token held is still valid: until then it is used as it is.
     fn refresh_waits(&self, now_ms: f64) -> bool {
-        self.not_before.as_ref().is_some_and(|(at, _)| now_ms < *at)
-            && self.plan().is_some_and(|p| !p.is_expired(now_ms))
+        now_ms < self.not_before_ms && self.plan().is_some_and(|p| !p.is_expired(now_ms))
     }
 
     /// The `Authorization` value of the token held: `Bearer …`, or `DPoP …` with `dpop`.
