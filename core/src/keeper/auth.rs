@@ -97,17 +97,12 @@ impl Keeper {
         let Some(index) = self.calls.iter().rposition(|c| c.login) else {
             return;
         };
-        let login = self.calls.remove(index);
-        match self.deferred.iter().position(|(id, _)| *id == login.id) {
+        let (id, deadline_ms) = self.settle_replaced(index);
+        match self.deferred.iter().position(|(d, _)| *d == id) {
             Some(held) => drop(self.deferred.remove(held)),
-            None if self.draining.is_none() => self.drain(login.id, login.deadline_ms),
+            None if self.draining.is_none() => self.drain(id, deadline_ms),
             None => {}
         }
-        let e = Error::new(
-            ErrorKind::Aborted,
-            "a later login or logout replaced this login",
-        );
-        self.settle(login.user, Err(e));
     }
 
     /// Records user call `call`'s login (or logout) call, timed from now, and sends it. A login

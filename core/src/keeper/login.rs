@@ -46,12 +46,19 @@ impl Keeper {
             self.push(Command::ReleaseLock);
         }
         if let Some(index) = self.calls.iter().position(|c| c.id == id) {
-            let pending = self.calls.remove(index);
-            let e = Error::new(
-                ErrorKind::Aborted,
-                "a later login or logout replaced this login",
-            );
-            self.settle(pending.user, Err(e));
+            self.settle_replaced(index);
         }
+    }
+
+    /// Login call number `index` of the calls under way was replaced by a later login or a
+    /// logout: it is forgotten and its caller told. Its id and deadline.
+    pub(super) fn settle_replaced(&mut self, index: usize) -> (super::AuthId, f64) {
+        let login = self.calls.remove(index);
+        let e = Error::new(
+            ErrorKind::Aborted,
+            "a later login or logout replaced this login",
+        );
+        self.settle(login.user, Err(e));
+        (login.id, login.deadline_ms)
     }
 }
