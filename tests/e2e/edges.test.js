@@ -130,3 +130,51 @@ test("a 401 whose challenge says the token is fine goes to the caller: no refres
   assert.equal(s.refreshes, 1);
   assert.equal(s.authorized_requests, 3);
 });
+
+test("sign in, change your mind, sign out: the login on the wire leaves no session behind", async () => {
+  // The login is answered 400 ms late: the logout is called while it is on the wire.
+  await reset(PAGE_URL, { login_delay_ms: 400 });
+  const context = await browser.newContext();
+  const page = await open(context);
+  await keeperOf(page, "k", PAGE_URL);
+  const outcome = await page.evaluate(async () => {
+    const login = k.login({ username: "alice", password: "wonderland" }).then(() => "signed in", (e) => e.code);
+    await new Promise((r) => setTimeout(r, 50));
+    await k.logout();
+    return [await login, k.isAuthenticated];
+  });
+  assert.deepEqual(outcome, ["aborted", false]);
+  // The next page load (a shared computer's next user) finds no session to restore.
+  await page.reload();
+  await page.waitForFunction(() => window.loaded);
+  await page.evaluate(() => window.init());
+  await keeperOf(page, "k", PAGE_URL);
+  assert.equal(await page.evaluate(() => k.restore()), false);
+  const s = await stats(PAGE_URL);
+  assert.equal(s.logins, 1);
+  assert.equal(s.refreshes, 0);
+});
+
+test("a server that answers Retry-After: 300 is not asked again while the app polls a valid token", async () => {
+  // 10 s tokens refreshed 9 s early: due a second after the login.
+  await reset(PAGE_URL, { access_ttl_ms: 10_000 });
+  const page = await open();
+  await keeperOf(page, "k", PAGE_URL, { refreshLeadRatio: 0.9 });
+  await login(page, "k");
+  await control(PAGE_URL, "/__mock/config", { fail_next_refreshes: 100, fail_status: 429, retry_after_s: 300 });
+  const statuses = await page.evaluate(async () => {
+    await new Promise((r) => setTimeout(r, 1_500)); // the scheduled refresh met the 429
+    const seen = [];
+    const end = Date.now() + 2_300;
+    while (Date.now() < end) {
+      seen.push((await k.fetch("/api/me")).status);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return seen;
+  });
+  assert.ok(statuses.length >= 8 && statuses.every((s) => s === 200), JSON.stringify(statuses));
+  const left = (await control(PAGE_URL, "/__mock/config", {})).fail_next_refreshes;
+  assert.equal(100 - left, 1, "one refresh call: the scheduled one the server asked to wait");
+  const events = await page.evaluate(() => k.events.filter(([e]) => e !== "token"));
+  assert.deepEqual(events, [["refresh", "schedule"], ["error", "http"]]);
+});

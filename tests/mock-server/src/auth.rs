@@ -132,6 +132,10 @@ pub(crate) async fn login(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let delay = state.lock().config.login_delay_ms;
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return body_error(rejection),

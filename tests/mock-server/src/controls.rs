@@ -27,6 +27,9 @@ pub struct MockConfig {
     pub retry_after_s: u32,
     /// Delay before a refresh is answered, ms.
     pub refresh_delay_ms: u64,
+    /// Delay before a login is answered, ms (an extension beyond DESIGN.md's list: a login still
+    /// on the wire when the user signs out).
+    pub login_delay_ms: u64,
     /// How many of the next refreshes are answered 200 with a body that is not JSON (an
     /// extension beyond DESIGN.md's list, for testing clients against a broken server).
     pub garble_next_refreshes: u32,
@@ -51,6 +54,7 @@ impl MockConfig {
             fail_status: 500,
             retry_after_s: 1,
             refresh_delay_ms: 0,
+            login_delay_ms: 0,
             garble_next_refreshes: 0,
             garble_body_bytes: 0,
             stall_next_refreshes: 0,
@@ -70,6 +74,7 @@ struct ConfigPatch {
     fail_status: Option<u16>,
     retry_after_s: Option<u32>,
     refresh_delay_ms: Option<u64>,
+    login_delay_ms: Option<u64>,
     garble_next_refreshes: Option<u32>,
     garble_body_bytes: Option<u32>,
     stall_next_refreshes: Option<u32>,
@@ -122,6 +127,7 @@ pub(crate) async fn config(
         c.fail_status = patch.fail_status.unwrap_or(c.fail_status);
         c.retry_after_s = patch.retry_after_s.unwrap_or(c.retry_after_s);
         c.refresh_delay_ms = patch.refresh_delay_ms.unwrap_or(c.refresh_delay_ms);
+        c.login_delay_ms = patch.login_delay_ms.unwrap_or(c.login_delay_ms);
         c.garble_next_refreshes = patch
             .garble_next_refreshes
             .unwrap_or(c.garble_next_refreshes);
