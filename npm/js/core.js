@@ -4,6 +4,7 @@
 
 export let wasm; // the wasm's exports, once init() resolved
 let loading; // init()'s promise
+let broken = false; // a throw out of the wasm stopped it (halt())
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -59,19 +60,46 @@ export function send(request) {
 export const replayable = (input, init) =>
   (typeof input == "string" || input instanceof URL) && !(init?.body instanceof ReadableStream);
 
-/** The wasm, or a clear error when init() has not resolved yet. */
+/** The wasm, or a clear error when init() has not resolved yet or the wasm stopped. */
 export function core() {
+  if (broken) throw stopped();
   if (!wasm) {
     throw configError("token-keeper is not initialized: `await init()` before using it");
   }
   return wasm;
 }
 
+const stopped = () =>
+  problem("internal", "token-keeper stopped after an internal error; reload the page");
+
+/**
+ * The error for `e`, thrown while the wasm ran: a `TokenKeeperError` as it is; anything else is
+ * a trap (an allocation that failed, say), which left the wasm's one state, shared by every
+ * keeper of the page, borrowed and half changed. The wasm stops: every later call fails with
+ * `internal`.
+ */
+export function halt(e) {
+  if (e?.name == "TokenKeeperError") return e;
+  broken = true;
+  return stopped();
+}
+
+/**
+ * The longest text from outside the page (a tab's message, an auth answer's body) that is
+ * handed to the wasm, in UTF-16 units: far more than any token or tab word needs, and never
+ * enough to exhaust the wasm's memory (see issue 19).
+ */
+export const MAX_INPUT = 65536;
+
 /** Writes `text` where the wasm reads its string argument; returns its length in bytes. */
 export function put(text) {
   const room = text.length * 3;
-  const at = wasm.buf(room);
-  return encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, at, room)).written;
+  try {
+    const at = wasm.buf(room); // traps when the memory cannot grow that far
+    return encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, at, room)).written;
+  } catch (e) {
+    throw halt(e);
+  }
 }
 
 /** The registers. A fresh view each time: memory that grew has a new buffer. */

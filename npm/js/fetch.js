@@ -18,8 +18,9 @@ import { dropped, replayable, send } from "./core.js";
 export class Apps {
   #apps = new Map(); // request number → its state
   #next = 0;
-  #core; // { answered(id, response), failed(id), forget(id) }: what the core is told, and
-  // proof(request, authorization): with `dpop`, a promise of the request's proof
+  #core; // { answered(id, response), failed(id), forget(id) }: what the core is told;
+  // proof(request, authorization): with `dpop`, a promise of the request's proof; and halt(e):
+  // the error for a throw out of the wasm, which stops the keeper (see `fail`)
 
   constructor(core) {
     this.#core = core;
@@ -116,7 +117,11 @@ export class Apps {
       sent.then(
         (response) => {
           app.response = response;
-          this.#core.answered(id, response);
+          try {
+            this.#core.answered(id, response);
+          } catch (e) {
+            throw this.#core.halt(e);
+          }
           return this.outcome(app);
         },
         (error) => {
@@ -126,6 +131,14 @@ export class Apps {
         },
       ),
     );
+  }
+
+  /** The wasm stopped: each caller that waits for the keeper's promise gets `error`. */
+  fail(error) {
+    for (const app of this.#apps.values()) {
+      if (app.resolve) this.#deliver(app, Promise.reject(error));
+    }
+    this.#apps.clear();
   }
 
   /** Request `id` is done: its caller gets the answer it last had. */

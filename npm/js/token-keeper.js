@@ -15,7 +15,7 @@
 // Lock in locks.js; esbuild bundles them into the package's one file.
 
 import {
-  wasm, core, problem, configError, put, registers, said, failure,
+  wasm, core, halt, problem, configError, put, registers, said, failure, MAX_INPUT,
 } from "./core.js";
 import { Apps } from "./fetch.js";
 import { Locks } from "./locks.js";
@@ -32,14 +32,24 @@ export function decodeJwt(token, options) {
   if (typeof token != "string") {
     throw problem("invalid_token", "decodeJwt expects the token as a string");
   }
-  if (!w.decode(put(token), options?.header ? 1 : 0)) throw failure();
-  return JSON.parse(said());
+  try {
+    if (!w.decode(put(token), options?.header ? 1 : 0)) throw failure();
+    return JSON.parse(said());
+  } catch (e) {
+    throw halt(e);
+  }
 }
 
 const EVENTS = ["token", "refresh", "logout", "error"];
 const WAKE_UPS = ["pageshow", "focus", "online"];
 // Frees the wasm side of a keeper the page no longer references.
-const collected = new FinalizationRegistry((handle) => wasm.free(handle));
+const collected = new FinalizationRegistry((handle) => {
+  try {
+    core().free(handle);
+  } catch (e) {
+    halt(e);
+  }
+});
 
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
 export class TokenKeeper {
@@ -67,6 +77,7 @@ export class TokenKeeper {
       this.#dpop.proof(request.method, said(), authorization.slice(5)),
     failed: (id) => this.#feed(wasm.fetch_failed, id),
     forget: (id) => wasm.fetch_failed(this.#handle, id),
+    halt: (e) => this.#halt(e),
   }); // app requests (fetch.js)
   #locks; // the refresh lock (locks.js)
   #listeners = [];
@@ -109,13 +120,20 @@ export class TokenKeeper {
       new BroadcastChannel("token-keeper-probe").close();
       channels = 1;
     } catch {}
-    const handle = w.create(
-      put(lines.join("\n")),
-      globalThis.navigator?.locks ? 1 : 0,
-      channels,
-      Math.random() * 2 ** 53,
-    );
-    if (handle < 0) throw failure();
+    let handle;
+    let name; // the lock's and the channel's: empty when tabs are not coordinated
+    try {
+      handle = w.create(
+        put(lines.join("\n")),
+        globalThis.navigator?.locks ? 1 : 0,
+        channels,
+        Math.random() * 2 ** 53,
+      );
+      if (handle < 0) throw failure();
+      name = said();
+    } catch (e) {
+      throw halt(e);
+    }
     if (options.dpop && !globalThis.crypto?.subtle) {
       w.free(handle);
       throw configError("option `dpop` needs WebCrypto: a secure context (https, or localhost)");
@@ -124,12 +142,12 @@ export class TokenKeeper {
     this.#tokenHeader = options.tokenHeader;
     if (options.dpop) this.#dpop = new Dpop();
     collected.register(this, handle);
-    const name = said(); // empty when tabs are not coordinated
     this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
     if (name && channels) {
       this.#channel = new BroadcastChannel(name);
       this.#channel.onmessage = ({ data }) => {
-        if (typeof data == "string") this.#feed(wasm.hear, put(data));
+        // A longer one is no word of a keeper's: dropped unread.
+        if (typeof data == "string" && data.length <= MAX_INPUT) this.#feed(wasm.hear, put(data));
       };
     }
     // Timers sleep with the machine and are throttled in hidden tabs: after these events the
@@ -146,23 +164,23 @@ export class TokenKeeper {
 
   /** The access token, when one is held. */
   accessToken() {
-    return wasm.token(this.#handle) ? said() : undefined;
+    return core().token(this.#handle) ? said() : undefined;
   }
 
   /** The held token's claims. */
   claims() {
-    return wasm.claims(this.#handle) ? JSON.parse(said()) : undefined;
+    return core().claims(this.#handle) ? JSON.parse(said()) : undefined;
   }
 
   /** The held token's expiry on the local clock, in ms since the epoch. */
   expiresAt() {
-    const at = wasm.expires(this.#handle);
+    const at = core().expires(this.#handle);
     return at == at ? at : undefined;
   }
 
   /** Whether a token is held. */
   get isAuthenticated() {
-    return wasm.claims(this.#handle) == 1;
+    return core().claims(this.#handle) == 1;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -209,9 +227,15 @@ export class TokenKeeper {
     if (typeof token != "string") {
       throw problem("invalid_token", "setToken expects the token as a string");
     }
-    const ok = wasm.set_token(this.#handle, put(token), Date.now());
-    const result = ok ? JSON.parse(said()) : failure();
-    this.#pump();
+    let ok;
+    let result;
+    try {
+      ok = core().set_token(this.#handle, put(token), Date.now());
+      result = ok ? JSON.parse(said()) : failure();
+      this.#pump();
+    } catch (e) {
+      throw this.#halt(e);
+    }
     if (!ok) throw result;
     return result;
   }
@@ -254,10 +278,13 @@ export class TokenKeeper {
       return Promise.reject(e); // exactly as window.fetch rejects
     }
     // The hot path calls the wasm directly rather than through #feed: no rest arguments.
-    const { id, request } = app;
-    const has = request.headers.has("authorization") ? 1 : 0;
-    wasm.fetch(this.#handle, id, put(request.url), has, Date.now());
-    this.#pump();
+    try {
+      const has = app.request.headers.has("authorization") ? 1 : 0;
+      core().fetch(this.#handle, app.id, put(app.url), has, Date.now());
+      this.#pump();
+    } catch (e) {
+      return Promise.reject(this.#halt(e));
+    }
     return this.#apps.outcome(app);
   }
 
@@ -266,8 +293,25 @@ export class TokenKeeper {
 
   /** Feeds the core one input (`f(handle, ...args, now)`), then performs its commands. */
   #feed(f, ...args) {
-    f(this.#handle, ...args, Date.now());
-    this.#pump();
+    try {
+      core();
+      f(this.#handle, ...args, Date.now());
+      this.#pump();
+    } catch (e) {
+      this.#halt(e);
+    }
+  }
+
+  /**
+   * After a throw out of the wasm (core.js `halt`): the error, which every call of this keeper
+   * still waiting gets too; nothing of it waits any longer.
+   */
+  #halt(e) {
+    const error = halt(e);
+    for (const { reject } of this.#calls.values()) reject(error);
+    this.#calls.clear();
+    this.#apps.fail(error);
+    return error;
   }
 
   #call(f, login) {
@@ -413,11 +457,17 @@ export class TokenKeeper {
       token = this.#tokenHeader && response.headers.get(this.#tokenHeader);
       if (this.#dpop) this.#nonce(response);
       text = await response.text();
+      // A longer one holds no token: handed over as "", which the core finds no JSON object.
+      if (text.length > MAX_INPUT) text = "";
       status = response.status;
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
-    // Handed over just before the answer it belongs to: the core keeps it for that one only.
-    if (status && token != null) wasm.token_header(put(token));
-    this.#feed(wasm.auth_answer, id, status, put(text), retryAfter);
+    try {
+      // Handed over just before the answer it belongs to: the core keeps it for that one only.
+      if (status && token != null) core().token_header(put(token));
+      this.#feed(wasm.auth_answer, id, status, put(text), retryAfter);
+    } catch (e) {
+      this.#halt(e);
+    }
   }
 }

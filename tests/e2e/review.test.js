@@ -14,8 +14,8 @@ after(async () => { await browser?.close(); });
 const USER = { username: "alice", password: "wonderland" };
 
 /** A page of `base` with the package loaded and initialized; `script` runs before the page's own. */
-async function open(base = PAGE_URL, { script } = {}) {
-  const page = await (await browser.newContext()).newPage();
+async function open(base = PAGE_URL, { within = browser, script } = {}) {
+  const page = await (await within.newContext()).newPage();
   page.problems = [];
   page.on("pageerror", (e) => page.problems.push(e.message));
   if (script) await page.addInitScript(script);
@@ -94,6 +94,109 @@ test("a resend whose URL is not the first request's is refused: the caller gets 
   assert.equal((await stats(FOREIGN_URL)).authorized_requests, 0, "the foreign origin never saw a bearer");
   assert.equal((await stats(PAGE_URL)).api_unauthorized, 1);
 });
+
+// ---------------------------------------------------------------------------------------------
+// 6. A trap of the wasm (here: its memory runs out) stops the module for the page: every later
+// call fails with `internal`, and nothing from outside the page can cause one.
+
+// Chromium whose wasm memories may grow to 40 pages of 64 KiB (the package starts with 17): a
+// string of a megabyte cannot be handed to the wasm, so the allocation for it traps.
+const TIGHT = ["--js-flags=--wasm-max-mem-pages=40"];
+
+/** Each of `calls` (functions of the page) settled: whether it threw synchronously, and with what. */
+const SETTLE = `async (calls) => {
+  const name = (e) => e?.code ?? e?.constructor?.name ?? String(e);
+  const out = [];
+  for (const call of calls) {
+    try {
+      const value = call();
+      out.push(value instanceof Promise
+        ? await value.then((v) => ["resolved", v?.status ?? v], (e) => ["rejected", name(e)])
+        : ["returned", value]);
+    } catch (e) {
+      out.push(["threw", name(e)]);
+    }
+  }
+  return out;
+}`;
+
+test("after a trap every call of every keeper fails with `internal`, and keeper.fetch rejects", async () => {
+  const tight = await launch(TIGHT);
+  try {
+    await reset(PAGE_URL);
+    const page = await open(PAGE_URL, { within: tight });
+    const limited = await page.evaluate(() => {
+      try { new WebAssembly.Memory({ initial: 1 }).grow(100); return false; } catch { return true; }
+    });
+    assert.equal(limited, true, "the memory limit is in force");
+    await signIn(page);
+    const seen = await page.evaluate(async (settle) => {
+      settle = eval(settle);
+      const other = new TokenKeeper({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login", channelName: "other" });
+      const token = keeper.accessToken();
+      const huge = "/api/me?q=" + "x".repeat(1_000_000); // no request goes out with it
+      const [trap] = await settle([() => keeper.fetch(huge)]);
+      let message;
+      try { await keeper.fetch("/api/me"); } catch (e) { message = e.message; }
+      const after = await settle([
+        () => keeper.fetch("/api/me"), () => other.fetch("/api/me"), () => other.restore(),
+        () => other.login({ username: "alice", password: "wonderland" }), () => other.refresh(),
+        () => other.logout(), () => decodeJwt(token), () => new TokenKeeper({ refreshUrl: "/r" }),
+        () => keeper.setToken(token), () => keeper.accessToken(),
+      ]);
+      return { trap, after, message };
+    }, SETTLE);
+    assert.deepEqual(seen.trap, ["rejected", "internal"]);
+    assert.deepEqual(seen.after, [
+      ["rejected", "internal"], ["rejected", "internal"], ["rejected", "internal"],
+      ["rejected", "internal"], ["rejected", "internal"], ["rejected", "internal"],
+      ["threw", "internal"], ["threw", "internal"], ["threw", "internal"], ["threw", "internal"],
+    ]);
+    assert.match(seen.message, /stopped after an internal error; reload the page/);
+    const s = await stats(PAGE_URL);
+    assert.deepEqual([s.logins, s.refreshes, s.api_ok + s.api_unauthorized], [1, 0, 0], "nothing went out after the trap");
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await tight.close();
+  }
+});
+
+/** Runs `body(page)` on a page of Chromium under the memory limit, signed in with `options`. */
+async function tightly(options, body) {
+  const tight = await launch(TIGHT);
+  try {
+    await reset(PAGE_URL);
+    const page = await open(PAGE_URL, { within: tight });
+    await signIn(page, options);
+    await body(page);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await tight.close();
+  }
+}
+
+test("a megabyte tab message is not handed to the wasm: the keeper keeps working", () =>
+  tightly({ channelName: "review-big" }, async (page) => {
+    const seen = await page.evaluate(async (settle) => {
+      settle = eval(settle);
+      new BroadcastChannel("review-big").postMessage("x".repeat(1 << 20));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // delivered by then
+      return settle([() => keeper.fetch("/api/me")]);
+    }, SETTLE);
+    assert.deepEqual(seen, [["resolved", 200]]);
+  }));
+
+test("a megabyte auth answer is not handed to the wasm: the refresh fails with invalid_token, the keeper keeps working", () =>
+  tightly({}, async (page) => {
+    await control(PAGE_URL, "/__mock/config", { garble_next_refreshes: 1, garble_body_bytes: 1_000_000 });
+    const seen = await page.evaluate(async (settle) => {
+      settle = eval(settle);
+      const hung = new Promise((resolve) => setTimeout(() => resolve("hung"), 3000));
+      const refreshed = await Promise.race([keeper.refresh().then(() => "refreshed", (e) => e.code), hung]);
+      return { refreshed, then: await settle([() => keeper.fetch("/api/me")]) };
+    }, SETTLE);
+    assert.deepEqual(seen, { refreshed: "invalid_token", then: [["resolved", 200]] });
+  }));
 
 // ---------------------------------------------------------------------------------------------
 // 7. DPoP: the key is made with the WebCrypto the package found when it loaded, and only a key

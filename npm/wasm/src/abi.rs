@@ -8,7 +8,9 @@
 //!   built without the `atomics` feature, so no second thread can ever see it);
 //! - the allocator (`lol_alloc`'s free list, single-threaded for the same reason) and a panic
 //!   handler that traps without formatting anything. The core is written not to panic; if it ever
-//!   did, the trap rejects that one call in JavaScript instead of printing.
+//!   did (or an allocation failed), the trap would leave the state borrowed and every later export
+//!   would trap too: the JavaScript driver then fails every call, of every keeper of the page,
+//!   with `internal` (npm/js/core.js, `halt`).
 //!
 //! Strings cross through memory: JavaScript asks [`buf`] for room, writes UTF-8 there and passes
 //! the length; answers are left in the out string, whose address and length [`crate::api`]
