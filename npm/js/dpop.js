@@ -12,9 +12,11 @@
 
 const webCrypto = globalThis.crypto;
 const subtle = webCrypto?.subtle;
-// Through the objects, as a call would find them; missing outside a secure context.
-const { generateKey, exportKey, sign, digest } = subtle ?? {};
-const randomUUID = webCrypto?.randomUUID;
+// Bound now, as a call on those objects would find them; undefined outside a secure context.
+const [generateKey, exportKey, sign, digest] = ["generateKey", "exportKey", "sign", "digest"].map(
+  (name) => subtle?.[name].bind(subtle),
+);
+const randomUUID = webCrypto?.randomUUID?.bind(webCrypto);
 const encoder = new TextEncoder();
 const bytes = (text) => encoder.encode(text);
 
@@ -33,10 +35,10 @@ export class Dpop {
   constructor() {
     const alg = { name: "ECDSA", namedCurve: "P-256" };
     this.#key = (async () => {
-      const { privateKey, publicKey } = await generateKey.call(subtle, alg, false, ["sign"]);
+      const { privateKey, publicKey } = await generateKey(alg, false, ["sign"]);
       if (privateKey.extractable !== false) throw 0; // made by another generateKey than ours
       // The public half is always exportable; only these four members go in a proof.
-      const { kty, crv, x, y } = await exportKey.call(subtle, "jwk", publicKey);
+      const { kty, crv, x, y } = await exportKey("jwk", publicKey);
       return [privateKey, json64({ typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } })];
     })();
     this.#key.catch(() => {}); // a browser without WebCrypto: each call that needs a proof fails
@@ -49,12 +51,12 @@ export class Dpop {
   async proof(method, said, token) {
     const [htu, nonce] = said.split("\n");
     const [key, header] = await this.#key;
-    const claims = { jti: randomUUID.call(webCrypto), htm: method, htu, iat: Math.floor(Date.now() / 1000) };
+    const claims = { jti: randomUUID(), htm: method, htu, iat: Math.floor(Date.now() / 1000) };
     if (nonce) claims.nonce = nonce;
-    if (token) claims.ath = b64u(await digest.call(subtle, "SHA-256", bytes(token)));
+    if (token) claims.ath = b64u(await digest("SHA-256", bytes(token)));
     const input = header + "." + json64(claims);
     // ECDSA in WebCrypto signs as r||s, 64 bytes: JWS's own ES256 form.
-    const signature = await sign.call(subtle, { name: "ECDSA", hash: "SHA-256" }, key, bytes(input));
+    const signature = await sign({ name: "ECDSA", hash: "SHA-256" }, key, bytes(input));
     return input + "." + b64u(signature);
   }
 }
