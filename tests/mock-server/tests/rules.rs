@@ -312,6 +312,32 @@ async fn echo_returns_the_body_it_got() {
 }
 
 #[tokio::test]
+async fn admin_asks_a_valid_token_for_a_stronger_sign_in_and_blames_only_a_bad_one() {
+    let server = Server::default().await;
+    let session = server.login(&server.browser()).await;
+    let admin = |token: &str| {
+        Client::new()
+            .get(server.url("/api/admin"))
+            .bearer_auth(token)
+            .send()
+    };
+    let fine = admin(&session.access).await.unwrap();
+    assert_eq!(fine.status(), 401);
+    let challenge = fine.headers()["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.starts_with(r#"Bearer error="insufficient_user_authentication""#),
+        "{challenge}"
+    );
+    let bad = admin("not.a.token").await.unwrap();
+    assert_eq!(bad.status(), 401);
+    let challenge = bad.headers()["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+}
+
+#[tokio::test]
 async fn every_control_changes_what_it_says() {
     let server = Server::default().await;
     let config: Value = server
@@ -324,7 +350,8 @@ async fn every_control_changes_what_it_says() {
         config,
         json!({"access_ttl_ms": 2000, "clock_skew_ms": 3_600_000, "reuse_grace_ms": 0,
                "fail_next_refreshes": 0, "fail_status": 500, "retry_after_s": 1,
-               "refresh_delay_ms": 0, "garble_next_refreshes": 0, "garble_body_bytes": 0,
+               "refresh_delay_ms": 0, "login_delay_ms": 0, "garble_next_refreshes": 0,
+               "garble_body_bytes": 0,
                "stall_next_refreshes": 0, "stall_body_ms": 60_000})
     );
     let browser = server.browser();
