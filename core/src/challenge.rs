@@ -23,12 +23,19 @@ pub fn blames_token(value: Option<&str>) -> bool {
     let (mut ours, mut errors, mut blamed) = (false, false, false);
     for (at, w) in value.windows(6).enumerate() {
         ours |= w == b"bearer" || w.starts_with(b"dpop");
-        if w == b"error=" {
-            errors = true;
-            let rest = value.get(at + 6..).unwrap_or_default();
-            let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
-            blamed |= rest.starts_with(b"invalid_token") || rest.starts_with(b"use_dpop_nonce");
+        // `error`, a whole word (not `x_error`), then `=` with spaces allowed around it.
+        let word = at == 0 || value.get(at - 1).is_some_and(|b| b" ,\t".contains(b));
+        if !(word && w.starts_with(b"error")) {
+            continue;
         }
+        let rest = value.get(at + 5..).unwrap_or_default().trim_ascii_start();
+        let Some(rest) = rest.strip_prefix(b"=") else {
+            continue; // `error_description`, `error_uri`
+        };
+        let rest = rest.trim_ascii_start();
+        let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
+        errors = true;
+        blamed |= rest.starts_with(b"invalid_token") || rest.starts_with(b"use_dpop_nonce");
     }
     // Blank: no challenge, as for a bare 401.
     let blank = value.iter().all(u8::is_ascii_whitespace);
@@ -51,6 +58,8 @@ mod tests {
             Some(r#"bearer error=invalid_token"#),
             Some("DPoP"),
             Some(r#"Bearer realm="api",error = "invalid_token""#),
+            Some(r#"Bearer error= "invalid_token""#),
+            Some(r#"Bearer x_error="insufficient_scope""#),
             Some(r#"DPoP algs="ES256", error="invalid_token""#),
             Some(r#"DPoP error="use_dpop_nonce""#),
             Some(r#"Basic realm="x", Bearer error="invalid_token""#),

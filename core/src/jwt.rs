@@ -65,6 +65,9 @@ pub enum Segment {
     Header,
     /// The second segment, the claims set.
     Payload,
+    /// The third segment: never verified here, but it must be base64url text, for the token
+    /// goes out in an `Authorization` header whatever it holds.
+    Signature,
 }
 
 impl Segment {
@@ -72,6 +75,7 @@ impl Segment {
         match self {
             Segment::Header => "header",
             Segment::Payload => "payload",
+            Segment::Signature => "signature",
         }
     }
 }
@@ -355,6 +359,17 @@ fn split(token: &str) -> Result<[&str; 2], JwtError> {
         if text.is_empty() {
             return Err(JwtError::EmptySegment(segment));
         }
+    }
+    // The signature is not examined, but a byte outside base64url (a space, a line break,
+    // non-ASCII) would make the `Authorization` header that carries the token invalid.
+    let signature = bytes
+        .get(second.unwrap_or_default() + 1..)
+        .unwrap_or_default();
+    if !signature
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+    {
+        return Err(JwtError::Base64(Segment::Signature));
     }
     Ok([header, payload])
 }

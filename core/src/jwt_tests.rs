@@ -122,6 +122,28 @@ fn an_unsecured_jwt_with_an_empty_signature_decodes() {
 }
 
 #[test]
+fn a_signature_that_could_not_go_in_a_header_is_refused() {
+    // Never verified, but the token goes out in `Authorization`: a space, a line break or a
+    // non-ASCII byte would make the header invalid (the browser throws when it is set).
+    let head = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#),
+        URL_SAFE_NO_PAD.encode(r#"{"sub":"a"}"#)
+    );
+    for signature in ["a b", "abc\n", "€", "a+b/c", "\"x\""] {
+        assert_eq!(
+            decode_unverified(&format!("{head}{signature}")),
+            Err(JwtError::Base64(Segment::Signature)),
+            "{signature:?}"
+        );
+    }
+    assert!(decode_unverified(&format!("{head}c2ln-_x==")).is_ok());
+    assert!(JwtError::Base64(Segment::Signature)
+        .message()
+        .contains("signature"));
+}
+
+#[test]
 fn wrong_segment_counts_are_refused_with_the_count() {
     for (input, found) in [("", 1), ("abc", 1), ("a.b", 2), ("a.b.c.d", 4), ("....", 5)] {
         assert_eq!(

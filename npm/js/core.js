@@ -73,13 +73,13 @@ const stopped = () =>
   problem("internal", "token-keeper stopped after an internal error; reload the page");
 
 /**
- * The error for `e`, thrown while the wasm ran: a `TokenKeeperError` as it is; anything else is
- * a trap (an allocation that failed, say), which left the wasm's one state, shared by every
- * keeper of the page, borrowed and half changed. The wasm stops: every later call fails with
- * `internal`.
+ * The error for `e`, thrown while the wasm ran. A trap (a `WebAssembly.RuntimeError`: an
+ * allocation that failed, say) left the wasm's one state, shared by every keeper of the page,
+ * borrowed and half changed: the wasm stops, and every later call fails with `internal`. Any
+ * other error is returned as it is.
  */
 export function halt(e) {
-  if (e?.name == "TokenKeeperError") return e;
+  if (!(e instanceof WebAssembly.RuntimeError)) return e;
   broken = true;
   return stopped();
 }

@@ -10,6 +10,8 @@
 // that runs before could still replace them: a key that can be exported is refused, and the
 // keeper then fails every call that needs a proof, as without WebCrypto (see issue 19).
 
+import { problem } from "./core.js";
+
 const webCrypto = globalThis.crypto;
 const subtle = webCrypto?.subtle;
 // Bound now, as a call on those objects would find them; undefined outside a secure context.
@@ -40,8 +42,12 @@ export class Dpop {
       // The public half is always exportable; only these four members go in a proof.
       const { kty, crv, x, y } = await exportKey("jwk", publicKey);
       return [privateKey, json64({ typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } })];
-    })();
-    this.#key.catch(() => {}); // a browser without WebCrypto: each call that needs a proof fails
+    })().catch(() => {
+      // Each call that needs a proof fails with this: an auth call as a network failure, an
+      // app request rejected with it.
+      throw problem("network", "no dpop key: WebCrypto made none that cannot be exported");
+    });
+    this.#key.catch(() => {}); // nobody may ask for a proof: not an unhandled rejection
   }
 
   /**

@@ -12,7 +12,7 @@ export default function init(input?: InitInput | Promise<InitInput>): Promise<vo
 
 /**
  * The stable codes of a `TokenKeeperError`. `csrf`: the server refused a refresh's CSRF header
- * (a 403 that does not say `invalid_grant`) — an error of that call, the session goes on.
+ * (a 403 whose body names CSRF) — an error of that call, the session goes on.
  * `internal`: the wasm stopped after an internal error (a trap); every later call on the page
  * fails with it until the page is reloaded.
  */
@@ -109,7 +109,7 @@ export interface TokenKeeperOptions {
   retry?: RetryOptions;
   /** Coordinate tabs of the same origin, when the browser can. Default `true`. */
   crossTab?: boolean;
-  /** Lock and channel name, so two apps on one origin keep apart. Default `"token-keeper"`. */
+  /** Lock and channel name. Default `"token-keeper:"` and the resolved `refreshUrl`, so keepers of different backends on one origin keep apart while every tab of one app meets. Tab messages also name their session, so keepers that share a name still ignore each other. */
   channelName?: string;
   /** The reissue flow: the refresh call carries the last access token, expired or not, as `Authorization: Bearer`, for servers that check it belongs to the refresh cookie's user. Default `false`. */
   sendAccessTokenOnRefresh?: boolean;

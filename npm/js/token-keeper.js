@@ -147,7 +147,9 @@ export class TokenKeeper {
       this.#channel = new BroadcastChannel(name);
       this.#channel.onmessage = ({ data }) => {
         // A longer one is no word of a keeper's: dropped unread.
-        if (typeof data == "string" && data.length <= MAX_INPUT) this.#feed(wasm.hear, put(data));
+        if (typeof data == "string" && data.length <= MAX_INPUT) {
+          this.#feed((handle, now) => wasm.hear(handle, put(data), now));
+        }
       };
     }
     // Timers sleep with the machine and are throttled in hidden tabs: after these events the
@@ -164,23 +166,32 @@ export class TokenKeeper {
 
   /** The access token, when one is held. */
   accessToken() {
-    return core().token(this.#handle) ? said() : undefined;
+    return this.#read((w, h) => (w.token(h) ? said() : undefined));
   }
 
   /** The held token's claims. */
   claims() {
-    return core().claims(this.#handle) ? JSON.parse(said()) : undefined;
+    return this.#read((w, h) => (w.claims(h) ? JSON.parse(said()) : undefined));
   }
 
   /** The held token's expiry on the local clock, in ms since the epoch. */
   expiresAt() {
-    const at = core().expires(this.#handle);
+    const at = this.#read((w, h) => w.expires(h));
     return at == at ? at : undefined;
   }
 
   /** Whether a token is held. */
   get isAuthenticated() {
-    return core().claims(this.#handle) == 1;
+    return this.#read((w, h) => w.claims(h) == 1);
+  }
+
+  /** `f(wasm, handle)`, a question to the core; a trap stops the wasm (`#halt`). */
+  #read(f) {
+    try {
+      return f(core(), this.#handle);
+    } catch (e) {
+      throw this.#halt(e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -303,14 +314,16 @@ export class TokenKeeper {
   }
 
   /**
-   * After a throw out of the wasm (core.js `halt`): the error, which every call of this keeper
-   * still waiting gets too; nothing of it waits any longer.
+   * The error for a throw out of the wasm or the loop (core.js `halt`). After a trap, every
+   * call of this keeper still waiting gets it too: nothing of it waits any longer.
    */
   #halt(e) {
     const error = halt(e);
-    for (const { reject } of this.#calls.values()) reject(error);
-    this.#calls.clear();
-    this.#apps.fail(error);
+    if (error?.code == "internal") {
+      for (const { reject } of this.#calls.values()) reject(error);
+      this.#calls.clear();
+      this.#apps.fail(error);
+    }
     return error;
   }
 

@@ -132,14 +132,15 @@ test("a 401 whose challenge says the token is fine goes to the caller: no refres
 });
 
 test("sign in, change your mind, sign out: the login on the wire leaves no session behind", async () => {
-  // The login is answered 400 ms late: the logout is called while it is on the wire.
-  await reset(PAGE_URL, { login_delay_ms: 400 });
+  // The login is answered 1.5 s late: the logout is called while it is on the wire (after the
+  // login took the refresh lock and left: a login still waiting for the lock is never sent).
+  await reset(PAGE_URL, { login_delay_ms: 1500 });
   const context = await browser.newContext();
   const page = await open(context);
   await keeperOf(page, "k", PAGE_URL);
   const outcome = await page.evaluate(async () => {
     const login = k.login({ username: "alice", password: "wonderland" }).then(() => "signed in", (e) => e.code);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 250));
     await k.logout();
     return [await login, k.isAuthenticated];
   });

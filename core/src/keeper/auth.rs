@@ -146,9 +146,14 @@ impl Keeper {
 
     /// Auth call `id` answered (or failed). Answers to calls the keeper no longer waits for —
     /// timed out, or from an earlier session — are dropped.
-    pub fn auth_answer(&mut self, id: AuthId, answer: Answer, now_ms: f64) {
+    pub fn auth_answer(&mut self, id: AuthId, mut answer: Answer, now_ms: f64) {
         if self.disposed {
             return;
+        }
+        if let Answer::Response { body, .. } = &mut answer {
+            if body.len() > super::MAX_INPUT_BYTES {
+                body.clear();
+            }
         }
         if let Answer::Response {
             status: status @ (429 | 500..=599),
@@ -156,10 +161,12 @@ impl Keeper {
             ..
         } = answer
         {
-            // Whichever call it answers (one the keeper gave up on included): no refresh call
-            // leaves before the server said.
-            if s.is_finite() && s >= 0.0 {
-                self.note_not_before(now_ms + s * 1000.0, Some(status));
+            // A refresh answer's, the flight's or one draining after its session ended: no
+            // refresh call leaves before the server said (a login's throttle is not about them).
+            let refresh = self.refresh_call_sent_at(id).is_some()
+                || self.draining.is_some_and(|(d, _)| d == id);
+            if refresh && s.is_finite() && s >= 0.0 {
+                self.note_not_before(now_ms, s * 1000.0, Some(status));
             }
         }
         if self.auth_nonce_retry(id, &answer) {

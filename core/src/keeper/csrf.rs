@@ -7,9 +7,11 @@
 //! server compares one of them: the keeper sends the one the last answer bound when it is among
 //! them, else the first (the browser lists the most specific first).
 //!
-//! A 403 to a refresh whose body does not say `invalid_grant` is a refusal of the CSRF header,
-//! not of the session: an error of that call (`csrf`), never a sign-out. Only the server saying
-//! the refresh token is dead (401, or `invalid_grant`) ends the session for every tab.
+//! A 403 to a refresh whose body names CSRF (`{"error":"csrf"}`, Django's "CSRF verification
+//! failed", Spring's "Invalid CSRF token", csurf's "invalid csrf token") and not `invalid_grant`
+//! is a refusal of the CSRF header, not of the session: an error of that call (`csrf`), never a
+//! sign-out. Any other refusal (401, or a 403 that does not name CSRF) ends the session for every
+//! tab, as the server says the refresh token is dead.
 
 use alloc::string::String;
 
@@ -32,9 +34,8 @@ impl Keeper {
         self.csrf_header(first)
     }
 
-    /// The CSRF header for a refresh or logout call: `cookie_value` (the readable cookie's), else
-    /// the last answer's field; `None` when CSRF is off or no value is known.
-    pub fn csrf_header(&self, cookie_value: Option<&str>) -> Option<(&str, String)> {
+    /// The CSRF header for `cookie_value` (the readable cookie's), else the last answer's field.
+    fn csrf_header(&self, cookie_value: Option<&str>) -> Option<(&str, String)> {
         let csrf = self.config.csrf.as_ref()?;
         let value = cookie_value
             .filter(|v| !v.is_empty())
@@ -43,15 +44,13 @@ impl Keeper {
         Some((csrf.header_name.as_str(), value))
     }
 
-    /// The readable cookie holding the CSRF value, when CSRF is on.
-    pub fn csrf_cookie_name(&self) -> Option<&str> {
-        self.config.csrf.as_ref().map(|c| c.cookie_name.as_str())
-    }
-
     /// Whether a 403 to a refresh refused the CSRF header rather than the refresh token: CSRF is
-    /// on and the body does not say `invalid_grant` (a byte scan: the name is specific enough).
+    /// on and the body names CSRF, in any case, and not `invalid_grant` (byte scans).
     pub(super) fn refused_csrf(&self, body: &str) -> bool {
-        self.config.csrf.is_some() && !body.as_bytes().windows(13).any(|w| w == b"invalid_grant")
+        let body = body.as_bytes();
+        self.config.csrf.is_some()
+            && body.windows(4).any(|w| w.eq_ignore_ascii_case(b"csrf"))
+            && !body.windows(13).any(|w| w == b"invalid_grant")
     }
 }
 

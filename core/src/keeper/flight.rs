@@ -275,7 +275,7 @@ impl Keeper {
             exp * (0.5 + 0.5 * unit)
         });
         // Kept past this flight: the next one, whoever starts it, waits as long.
-        self.note_not_before(now_ms + delay, error.status());
+        self.note_not_before(now_ms, delay, error.status());
         if attempt >= retry.attempts || retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
             return self.finish_flight(Outcome::Failed(error), now_ms);
         }
@@ -288,9 +288,11 @@ impl Keeper {
         self.tell_working(delay);
     }
 
-    /// No refresh call before `at_ms` (the later of this and any wait already asked for).
-    /// `status`: of the answer that asked for it (`None`: no answer came).
-    pub(super) fn note_not_before(&mut self, at_ms: f64, status: Option<u16>) {
+    /// No refresh call for `wait_ms` from `now_ms` (at most [`super::MAX_NOT_BEFORE_MS`]; the
+    /// later of this and any wait already asked for). `status`: of the answer that asked for it
+    /// (`None`: no answer came).
+    pub(super) fn note_not_before(&mut self, now_ms: f64, wait_ms: f64, status: Option<u16>) {
+        let at_ms = now_ms + wait_ms.min(super::MAX_NOT_BEFORE_MS);
         if self.not_before_ms < at_ms {
             self.not_before_ms = at_ms;
             self.not_before_status = status.unwrap_or(0);

@@ -170,6 +170,18 @@ impl Keeper {
     /// Sends the refresh when this tab still has its turn; queues for the lock again when it lost
     /// it (stolen, or given up after a sleep: [`Keeper::woke_late`]).
     pub(super) fn send_in_turn(&mut self, now_ms: f64) {
+        if self.draining.is_some() {
+            // A call of an ended session is still out (a backoff began before it was cancelled):
+            // this refresh waits for it to land, as a flight begun meanwhile does (`end_drain`).
+            let steal_at_ms = now_ms + self.patience_ms();
+            if let Some(flight) = &mut self.flight {
+                flight.stage = Stage::Lock {
+                    steal_at_ms,
+                    stealing: false,
+                };
+            }
+            return;
+        }
         if self.uses_lock() && !self.lock_held {
             self.queue_for_lock(now_ms);
         } else {

@@ -59,6 +59,14 @@ pub const RETRY_SCHEDULE_MS: f64 = 10_000.0;
 pub const TAB_REFRESH_BACKOFF_MS: f64 = 60_000.0;
 /// A `Retry-After` longer than this is not waited out: the refresh fails at once instead.
 pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
+/// The longest text from outside the page the keeper reads: an auth answer's body (a longer one
+/// is read as empty: not JSON) and a tab message (a longer one is dropped). Far more than any
+/// token needs; drivers may bound it before handing it over (the npm driver does, in UTF-16
+/// units, so the wasm's memory never has to hold it).
+pub const MAX_INPUT_BYTES: usize = 65_536;
+/// The longest wait a server's `Retry-After` imposes on later refreshes: a proxy that says a day
+/// must not leave a tab unable to refresh until it is reloaded.
+pub const MAX_NOT_BEFORE_MS: f64 = 600_000.0;
 
 /// The keeper's whole state. See the module documentation.
 pub struct Keeper {

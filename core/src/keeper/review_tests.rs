@@ -226,17 +226,34 @@ fn a_csrf_refusal_is_that_call_s_error_and_signs_no_tab_out() {
         .any(|c| matches!(c, Command::Post(TabMessage::Logout { .. }))));
     assert!(k.is_authenticated());
 
-    // The server saying the refresh token is dead still ends the session.
-    let mut k = signed_in(false, false);
-    k.refresh(2, T0 + 1.0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(
-        id,
-        answer(403, r#"{"error":"invalid_grant"}"#, None),
-        T0 + 2.0,
-    );
-    assert!(has_event(&drain(&mut k), "logout"));
-    assert!(!k.is_authenticated());
+    // Other refusals still end the session: the server says the refresh token is dead, or a
+    // 403 that does not name CSRF.
+    for body in [
+        r#"{"error":"invalid_grant","error_description":"csrf ok, token revoked"}"#,
+        "Forbidden",
+        r#"{"error":"session_revoked"}"#,
+        "",
+    ] {
+        let mut k = signed_in(false, false);
+        k.refresh(2, T0 + 1.0);
+        let id = sent_auth(&drain(&mut k)).unwrap();
+        k.auth_answer(id, answer(403, body, None), T0 + 2.0);
+        assert!(has_event(&drain(&mut k), "logout"), "{body}");
+        assert!(!k.is_authenticated());
+    }
+    // The common frameworks' CSRF refusals are recognized.
+    for body in [
+        "CSRF verification failed. Request aborted.",
+        r#"{"detail":"CSRF Failed: CSRF token missing."}"#,
+        "Invalid CSRF Token 'null' was found",
+    ] {
+        let mut k = signed_in(false, false);
+        k.refresh(2, T0 + 1.0);
+        let id = sent_auth(&drain(&mut k)).unwrap();
+        k.auth_answer(id, answer(403, body, None), T0 + 2.0);
+        assert!(!has_event(&drain(&mut k), "logout"), "{body}");
+        assert!(k.is_authenticated());
+    }
 }
 
 // The server's `Retry-After`, across flights ------------------------------------------------
@@ -331,4 +348,30 @@ fn a_401_whose_challenge_does_not_blame_the_token_goes_to_the_caller_as_it_is() 
             "{challenge:?}"
         );
     }
+}
+
+// Text from outside, bounded ----------------------------------------------------------------
+
+#[test]
+fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
+    let mut k = signed_in(false, false);
+    let mine = k.access_token().cloned();
+    // A grant padded past the bound: read as empty, an invalid_token error; the token stays.
+    k.refresh(2, T0 + 1.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    let token = token(T0 + 1.0, 300.0, 2);
+    let padded = format!(
+        r#"{{"access_token":"{token}","pad":"{}"}}"#,
+        "x".repeat(MAX_INPUT_BYTES)
+    );
+    k.auth_answer(id, answer(200, &padded, None), T0 + 2.0);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.code() == "invalid_token"));
+    assert_eq!(k.access_token().cloned(), mine);
+    // A tab message as long: not heard.
+    let mut k = keeper(true, true);
+    let mut message = token_message(token, T0 + 1.0, SESSION);
+    message.insert_str(1, &format!(r#""pad":"{}","#, "x".repeat(MAX_INPUT_BYTES)));
+    k.hear(&message, T0 + 2.0);
+    assert!(!k.is_authenticated());
 }

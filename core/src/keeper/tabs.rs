@@ -15,7 +15,7 @@ impl Keeper {
     /// A message from another tab, as the channel delivered it (text; anything else is not one of
     /// ours and the driver drops it). A message of another session is ignored.
     pub fn hear(&mut self, text: &str, now_ms: f64) {
-        if self.disposed {
+        if self.disposed || text.len() > super::MAX_INPUT_BYTES {
             return;
         }
         match TabMessage::decode(text, &self.env.session) {
@@ -97,13 +97,16 @@ impl Keeper {
         };
         let backed_off = now_ms - self.tab_refresh_refused_at_ms >= TAB_REFRESH_BACKOFF_MS;
         if fresh && someone_else && backed_off && self.uses_lock() && self.unavailable().is_none() {
-            if self.held.is_some() && self.flight.is_none() {
-                // Signed in as someone else: once per backoff, refused or not — a token that
-                // keeps differing after a refresh of our own is no news of our session.
-                self.tab_refresh_refused_at_ms = now_ms;
-            }
-            self.refreshing_for_tab |= self.flight.is_none();
+            let idle = self.flight.is_none();
             self.start_flight(Trigger::Tab, now_ms);
+            if idle && self.flight.is_some() {
+                self.refreshing_for_tab = true;
+                if self.held.is_some() {
+                    // Signed in as someone else: once per backoff, refused or not — a token that
+                    // keeps differing after a refresh of our own is no news of our session.
+                    self.tab_refresh_refused_at_ms = now_ms;
+                }
+            }
         }
     }
 }

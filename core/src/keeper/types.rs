@@ -113,7 +113,7 @@ pub enum Settled {
 #[non_exhaustive]
 pub enum Command {
     /// Send an auth call: POST, `credentials: "include"`, the CSRF header from
-    /// [`Keeper::csrf_header`] for refresh and logout, the `Authorization` of
+    /// [`Keeper::csrf_header_from`] for refresh and logout, the `Authorization` of
     /// [`Keeper::refresh_authorization`] for a refresh, and report the answer (status, whole
     /// body, and the [`Keeper::token_header`] value) with [`Keeper::auth_answer`]. The keeper
     /// itself times it out.

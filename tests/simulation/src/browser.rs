@@ -30,9 +30,14 @@ impl World {
             Command::SendAuth { id, kind } => {
                 self.note(|| format!("tab {tab} sends {kind:?} #{id}"));
                 let cookie = self.jar.clone();
+                // The page's readable cookies, as `document.cookie` lists them.
+                let cookies = cookie
+                    .as_ref()
+                    .map(|c| format!("csrf_token={}", c.1))
+                    .unwrap_or_default();
                 let csrf = self.tabs[tab]
                     .core
-                    .csrf_header(cookie.as_ref().map(|c| c.1.as_str()))
+                    .csrf_header_from(&cookies)
                     .map(|(_, v)| v);
                 let bearer = (kind == AuthKind::Refresh)
                     .then(|| self.tabs[tab].core.refresh_authorization())
