@@ -11,35 +11,40 @@
 //! whether a Bearer or DPoP scheme is named at all, and the `error` values. Whatever the scan
 //! cannot read counts as blaming the token: a refresh and a retry, as for a bare 401.
 
+use alloc::vec::Vec;
+
 /// Whether a 401 whose `WWW-Authenticate` is `value` (`None`: absent, or not readable
 /// cross-origin) is worth a refresh and a retry: no challenge at all; a Bearer or DPoP
 /// challenge with no `error`; or one whose `error` is `invalid_token` (or DPoP's
 /// `use_dpop_nonce`). A challenge of another scheme only, or Bearer/DPoP errors that are all
 /// something else, is the caller's answer.
 pub fn blames_token(value: Option<&str>) -> bool {
-    let mut value = value.unwrap_or_default().as_bytes().to_ascii_lowercase();
-    // Room for a 6-byte window after a bare `DPoP`.
-    value.extend_from_slice(b"  ");
-    let (mut ours, mut errors, mut blamed) = (false, false, false);
-    for (at, w) in value.windows(6).enumerate() {
-        ours |= w == b"bearer" || w.starts_with(b"dpop");
-        // `error`, a whole word (not `x_error`), then `=` with spaces allowed around it.
-        let word = at == 0 || value.get(at - 1).is_some_and(|b| b" ,\t".contains(b));
-        if !(word && w.starts_with(b"error")) {
-            continue;
+    // Lowercase, without whitespace (`error = "x"` reads as `error="x"`), with room for a
+    // 6-byte window after a bare `DPoP`.
+    let mut text: Vec<u8> = Vec::new();
+    for &b in value.unwrap_or_default().as_bytes() {
+        if !b.is_ascii_whitespace() {
+            text.push(b.to_ascii_lowercase());
         }
-        let rest = value.get(at + 5..).unwrap_or_default().trim_ascii_start();
-        let Some(rest) = rest.strip_prefix(b"=") else {
-            continue; // `error_description`, `error_uri`
-        };
-        let rest = rest.trim_ascii_start();
-        let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
-        errors = true;
-        blamed |= rest.starts_with(b"invalid_token") || rest.starts_with(b"use_dpop_nonce");
     }
-    // Blank: no challenge, as for a bare 401.
-    let blank = value.iter().all(u8::is_ascii_whitespace);
-    blank || (ours && (blamed || !errors))
+    if text.is_empty() {
+        return true; // no challenge, as for a bare 401
+    }
+    text.extend_from_slice(b"  ");
+    let (mut ours, mut errors, mut blamed) = (false, false, false);
+    for (at, w) in text.windows(6).enumerate() {
+        ours |= w == b"bearer" || w.starts_with(b"dpop");
+        // `error=`, not `x_error=`.
+        if w == b"error=" && (at == 0 || text.get(at - 1) != Some(&b'_')) {
+            errors = true;
+            let mut rest = text.get(at + 6..).unwrap_or_default();
+            if let [b'"', unquoted @ ..] = rest {
+                rest = unquoted;
+            }
+            blamed |= rest.starts_with(b"invalid_token") || rest.starts_with(b"use_dpop_nonce");
+        }
+    }
+    ours && (blamed || !errors)
 }
 
 #[cfg(test)]

@@ -365,10 +365,9 @@ fn split(token: &str) -> Result<[&str; 2], JwtError> {
     let signature = bytes
         .get(second.unwrap_or_default() + 1..)
         .unwrap_or_default();
-    if !signature
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
-    {
+    let base64url =
+        |b: &u8| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'=');
+    if !signature.iter().all(base64url) {
         return Err(JwtError::Base64(Segment::Signature));
     }
     Ok([header, payload])

@@ -166,6 +166,11 @@ pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: 
     match configure(s.input(len)) {
         Ok((config, allowed, session)) => {
             let cross_tab = config.cross_tab;
+            let name = if cross_tab {
+                config.channel_name_for(&session)
+            } else {
+                String::new()
+            };
             let env = Environment {
                 allowed,
                 locks: cross_tab && locks == 1,
@@ -173,13 +178,7 @@ pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: 
                 seed: id(seed),
                 session,
             };
-            let keeper = Keeper::new(config, env);
-            let name = if cross_tab {
-                keeper.channel_name()
-            } else {
-                String::new()
-            };
-            let keeper = Some(keeper);
+            let keeper = Some(Keeper::new(config, env));
             let h = match s.keepers.iter().position(Option::is_none) {
                 Some(free) => {
                     s.keepers[free] = keeper;
