@@ -3,7 +3,9 @@
 //! a Rust tab and one from a JavaScript tab are alike.
 //!
 //! The key pair is made when the keeper starts, `extractable: false`, and kept in memory only (a
-//! reload makes a new one; `restore()` gets a token bound to it). What a proof says besides its
+//! reload makes a new one; `restore()` gets a token bound to it). A key that says it can be
+//! exported (WebCrypto replaced by a script that ran before the app) is refused: every call that
+//! needs a proof then fails, as without WebCrypto. What a proof says besides its
 //! `jti`, `iat` and `ath` is the core's ([`token_keeper_core::Proof`]); this only signs.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -67,6 +69,11 @@ impl Dpop {
         let key = wasm_bindgen_futures::future_to_promise(async move {
             let pair = JsFuture::from(pair).await?;
             let private = Reflect::get(&pair, &"privateKey".into())?;
+            // A key that says it can be exported was made by another `generateKey` than the
+            // browser's (a script that ran first replaced it): refused, as no key at all.
+            if Reflect::get(&private, &"extractable".into())? != JsValue::FALSE {
+                return Err(JsValue::from_str("dpop: the key could be exported"));
+            }
             let public: CryptoKey = Reflect::get(&pair, &"publicKey".into())?.unchecked_into();
             // The public half is always exportable; only these four members go in a proof.
             let jwk = JsFuture::from(subtle.export_key("jwk", &public)?).await?;

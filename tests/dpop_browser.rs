@@ -146,3 +146,23 @@ async fn a_second_keeper_restores_with_its_own_key() {
     first.dispose();
     second.dispose();
 }
+
+// 5
+#[wasm_bindgen_test]
+async fn a_key_that_could_be_exported_is_refused_and_no_login_leaves() {
+    reset().await;
+    // A script that ran before the app replaced WebCrypto's generateKey to ask for an
+    // extractable key (the JavaScript driver's test stages it the same way).
+    let install = js_sys::Function::new_no_args(
+        "const subtle = crypto.subtle; const original = subtle.generateKey;
+         subtle.generateKey = (alg, _extractable, usages) => original.call(subtle, alg, true, usages);
+         return () => { delete subtle.generateKey; };",
+    );
+    let restore: js_sys::Function = install.call0(&JsValue::NULL).unwrap().into();
+    let keeper = keeper();
+    restore.call0(&JsValue::NULL).unwrap();
+    let e = keeper.login(ALICE).await.unwrap_err();
+    assert_eq!(e.code(), "network", "{e}");
+    assert_eq!(num(&stats().await, "logins"), 0.0, "no login left without a proof");
+    keeper.dispose();
+}
