@@ -163,6 +163,10 @@ async fn a_key_that_could_be_exported_is_refused_and_no_login_leaves() {
     restore.call0(&JsValue::NULL).unwrap();
     let e = keeper.login(ALICE).await.unwrap_err();
     assert_eq!(e.code(), "network", "{e}");
-    assert_eq!(num(&stats().await, "logins"), 0.0, "no login left without a proof");
+    assert_eq!(
+        num(&stats().await, "logins"),
+        0.0,
+        "no login left without a proof"
+    );
     keeper.dispose();
 }
