@@ -65,9 +65,7 @@ const KEYS: &[&str] = &[
 impl TabMessage {
     /// The message as JSON text, for `session`. Times are whole milliseconds.
     pub fn encode(&self, session: &str) -> String {
-        let mut out = String::from("{\"session\":");
-        json::write_string(&mut out, session);
-        out.push_str(",\"type\":");
+        let mut out = String::from("{\"type\":");
         match self {
             TabMessage::Token {
                 token,
@@ -90,6 +88,8 @@ impl TabMessage {
                 push_ms(&mut out, "for", *for_ms);
             }
         }
+        out.push_str(",\"session\":");
+        json::write_string(&mut out, session);
         out.push('}');
         out
     }

@@ -139,7 +139,11 @@ impl World {
                 self.release_lock(tab);
             }
             Command::Post(message) => {
-                let logout = matches!(message, token_keeper_core::TabMessage::Logout { .. });
+                let logout = match message {
+                    // Whole milliseconds, as the message carries it.
+                    token_keeper_core::TabMessage::Logout { at_ms } => Some(at_ms.floor()),
+                    _ => None,
+                };
                 let text = message.encode(self.tabs[tab].core.session());
                 for to in 0..self.tabs.len() {
                     if to == tab || !self.tabs[to].alive {

@@ -16,8 +16,9 @@
 //! 6. DPoP runs: a tab holds only tokens bound to its own key (never another tab's, which the
 //!    server would refuse), every request carrying one has a proof, and no request reaches the
 //!    server with another key's token or as a bearer.
-//! 8. After a tab's `logout()` resolved, no login that tab made before it leaves a live session
-//!    in the cookie jar (the user saw "signed out"; the next page load would sign them back in).
+//! 8. With a `logoutUrl`: after a tab's `logout()` resolved, no login that tab made before it
+//!    leaves a live session in the cookie jar (the user saw "signed out"; the next page load
+//!    would sign them back in).
 //! 9. No tab sends a refresh before a `Retry-After` the server gave it has passed.
 //!
 //! In the reissue flow, a refusal of a refresh whose bearer is of another session than the
@@ -125,6 +126,9 @@ pub fn cookie_stored(world: &mut World, tab: usize, id: AuthId, reply: &AuthRepl
     let Some(made) = world.login_made.remove(&(tab, id)) else {
         return;
     };
+    if world.tabs[tab].core.config().logout_url.is_none() {
+        return; // without a logout endpoint no sign-out ends the server's session
+    }
     let live = matches!(reply.set_cookie, Some(Some(_)))
         && reply.family.is_some_and(|f| !world.server.is_revoked(f));
     let logout = world.tabs[tab]

@@ -51,7 +51,8 @@ pub enum Ev {
     Deliver {
         tab: usize,
         text: String,
-        logout: bool,
+        /// A sign-out's moment, as the message says it (whole ms).
+        logout: Option<f64>,
     },
     /// The lock manager's grant reaches a tab (after the driver's macrotask).
     Grant { tab: usize },
@@ -107,8 +108,8 @@ pub struct Tab {
     pub fetches: HashMap<FetchId, f64>,
     /// Auth calls the core aborted (their answers are dropped, their cookies lost).
     pub aborted: Vec<AuthId>,
-    /// The last sign-out this tab knows of: its own `logout()` call, or another tab's Logout
-    /// message heard (for the logout invariant).
+    /// The last sign-out this tab knows of: its own `logout()` call, or the moment another tab's
+    /// Logout message says, once heard (for the logout invariant).
     pub fence_ms: Option<f64>,
     /// The last refresh answer's status (for the logout-event invariant).
     pub last_refresh_status: Option<u16>,
@@ -431,9 +432,12 @@ impl World {
                 });
             }
             Ev::Deliver { tab, text, logout } => {
-                self.note(|| format!("tab {tab} hears {}", &text[..text.len().min(20)]));
-                if logout {
-                    self.tabs[tab].fence_ms = Some(now);
+                self.note(|| format!("tab {tab} hears {}", &text[..text.len().min(40)]));
+                if let Some(at) = logout {
+                    // From the sign-out's own moment: a login this tab began after it (and sent
+                    // before hearing of it) is a new session, which the sign-out does not end.
+                    let fence = &mut self.tabs[tab].fence_ms;
+                    *fence = Some(fence.map_or(at, |f| f.max(at)));
                 }
                 self.drive(tab, |k| k.hear(&text, now));
             }
