@@ -216,6 +216,8 @@ impl Keeper {
                             steal_at_ms,
                             stealing: true,
                         };
+                        // From here on, a word from the holder means it is alive (`lock_granted`).
+                        flight.heard_working = false;
                     }
                     self.push(Command::RequestLock { steal: true });
                 }

@@ -65,16 +65,21 @@ impl Keeper {
         // lock: another waiter may have stolen at the same moment, before hearing of this one.
         // Either way, wait a moment under the lock: for that token, or for the word that the
         // lock was stolen again (then this tab queues instead of sending beside the other thief).
-        let heard_working = self.flight.as_ref().is_some_and(|f| f.heard_working)
-            || now_ms <= self.other_working_until_ms;
+        let heard_since_steal = self.flight.as_ref().is_some_and(|f| f.heard_working);
+        let heard_working = heard_since_steal || now_ms <= self.other_working_until_ms;
+        // A thief that heard the holder at work after it asked to steal took the lock from a tab
+        // that is alive and has its refresh on the wire: it waits for that token as long as the
+        // holder said it works, not only a moment.
+        let until_ms = match stole && heard_since_steal {
+            true => self.other_working_until_ms.max(now_ms + ADOPT_WAIT_MS),
+            false => now_ms + ADOPT_WAIT_MS,
+        };
         if stole {
             self.tell_working(ADOPT_WAIT_MS + self.timeout_ms());
         }
         match &mut self.flight {
             Some(flight) if heard_working || stole => {
-                flight.stage = Stage::Adopt {
-                    until_ms: now_ms + ADOPT_WAIT_MS,
-                };
+                flight.stage = Stage::Adopt { until_ms };
             }
             _ => self.send_refresh(now_ms),
         }

@@ -430,3 +430,46 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     k.lock_granted(T0 + 7.0);
     assert!(sent_auth(&drain(&mut k)).is_none());
 }
+
+/// A thief that hears the holder at work after it asked to steal (the holder woke from a freeze
+/// just then and sent its refresh) took the lock from a tab that is alive: it waits for that
+/// tab's token as long as the holder said it works, not only a moment — a holder whose answer
+/// took longer than the moment saw its cookie presented twice.
+#[test]
+fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
+    let mut k = signed_in(true, true);
+    k.refresh(2, T0);
+    drain(&mut k);
+    let steal_at = k.poll_timeout().unwrap();
+    k.handle_timeout(steal_at);
+    assert!(drain(&mut k)
+        .iter()
+        .any(|c| matches!(c, Command::RequestLock { steal: true })));
+    // The holder is alive after all: its word comes before the stolen lock does.
+    k.hear(
+        &TabMessage::Working { for_ms: 10_000.0 }.encode(SESSION),
+        steal_at + 1.0,
+    );
+    k.lock_granted(steal_at + 2.0);
+    drain(&mut k);
+    // The moment a thief waits passes: no refresh yet, the holder's call may still be out.
+    k.handle_timeout(steal_at + 200.0);
+    assert_eq!(
+        sent_auth(&drain(&mut k)),
+        None,
+        "not beside the holder's refresh"
+    );
+    // Its token arrives: adopted, no refresh of this tab's own.
+    k.hear(
+        &TabMessage::Token {
+            token: token(steal_at + 300.0, 300.0, 9),
+            received_at_ms: steal_at + 300.0,
+            lifetime_ms: Some(300_000.0),
+        }
+        .encode(SESSION),
+        steal_at + 301.0,
+    );
+    let out = drain(&mut k);
+    assert_eq!(sent_auth(&out), None);
+    assert!(matches!(settled(&out, 2), Some(Ok(Settled::Done))));
+}
