@@ -375,3 +375,33 @@ fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
     k.hear(&message, T0 + 2.0);
     assert!(!k.is_authenticated());
 }
+
+#[test]
+fn with_dpop_a_heard_token_that_has_run_out_starts_no_refresh() {
+    let mut config = Config::new(SESSION);
+    config.dpop = true;
+    let env = Environment {
+        allowed: AllowList::new(vec![ORIGIN.into()]),
+        locks: true,
+        channel: true,
+        seed: 7,
+        session: SESSION.into(),
+    };
+    let mut k = Keeper::new(config, env);
+    // A tab thawed from a long freeze tells of the token it got before: long expired.
+    let old = TabMessage::Token {
+        token: token(T0, 3.0, 4),
+        received_at_ms: T0,
+        lifetime_ms: Some(3_000.0),
+    };
+    k.hear(&old.encode(SESSION), T0 + 40_000.0);
+    assert!(!k.is_refreshing(), "no news of a running session");
+    // A live one is news: this tab refreshes for its own key (and is not held back later).
+    let live = TabMessage::Token {
+        token: token(T0 + 40_000.0, 300.0, 5),
+        received_at_ms: T0 + 40_000.0,
+        lifetime_ms: Some(300_000.0),
+    };
+    k.hear(&live.encode(SESSION), T0 + 40_001.0);
+    assert!(k.is_refreshing());
+}

@@ -38,7 +38,7 @@ impl Keeper {
 
     fn adopt(&mut self, token: String, received_at_ms: f64, lifetime: Option<f64>, now_ms: f64) {
         if self.config.dpop {
-            return self.heard_of_token(&token, received_at_ms, now_ms);
+            return self.heard_of_token(&token, received_at_ms, lifetime, now_ms);
         }
         if self.logging_out()
             || received_at_ms > now_ms
@@ -89,8 +89,19 @@ impl Keeper {
     /// all present the one cookie at once), and, after such a refresh was refused, not again for
     /// [`TAB_REFRESH_BACKOFF_MS`] unless a sign-out starts things over (a server that pins a
     /// family to its first key refuses every other tab), signed in or not.
-    fn heard_of_token(&mut self, token: &str, received_at_ms: f64, now_ms: f64) {
-        let fresh = received_at_ms <= now_ms && received_at_ms >= self.signed_out_at_ms;
+    fn heard_of_token(
+        &mut self,
+        token: &str,
+        received_at_ms: f64,
+        lifetime: Option<f64>,
+        now_ms: f64,
+    ) {
+        // News of a session that is still running: a token that has run out (a tab thawed from
+        // a long freeze tells what it got before) is no reason to refresh, as it is no token to
+        // adopt without `dpop`.
+        let fresh = received_at_ms <= now_ms
+            && received_at_ms >= self.signed_out_at_ms
+            && lifetime.map_or(true, |l| received_at_ms + l > now_ms);
         let someone_else = match &self.held {
             None => true,
             Some(held) => decode_unverified(token).is_ok_and(|c| c.sub != held.claims.sub),
