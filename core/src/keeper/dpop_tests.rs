@@ -9,7 +9,7 @@ use super::tests::*;
 
 const API: &str = "https://api.example";
 
-fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
+pub(super) fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
     let mut config = Config::new(format!("{ORIGIN}/auth/refresh"));
     config.login_url = Some(format!("{ORIGIN}/auth/login"));
     config.dpop = true;

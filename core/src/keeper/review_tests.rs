@@ -2,13 +2,14 @@
 //! that races a login, CSRF values that collide, a server's `Retry-After` across flights, and a
 //! 401 that does not blame the token.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use alloc::{format, vec};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+use super::dpop_tests::dpop_keeper;
 use super::tests::*;
 
 const OTHER_SESSION: &str = "https://app.example/billing/auth/refresh";
@@ -101,16 +102,7 @@ fn a_message_of_another_session_is_neither_adopted_nor_obeyed() {
 
 #[test]
 fn with_dpop_a_tab_signed_in_as_someone_else_refreshes_for_a_heard_token_once_per_backoff() {
-    let mut config = Config::new(SESSION);
-    config.dpop = true;
-    let env = Environment {
-        allowed: AllowList::new(vec![ORIGIN.into()]),
-        locks: true,
-        channel: true,
-        seed: 7,
-        session: SESSION.into(),
-    };
-    let mut k = Keeper::new(config, env);
+    let mut k = dpop_keeper(true, true);
     k.set_token(&token(T0, 300.0, 1), T0).unwrap();
     drain(&mut k);
     // Another user's token (`sub` bob), heard twice: the second starts nothing.
@@ -378,16 +370,7 @@ fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
 
 #[test]
 fn with_dpop_a_heard_token_that_has_run_out_starts_no_refresh() {
-    let mut config = Config::new(SESSION);
-    config.dpop = true;
-    let env = Environment {
-        allowed: AllowList::new(vec![ORIGIN.into()]),
-        locks: true,
-        channel: true,
-        seed: 7,
-        session: SESSION.into(),
-    };
-    let mut k = Keeper::new(config, env);
+    let mut k = dpop_keeper(true, true);
     // A tab thawed from a long freeze tells of the token it got before: long expired.
     let old = TabMessage::Token {
         token: token(T0, 3.0, 4),
