@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -26,6 +26,18 @@ use crate::{body_error, error, millis, now, random_token, unavailable, AppState,
 
 pub(crate) const REFRESH_COOKIE: &str = "refresh_token";
 pub(crate) const CSRF_COOKIE: &str = "csrf_token";
+/// The CSRF cookie over https (`--secure-cookies`). A `__Host-` cookie must be `Secure`, have
+/// `Path=/` and no `Domain`: a sibling subdomain cannot set one this host receives. Browsers
+/// refuse the prefix on plain http, where the name stays `csrf_token`.
+pub(crate) const HOST_CSRF_COOKIE: &str = "__Host-csrf_token";
+
+fn csrf_cookie(state: &AppState) -> &'static str {
+    if state.options.secure_cookies {
+        HOST_CSRF_COOKIE
+    } else {
+        CSRF_COOKIE
+    }
+}
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 
 fn cookie<'a>(
@@ -50,7 +62,7 @@ fn cookie<'a>(
 fn session_cookies(state: &AppState, jar: CookieJar, refresh: String, csrf: String) -> CookieJar {
     let ttl = state.options.refresh_ttl;
     jar.add(cookie(state, REFRESH_COOKIE, refresh, "/auth", true, ttl))
-        .add(cookie(state, CSRF_COOKIE, csrf, "/", false, ttl))
+        .add(cookie(state, csrf_cookie(state), csrf, "/", false, ttl))
 }
 
 fn cleared_cookies(state: &AppState, jar: CookieJar) -> CookieJar {
@@ -63,18 +75,34 @@ fn cleared_cookies(state: &AppState, jar: CookieJar) -> CookieJar {
         true,
         zero,
     ))
-    .add(cookie(state, CSRF_COOKIE, String::new(), "/", false, zero))
+    .add(cookie(
+        state,
+        csrf_cookie(state),
+        String::new(),
+        "/",
+        false,
+        zero,
+    ))
 }
 
-/// Double submit: the header equals the readable cookie, and — when the refresh token's family
-/// is known — the value bound to that family.
-fn csrf_ok(jar: &CookieJar, headers: &HeaderMap, session: Option<&Session>) -> bool {
+/// Double submit: the header equals a readable cookie of the CSRF name, and — when the refresh
+/// token's family is known — the value bound to that family. Any of the cookies of that name:
+/// a sibling app's (another path, or `Domain=` a parent) may come with ours, in any order, and
+/// must neither stand in for ours nor hide it.
+fn csrf_ok(state: &AppState, headers: &HeaderMap, session: Option<&Session>) -> bool {
     let header = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let cookie = jar.get(CSRF_COOKIE).map(Cookie::value);
-    let Some(header) = header.filter(|h| !h.is_empty() && Some(*h) == cookie) else {
+    let Some(header) = header.filter(|h| !h.is_empty()) else {
         return false;
     };
-    session.is_none_or(|s| s.csrf == header)
+    let name = csrf_cookie(state);
+    let sent = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(key, value)| key == name && value == header);
+    sent && session.is_none_or(|s| s.csrf == header)
 }
 
 /// `application/json`, with or without parameters such as `charset`.
@@ -294,7 +322,7 @@ pub(crate) async fn refresh(
     let Ok(session) = state.store.session_of(&presented, now()).await else {
         return unavailable();
     };
-    if !csrf_ok(&jar, &headers, session.as_ref()) {
+    if !csrf_ok(&state, &headers, session.as_ref()) {
         state.lock().stats.csrf_rejections += 1;
         return error(StatusCode::FORBIDDEN, "csrf");
     }
@@ -373,7 +401,7 @@ pub(crate) async fn logout(
     let Some(presented) = jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()) else {
         // No session to end. Clear the cookies only for a caller that proves it can read them:
         // a cross-site request must not be able to touch them.
-        if csrf_ok(&jar, &headers, None) {
+        if csrf_ok(&state, &headers, None) {
             return (cleared_cookies(&state, jar), StatusCode::NO_CONTENT).into_response();
         }
         return StatusCode::NO_CONTENT.into_response();
@@ -381,7 +409,7 @@ pub(crate) async fn logout(
     let Ok(session) = state.store.session_of(&presented, now()).await else {
         return unavailable();
     };
-    if !csrf_ok(&jar, &headers, session.as_ref()) {
+    if !csrf_ok(&state, &headers, session.as_ref()) {
         state.lock().stats.csrf_rejections += 1;
         return error(StatusCode::FORBIDDEN, "csrf");
     }

@@ -70,9 +70,39 @@ async fn secure_cookies_are_marked_secure() {
     assert!(set_cookie(&response, "refresh_token")
         .unwrap()
         .contains("Secure"));
-    assert!(set_cookie(&response, "csrf_token")
-        .unwrap()
-        .contains("Secure"));
+    // Over https the CSRF cookie is `__Host-` prefixed: Secure, Path=/, no Domain — a sibling
+    // subdomain cannot set one this host would receive.
+    let csrf = set_cookie(&response, "__Host-csrf_token").unwrap();
+    assert!(csrf.contains("Secure") && csrf.contains("Path=/"), "{csrf}");
+    assert!(!csrf.contains("Domain"), "{csrf}");
+    assert_eq!(set_cookie(&response, "csrf_token"), None);
+}
+
+#[tokio::test]
+async fn a_second_csrf_cookie_neither_stands_in_for_the_session_s_nor_hides_it() {
+    let server = Server::default().await;
+    let session = server.login(&server.browser()).await;
+    let refresh = |cookies: String, header: String| {
+        Client::new()
+            .post(server.url("/auth/refresh"))
+            .header(reqwest::header::COOKIE, cookies)
+            .header("x-csrf-token", header)
+            .send()
+    };
+    let real = &session.csrf;
+    // A sibling app's cookie of the same name comes after ours (the server read the last one).
+    let cookies = format!(
+        "refresh_token={}; csrf_token={real}; csrf_token=sibling",
+        session.refresh
+    );
+    // The sibling's value is a cookie, but not the one bound to the session: refused.
+    let forged = refresh(cookies.clone(), "sibling".into()).await.unwrap();
+    assert_eq!(forged.status(), 403);
+    // The session's own value is accepted, whatever else came with it.
+    let ok = refresh(cookies, real.clone()).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let stats = server.stats().await;
+    assert_eq!((stats.csrf_rejections, stats.refreshes), (1, 1));
 }
 
 #[tokio::test]
