@@ -152,7 +152,7 @@ pub(crate) fn verify(proof: &str, expected: &Expected<'_>, now_ms: i64) -> Resul
     if claims.htm != expected.method {
         return invalid("htm is not the request's method");
     }
-    if without_query(&claims.htu) != expected.url {
+    if normalized(without_query(&claims.htu)).as_deref() != Some(expected.url.as_str()) {
         return invalid("htu is not the request's url");
     }
     if !claims.iat.is_finite() {
@@ -222,10 +222,59 @@ fn without_query(url: &str) -> &str {
     url.find(['?', '#']).map_or(url, |end| &url[..end])
 }
 
-/// The URL the client called, as `htu` must name it: `http://{Host}{path}`.
-fn request_url(headers: &HeaderMap, uri: &Uri) -> Option<String> {
-    let host = headers.get(HOST)?.to_str().ok()?;
-    Some(format!("http://{host}{}", uri.path()))
+/// The URL the client called, as `htu` must name it, normalized: the server's public origin
+/// (`--public-origin`; without one, `http://` and the `Host` header) and the request's path.
+fn request_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let origin = match &state.options.public_origin {
+        Some(origin) => origin.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", headers.get(HOST)?.to_str().ok()?),
+    };
+    normalized(&format!("{origin}{}", uri.path()))
+}
+
+/// `url` as RFC 3986 §6.2.2 normalizes it, for comparing: scheme and host in lowercase, no
+/// default port, the path's percent-encodings of unreserved characters decoded and the others'
+/// hex digits in capitals. `None` for what is no absolute http(s) URL.
+fn normalized(url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let authority = uri.authority()?;
+    if authority.as_str().contains('@') {
+        return None; // user information names no origin
+    }
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let host = authority.host().to_ascii_lowercase();
+    let port = match authority.port_u16() {
+        Some(port) if port != default_port => format!(":{port}"),
+        _ => String::new(),
+    };
+    let mut path = String::new();
+    let mut bytes = uri.path().bytes();
+    while let Some(b) = bytes.next() {
+        let decoded = match b {
+            b'%' => {
+                let hex = [bytes.next()?, bytes.next()?];
+                let hex = std::str::from_utf8(&hex).ok()?;
+                Some(u8::from_str_radix(hex, 16).ok()?)
+            }
+            _ => None,
+        };
+        match decoded {
+            Some(c) if c.is_ascii_alphanumeric() || b"-._~".contains(&c) => {
+                path.push(char::from(c))
+            }
+            Some(c) => path.push_str(&format!("%{c:02X}")),
+            None => path.push(char::from(b)),
+        }
+    }
+    if path.is_empty() {
+        path.push('/');
+    }
+    Some(format!("{scheme}://{host}{port}{path}"))
 }
 
 /// Checks the request's one `DPoP` header; returns the thumbprint of the key that signed it.
@@ -239,7 +288,11 @@ pub(crate) fn check(
 ) -> Result<String, Refusal> {
     let now_ms = unix_now_ms() + state.lock().config.clock_skew_ms;
     let mut proofs = headers.get_all(PROOF_HEADER).iter();
-    let verified = match (proofs.next(), proofs.next(), request_url(headers, uri)) {
+    let verified = match (
+        proofs.next(),
+        proofs.next(),
+        request_url(state, headers, uri),
+    ) {
         (Some(proof), None, Some(url)) => match proof.to_str() {
             Ok(proof) => {
                 let expected = Expected {

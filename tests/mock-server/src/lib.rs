@@ -104,6 +104,11 @@ pub struct Options {
     /// A refresh family accepts only the key it is bound to, instead of re-binding to the key
     /// of each refresh. Implies `dpop`. Default off.
     pub dpop_pin: bool,
+    /// The origin clients call this server at (`https://api.example.com` behind TLS), which a
+    /// DPoP proof's `htu` must name (`--public-origin`; the binary and the tests' servers default
+    /// it to the address they listen on). `None` falls back to `http://` and the request's `Host`
+    /// header — a header the client sends: set it.
+    pub public_origin: Option<String>,
 }
 
 impl Options {
@@ -128,6 +133,7 @@ impl Default for Options {
             dpop: false,
             dpop_nonce: false,
             dpop_pin: false,
+            public_origin: None,
         }
     }
 }

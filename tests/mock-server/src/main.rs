@@ -61,6 +61,10 @@ struct Cli {
     /// each refresh (implies --dpop).
     #[arg(long)]
     dpop_pin: bool,
+    /// The origin clients call this server at (such as https://api.example.com behind a TLS
+    /// proxy), which a DPoP proof's `htu` must name. Default: the address it listens on.
+    #[arg(long)]
+    public_origin: Option<String>,
 }
 
 #[tokio::main]
@@ -79,7 +83,16 @@ async fn main() -> std::io::Result<()> {
         dpop: cli.dpop || cli.dpop_nonce || cli.dpop_pin,
         dpop_nonce: cli.dpop_nonce,
         dpop_pin: cli.dpop_pin,
+        public_origin: None,
     };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;
+    let address = listener.local_addr()?;
+    let mut options = options;
+    options.public_origin = Some(
+        cli.public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}")),
+    );
     let state = match &cli.redis {
         None => AppState::new(options),
         Some(url) => AppState::with_redis(options, url, &cli.redis_prefix)
@@ -88,8 +101,6 @@ async fn main() -> std::io::Result<()> {
                 std::io::Error::other(format!("could not use the Redis of --redis: {e}"))
             })?,
     };
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;
-    let address = listener.local_addr()?;
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening on http://{address}")?;
     stdout.flush()?;

@@ -323,3 +323,53 @@ async fn token_in_header_names_the_dpop_scheme() {
     let proof = api_proof(&server, &key, token, &json!({}));
     assert_eq!(me(&server, "DPoP", token, Some(proof)).await.status(), 200);
 }
+
+/// A proof's `htu` is compared with the server's public origin and the request's path, both
+/// normalized (RFC 3986 §6.2.2): never with the `Host` header the client sends, and behind TLS
+/// with the `https://` origin the clients call (`--public-origin`).
+#[tokio::test]
+async fn htu_names_the_public_origin_normalized_never_the_host_header() {
+    let server = Server::start(dpop(Options::default())).await;
+    let key = Key::new(1);
+    let with_htu = |htu: String, host: Option<&'static str>| {
+        let mut request = login_request(&server, &Client::new())
+            .header("dpop", key.proof("POST", &htu, &json!({})));
+        if let Some(host) = host {
+            request = request.header("host", host);
+        }
+        request.send()
+    };
+    // Case, a default port and percent-encoded unreserved characters do not matter.
+    let address = server.url("").trim_start_matches("http://").to_owned();
+    let shouted = format!("HTTP://{}/%61uth/login", address.to_uppercase());
+    assert_eq!(with_htu(shouted, None).await.unwrap().status(), 200);
+    // A Host header of the client's choosing names nothing the proof may claim.
+    let forged = with_htu(
+        "http://evil.example/auth/login".into(),
+        Some("evil.example"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), 400);
+    assert_eq!(error_code(forged).await, "invalid_dpop_proof");
+
+    // Behind TLS: the public origin is https, whatever the proxy's hop to this server was.
+    let server = Server::start(Options {
+        public_origin: Some("https://api.example.com".into()),
+        ..dpop(Options::default())
+    })
+    .await;
+    let proof = |htu: &str| key.proof("POST", htu, &json!({}));
+    let behind_tls = login_request(&server, &Client::new())
+        .header("dpop", proof("https://API.example.com:443/auth/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(behind_tls.status(), 200);
+    let hop = login_request(&server, &Client::new())
+        .header("dpop", proof(&server.url("/auth/login")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hop.status(), 400);
+}

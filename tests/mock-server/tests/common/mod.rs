@@ -14,9 +14,11 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn start(options: Options) -> Server {
+    pub async fn start(mut options: Options) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        // As the binary does: proofs name the address it listens on, unless told otherwise.
+        options.public_origin.get_or_insert_with(|| base.clone());
         tokio::spawn(async move {
             axum::serve(listener, app(AppState::new(options)))
                 .await
