@@ -98,6 +98,8 @@ pub struct MemoryStore {
     revoked_through: u64,
     /// Access tokens revoked one by one.
     revoked_jtis: HashSet<String>,
+    /// How many families there may be before the expired ones are forgotten ([`Self::forget_expired`]).
+    prune_at: usize,
 }
 
 impl std::fmt::Debug for MemoryStore {
@@ -110,6 +112,9 @@ impl std::fmt::Debug for MemoryStore {
             .finish_non_exhaustive()
     }
 }
+
+/// The memory store forgets expired families once it holds this many (then twice what is left).
+const PRUNE_MIN: usize = 1_024;
 
 /// The latest expiry Redis (and any sane store) takes: the end of year 9999, in ms.
 pub const MAX_EXPIRY: Millis = 253_402_300_799_999;
@@ -125,6 +130,7 @@ impl MemoryStore {
         now: Millis,
         ttl: Millis,
     ) -> Session {
+        self.forget_expired(now);
         let mut lineage = Vec::new();
         if let Some(old) = replaced {
             lineage.push(old);
@@ -158,6 +164,20 @@ impl MemoryStore {
         };
         self.families.insert(id, family);
         session
+    }
+
+    /// Forgets the families past their expiry and their refresh tokens, as Redis lets their keys
+    /// expire: an expired family answers as an unknown one did (`Invalid`), and the store does not
+    /// grow with every login ever made. Done when the families have doubled since the last time
+    /// (at least [`PRUNE_MIN`]), so it costs O(1) a login over time.
+    fn forget_expired(&mut self, now: Millis) {
+        if self.families.len() < self.prune_at.max(PRUNE_MIN) {
+            return;
+        }
+        self.families.retain(|_, f| now < f.expires_at);
+        let families = &self.families;
+        self.tokens.retain(|_, t| families.contains_key(&t.family));
+        self.prune_at = self.families.len() * 2;
     }
 
     /// The family of a live or retired refresh token, while the family lives.
@@ -280,6 +300,33 @@ mod tests {
         let mut s = MemoryStore::default();
         s.login("alice", ("t0".into(), "c".into()), None, NOW, DAY);
         s
+    }
+
+    #[test]
+    fn expired_families_and_their_tokens_are_forgotten_as_redis_forgets_them() {
+        let mut s = MemoryStore::default();
+        // 10,000 sessions over time, each refreshed once, each expired a second after its login.
+        for i in 0..10_000u64 {
+            let at = NOW + i * 1_000;
+            s.login("alice", (format!("t{i}"), "c".into()), None, at, 500);
+            s.refresh(&format!("t{i}"), format!("r{i}"), at, 0);
+        }
+        // What is left is bounded by the live ones (one) and the amortized pruning, not by
+        // every login ever made.
+        let counts = format!("{s:?}");
+        let number = |name: &str| -> usize {
+            let rest = &counts[counts.find(name).unwrap() + name.len()..];
+            rest[..rest.find(',').unwrap()].parse().unwrap()
+        };
+        assert!(number("families: ") <= 2 * PRUNE_MIN, "{counts}");
+        assert!(number("refresh_tokens: ") <= 4 * PRUNE_MIN, "{counts}");
+        // An expired family's token answers as an unknown one; the newest still works.
+        let late = NOW + 9_999 * 1_000;
+        assert!(matches!(
+            s.refresh("r5", "x".into(), late, 0),
+            Outcome::Invalid
+        ));
+        assert!(s.session_of("r9999", late).is_some());
     }
 
     #[test]
