@@ -7,22 +7,26 @@
 //! `--dpop`: login and refresh need a proof too, checked before the credentials and after the
 //! CSRF check, before anything rotates; the family → key binding rule is in the crate docs.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 use crate::access::{issue, presented, signed_claims, Issued, Scheme};
-use crate::dpop;
 use crate::store::{Outcome, Session};
-use crate::{body_error, error, millis, now, random_token, unavailable, AppState, DEMO_USER};
+use crate::{
+    body_error, error, millis, now, random_token, unavailable, unix_now_ms, AppState, DEMO_USER,
+};
+use crate::{dpop, throttle};
 
 pub(crate) const REFRESH_COOKIE: &str = "refresh_token";
 pub(crate) const CSRF_COOKIE: &str = "csrf_token";
@@ -154,6 +158,7 @@ struct Credentials {
 
 pub(crate) async fn login(
     State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     method: Method,
     uri: Uri,
     jar: CookieJar,
@@ -180,9 +185,26 @@ pub(crate) async fn login(
     let Ok(credentials) = serde_json::from_slice::<Credentials>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid_request");
     };
-    if (credentials.username.as_str(), credentials.password.as_str()) != DEMO_USER {
+    // Guessing is throttled per user and per client address (`throttle.rs`); the password is
+    // compared in time that does not say how much of it was right.
+    let user_key = format!("user:{}", credentials.username);
+    let mut keys = vec![user_key.clone()];
+    keys.extend(client.map(|Extension(ConnectInfo(a))| format!("addr:{}", a.ip())));
+    let now_ms = unix_now_ms();
+    if let Some(wait_s) = state.lock().throttle.wait_s(&keys, now_ms) {
+        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+        if let Ok(value) = HeaderValue::from_str(&wait_s.to_string()) {
+            response.headers_mut().insert(RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let known = credentials.username == DEMO_USER.0
+        && throttle::same_secret(credentials.password.as_bytes(), DEMO_USER.1.as_bytes());
+    if !known {
+        state.lock().throttle.failed(&keys, now_ms);
         return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
+    state.lock().throttle.succeeded(&user_key);
     match start_session(&state, &jar, &credentials.username, jkt.as_deref()).await {
         Ok((refresh, session, issued)) => {
             state.lock().stats.logins += 1;

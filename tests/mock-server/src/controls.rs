@@ -97,6 +97,7 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Response {
     inner.config = MockConfig::from_options(&state.options);
     // The families are revoked: their keys with them. The nonce and the proofs seen stay.
     inner.dpop.forget_bindings();
+    inner.throttle.clear();
     Json(inner.stats.clone()).into_response()
 }
 

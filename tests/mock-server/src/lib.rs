@@ -38,6 +38,7 @@ mod controls;
 mod dpop;
 pub mod redis_store;
 pub mod store;
+mod throttle;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -174,6 +175,8 @@ struct Inner {
     config: MockConfig,
     stats: Stats,
     dpop: dpop::Memory,
+    /// Failed logins, per user and per client address.
+    throttle: throttle::Throttle,
 }
 
 /// Shared server state.
@@ -222,6 +225,7 @@ impl AppState {
                 config: MockConfig::from_options(&options),
                 stats: Stats::default(),
                 dpop: dpop::Memory::new(unix_now_ms()),
+                throttle: throttle::Throttle::default(),
             })),
             options: Arc::new(options),
             store: Arc::new(store),

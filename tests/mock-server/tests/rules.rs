@@ -610,3 +610,42 @@ async fn the_binary_prints_its_address_and_honours_its_flags() {
     assert_eq!(config["access_ttl_ms"], 1500);
     assert_eq!(config["reuse_grace_ms"], 2000);
 }
+
+#[tokio::test]
+async fn guessing_is_throttled_per_user_and_address_with_a_retry_after() {
+    let server = Server::default().await;
+    let login = |password: &'static str| {
+        Client::new()
+            .post(server.url("/auth/login"))
+            .json(&json!({"username": "alice", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("guess").await.unwrap().status(), 401);
+    }
+    // The sixth try is not even compared, right or wrong: 429 until the window ends.
+    let throttled = login("wonderland").await.unwrap();
+    assert_eq!(throttled.status(), 429);
+    let wait: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(server.stats().await.logins, 0);
+    // The address is throttled too: another user from it waits as well.
+    let other = Client::new()
+        .post(server.url("/auth/login"))
+        .json(&json!({"username": "bob", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 429);
+    // A reset (the tests' control) starts over.
+    Client::new()
+        .post(server.url("/__mock/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login("wonderland").await.unwrap().status(), 200);
+}

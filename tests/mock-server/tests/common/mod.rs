@@ -20,9 +20,9 @@ impl Server {
         // As the binary does: proofs name the address it listens on, unless told otherwise.
         options.public_origin.get_or_insert_with(|| base.clone());
         tokio::spawn(async move {
-            axum::serve(listener, app(AppState::new(options)))
-                .await
-                .unwrap();
+            let service = app(AppState::new(options))
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service).await.unwrap();
         });
         Server { base }
     }
