@@ -4,7 +4,7 @@ use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::SigningKey;
 use serde_json::json;
 
-use super::memory::PRUNE_MIN;
+use super::memory::{MAX_SEEN, MAX_SEEN_PER_KEY, PRUNE_MIN};
 use super::*;
 
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -201,8 +201,49 @@ fn a_jti_is_accepted_once_while_its_proof_could_be_and_then_forgotten() {
         m.accept(&proven(&format!("j{i}"), later, None), false, later)
             .unwrap();
     }
-    assert!(m.seen.len() < PRUNE_MIN * 2, "{}", m.seen.len());
-    assert!(!m.seen.contains_key("a"));
+    assert!(m.seen_total < PRUNE_MIN * 2, "{}", m.seen_total);
+    assert!(!m.seen["k"].until.contains_key("a"));
+}
+
+fn proven_by(jkt: &str, jti: &str, at_ms: i64) -> Proven {
+    Proven {
+        jkt: jkt.into(),
+        ..proven(jti, at_ms, None)
+    }
+}
+
+#[test]
+fn one_key_filling_the_replay_cache_locks_out_nobody_else() {
+    let mut m = Memory::new(NOW_MS);
+    // Anyone, before logging in, with one throwaway key: more proofs than the whole cache holds.
+    for i in 0..MAX_SEEN + 10 {
+        let accepted = m.accept(&proven_by("flood", &format!("f{i}"), NOW_MS), false, NOW_MS);
+        assert_eq!(accepted, Ok(()), "the flooder's own proof {i}");
+    }
+    assert!(m.seen["flood"].len() <= MAX_SEEN_PER_KEY);
+    // Everyone else's proofs are still taken, and still guarded against replay.
+    assert_eq!(
+        m.accept(&proven_by("alice", "a1", NOW_MS), false, NOW_MS),
+        Ok(())
+    );
+    assert_eq!(
+        m.accept(&proven_by("alice", "a1", NOW_MS), false, NOW_MS),
+        Err(Refusal::Invalid("replayed jti"))
+    );
+    // Many keys together fill the cache: the one with the most gives up its oldest, and a new
+    // key still gets in.
+    let mut m = Memory::new(NOW_MS);
+    for i in 0..MAX_SEEN {
+        let jkt = format!("key{}", i % 20);
+        m.accept(&proven_by(&jkt, &format!("j{i}"), NOW_MS), false, NOW_MS)
+            .unwrap();
+    }
+    assert!(m.seen_total <= MAX_SEEN);
+    assert_eq!(
+        m.accept(&proven_by("bob", "b1", NOW_MS), false, NOW_MS),
+        Ok(())
+    );
+    assert!(m.seen_total <= MAX_SEEN);
 }
 
 #[test]

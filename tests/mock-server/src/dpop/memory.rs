@@ -2,7 +2,7 @@
 //! be replayed), the server nonce and the one before it, and the key each refresh family is
 //! bound to. Nothing here is shared with other instances, also under `--redis`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,9 +11,13 @@ use base64::Engine as _;
 use super::{Proven, Refusal, IAT_WINDOW_MS, NONCE_PERIOD_MS};
 use crate::random_bytes;
 
-/// The most `jti`s remembered at once: past it (expired ones pruned), new proofs are refused
-/// rather than a replay let through.
-const MAX_SEEN: usize = 100_000;
+/// The most `jti`s remembered at once, for every key together. Past it (expired ones pruned),
+/// the oldest of the key that has the most is forgotten: never a refusal of everyone's proofs,
+/// which anyone with a throwaway key could cause before logging in.
+pub(super) const MAX_SEEN: usize = 100_000;
+/// The most `jti`s remembered for one key (`jkt`): past it, that key's own oldest is forgotten —
+/// a key that floods the cache spends only its own replay protection.
+pub(super) const MAX_SEEN_PER_KEY: usize = 10_000;
 /// A map is pruned of expired entries when it reaches this size, then at twice what is left.
 pub(super) const PRUNE_MIN: usize = 1_024;
 
@@ -25,8 +29,10 @@ fn fresh_nonce() -> String {
 /// the server's clock with the test skew (ms), except the bindings', which follow the families
 /// (the store's clock).
 pub(crate) struct Memory {
-    /// `jti` → until when a proof with it could still be accepted.
-    pub(super) seen: HashMap<String, i64>,
+    /// Key thumbprint → the `jti`s of its proofs, each until when the proof could be accepted.
+    pub(super) seen: HashMap<String, Jtis>,
+    /// How many `jti`s `seen` holds, every key together.
+    pub(super) seen_total: usize,
     seen_prune_at: usize,
     nonce: String,
     previous_nonce: Option<String>,
@@ -34,6 +40,43 @@ pub(crate) struct Memory {
     /// Refresh family → the key of its login or last refresh.
     bindings: HashMap<u64, Binding>,
     bindings_prune_at: usize,
+}
+
+/// One key's `jti`s: until when each could be replayed, and the order they came in (the oldest
+/// is the first forgotten).
+#[derive(Default)]
+pub(super) struct Jtis {
+    pub(super) until: HashMap<String, i64>,
+    order: VecDeque<String>,
+}
+
+impl Jtis {
+    pub(super) fn len(&self) -> usize {
+        self.until.len()
+    }
+
+    fn insert(&mut self, jti: &str, until: i64) -> bool {
+        let new = self.until.insert(jti.to_owned(), until).is_none();
+        if new {
+            self.order.push_back(jti.to_owned());
+        }
+        new
+    }
+
+    fn forget_oldest(&mut self) -> bool {
+        while let Some(jti) = self.order.pop_front() {
+            if self.until.remove(&jti).is_some() {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn prune(&mut self, now_ms: i64) {
+        self.until.retain(|_, until| *until >= now_ms);
+        let until = &self.until;
+        self.order.retain(|jti| until.contains_key(jti));
+    }
 }
 
 struct Binding {
@@ -63,6 +106,7 @@ impl Memory {
     pub(crate) fn new(now_ms: i64) -> Self {
         Memory {
             seen: HashMap::new(),
+            seen_total: 0,
             seen_prune_at: PRUNE_MIN,
             nonce: fresh_nonce(),
             previous_nonce: None,
@@ -107,22 +151,66 @@ impl Memory {
                 return Err(Refusal::UseNonce);
             }
         }
-        prune(&mut self.seen, &mut self.seen_prune_at, |until| {
-            *until >= now_ms
-        });
-        if self
+        self.prune_seen(now_ms);
+        let replayed = self
             .seen
-            .get(&proven.jti)
-            .is_some_and(|until| *until >= now_ms)
-        {
+            .get(&proven.jkt)
+            .and_then(|jtis| jtis.until.get(&proven.jti))
+            .is_some_and(|until| *until >= now_ms);
+        if replayed {
             return Err(Refusal::Invalid("replayed jti"));
         }
-        if self.seen.len() >= MAX_SEEN {
-            return Err(Refusal::Invalid("too many proofs in the window"));
+        if self.seen_total >= MAX_SEEN {
+            // The key with the most gives one up (a flood is its own).
+            let biggest = self
+                .seen
+                .iter()
+                .max_by_key(|(_, jtis)| jtis.len())
+                .map(|(jkt, _)| jkt.clone());
+            if let Some(jkt) = biggest {
+                self.forget_oldest(&jkt);
+            }
+        }
+        if self
+            .seen
+            .get(&proven.jkt)
+            .is_some_and(|jtis| jtis.len() >= MAX_SEEN_PER_KEY)
+        {
+            self.forget_oldest(&proven.jkt.clone());
         }
         let until = proven.iat_ms.saturating_add(IAT_WINDOW_MS);
-        self.seen.insert(proven.jti.clone(), until);
+        let jtis = self.seen.entry(proven.jkt.clone()).or_default();
+        if jtis.insert(&proven.jti, until) {
+            self.seen_total += 1;
+        }
         Ok(())
+    }
+
+    /// Drops the expired `jti`s (and the keys left with none) once the cache has grown to its
+    /// pruning size; the next one is twice what is left.
+    fn prune_seen(&mut self, now_ms: i64) {
+        if self.seen_total < self.seen_prune_at {
+            return;
+        }
+        for jtis in self.seen.values_mut() {
+            jtis.prune(now_ms);
+        }
+        self.seen.retain(|_, jtis| jtis.len() > 0);
+        self.seen_total = self.seen.values().map(Jtis::len).sum();
+        self.seen_prune_at = (self.seen_total * 2).max(PRUNE_MIN);
+    }
+
+    /// Forgets the oldest `jti` of key `jkt`.
+    fn forget_oldest(&mut self, jkt: &str) {
+        let Some(jtis) = self.seen.get_mut(jkt) else {
+            return;
+        };
+        if jtis.forget_oldest() {
+            self.seen_total -= 1;
+        }
+        if jtis.len() == 0 {
+            self.seen.remove(jkt);
+        }
     }
 
     /// The thumbprint family `family` is bound to, if this instance bound it.
