@@ -4,13 +4,14 @@ MOCK_SERVER_PIDS=""
 trap 'for p in $MOCK_SERVER_PIDS; do kill "$p" 2>/dev/null || true; done' EXIT
 
 # start_mock_server VAR [WWW_DIR [server args...]]: starts one serving WWW_DIR (default www/)
-# and pkg/, and exports its base URL as VAR. On a free port, or on MOCK_PORT when set.
+# and pkg/, letting any loopback origin call it (--cors-loopback: the test pages are on random
+# ports), and exports its base URL as VAR. On a free port, or on MOCK_PORT when set.
 start_mock_server() {
   local var="$1" www="${2:-www}"
   shift; [ $# -gt 0 ] && shift
   cargo build -q -p mock-server
   local log="target/mock-server.$var.log"
-  target/debug/mock-server --port "${MOCK_PORT:-0}" --www "$www" --pkg pkg "$@" >"$log" 2>&1 &
+  target/debug/mock-server --port "${MOCK_PORT:-0}" --www "$www" --pkg pkg --cors-loopback "$@" >"$log" 2>&1 &
   local pid=$!
   MOCK_SERVER_PIDS="$MOCK_SERVER_PIDS $pid"
   local line=""

@@ -85,8 +85,12 @@ pub struct Options {
     pub reuse_grace: Duration,
     /// Mark cookies `Secure`.
     pub secure_cookies: bool,
-    /// Origins allowed besides any `http://127.0.0.1:*` and `http://localhost:*`.
+    /// The origins CORS lets call with credentials (`--cors-origin`); none by default.
     pub allow_origins: Vec<String>,
+    /// Also any `http://127.0.0.1:*` and `http://localhost:*` origin (`--cors-loopback`): for
+    /// tests and local development, whose pages are served on ports picked at random. Default
+    /// off.
+    pub cors_loopback: bool,
     /// Served at `/`.
     pub www: PathBuf,
     /// Served at `/pkg/`.
@@ -127,6 +131,7 @@ impl Default for Options {
             reuse_grace: Duration::ZERO,
             secure_cookies: false,
             allow_origins: Vec::new(),
+            cors_loopback: false,
             www: PathBuf::from("www"),
             pkg: PathBuf::from("pkg"),
             bind_refresh_to_user: false,
@@ -276,17 +281,17 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(
             ServeDir::new(&options.www).not_found_service(axum::routing::any(not_found)),
         )
-        .layer(cors(&options.allow_origins))
+        .layer(cors(&options.allow_origins, options.cors_loopback))
 }
 
-fn cors(extra: &[String]) -> CorsLayer {
-    let extra: HashSet<String> = extra.iter().cloned().collect();
+fn cors(allowed: &[String], loopback: bool) -> CorsLayer {
+    let extra: HashSet<String> = allowed.iter().cloned().collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
             let Ok(origin) = origin.to_str() else {
                 return false;
             };
-            extra.contains(origin) || is_loopback_origin(origin)
+            extra.contains(origin) || (loopback && is_loopback_origin(origin))
         }))
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST])

@@ -26,9 +26,13 @@ struct Cli {
     /// Mark the cookies Secure.
     #[arg(long)]
     secure_cookies: bool,
-    /// Another origin allowed by CORS (any http://127.0.0.1:* and http://localhost:* always are).
-    #[arg(long = "allow-origin")]
+    /// An origin CORS lets call with credentials (repeatable; none by default).
+    #[arg(long = "cors-origin", alias = "allow-origin")]
     allow_origin: Vec<String>,
+    /// Also let any http://127.0.0.1:* and http://localhost:* origin call (tests, local
+    /// development).
+    #[arg(long)]
+    cors_loopback: bool,
     /// Directory served at /.
     #[arg(long, default_value = "www")]
     www: PathBuf,
@@ -76,6 +80,7 @@ async fn main() -> std::io::Result<()> {
         reuse_grace: cli.reuse_grace,
         secure_cookies: cli.secure_cookies,
         allow_origins: cli.allow_origin,
+        cors_loopback: cli.cors_loopback,
         www: cli.www,
         pkg: cli.pkg,
         bind_refresh_to_user: cli.bind_refresh_to_user,

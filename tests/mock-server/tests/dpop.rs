@@ -245,7 +245,11 @@ async fn without_dpop_a_proof_is_ignored_and_bearer_tokens_work_as_before() {
 
 #[tokio::test]
 async fn cors_lets_a_page_send_a_proof_and_read_the_nonce() {
-    let server = Server::start(dpop(Options::default())).await;
+    let server = Server::start(Options {
+        cors_loopback: true,
+        ..dpop(Options::default())
+    })
+    .await;
     let preflight = Client::new()
         .request(reqwest::Method::OPTIONS, server.url("/api/me"))
         .header("origin", "http://127.0.0.1:5173")

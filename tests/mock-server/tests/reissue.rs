@@ -79,6 +79,7 @@ async fn without_the_flag_a_refresh_needs_no_access_token() {
 async fn token_in_header_answers_with_the_bearer_in_an_exposed_header() {
     let server = Server::start(Options {
         token_in_header: true,
+        cors_loopback: true,
         ..Options::default()
     })
     .await;

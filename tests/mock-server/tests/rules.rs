@@ -553,8 +553,20 @@ async fn bad_requests_get_json_errors_and_change_nothing() {
 
 #[tokio::test]
 async fn cors_preflight_answers_allowed_origins_only() {
+    // By default no origin may call with credentials, a loopback one neither.
+    let strict = Server::default().await;
+    let r = Client::new()
+        .request(reqwest::Method::OPTIONS, strict.url("/auth/refresh"))
+        .header("origin", "http://127.0.0.1:5173")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+
     let server = Server::start(Options {
         allow_origins: vec!["https://app.example".into()],
+        cors_loopback: true,
         ..Options::default()
     })
     .await;
