@@ -183,7 +183,12 @@ pub(crate) async fn login(
     };
     // Guessing is throttled per user and per client address (`throttle.rs`); the password is
     // compared in time that does not say how much of it was right.
-    let user_key = format!("user:{}", credentials.username);
+    // A name is counted by at most its first 256 bytes: the counts' memory stays bounded.
+    let name = credentials.username.as_bytes();
+    let user_key = format!(
+        "user:{}",
+        String::from_utf8_lossy(name.get(..256).unwrap_or(name))
+    );
     let mut keys = vec![user_key.clone()];
     keys.extend(client.map(|Extension(ConnectInfo(a))| format!("addr:{}", a.ip())));
     let now_ms = unix_now_ms();
