@@ -157,16 +157,16 @@ impl Keeper {
         }
         if let Answer::Response {
             status: status @ (429 | 500..=599),
-            retry_after_s: Some(s),
+            retry_after_s,
             ..
         } = answer
         {
-            // A refresh answer's, the flight's or one draining after its session ended: no
-            // refresh call leaves before the server said (a login's throttle is not about them).
-            let refresh = self.refresh_call_sent_at(id).is_some()
-                || self.draining.is_some_and(|(d, _)| d == id);
-            if refresh && s.is_finite() && s >= 0.0 {
-                self.note_not_before(now_ms, s * 1000.0, Some(status));
+            // The answer of a refresh still draining after its session ended: no refresh call
+            // leaves before the server said either (the flight's own answer is noted with its
+            // backoff, `transient`; a login's throttle is not about refreshes).
+            let wait_ms = retry_after_ms(retry_after_s);
+            if let (true, Some(wait_ms)) = (self.draining.is_some_and(|(d, _)| d == id), wait_ms) {
+                self.note_not_before(now_ms, wait_ms, Some(status));
             }
         }
         if self.auth_nonce_retry(id, &answer) {
@@ -310,10 +310,7 @@ impl Keeper {
                 ..
             } if status == 429 || status >= 500 => {
                 let e = Error::http(status, "the refresh failed on the server");
-                let retry_after_ms = retry_after_s
-                    .filter(|s| s.is_finite() && *s >= 0.0)
-                    .map(|s| s * 1000.0);
-                self.refresh_done(Err(e), true, retry_after_ms, now_ms);
+                self.refresh_done(Err(e), true, retry_after_ms(retry_after_s), now_ms);
             }
             Answer::Response { status, .. } => {
                 let e = Error::http(status, "the refresh answer was unexpected");
@@ -432,6 +429,13 @@ fn bare_token(value: &str) -> &str {
         _ if value.eq_ignore_ascii_case("bearer") => "",
         _ => value,
     }
+}
+
+/// A `Retry-After` in seconds as a wait in ms, when it is one (finite, not negative).
+fn retry_after_ms(seconds: Option<f64>) -> Option<f64> {
+    seconds
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| s * 1000.0)
 }
 
 fn is_ok(status: u16) -> bool {
