@@ -273,12 +273,9 @@ fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
     assert!(sent_auth(&out).is_some(), "the login goes out");
 }
 
-/// Found by the simulation (seed 5986 of a 6,000-seed run): two waiters steal at the same
-/// moment and the second takes the lock before the first hears it was granted. The first must
-/// queue behind it, not conclude that locks do not work and refresh beside the other tabs for
-/// good (which let two tabs present one rotating cookie: a reuse detection, a lost session).
-#[test]
-fn a_steal_stolen_before_its_grant_queues_again_and_keeps_using_the_lock() {
+/// A signed-in tab whose forced refresh (call 2) waited for the lock until its patience ran out
+/// and asked to steal it; and the moment it asked.
+fn asked_to_steal() -> (Keeper, f64) {
     let mut k = signed_in(true, true);
     k.refresh(2, T0);
     drain(&mut k);
@@ -287,6 +284,16 @@ fn a_steal_stolen_before_its_grant_queues_again_and_keeps_using_the_lock() {
     assert!(drain(&mut k)
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
+    (k, steal_at)
+}
+
+/// Found by the simulation (seed 5986 of a 6,000-seed run): two waiters steal at the same
+/// moment and the second takes the lock before the first hears it was granted. The first must
+/// queue behind it, not conclude that locks do not work and refresh beside the other tabs for
+/// good (which let two tabs present one rotating cookie: a reuse detection, a lost session).
+#[test]
+fn a_steal_stolen_before_its_grant_queues_again_and_keeps_using_the_lock() {
+    let (mut k, steal_at) = asked_to_steal();
     // The other thief wins: this tab's request ends before its grant was told.
     k.lock_lost(steal_at + 1.0);
     let out = drain(&mut k);
@@ -437,14 +444,7 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
 /// took longer than the moment saw its cookie presented twice.
 #[test]
 fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
-    let mut k = signed_in(true, true);
-    k.refresh(2, T0);
-    drain(&mut k);
-    let steal_at = k.poll_timeout().unwrap();
-    k.handle_timeout(steal_at);
-    assert!(drain(&mut k)
-        .iter()
-        .any(|c| matches!(c, Command::RequestLock { steal: true })));
+    let (mut k, steal_at) = asked_to_steal();
     // The holder is alive after all: its word comes before the stolen lock does.
     k.hear(
         &TabMessage::Working { for_ms: 10_000.0 }.encode(SESSION),
