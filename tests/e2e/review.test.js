@@ -36,11 +36,19 @@ function signIn(page, options = {}) {
 // ---------------------------------------------------------------------------------------------
 // 1. A resend is the request as it was when fetch was called.
 
-test("a 401 retry sends the body fetch was called with: an init reused for the next order changes nothing", async () => {
+/** Fresh servers, a page whose keeper signed in, and its token revoked: the next call gets a
+ * 401, then a refresh and the one retry. */
+async function signedInThenRevoked() {
   await reset(PAGE_URL);
+  await reset(FOREIGN_URL);
   const page = await open();
   await signIn(page);
   await control(PAGE_URL, "/__mock/config", { revoke_access_tokens: true });
+  return page;
+}
+
+test("a 401 retry sends the body fetch was called with: an init reused for the next order changes nothing", async () => {
+  const page = await signedInThenRevoked();
   const echoed = await page.evaluate(async () => {
     // One init for a batch, as an app might keep it: each call is answered 401, then retried.
     const init = { method: "POST", body: "order 1", headers: { "content-type": "text/plain" } };
@@ -55,11 +63,7 @@ test("a 401 retry sends the body fetch was called with: an init reused for the n
 });
 
 test("a 401 retry goes where fetch was called to: a URL object moved to another origin gets no bearer", async () => {
-  await reset(PAGE_URL);
-  await reset(FOREIGN_URL);
-  const page = await open();
-  await signIn(page);
-  await control(PAGE_URL, "/__mock/config", { revoke_access_tokens: true });
+  const page = await signedInThenRevoked();
   const seen = await page.evaluate(async (foreign) => {
     const url = new URL("/api/echo", location.href);
     const init = { method: "POST", body: "order 1" };
@@ -76,11 +80,7 @@ test("a 401 retry goes where fetch was called to: a URL object moved to another 
 });
 
 test("a resend whose URL is not the first request's is refused: the caller gets the 401 it had", async () => {
-  await reset(PAGE_URL);
-  await reset(FOREIGN_URL);
-  const page = await open();
-  await signIn(page);
-  await control(PAGE_URL, "/__mock/config", { revoke_access_tokens: true });
+  const page = await signedInThenRevoked();
   const seen = await page.evaluate(async (foreign) => {
     // A URL that names the page's origin once, and the foreign one whenever it is read again.
     let reads = 0;
