@@ -148,6 +148,25 @@ pub fn claims(token: &str) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
+/// A free loopback port for a server a test starts itself, outside the range the kernel hands
+/// out for port 0 (32768 and up), and its cluster bus port (+10,000) free too. A port taken by
+/// binding port 0 and closing can be handed to another test before its server binds it — and a
+/// test that stops its Redis and starts it again on the same port can find a stranger there.
+/// Here each port is handed out once per test process, from a base that differs per process.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 100) as u16 * 10;
+    loop {
+        // 20000..22690, and the bus ports 30000..32690: all below 32768.
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 1_700;
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if free(port) && free(port + 10_000) {
+            return port;
+        }
+    }
+}
+
 /// A `redis-server` of this test's own on a free loopback port, killed when dropped.
 pub struct RedisServer {
     child: std::process::Child,
@@ -156,12 +175,7 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub async fn start() -> RedisServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::start_on(port).await
+        Self::start_on(free_port()).await
     }
 
     /// One on `port` (again, after a restart).
