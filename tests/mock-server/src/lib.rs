@@ -224,6 +224,22 @@ impl AppState {
         ))
     }
 
+    /// State kept in the Redis Cluster `nodes` belong to (`redis://host:port`), keys under
+    /// `prefix`; the signing key lives there too.
+    pub async fn with_redis_cluster(
+        options: Options,
+        nodes: &[String],
+        prefix: &str,
+    ) -> Result<Self, redis::RedisError> {
+        let store = RedisStore::connect_cluster(nodes, prefix).await?;
+        let secret = store.signing_key(&random_token()).await?;
+        Ok(Self::with_backend(
+            options,
+            Backend::Redis(store),
+            secret.as_bytes(),
+        ))
+    }
+
     fn with_backend(options: Options, store: Backend, secret: &[u8]) -> Self {
         AppState {
             inner: Arc::new(Mutex::new(Inner {

@@ -43,6 +43,10 @@ struct Cli {
     /// pointed at it; without it, this process's memory.
     #[arg(long)]
     redis: Option<String>,
+    /// Keep them in this Redis Cluster instead: some of its nodes, HOST:PORT[,HOST:PORT…]. The
+    /// keys of one family share a hash slot, so each rotation stays one atomic step.
+    #[arg(long, value_name = "HOST:PORT,...")]
+    redis_cluster: Option<String>,
     /// Prefix of every Redis key (instances that are to act as one share it).
     #[arg(long, default_value = "tk:")]
     redis_prefix: String,
@@ -98,13 +102,33 @@ async fn main() -> std::io::Result<()> {
             .clone()
             .unwrap_or_else(|| format!("http://{address}")),
     );
-    let state = match &cli.redis {
-        None => AppState::new(options),
-        Some(url) => AppState::with_redis(options, url, &cli.redis_prefix)
+    let prefix = &cli.redis_prefix;
+    let state = match (&cli.redis, &cli.redis_cluster) {
+        (None, None) => AppState::new(options),
+        (Some(url), None) => AppState::with_redis(options, url, prefix)
             .await
             .map_err(|e| {
                 std::io::Error::other(format!("could not use the Redis of --redis: {e}"))
             })?,
+        (None, Some(nodes)) => {
+            let nodes: Vec<String> = nodes
+                .split(',')
+                .filter(|node| !node.is_empty())
+                .map(|node| format!("redis://{node}"))
+                .collect();
+            AppState::with_redis_cluster(options, &nodes, prefix)
+                .await
+                .map_err(|e| {
+                    std::io::Error::other(format!(
+                        "could not use the cluster of --redis-cluster: {e}"
+                    ))
+                })?
+        }
+        (Some(_), Some(_)) => {
+            return Err(std::io::Error::other(
+                "--redis and --redis-cluster: give one of them",
+            ))
+        }
     };
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening on http://{address}")?;

@@ -1,10 +1,11 @@
-//! The store in Redis: the same contract as in memory, and two server processes sharing one
-//! Redis that behave as one server. Each test starts its own `redis-server` on a free port.
+//! The store in Redis and in a Redis Cluster: the same contract as in memory, and two server
+//! processes sharing one Redis, or one three-master cluster, that behave as one server. Each
+//! test starts its own `redis-server` (or three, in cluster mode) on free ports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use common::{claims, set_cookie_value, Instance, RedisServer, Server};
+use common::{claims, set_cookie_value, Instance, RedisCluster, RedisServer, Server};
 use futures::future::join_all;
 use mock_server::backend::Backend;
 use mock_server::redis_store::RedisStore;
@@ -132,15 +133,40 @@ async fn contract(store: &Backend) {
 }
 
 #[tokio::test]
-async fn memory_and_redis_keep_the_same_contract() {
+async fn memory_one_redis_and_a_cluster_keep_the_same_contract() {
     contract(&Backend::default()).await;
     let redis = RedisServer::start().await;
     let store = RedisStore::connect(&redis.url, "contract:").await.unwrap();
     contract(&Backend::Redis(store)).await;
+    let cluster = RedisCluster::start().await;
+    let store = RedisStore::connect_cluster(&cluster.urls(), "contract:")
+        .await
+        .unwrap();
+    let store = Backend::Redis(store);
+    contract(&store).await;
+    // Families spread over the masters: each holds some.
+    for n in 0..30 {
+        let token = format!("spread{n}");
+        store
+            .login("dave", (&token, "f"), None, NOW, DAY)
+            .await
+            .unwrap();
+    }
+    for url in cluster.urls() {
+        let mut node = redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let keys: u64 = redis::cmd("DBSIZE").query_async(&mut node).await.unwrap();
+        assert!(keys > 0, "{url} holds no key: the families did not spread");
+    }
 }
 
-async fn pair(redis: &RedisServer, prefix: &str) -> (Instance, Instance) {
-    let args = ["--redis", redis.url.as_str(), "--redis-prefix", prefix];
+/// Two instances sharing the Redis (or cluster) that `shared` points at, keys under `prefix`.
+async fn pair(shared: &[String], prefix: &str) -> (Instance, Instance) {
+    let mut args: Vec<&str> = shared.iter().map(String::as_str).collect();
+    args.extend(["--redis-prefix", prefix]);
     (Instance::spawn(&args).await, Instance::spawn(&args).await)
 }
 
@@ -183,7 +209,19 @@ async fn race(a: &Server, b: &Server, figures: &mut Figures) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_sharing_one_redis_never_both_rotate_one_token() {
     let redis = RedisServer::start().await;
-    let (a, b) = pair(&redis, "race:").await;
+    thousand_races(&redis.args(), "one redis").await;
+}
+
+/// The same on a three-master cluster: each family's keys share a slot, so its rotation is one
+/// atomic step on one master.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sharing_a_cluster_never_both_rotate_one_token() {
+    let cluster = RedisCluster::start().await;
+    thousand_races(&cluster.args(), "a three-master cluster").await;
+}
+
+async fn thousand_races(shared: &[String], what: &str) {
+    let (a, b) = pair(shared, "race:").await;
     let (a, b) = (&a.server, &b.server);
     let mut figures = Figures::default();
     for (grace_ms, races) in [(0, 500), (10_000, 500)] {
@@ -209,7 +247,7 @@ async fn two_instances_sharing_one_redis_never_both_rotate_one_token() {
     );
     assert_eq!(figures.winners, figures.races);
     println!(
-        "two instances, one redis: {} races, {} winners, {} grace answers, {} reuse detections",
+        "two instances, {what}: {} races, {} winners, {} grace answers, {} reuse detections",
         figures.races, figures.winners, figures.grace_answers, figures.reuse_detections
     );
 }
@@ -218,7 +256,18 @@ async fn two_instances_sharing_one_redis_never_both_rotate_one_token() {
 #[tokio::test]
 async fn a_revocation_at_one_instance_holds_at_the_other() {
     let redis = RedisServer::start().await;
-    let (a, b) = pair(&redis, "revoke:").await;
+    revocations_hold_everywhere(&redis.args()).await;
+}
+
+/// The same on a cluster: the counters and the epoch share one slot, families spread.
+#[tokio::test]
+async fn a_revocation_at_one_instance_holds_at_the_other_on_a_cluster() {
+    let cluster = RedisCluster::start().await;
+    revocations_hold_everywhere(&cluster.args()).await;
+}
+
+async fn revocations_hold_everywhere(shared: &[String]) {
+    let (a, b) = pair(shared, "revoke:").await;
     let (a, b) = (&a.server, &b.server);
 
     // Each accepts the other's tokens.
@@ -296,7 +345,7 @@ async fn a_revocation_at_one_instance_holds_at_the_other() {
 #[tokio::test]
 async fn without_its_redis_the_server_answers_503_and_issues_nothing_then_reconnects() {
     let redis = RedisServer::start().await;
-    let (a, _b) = pair(&redis, "gone:").await;
+    let (a, _b) = pair(&redis.args(), "gone:").await;
     let session = a.server.login(&reqwest::Client::new()).await;
     let url = redis.url.clone();
     drop(redis);

@@ -205,6 +205,117 @@ impl RedisServer {
     }
 }
 
+impl RedisServer {
+    /// The arguments that point a `mock-server` at it.
+    pub fn args(&self) -> Vec<String> {
+        vec!["--redis".to_owned(), self.url.clone()]
+    }
+}
+
+/// A Redis Cluster of this test's own: three masters (`redis-server` in cluster mode, no
+/// replicas) on free loopback ports, joined with `redis-cli --cluster create`, each process
+/// killed by its PID when dropped.
+pub struct RedisCluster {
+    children: Vec<std::process::Child>,
+    pub nodes: Vec<String>,
+    dir: std::path::PathBuf,
+}
+
+impl RedisCluster {
+    pub async fn start() -> RedisCluster {
+        let ports = [free_port(), free_port(), free_port()];
+        let dir = std::env::temp_dir().join(format!(
+            "token-keeper-cluster-{}-{}",
+            std::process::id(),
+            ports[0]
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cluster = RedisCluster {
+            children: Vec::new(),
+            nodes: ports.iter().map(|p| format!("127.0.0.1:{p}")).collect(),
+            dir,
+        };
+        for port in ports {
+            let child = std::process::Command::new("redis-server")
+                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--cluster-enabled", "yes"])
+                .args(["--cluster-config-file", &format!("nodes-{port}.conf")])
+                .arg("--dir")
+                .arg(&cluster.dir)
+                .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("redis-server is not installed: `make test` installs it (apt-get install redis-server)");
+            cluster.children.push(child);
+            listening(port).await;
+        }
+        let created = tokio::process::Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&cluster.nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .await
+            .expect("redis-cli is not installed: `make test` installs it (redis-tools)");
+        assert!(created.success(), "redis-cli --cluster create failed");
+        // Every node must know every slot before the test talks to it.
+        for port in ports {
+            let mut ok = false;
+            for _ in 0..100 {
+                let info = tokio::process::Command::new("redis-cli")
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .await
+                    .unwrap();
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                    ok = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert!(
+                ok,
+                "the cluster node on {port} did not reach cluster_state:ok in 10 s"
+            );
+        }
+        cluster
+    }
+
+    /// The arguments that point a `mock-server` at it.
+    pub fn args(&self) -> Vec<String> {
+        vec!["--redis-cluster".to_owned(), self.nodes.join(",")]
+    }
+
+    /// Its nodes as the `redis` crate takes them.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| format!("redis://{n}")).collect()
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Waits until something listens on 127.0.0.1:`port`.
+async fn listening(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("nothing listened on 127.0.0.1:{port} within 5 s");
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
