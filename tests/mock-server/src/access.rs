@@ -187,20 +187,20 @@ async fn check_access<'h>(
 }
 
 /// `--dpop`: a good token must come as `DPoP`, bound to a key, with a proof by that key.
-fn bound(
+async fn bound(
     state: &AppState,
     headers: &HeaderMap,
     (method, uri): (&Method, &Uri),
     (claims, scheme, token): Checked<'_>,
-) -> Result<AccessClaims, Refused> {
+) -> Result<Result<AccessClaims, Refused>, Unavailable> {
     if scheme != Scheme::Dpop {
-        return Err(Refused::Unbound); // not presented as a dpop token
+        return Ok(Err(Refused::Unbound)); // not presented as a dpop token
     }
     let Some(jkt) = claims.cnf.as_ref().map(|cnf| cnf.jkt.as_str()) else {
-        return Err(Refused::Unbound); // bound to no key
+        return Ok(Err(Refused::Unbound)); // bound to no key
     };
-    dpop::check(state, headers, method, uri, Some((token, jkt))).map_err(Refused::Proof)?;
-    Ok(claims)
+    let proof = dpop::check(state, headers, method, uri, Some((token, jkt))).await?;
+    Ok(proof.map(|_| claims).map_err(Refused::Proof))
 }
 
 impl Refused {
@@ -240,7 +240,9 @@ async fn authorize(
         .map_err(|Unavailable| unavailable())?;
     let dpop = state.options.dpop_enabled();
     let checked = match checked {
-        Ok(good) if dpop => bound(state, headers, request, good),
+        Ok(good) if dpop => bound(state, headers, request, good)
+            .await
+            .map_err(|Unavailable| unavailable())?,
         other => other.map(|(claims, ..)| claims),
     };
     let mut inner = state.lock();

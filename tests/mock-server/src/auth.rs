@@ -134,15 +134,19 @@ fn answer(
 
 /// `--dpop`: the thumbprint of the key that signed the request's proof, or why it is refused.
 /// `Ok(None)` without `--dpop`.
-fn grant_proof(
+async fn grant_proof(
     state: &AppState,
     headers: &HeaderMap,
     (method, uri): (&Method, &Uri),
-) -> Result<Option<String>, dpop::Refusal> {
+) -> Result<Option<String>, Response> {
     if !state.options.dpop_enabled() {
         return Ok(None);
     }
-    dpop::check(state, headers, method, uri, None).map(Some)
+    match dpop::check(state, headers, method, uri, None).await {
+        Ok(Ok(jkt)) => Ok(Some(jkt)),
+        Ok(Err(refusal)) => Err(proof_refused(refusal)),
+        Err(crate::backend::Unavailable) => Err(unavailable()),
+    }
 }
 
 /// A refused proof on login or refresh: 400 `invalid_dpop_proof` or `use_dpop_nonce`.
@@ -201,9 +205,9 @@ pub(crate) async fn login(
     }
     // The proof is checked (and its `jti` remembered) only for a login the throttle lets
     // through: an address guessing passwords cannot fill the replay cache either.
-    let jkt = match grant_proof(&state, &headers, (&method, &uri)) {
+    let jkt = match grant_proof(&state, &headers, (&method, &uri)).await {
         Ok(jkt) => jkt,
-        Err(refusal) => return proof_refused(refusal),
+        Err(response) => return response,
     };
     let known = credentials.username == DEMO_USER.0
         && throttle::same_secret(credentials.password.as_bytes(), DEMO_USER.1.as_bytes());
@@ -245,7 +249,7 @@ async fn start_session(
     let serial = store.next_serial().await?;
     let issued = issue(state, &session, serial, jkt)?;
     if let Some(jkt) = jkt {
-        state.lock().dpop.bind(session.family, jkt, now(), ttl);
+        dpop::shared::bind(state, session.family, jkt).await?;
     }
     Ok((refresh, session, issued))
 }
@@ -297,31 +301,34 @@ fn bound_to_user(state: &AppState, headers: &HeaderMap, session: Option<&Session
 /// refused and counted, and the family is neither rotated nor revoked: a thief's key cannot use
 /// a stolen cookie, nor end the owner's session with it. Without the pin, another key re-binds
 /// the family when the refresh succeeds ([`rebind`]).
-fn pinned_elsewhere(state: &AppState, session: Option<&Session>, jkt: Option<&str>) -> bool {
-    let (Some(session), Some(jkt)) = (session, jkt) else {
-        return false;
+async fn pinned_elsewhere(
+    state: &AppState,
+    session: Option<&Session>,
+    jkt: Option<&str>,
+) -> Result<bool, crate::backend::Unavailable> {
+    let (Some(session), Some(jkt), true) = (session, jkt, state.options.dpop_pin) else {
+        return Ok(false);
     };
-    let mut inner = state.lock();
-    let elsewhere = state.options.dpop_pin
-        && inner
-            .dpop
-            .bound_key(session.family)
-            .is_some_and(|bound| bound != jkt);
+    let bound = dpop::shared::bound_key(state, session.family).await?;
+    let elsewhere = bound.is_some_and(|bound| bound != jkt);
     if elsewhere {
-        inner.stats.dpop_rejections += 1;
+        state.lock().stats.dpop_rejections += 1;
     }
-    elsewhere
+    Ok(elsewhere)
 }
 
 /// The family follows the key of its last refresh: several tabs, each with a non-extractable key
 /// of its own, and a reloaded page with a new key, take turns on one rotating cookie. Rotation
 /// and reuse detection still catch a cookie used in two places; `--dpop-pin` refuses instead.
-fn rebind(state: &AppState, family: u64, jkt: &str) {
-    let ttl = millis(state.options.refresh_ttl);
-    let mut inner = state.lock();
-    if inner.dpop.bind(family, jkt, now(), ttl) {
-        inner.stats.dpop_rebinds += 1;
+async fn rebind(
+    state: &AppState,
+    family: u64,
+    jkt: &str,
+) -> Result<(), crate::backend::Unavailable> {
+    if dpop::shared::bind(state, family, jkt).await? {
+        state.lock().stats.dpop_rebinds += 1;
     }
+    Ok(())
 }
 
 fn refused(state: &AppState, reuse: bool) -> Response {
@@ -356,12 +363,14 @@ pub(crate) async fn refresh(
         return error(StatusCode::FORBIDDEN, "csrf");
     }
     // Before anything rotates: a refused proof neither rotates nor revokes, nor is it reuse.
-    let jkt = match grant_proof(&state, &headers, (&method, &uri)) {
+    let jkt = match grant_proof(&state, &headers, (&method, &uri)).await {
         Ok(jkt) => jkt,
-        Err(refusal) => return proof_refused(refusal),
+        Err(response) => return response,
     };
-    if pinned_elsewhere(&state, session.as_ref(), jkt.as_deref()) {
-        return error(StatusCode::UNAUTHORIZED, "invalid_dpop_key");
+    match pinned_elsewhere(&state, session.as_ref(), jkt.as_deref()).await {
+        Ok(false) => {}
+        Ok(true) => return error(StatusCode::UNAUTHORIZED, "invalid_dpop_key"),
+        Err(crate::backend::Unavailable) => return unavailable(),
     }
     if let Some(response) = injected_failure(&state) {
         return response;
@@ -387,7 +396,9 @@ pub(crate) async fn refresh(
         Err(_) => return unavailable(),
     };
     if let Some(jkt) = &jkt {
-        rebind(&state, session.family, jkt);
+        if rebind(&state, session.family, jkt).await.is_err() {
+            return unavailable();
+        }
     }
     let Ok(issued) = issue(&state, &session, serial, jkt.as_deref()) else {
         return unavailable();

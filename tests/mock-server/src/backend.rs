@@ -30,6 +30,14 @@ fn memory(store: &Mutex<MemoryStore>) -> MutexGuard<'_, MemoryStore> {
 }
 
 impl Backend {
+    /// The Redis (or cluster) every instance shares, if the state is kept there.
+    pub fn redis(&self) -> Option<&RedisStore> {
+        match self {
+            Backend::Memory(_) => None,
+            Backend::Redis(r) => Some(r),
+        }
+    }
+
     /// Starts a family for `user` with its refresh token and CSRF value and returns its session;
     /// `replaced` is the family of the refresh cookie the browser presented, if any.
     pub async fn login(

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::{body_error, error, millis, unavailable, unix_now_ms, AppState, Options, Stats};
+use crate::{body_error, dpop, error, millis, unavailable, unix_now_ms, AppState, Options, Stats};
 
 /// The runtime config of `POST /__mock/config`, as its JSON reads.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -135,14 +135,15 @@ pub(crate) async fn config(
         c.garble_body_bytes = patch.garble_body_bytes.unwrap_or(c.garble_body_bytes);
         c.stall_next_refreshes = patch.stall_next_refreshes.unwrap_or(c.stall_next_refreshes);
         c.stall_body_ms = patch.stall_body_ms.unwrap_or(c.stall_body_ms);
-        let config = c.clone();
-        if patch.rotate_dpop_nonce == Some(true) {
-            inner
-                .dpop
-                .rotate_nonce(unix_now_ms() + config.clock_skew_ms);
-        }
-        config
+        c.clone()
     };
+    if patch.rotate_dpop_nonce == Some(true)
+        && dpop::shared::rotate_nonce(&state, unix_now_ms() + config.clock_skew_ms)
+            .await
+            .is_err()
+    {
+        return unavailable();
+    }
     if patch.revoke_access_tokens == Some(true) && state.store.revoke_access_tokens().await.is_err()
     {
         return unavailable();

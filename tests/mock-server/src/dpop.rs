@@ -1,10 +1,10 @@
-//! DPoP (RFC 9449) under `--dpop`: checking a proof, the key thumbprint (RFC 7638), and what one
-//! instance remembers for it (the proofs already seen, the server nonce, the key each refresh
-//! family is bound to).
+//! DPoP (RFC 9449) under `--dpop`: checking a proof, the key thumbprint (RFC 7638), and what the
+//! server remembers for it (the proofs already seen, the server nonce, the key each refresh
+//! family is bound to) — in this instance's memory, or in the Redis every instance shares.
 //!
 //! [`verify`] is a pure function of the proof, the request and `now_ms`: the signature against
 //! the embedded key, `typ`, `alg`, `jwk`, `jti`, `htm`, `htu`, `iat`, and on `/api/*` `ath` and
-//! the token's `cnf.jkt`. [`Memory::accept`] then applies what needs memory: the nonce and the
+//! the token's `cnf.jkt`. [`shared::accept`] then applies what needs memory: the nonce and the
 //! replay cache. [`check`] is the glue the handlers call; it counts refusals in the stats.
 
 use axum::extract::State;
@@ -20,9 +20,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
+use crate::backend::Unavailable;
 use crate::{unix_now_ms, AppState};
 
 mod memory;
+pub(crate) mod shared;
 pub(crate) use memory::Memory;
 
 /// The request header that carries the proof.
@@ -279,13 +281,13 @@ fn normalized(url: &str) -> Option<String> {
 
 /// Checks the request's one `DPoP` header; returns the thumbprint of the key that signed it.
 /// A refusal is counted (`dpop_rejections`, or `dpop_nonce_challenges`).
-pub(crate) fn check(
+pub(crate) async fn check(
     state: &AppState,
     headers: &HeaderMap,
     method: &Method,
     uri: &Uri,
     access: Option<(&str, &str)>,
-) -> Result<String, Refusal> {
+) -> Result<Result<String, Refusal>, Unavailable> {
     let now_ms = unix_now_ms() + state.lock().config.clock_skew_ms;
     let mut proofs = headers.get_all(PROOF_HEADER).iter();
     let verified = match (
@@ -308,32 +310,30 @@ pub(crate) fn check(
         (Some(_), Some(_), _) => invalid("more than one proof"),
         (Some(_), None, None) => invalid("no host header"),
     };
+    let checked = match verified {
+        Ok(proven) => shared::accept(state, &proven, state.options.dpop_nonce, now_ms)
+            .await?
+            .map(|()| proven.jkt),
+        Err(refusal) => Err(refusal),
+    };
     let mut inner = state.lock();
-    let require_nonce = state.options.dpop_nonce;
-    let checked = verified.and_then(|proven| {
-        inner
-            .dpop
-            .accept(&proven, require_nonce, now_ms)
-            .map(|()| proven.jkt)
-    });
     match checked {
         Ok(_) => {}
         Err(Refusal::Invalid(_)) => inner.stats.dpop_rejections += 1,
         Err(Refusal::UseNonce) => inner.stats.dpop_nonce_challenges += 1,
     }
-    checked
+    Ok(checked)
 }
 
 /// Under `--dpop-nonce`, every answer of login, refresh and `/api/*` names the current nonce.
 pub(crate) async fn with_nonce(State(state): State<AppState>, mut response: Response) -> Response {
     if state.options.dpop_nonce {
-        let nonce = {
-            let mut inner = state.lock();
-            let now_ms = unix_now_ms() + inner.config.clock_skew_ms;
-            inner.dpop.nonce(now_ms).to_owned()
-        };
-        if let Ok(value) = HeaderValue::try_from(nonce) {
-            response.headers_mut().insert(NONCE_HEADER, value);
+        let now_ms = unix_now_ms() + state.lock().config.clock_skew_ms;
+        // Without the store there is no nonce to name; the answer says what went wrong itself.
+        if let Ok(nonce) = shared::nonce(&state, now_ms).await {
+            if let Ok(value) = HeaderValue::try_from(nonce) {
+                response.headers_mut().insert(NONCE_HEADER, value);
+            }
         }
     }
     response

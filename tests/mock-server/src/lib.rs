@@ -27,9 +27,11 @@
 //! turns on one rotating cookie; rotation and reuse detection still catch a cookie used in two
 //! places. Under `--dpop-pin` such a refresh is refused `401 {"error":"invalid_dpop_key"}`, and
 //! the family is neither rotated nor revoked: a thief's key cannot use a stolen cookie, nor kill
-//! the owner's session with it. DPoP bindings are per instance: they live in this process's
-//! memory, also under `--redis` (a family bound elsewhere is bound here by its first refresh),
-//! as do the proofs seen and the nonce.
+//! the owner's session with it. The DPoP state — the proofs seen, the nonce, the key each family
+//! is bound to — lives where the families do: in this process's memory, or under `--redis` and
+//! `--redis-cluster` in Redis, so instances behind one load balancer (and one
+//! `--public-origin`) refuse a proof spent at another, accept each other's nonce and keep each
+//! other's bindings.
 
 mod access;
 mod auth;
@@ -173,8 +175,8 @@ pub struct Stats {
     pub dpop_rebinds: u64,
 }
 
-/// What one instance keeps for itself: its test controls, its counters, and what it remembers
-/// for DPoP (the proofs seen, the nonce, and family → key bindings, even under `--redis`).
+/// What one instance keeps for itself: its test controls, its counters, and — when the store is
+/// its memory — what it remembers for DPoP (the proofs seen, the nonce, family → key bindings).
 #[derive(Debug)]
 struct Inner {
     config: MockConfig,

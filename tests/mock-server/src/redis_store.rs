@@ -122,6 +122,32 @@ if live(KEYS[1], ARGV[1], nil) then return 1 end
 return 0
 ";
 
+/// KEYS: family. ARGV: jkt → the key the family was bound to before ('' if none). A family
+/// that is gone stays gone.
+const BIND: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return '' end
+local old = redis.call('HGET', KEYS[1], 'jkt') or ''
+redis.call('HSET', KEYS[1], 'jkt', ARGV[1])
+return old
+";
+
+/// KEYS: nonce. ARGV: now, period, candidate, rotate now ('1' or '0') → {current, previous}.
+/// The current nonce turns previous after `period` (or at once when told to rotate), the
+/// candidate taking over; on a rotation asked for, the previous one is forgotten.
+const NONCE: &str = r"
+local n = redis.call('HMGET', KEYS[1], 'current', 'previous', 'since')
+local now = tonumber(ARGV[1])
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], 'current', ARGV[3], 'previous', '', 'since', now)
+  return {ARGV[3], ''}
+end
+if not n[1] or now - tonumber(n[3]) >= tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'current', ARGV[3], 'previous', n[1] or '', 'since', now)
+  return {ARGV[3], n[1] or ''}
+end
+return {n[1], n[2]}
+";
+
 /// KEYS: the key. ARGV: candidate → what the key holds, the candidate if it held nothing.
 const SET_ONCE: &str = r"
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
@@ -521,5 +547,56 @@ impl RedisStore {
             .run(FAMILY_LIVE, &[&self.family_key(family)], &[&epoch])
             .await?;
         Ok(live == 1)
+    }
+
+    /// DPoP: spends a proof's `jti` for key `jkt` until the proof could no longer be accepted
+    /// (`ttl_ms`); false when it was spent already, at any instance. One `SET NX` with that TTL:
+    /// Redis forgets it when it no longer matters.
+    pub async fn spend_jti(&self, jkt: &str, jti: &str, ttl_ms: u64) -> Result<bool, Unavailable> {
+        let mut connection = self.connection.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(format!("{}dpop:jti:{jkt}:{jti}", self.prefix))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms.max(1))
+            .query_async(&mut connection)
+            .await?;
+        Ok(set.is_some())
+    }
+
+    /// DPoP: the server nonce every instance hands out and the one before it (empty: none),
+    /// `candidate` taking over after `period_ms`, or at once with `rotate`.
+    pub async fn nonces(
+        &self,
+        now_ms: i64,
+        period_ms: i64,
+        candidate: &str,
+        rotate: bool,
+    ) -> Result<(String, String), Unavailable> {
+        let key = format!("{}dpop:nonce", self.prefix);
+        let (now, period) = (now_ms.to_string(), period_ms.to_string());
+        let args = [&*now, &*period, candidate, if rotate { "1" } else { "0" }];
+        let answer: Vec<String> = self.run(NONCE, &[&key], &args).await?;
+        match <[String; 2]>::try_from(answer) {
+            Ok([current, previous]) => Ok((current, previous)),
+            Err(_) => Err(Unavailable),
+        }
+    }
+
+    /// DPoP: the thumbprint of the key family `id` is bound to, kept beside the family.
+    pub async fn bound_key(&self, id: u64) -> Result<Option<String>, Unavailable> {
+        let mut connection = self.connection.clone();
+        Ok(redis::cmd("HGET")
+            .arg(self.family_key(id))
+            .arg("jkt")
+            .query_async(&mut connection)
+            .await?)
+    }
+
+    /// DPoP: binds family `id` to `jkt`; true when that replaces another key.
+    pub async fn bind(&self, id: u64, jkt: &str) -> Result<bool, Unavailable> {
+        let old: String = self.run(BIND, &[&self.family_key(id)], &[jkt]).await?;
+        Ok(!old.is_empty() && old != jkt)
     }
 }

@@ -1,6 +1,7 @@
-//! What one instance remembers for DPoP: the `jti`s of the proofs it accepted (while they could
-//! be replayed), the server nonce and the one before it, and the key each refresh family is
-//! bound to. Nothing here is shared with other instances, also under `--redis`.
+//! What one instance remembers for DPoP when the store is its memory: the `jti`s of the proofs it
+//! accepted (while they could be replayed), the server nonce and the one before it, and the key
+//! each refresh family is bound to. Under `--redis` and `--redis-cluster` all of it is in Redis
+//! instead ([`super::shared`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -21,11 +22,11 @@ pub(super) const MAX_SEEN_PER_KEY: usize = 10_000;
 /// A map is pruned of expired entries when it reaches this size, then at twice what is left.
 pub(super) const PRUNE_MIN: usize = 1_024;
 
-fn fresh_nonce() -> String {
+pub(super) fn fresh_nonce() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<16>())
 }
 
-/// What one instance remembers for DPoP, in its own memory (also under `--redis`). Times are
+/// What one instance remembers for DPoP, in its own memory. Times are
 /// the server's clock with the test skew (ms), except the bindings', which follow the families
 /// (the store's clock).
 pub(crate) struct Memory {
