@@ -195,6 +195,7 @@ impl TokenKeeper {
                 channel: channel.is_some(),
                 seed: random_seed(),
                 session,
+                json: token_keeper_core::json::serde_reader,
             };
             let inner = Inner::new(Keeper::new(config, env), urls, dpop);
             inner.io.borrow_mut().channel = channel;

@@ -37,6 +37,7 @@ mod dpop;
 mod driver;
 pub mod error;
 mod http;
+pub mod jwt;
 pub mod keeper;
 #[cfg(feature = "leptos")]
 pub mod leptos;
@@ -51,9 +52,9 @@ pub mod js;
 pub use auth_state::AuthState;
 pub use config::{Config, Csrf, Retry};
 pub use error::{Error, ErrorKind};
+pub use jwt::{decode_unverified, Claims, JwtError};
 pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};
 pub use requests::SendRequest;
-pub use token_keeper_core::{decode_unverified, Claims, JwtError};
 
 /// The README's Rust blocks, compiled as doc-tests so they stay true (the Leptos one is
 /// `examples/leptos-app/src/readme.rs`, compiled with the example; `scripts/check-readme.py`
@@ -61,4 +62,4 @@ pub use token_keeper_core::{decode_unverified, Claims, JwtError};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use token_keeper_core::{jwt, schedule};
+pub use token_keeper_core::schedule;

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use crate::config::{config_error, Config, Csrf, Retry, CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS};
-use crate::json::{known_fields, Value};
+use crate::json::{Parsed, Reader, Value};
 use crate::Error;
 
 impl Config {
@@ -21,9 +21,9 @@ impl Config {
     ///
     /// A `config` error naming the first option that is unknown, of the wrong type, missing
     /// (`refreshUrl`) or out of range.
-    pub fn from_json(json: &str) -> Result<Config, Error> {
+    pub fn from_json(json: &str, reader: Reader) -> Result<Config, Error> {
         let not_object = || config_error("options", "must be an object with refreshUrl");
-        let values = known(json, "", &OPTIONS)?.ok_or_else(not_object)?;
+        let values = known(reader, json, "", &OPTIONS)?.ok_or_else(not_object)?;
         if values.first().is_some_and(Option::is_none) {
             return Err(config_error("refreshUrl", "is required"));
         }
@@ -32,7 +32,7 @@ impl Config {
         // here would carry its own copy of the clean-up of everything alive (wasm bytes).
         for (index, value) in values.into_iter().enumerate() {
             if let Some(value) = value {
-                set(&mut c, index, value)?;
+                set(&mut c, index, value, reader)?;
             }
         }
         c.validate()
@@ -40,7 +40,7 @@ impl Config {
 }
 
 /// Sets option number `index` (of [`OPTIONS`]) of `c` to `value`, checking its type.
-fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
+fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(), Error> {
     let key = OPTIONS.get(index).copied().unwrap_or_default();
     let p = &mut c.policy;
     match index {
@@ -55,9 +55,9 @@ fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
             Value::StrList(list) => c.allowed_origins = Some(list),
             _ => return Err(config_error(key, "must be an array of strings")),
         },
-        8 => c.csrf = csrf(value)?,
+        8 => c.csrf = csrf(value, reader)?,
         9 => c.timeout = millis(key, &value)?,
-        10 => c.retry = retry(value)?,
+        10 => c.retry = retry(value, reader)?,
         11 => c.cross_tab = boolean(key, value)?,
         12 => c.channel_name = Some(string(key, value)?),
         13 => c.send_access_token_on_refresh = boolean(key, value)?,
@@ -69,16 +69,24 @@ fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
 
 /// The values of the fields of a JSON object, in the order of `names`, refusing any other name;
 /// `None` when `json` is JSON but not an object.
-fn known(json: &str, prefix: &str, names: &[&str]) -> Result<Option<Vec<Option<Value>>>, Error> {
-    let mut unknown = None;
-    let values = known_fields(json, names, Some(&mut unknown))
-        .map_err(|()| config_error("options", "must be JSON-encodable"))?;
-    if let Some(key) = unknown {
-        let mut name = String::from(prefix);
-        name.push_str(&key);
-        return Err(config_error(&name, "is not an option of TokenKeeper"));
+fn known(
+    reader: Reader,
+    json: &str,
+    prefix: &str,
+    names: &[&str],
+) -> Result<Option<Vec<Option<Value>>>, Error> {
+    match reader(json, names) {
+        Parsed::NotJson => Err(config_error("options", "must be JSON-encodable")),
+        Parsed::NotObject => Ok(None),
+        Parsed::Object {
+            unknown: Some(key), ..
+        } => {
+            let mut name = String::from(prefix);
+            name.push_str(&key);
+            Err(config_error(&name, "is not an option of TokenKeeper"))
+        }
+        Parsed::Object { values, .. } => Ok(Some(values)),
     }
-    Ok(values)
 }
 
 fn string(key: &str, value: Value) -> Result<String, Error> {
@@ -115,7 +123,7 @@ fn millis(key: &str, value: &Value) -> Result<Duration, Error> {
 }
 
 /// `csrf`: `false`, or an object of the three names (each a string).
-fn csrf(value: Value) -> Result<Option<Csrf>, Error> {
+fn csrf(value: Value, reader: Reader) -> Result<Option<Csrf>, Error> {
     let text = match value {
         Value::Bool(false) => return Ok(None),
         Value::Object(text) => text,
@@ -127,7 +135,7 @@ fn csrf(value: Value) -> Result<Option<Csrf>, Error> {
         &mut csrf.cookie_name,
         &mut csrf.response_field,
     ];
-    let values = known(&text, "csrf.", &CSRF_OPTIONS)?.unwrap_or_default();
+    let values = known(reader, &text, "csrf.", &CSRF_OPTIONS)?.unwrap_or_default();
     for ((name, slot), value) in CSRF_OPTIONS.iter().zip(slots).zip(values) {
         if let Some(value) = value {
             *slot = string(name, value)?;
@@ -137,12 +145,12 @@ fn csrf(value: Value) -> Result<Option<Csrf>, Error> {
 }
 
 /// `retry`: an object of `attempts` (a whole number, 0–100) and the two delays.
-fn retry(value: Value) -> Result<Retry, Error> {
+fn retry(value: Value, reader: Reader) -> Result<Retry, Error> {
     let Value::Object(text) = value else {
         return Err(config_error("retry", "must be an object"));
     };
     let mut retry = Retry::default();
-    let values = known(&text, "retry.", &RETRY_OPTIONS)?.unwrap_or_default();
+    let values = known(reader, &text, "retry.", &RETRY_OPTIONS)?.unwrap_or_default();
     let mut values = values.into_iter();
     if let Some(Some(value)) = values.next() {
         match number("retry.attempts", &value)? {

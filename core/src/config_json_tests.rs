@@ -4,15 +4,19 @@ use super::*;
 use std::format;
 use std::vec;
 
+fn from_json(json: &str) -> Result<Config, Error> {
+    Config::from_json(json, crate::json::serde_reader)
+}
+
 fn problem(json: &str) -> String {
-    let e = Config::from_json(json).unwrap_err();
+    let e = from_json(json).unwrap_err();
     assert_eq!(e.code(), "config", "{json}");
     String::from(e.message())
 }
 
 #[test]
 fn every_option_is_read_by_its_javascript_name() {
-    let c = Config::from_json(
+    let c = from_json(
         r#"{"refreshUrl":"/r","loginUrl":"/in","logoutUrl":"/out","tokenField":"jwt",
             "refreshLeadMs":5000,"refreshLeadRatio":0.5,"jitterRatio":0,
             "allowedOrigins":["https://api.example.com"],
@@ -52,15 +56,15 @@ fn every_option_is_read_by_its_javascript_name() {
 #[test]
 fn what_is_not_given_keeps_its_default() {
     assert_eq!(
-        Config::from_json(r#"{"refreshUrl":"/r"}"#),
+        from_json(r#"{"refreshUrl":"/r"}"#),
         Config::new("/r").validate()
     );
-    let c = Config::from_json(r#"{"refreshUrl":"/r","csrf":{"headerName":"H"}}"#).unwrap();
+    let c = from_json(r#"{"refreshUrl":"/r","csrf":{"headerName":"H"}}"#).unwrap();
     assert_eq!(
         c.csrf.as_ref().map(|c| c.cookie_name.as_str()),
         Some("csrf_token")
     );
-    let c = Config::from_json(r#"{"refreshUrl":"/r","csrf":false}"#).unwrap();
+    let c = from_json(r#"{"refreshUrl":"/r","csrf":false}"#).unwrap();
     assert_eq!(c.csrf, None);
 }
 
@@ -141,13 +145,13 @@ fn an_empty_refresh_url_is_named_as_empty_and_a_missing_one_as_required() {
 
 #[test]
 fn the_reissue_options_are_read_and_checked() {
-    let c = Config::from_json(
+    let c = from_json(
         r#"{"refreshUrl":"/r","sendAccessTokenOnRefresh":true,"tokenHeader":"X-Access-Token"}"#,
     )
     .unwrap();
     assert!(c.send_access_token_on_refresh);
     assert_eq!(c.token_header.as_deref(), Some("X-Access-Token"));
-    let d = Config::from_json(r#"{"refreshUrl":"/r"}"#).unwrap();
+    let d = from_json(r#"{"refreshUrl":"/r"}"#).unwrap();
     assert!(!d.send_access_token_on_refresh);
     assert_eq!(d.token_header, None);
     assert_eq!(
@@ -167,11 +171,11 @@ fn the_reissue_options_are_read_and_checked() {
 #[test]
 fn the_dpop_option_is_read_and_checked() {
     assert!(
-        Config::from_json(r#"{"refreshUrl":"/r","dpop":true}"#)
+        from_json(r#"{"refreshUrl":"/r","dpop":true}"#)
             .unwrap()
             .dpop
     );
-    assert!(!Config::from_json(r#"{"refreshUrl":"/r"}"#).unwrap().dpop);
+    assert!(!from_json(r#"{"refreshUrl":"/r"}"#).unwrap().dpop);
     assert_eq!(
         problem(r#"{"refreshUrl":"/r","dpop":"yes"}"#),
         "option `dpop` must be a boolean"

@@ -78,7 +78,8 @@ impl<'de> Deserialize<'de> for Config {
         let value = Any::deserialize(deserializer)?;
         let mut json = String::new();
         value.write(&mut json);
-        Config::from_json(&json).map_err(|e| D::Error::custom(e.message()))
+        Config::from_json(&json, crate::json::serde_reader)
+            .map_err(|e| D::Error::custom(e.message()))
     }
 }
 

@@ -4,14 +4,14 @@
 //! used only for scheduling refreshes and for display, never for an access decision. The name of
 //! the entry point, [`decode_unverified`], says so on every call site.
 //!
-//! Decoding is linear in the token's length: one split, one base64url pass per segment, one pass
-//! of the crate's small JSON reader.
+//! Decoding is linear in the token's length: one split, one base64url pass per segment, and the
+//! platform's JSON parser (the [`Reader`] the driver hands over) on the two decoded segments.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::json::{self, Value};
+use crate::json::{self, Reader, Value};
 
 /// Decodes base64url as JWTs use it (RFC 7515 §2): the URL-safe alphabet, no padding needed,
 /// `=` padding up to the canonical amount tolerated, bits left over in the last character
@@ -251,10 +251,10 @@ impl Header {
 /// A [`JwtError`] naming the first problem found: the segment count, an empty segment, invalid
 /// base64url, text that is not UTF-8 or not JSON, JSON that is not an object, or a registered claim
 /// of the wrong type.
-pub fn decode_unverified(token: &str) -> Result<Claims, JwtError> {
+pub fn decode_unverified(token: &str, reader: Reader) -> Result<Claims, JwtError> {
     let [header, payload] = split(token)?;
-    header_from(header)?;
-    let (json, raw) = decode_object(Segment::Payload, payload, CLAIM_KEYS)?;
+    header_from(header, reader)?;
+    let (json, raw) = decode_object(reader, Segment::Payload, payload, CLAIM_KEYS)?;
     let mut claims = Claims {
         iss: None,
         sub: None,
@@ -308,13 +308,13 @@ pub fn decode_unverified(token: &str) -> Result<Claims, JwtError> {
 /// # Errors
 ///
 /// As [`decode_unverified`], for the header segment (the payload is not examined).
-pub fn decode_header_unverified(token: &str) -> Result<Header, JwtError> {
+pub fn decode_header_unverified(token: &str, reader: Reader) -> Result<Header, JwtError> {
     let [header, _] = split(token)?;
-    header_from(header)
+    header_from(header, reader)
 }
 
-fn header_from(segment: &str) -> Result<Header, JwtError> {
-    let (json, raw) = decode_object(Segment::Header, segment, HEADER_KEYS)?;
+fn header_from(segment: &str, reader: Reader) -> Result<Header, JwtError> {
+    let (json, raw) = decode_object(reader, Segment::Header, segment, HEADER_KEYS)?;
     let mut out = Header {
         alg: None,
         typ: None,
@@ -379,13 +379,14 @@ const HEADER_KEYS: &[&str] = &["alg", "typ", "kid"];
 /// Base64url, UTF-8 and JSON-object checks for one segment; returns the JSON text and the values
 /// of the `wanted` keys (in the order of `wanted`; the last duplicate wins, as with `JSON.parse`).
 fn decode_object(
+    reader: Reader,
     segment: Segment,
     text: &str,
     wanted: &'static [&'static str],
 ) -> Result<(String, Vec<Option<Value>>), JwtError> {
     let bytes = base64url(text).ok_or(JwtError::Base64(segment))?;
     let json = String::from_utf8(bytes).map_err(|_| JwtError::Utf8(segment))?;
-    match json::fields(&json, wanted) {
+    match json::fields(reader, &json, wanted) {
         Ok(Some(values)) => Ok((json, values)),
         Ok(None) => Err(JwtError::NotObject(segment)),
         Err(()) => Err(JwtError::Json(segment)),

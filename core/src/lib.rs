@@ -10,7 +10,9 @@
 //!   responses, tab messages, locks, timers, wake-ups) with the local time, it returns
 //!   [`Command`]s for a driver to perform;
 //! - [`TabMessage`]: what tabs tell each other, with one encoding;
-//! - [`Error`]: the one error type, with stable codes shared with JavaScript.
+//! - [`Error`]: the one error type, with stable codes shared with JavaScript;
+//! - [`json`]: the seam's JSON — the core reads none itself: each driver hands it the platform's
+//!   parser as a [`json::Reader`].
 //!
 //! Drivers: the `token-keeper` crate (browser, over web-sys) and the simulation in
 //! `tests/simulation`, which runs thousands of tabs, servers and faults through this very code.
@@ -26,7 +28,7 @@ mod config_json;
 mod config_serde;
 pub mod error;
 pub mod event;
-mod json;
+pub mod json;
 pub mod jwt;
 pub mod keeper;
 pub mod message;

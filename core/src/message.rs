@@ -14,7 +14,7 @@
 
 use alloc::string::String;
 
-use crate::json::{self, Value};
+use crate::json::{self, Reader, Value};
 
 /// A message between tabs.
 #[derive(Clone, PartialEq)]
@@ -96,8 +96,8 @@ impl TabMessage {
 
     /// The message `text` encodes, or `None` when it is not a well-formed message of
     /// `session`.
-    pub fn decode(text: &str, session: &str) -> Option<TabMessage> {
-        let values = json::fields(text, KEYS).ok()??;
+    pub fn decode(text: &str, session: &str, reader: Reader) -> Option<TabMessage> {
+        let values = json::fields(reader, text, KEYS).ok()??;
         let [kind, token, received_at, lifetime, at, for_ms, of] =
             <[Option<Value>; 7]>::try_from(values).ok()?;
         match of {
@@ -172,7 +172,10 @@ mod tests {
             TabMessage::Logout { at_ms: 42.0 },
             TabMessage::Working { for_ms: 10_000.0 },
         ] {
-            assert_eq!(TabMessage::decode(&message.encode(S), S), Some(message));
+            assert_eq!(
+                TabMessage::decode(&message.encode(S), S, crate::json::serde_reader),
+                Some(message)
+            );
         }
     }
 
@@ -196,7 +199,11 @@ mod tests {
             r#"{"type":["token"]}"#,
         ] {
             let text = &text.replacen('{', r#"{"session":"https://app.example/auth/refresh","#, 1);
-            assert_eq!(TabMessage::decode(text, S), None, "{text}");
+            assert_eq!(
+                TabMessage::decode(text, S, crate::json::serde_reader),
+                None,
+                "{text}"
+            );
         }
     }
 
@@ -204,7 +211,7 @@ mod tests {
         /// Whatever another tab (or a script posting on the channel) sends, decoding returns.
         #[test]
         fn fuzz_tab_messages_never_panic(text in ".{0,200}") {
-            let _ = TabMessage::decode(&text, S);
+            let _ = TabMessage::decode(&text, S, crate::json::serde_reader);
         }
 
         /// Shapes close to real messages, with fields of every type, never panic either.
@@ -215,7 +222,7 @@ mod tests {
         ) {
             for key in ["token", "receivedAt", "lifetime", "at", "for"] {
                 let text = alloc::format!(r#"{{"type":"{kind}","{key}":{value},"token":"a.b.c","receivedAt":1}}"#);
-                let _ = TabMessage::decode(&text, S);
+                let _ = TabMessage::decode(&text, S, crate::json::serde_reader);
             }
         }
     }
@@ -224,13 +231,26 @@ mod tests {
     fn a_message_of_another_session_or_of_none_is_not_heard() {
         let message = TabMessage::Logout { at_ms: 5.0 };
         let other = message.encode("https://other.example/auth/refresh");
-        assert_eq!(TabMessage::decode(&other, S), None);
-        assert_eq!(TabMessage::decode(r#"{"type":"logout","at":5}"#, S), None);
         assert_eq!(
-            TabMessage::decode(r#"{"session":7,"type":"logout","at":5}"#, S),
+            TabMessage::decode(&other, S, crate::json::serde_reader),
             None
         );
-        assert_eq!(TabMessage::decode(&message.encode(S), S), Some(message));
+        assert_eq!(
+            TabMessage::decode(r#"{"type":"logout","at":5}"#, S, crate::json::serde_reader),
+            None
+        );
+        assert_eq!(
+            TabMessage::decode(
+                r#"{"session":7,"type":"logout","at":5}"#,
+                S,
+                crate::json::serde_reader
+            ),
+            None
+        );
+        assert_eq!(
+            TabMessage::decode(&message.encode(S), S, crate::json::serde_reader),
+            Some(message)
+        );
     }
 
     #[test]

@@ -31,8 +31,51 @@ async function load(input) {
     if (!input.ok) throw problem("network", `the wasm could not be loaded: ${status}`, status);
     input = await input.arrayBuffer();
   }
-  const made = await WebAssembly.instantiate(input);
+  const made = await WebAssembly.instantiate(input, { tk: { json } });
   wasm = (made.instance ?? made).exports;
+}
+
+const text = (at, len) => decoder.decode(new Uint8Array(wasm.memory.buffer, at, len));
+
+/**
+ * The wasm's one import: the core reads no JSON itself. `JSON.parse` reads the text at `at`;
+ * each of the `keys` (each ending with `\n`) it has is handed over with `field` (kinds in
+ * npm/wasm/src/fields.rs), and the first key not among them. 0: not JSON, 1: not an object, 2: an
+ * object.
+ */
+function json(at, len, keysAt, keysLen) {
+  let value;
+  try {
+    value = JSON.parse(text(at, len));
+  } catch {
+    return 0;
+  }
+  if (!value || typeof value != "object" || Array.isArray(value)) return 1;
+  const keys = text(keysAt, keysLen).split("\n");
+  keys.pop(); // each key ends with a line break
+  keys.forEach((key, i) => Object.hasOwn(value, key) && give(i, value[key]));
+  const unknown = Object.keys(value).find((key) => !keys.includes(key));
+  if (unknown != null) bytes(0, 8, unknown);
+  return 2;
+}
+
+/** Hands member `i` over. */
+function give(i, v) {
+  const kind = typeof v;
+  if (kind == "string") return bytes(i, 3, v);
+  if (kind == "number" || kind == "boolean") return wasm.field(i, kind == "number" ? 2 : 1, v, 0);
+  if (v === null) return wasm.field(i, 0, 0, 0);
+  if (!Array.isArray(v)) return bytes(i, 6, JSON.stringify(v));
+  if (!v.every((s) => typeof s == "string")) return wasm.field(i, 7, 0, 0);
+  wasm.field(i, 4, 0, 0);
+  v.forEach((s) => bytes(i, 5, s));
+}
+
+/** Hands a string over: room for its UTF-8 from `field`, then the bytes. */
+function bytes(i, kind, s) {
+  const utf8 = encoder.encode(s);
+  const at = wasm.field(i, kind, 0, utf8.length);
+  new Uint8Array(wasm.memory.buffer, at, utf8.length).set(utf8);
 }
 
 /** A `TokenKeeperError`: an `Error` with a literal `name`, a stable `code`, maybe a `status`. */

@@ -329,7 +329,7 @@ impl Keeper {
         now_ms: f64,
     ) -> Result<crate::jwt::Claims, Error> {
         let grant = self.grant(body, header)?;
-        let claims = decode_unverified(&grant.token)?;
+        let claims = decode_unverified(&grant.token, self.env.json)?;
         if grant.csrf.is_some() {
             self.csrf = grant.csrf;
         }
@@ -369,7 +369,7 @@ impl Keeper {
             .filter(|_| self.config.token_header.is_some())
             .map(bare_token)
             .filter(|t| !t.is_empty());
-        let values = match json::fields(body, &wanted) {
+        let values = match json::fields(self.env.json, body, &wanted) {
             Ok(Some(values)) => values,
             // A token in the header needs no JSON body.
             _ if header.is_some() => Vec::new(),

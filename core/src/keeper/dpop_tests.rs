@@ -16,6 +16,7 @@ pub(super) fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
     Keeper::new(
         config,
         Environment {
+            json: crate::json::serde_reader,
             allowed: AllowList::new(vec![ORIGIN.into(), API.into()]),
             locks,
             channel,

@@ -352,7 +352,7 @@ impl Keeper {
         if self.disposed {
             return Err(disposed());
         }
-        let claims = decode_unverified(token)?;
+        let claims = decode_unverified(token, self.env.json)?;
         self.install(String::from(token), claims.clone(), Source::App, now_ms);
         Ok(claims)
     }

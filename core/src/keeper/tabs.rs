@@ -18,7 +18,7 @@ impl Keeper {
         if self.disposed || text.len() > super::MAX_INPUT_BYTES {
             return;
         }
-        match TabMessage::decode(text, &self.env.session) {
+        match TabMessage::decode(text, &self.env.session, self.env.json) {
             Some(TabMessage::Token {
                 token,
                 received_at_ms,
@@ -50,7 +50,7 @@ impl Keeper {
         {
             return;
         }
-        let Ok(claims) = decode_unverified(&token) else {
+        let Ok(claims) = decode_unverified(&token, self.env.json) else {
             return;
         };
         // The claims' own view, counted from the sender's receipt: the message may shorten the
@@ -104,7 +104,9 @@ impl Keeper {
             && lifetime.map_or(true, |l| received_at_ms + l > now_ms);
         let someone_else = match &self.held {
             None => true,
-            Some(held) => decode_unverified(token).is_ok_and(|c| c.sub != held.claims.sub),
+            Some(held) => {
+                decode_unverified(token, self.env.json).is_ok_and(|c| c.sub != held.claims.sub)
+            }
         };
         let backed_off = now_ms - self.tab_refresh_refused_at_ms >= TAB_REFRESH_BACKOFF_MS;
         if fresh && someone_else && backed_off && self.uses_lock() && self.unavailable().is_none() {

@@ -54,6 +54,7 @@ pub(super) fn keeper(locks: bool, channel: bool) -> Keeper {
     Keeper::new(
         config,
         Environment {
+            json: crate::json::serde_reader,
             allowed: AllowList::new(vec![ORIGIN.into()]),
             locks,
             channel,

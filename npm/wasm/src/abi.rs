@@ -15,12 +15,18 @@
 //! Strings cross through memory: JavaScript asks [`buf`] for room, writes UTF-8 there and passes
 //! the length; answers are left in the out string, whose address and length [`crate::api`]
 //! writes into the registers JavaScript reads at [`reg`].
+//!
+//! JSON is read by JavaScript's `JSON.parse`, not in the wasm: the core asks [`read_json`], which
+//! calls the one import, `tk.json(text, keys)`; JavaScript parses the text and, before it
+//! returns, hands each wanted member over with the export [`field`] ([`crate::fields`]), which
+//! touches nothing but the members being collected.
 
 #![allow(unsafe_code)]
 
 use core::cell::RefCell;
 
 use crate::api::{self, State};
+use crate::fields::Fields;
 
 /// The state, shared by every keeper of the page.
 struct Local(RefCell<State>);
@@ -31,8 +37,8 @@ unsafe impl Sync for Local {}
 
 static STATE: Local = Local(RefCell::new(State::new()));
 
-/// Runs `f` on the state. Exports never nest (the wasm imports nothing, so it cannot call back into
-/// JavaScript while it runs): the borrow cannot fail.
+/// Runs `f` on the state. Exports that use it never nest: the one import, `tk.json`, calls back
+/// only [`field`], which does not use it, so the borrow cannot fail.
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     let mut state = STATE.0.borrow_mut();
     let r = f(&mut state);
@@ -50,6 +56,49 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
+}
+
+/// The members JavaScript is handing over, apart from [`STATE`] (which is borrowed meanwhile).
+struct Collecting(RefCell<Fields>);
+
+// SAFETY: as for `Local`.
+unsafe impl Sync for Collecting {}
+
+static FIELDS: Collecting = Collecting(RefCell::new(Fields::new()));
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[link(wasm_import_module = "tk")]
+extern "C" {
+    /// `JSON.parse` of the UTF-8 text at `text`, for the `keys`, each ending with `\n`: 0 when it is not
+    /// JSON, 1 when it is not an object, 2 when it is one (its wanted members, and a key not
+    /// wanted, were handed over with [`field`] meanwhile). JavaScript catches what `JSON.parse`
+    /// throws; nothing else it does throws but a trap of [`field`].
+    fn json(text: *const u8, text_len: usize, keys: *const u8, keys_len: usize) -> u32;
+}
+
+/// The core's [`Reader`](token_keeper_core::json::Reader) in the npm build: `JSON.parse`.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+pub(crate) fn read_json(text: &str, wanted: &[&str]) -> token_keeper_core::json::Parsed {
+    let mut keys = alloc::string::String::new();
+    for key in wanted {
+        keys.push_str(key);
+        keys.push('\n');
+    }
+    FIELDS.0.borrow_mut().start(wanted.len());
+    // SAFETY: both pointers are to live UTF-8 of the lengths given, which the import only reads,
+    // during the call; it calls back nothing that touches them.
+    let kind = unsafe { json(text.as_ptr(), text.len(), keys.as_ptr(), keys.len()) };
+    FIELDS.0.borrow_mut().finish(kind)
+}
+
+/// Natively (the tests) the core's reader of the Rust crate stands in for `JSON.parse`.
+#[cfg(not(all(target_arch = "wasm32", not(test))))]
+pub(crate) use token_keeper_core::json::serde_reader as read_json;
+
+/// One member of the text `tk.json` is reading: see [`Fields::put`].
+#[cfg_attr(target_arch = "wasm32", no_mangle)]
+pub extern "C" fn field(index: u32, kind: u32, number: f64, len: usize) -> *mut u8 {
+    FIELDS.0.borrow_mut().put(index, kind, number, len)
 }
 
 /// Each export is `name(args) -> ret` calling `api::name(state, args)`.

@@ -18,6 +18,7 @@ use token_keeper_core::config::config_error;
 use token_keeper_core::origin::origin_of_absolute;
 use token_keeper_core::{jwt, AllowList, Answer, Config, Environment, Error, Keeper};
 
+use crate::abi::read_json;
 pub(crate) use crate::commands::poll;
 pub use crate::commands::Kind;
 
@@ -141,9 +142,9 @@ pub(crate) fn buf(s: &mut State, len: usize) -> *mut u8 {
 pub(crate) fn decode(s: &mut State, len: usize, header: u32) -> u32 {
     let token = s.input(len);
     let json = if header == 1 {
-        jwt::decode_header_unverified(token).map(|h| String::from(h.json()))
+        jwt::decode_header_unverified(token, read_json).map(|h| String::from(h.json()))
     } else {
-        jwt::decode_unverified(token).map(|c| String::from(c.json()))
+        jwt::decode_unverified(token, read_json).map(|c| String::from(c.json()))
     };
     match json {
         Ok(json) => {
@@ -177,6 +178,7 @@ pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: 
                 channel: cross_tab && channel == 1,
                 seed: id(seed),
                 session,
+                json: read_json,
             };
             let keeper = Some(Keeper::new(config, env));
             let h = match s.keepers.iter().position(Option::is_none) {
@@ -207,7 +209,7 @@ fn configure(text: &str) -> Result<(Config, AllowList, String), Error> {
         .as_bytes()
         .split(|&b| b == b'\n')
         .map(|line| core::str::from_utf8(line).unwrap_or_default());
-    let config = Config::from_json(lines.next().unwrap_or_default())?;
+    let config = Config::from_json(lines.next().unwrap_or_default(), read_json)?;
     let page = lines.next().unwrap_or_default();
     let mut urls: Vec<&str> = Vec::new();
     for (name, given) in [

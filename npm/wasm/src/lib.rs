@@ -15,6 +15,7 @@ extern crate alloc;
 pub mod abi;
 pub mod api;
 mod commands;
+mod fields;
 
 #[cfg(test)]
 mod tests;

@@ -102,6 +102,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
                 channel,
                 seed,
                 session: crate::SESSION.into(),
+                json: token_keeper_core::json::serde_reader,
             },
         )
     });

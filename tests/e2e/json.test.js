@@ -1,0 +1,83 @@
+// The JSON seam in the npm package: the wasm reads no JSON itself; JavaScript's JSON.parse reads
+// tokens and options and hands the members the core asks for over to it, and the core checks
+// their meaning — with the same errors the Rust crate's serde_json reader gives (core/src/jwt.rs,
+// config_json.rs and their tests). In Chromium, on the package as shipped.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { PAGE_URL, launch } from "./common.js";
+
+let browser;
+let page;
+before(async () => {
+  browser = await launch();
+  page = await (await browser.newContext()).newPage();
+  await page.goto(PAGE_URL);
+  await page.waitForFunction(() => window.loaded);
+  await page.evaluate(() => window.init());
+});
+after(async () => { await browser?.close(); });
+
+const b64 = (text) => Buffer.from(text).toString("base64url");
+const token = (payload, header = '{"alg":"HS256","typ":"JWT"}') => `${b64(header)}.${b64(payload)}.c2ln`;
+
+/** decodeJwt in the page: the claims, or [code, message]. */
+const decode = (jwt, options) =>
+  page.evaluate(([jwt, options]) => {
+    try {
+      return { claims: decodeJwt(jwt, options) };
+    } catch (e) {
+      return { error: [e.name, e.code, e.message] };
+    }
+  }, [jwt, options]);
+
+test("claims of every JSON type come back whole; the registered ones are checked by type", async () => {
+  const payload = '{"sub":"é😀\\u0000","exp":1700000000.5,"aud":["x","y"],"deep":{"n":[1,{"k":null}],"t":true}}';
+  assert.deepEqual(await decode(token(payload)), { claims: JSON.parse(payload) });
+  assert.deepEqual((await decode(token(payload), { header: true })).claims, { alg: "HS256", typ: "JWT" });
+  for (const [payload, message] of [
+    ['{"exp":"soon"}', "the jwt claim `exp` must be a number"],
+    ['{"nbf":null}', "the jwt claim `nbf` must be a number"],
+    ['{"aud":[1]}', "the jwt claim `aud` must be a string or an array of strings"],
+    ['{"sub":5}', "the jwt claim `sub` must be a string"],
+    ['{"exp":5,"exp":"x"}', "the jwt claim `exp` must be a number"],
+    ["[1,2]", "the jwt payload segment is json but not an object"],
+    ['"text"', "the jwt payload segment is json but not an object"],
+    ['{"exp":1,}', "the jwt payload segment is not json"],
+    ["", "the jwt payload segment is empty"],
+  ]) {
+    assert.deepEqual(await decode(token(payload)), { error: ["TokenKeeperError", "invalid_token", message] }, payload);
+  }
+  // The last of two duplicates wins, as JSON.parse reads them.
+  assert.equal((await decode(token('{"exp":"x","exp":5}'))).claims.exp, 5);
+  assert.deepEqual(await decode(token("{}", '{"alg":7}')), {
+    error: ["TokenKeeperError", "invalid_token", "the jwt claim `alg` must be a string"],
+  });
+});
+
+test("options of the wrong type or unknown are config errors naming the option", async () => {
+  const made = (options) =>
+    page.evaluate((options) => {
+      try {
+        return new TokenKeeper(options).isAuthenticated;
+      } catch (e) {
+        return [e.name, e.code, e.message];
+      }
+    }, options);
+  for (const [options, named] of [
+    [{ refreshUrl: "/r", bogus: 1 }, /bogus/],
+    [{ refreshUrl: 5 }, /refreshUrl.*must be a string/],
+    [{ refreshUrl: "/r", crossTab: "yes" }, /crossTab.*must be a boolean/],
+    [{ refreshUrl: "/r", allowedOrigins: ["https://a.example", 3] }, /allowedOrigins.*must be an array of strings/],
+    [{ refreshUrl: "/r", retry: { attempts: 1.5 } }, /retry\.attempts.*whole number/],
+    [{ refreshUrl: "/r", retry: { tries: 1 } }, /retry\.tries/],
+    [{ refreshUrl: "/r", csrf: { cookie: "x" } }, /csrf\.cookie/],
+    [{ refreshUrl: "/r", timeoutMs: Infinity }, /timeoutMs.*finite number/],
+    [[], /options/],
+  ]) {
+    const seen = await made(options);
+    assert.ok(Array.isArray(seen), JSON.stringify(options));
+    assert.deepEqual(seen.slice(0, 2), ["TokenKeeperError", "config"], JSON.stringify(options));
+    assert.match(seen[2], named, JSON.stringify(options));
+  }
+  assert.equal(await made({ refreshUrl: "/r", retry: { attempts: 2 }, csrf: false, allowedOrigins: [] }), false);
+});
