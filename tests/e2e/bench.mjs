@@ -3,7 +3,8 @@
 import { launch, reset, control, stats } from "./common.js";
 
 const BASE = process.env.BENCH_URL;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1000);
+// At least 1,000 interleaved pairs: the issue "One seam" asks for the mean over that many.
+const ROUNDS = Math.max(1000, Number(process.env.BENCH_ROUNDS ?? 1000));
 const FOREIGN = process.env.FOREIGN_URL;
 // Serves npm/js/: the driver's own modules, for timing dpop.js's proofs in the page.
 const DRIVER = process.env.DRIVER_URL;
@@ -38,28 +39,44 @@ try {
     };
     const results = {};
     for (const [name, [plainCall, keptCall]] of Object.entries(pairs)) {
-      const plain = [], kept = [];
+      const plain = [], kept = [], plainSyncs = [], keptSyncs = [];
       for (let i = 0; i < 30; i++) { await (await plainCall()).text(); await (await keptCall()).text(); }
-      const time = async (call, into) => { const t = performance.now(); await (await call()).text(); into.push(performance.now() - t); };
+      // The whole call, and its synchronous part: what runs before it returns its promise (the
+      // request snapshot, the wasm's decision, the header set). Each sample is in 0.1 ms steps;
+      // the mean of 1,000 resolves microseconds, as the phase of the clock is random.
+      const time = async (call, into, syncs) => {
+        const t = performance.now();
+        const answer = call();
+        syncs.push(performance.now() - t);
+        await (await answer).text();
+        into.push(performance.now() - t);
+      };
       // Each round alternates which goes first: the second of two back-to-back calls is slower here.
       for (let i = 0; i < rounds; i++) {
-        if (i % 2) { await time(plainCall, plain); await time(keptCall, kept); }
-        else { await time(keptCall, kept); await time(plainCall, plain); }
+        if (i % 2) { await time(plainCall, plain, plainSyncs); await time(keptCall, kept, keptSyncs); }
+        else { await time(keptCall, kept, keptSyncs); await time(plainCall, plain, plainSyncs); }
       }
       // Paired: each round's difference, so the server's slow drifts cancel out.
       const paired = median(kept.map((k, i) => k - plain[i]));
-      results[name] = { plain: median(plain), kept: median(kept), plainIqm: iqm(plain), keptIqm: iqm(kept), paired };
+      const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const [plainSync, keptSync] = [mean(plainSyncs), mean(keptSyncs)];
+      results[name] = {
+        plain: median(plain), kept: median(kept), plainIqm: iqm(plain), keptIqm: iqm(kept), paired,
+        plainMean: mean(plain), keptMean: mean(kept), plainSync, keptSync,
+      };
     }
     return results;
   }, { rounds: ROUNDS, foreign: FOREIGN });
   console.log(`fetch: keeper.fetch / window.fetch, ${ROUNDS} interleaved calls each, loopback to the debug-built mock server`);
   const labels = { bearer: "GET with the bearer", passThrough: "GET to a foreign origin (pass-through)", postBody: "POST with a 1 KB body" };
   for (const [name, t] of Object.entries(timing)) {
-    console.log(`  ${labels[name]}: median ${t.plain.toFixed(2)} ms vs ${t.kept.toFixed(2)} ms, ratio ${(t.kept / t.plain).toFixed(3)} (target <= 1.02); ` +
-      `middle-half mean ratio ${(t.keptIqm / t.plainIqm).toFixed(3)}; median paired difference ${(t.paired * 1000).toFixed(0)} us, ` +
-      `ratio ${((t.plain + t.paired) / t.plain).toFixed(3)}`);
+    console.log(`  ${labels[name]}: mean of ${ROUNDS} pairs ${t.plainMean.toFixed(3)} ms vs ${t.keptMean.toFixed(3)} ms, ` +
+      `ratio ${(t.keptMean / t.plainMean).toFixed(3)} (target <= 1.02), +${((t.keptMean - t.plainMean) * 1000).toFixed(0)} us; ` +
+      `of which before the call returns: ${(t.keptSync * 1000).toFixed(0)} us vs ${(t.plainSync * 1000).toFixed(0)} us ` +
+      `(the request snapshot, the wasm's decision, the header); medians ${t.plain.toFixed(2)} vs ${t.kept.toFixed(2)} ms, ` +
+      `middle-half mean ratio ${(t.keptIqm / t.plainIqm).toFixed(3)}`);
   }
-  console.log("  (performance.now() ticks in 0.1 ms steps here; run-to-run noise is a few hundred us)");
+  console.log("  (performance.now() ticks in 0.1 ms steps here: means of 1,000 pairs resolve what single calls cannot)");
 
   // 2. Single flight: 50 concurrent callers after every access token is revoked.
   await control(BASE, "/__mock/config", { revoke_access_tokens: true, refresh_delay_ms: 100 });
