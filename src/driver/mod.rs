@@ -189,11 +189,10 @@ fn perform(inner: &Rc<Inner>, command: Command) {
                 io.auth.swap_remove(i).1.abort();
             }
         }
-        Command::SendApp {
-            id,
-            authorization,
-            watch,
-        } => fetch::send_app(inner, id, authorization.as_ref().map(|a| a.expose()), watch),
+        Command::PassApp { id } => fetch::send_app(inner, id, None, false),
+        Command::SendApp { id, authorization } => {
+            fetch::send_app(inner, id, Some(authorization.expose()), true);
+        }
         Command::FinishApp { id } => fetch::finish_app(inner, id),
         Command::RequestLock { steal } => request_lock(inner, steal),
         Command::ReleaseLock => {
@@ -221,7 +220,6 @@ fn perform(inner: &Rc<Inner>, command: Command) {
                 }
             }
         }
-        _ => {}
     }
 }
 

@@ -52,8 +52,9 @@ fn app_sends(commands: &[Command]) -> Vec<Option<String>> {
         .iter()
         .filter_map(|c| match c {
             Command::SendApp { authorization, .. } => {
-                Some(authorization.as_ref().map(|a| String::from(a.expose())))
+                Some(Some(String::from(authorization.expose())))
             }
+            Command::PassApp { .. } => Some(None),
             _ => None,
         })
         .collect()

@@ -33,16 +33,12 @@ pub(super) struct Watched {
 
 impl Keeper {
     /// The app sends request `id` to `url` (absolute, as `Request.url` has it);
-    /// `has_authorization` when the caller set that header. Answers with [`Command::SendApp`],
-    /// at once or after a refresh.
+    /// `has_authorization` when the caller set that header. Answers with [`Command::PassApp`] or
+    /// [`Command::SendApp`], at once or after a refresh.
     pub fn fetch(&mut self, id: FetchId, url: &str, has_authorization: bool, now_ms: f64) {
         let ours = !self.disposed && !has_authorization && self.env.allowed.allows(url);
         if !ours || self.held.is_none() {
-            return self.push(Command::SendApp {
-                id,
-                authorization: None,
-                watch: false,
-            });
+            return self.push(Command::PassApp { id });
         }
         self.fetches.push(Watched {
             id,
@@ -136,25 +132,20 @@ impl Keeper {
         let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
             return;
         };
-        if bearer.is_none() || watched.epoch != epoch {
+        let (Some(bearer), true) = (bearer, watched.epoch == epoch) else {
             // Signed out (or a new session) meanwhile: nothing to attach, nothing to retry. A
             // retry gives the caller the answer it had; a first send goes out untouched.
             if retry {
                 return self.finish_app(id);
             }
             self.fetches.retain(|w| w.id != id);
-            return self.push(Command::SendApp {
-                id,
-                authorization: None,
-                watch: false,
-            });
-        }
+            return self.push(Command::PassApp { id });
+        };
         watched.generation = Some(generation);
         watched.retried |= retry;
         self.push(Command::SendApp {
             id,
             authorization: bearer,
-            watch: true,
         });
     }
 

@@ -40,7 +40,7 @@ fn auth_kinds(commands: &[Command]) -> Vec<AuthKind> {
 fn bearer_sent(commands: &[Command], id: FetchId) -> bool {
     commands
         .iter()
-        .any(|c| matches!(c, Command::SendApp { id: i, authorization: Some(_), .. } if *i == id))
+        .any(|c| matches!(c, Command::SendApp { id: i, .. } if *i == id))
 }
 
 fn token_message(token: String, at: f64, session: &str) -> String {

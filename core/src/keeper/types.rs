@@ -108,9 +108,9 @@ pub enum Settled {
     Claims(Claims),
 }
 
-/// What the driver must do.
+/// What the driver must do. Exhaustive: a command a driver does not perform is a compile error
+/// there, not a silent no-op.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub enum Command {
     /// Send an auth call: POST, `credentials: "include"`, the CSRF header from
     /// [`Keeper::csrf_header_from`] for refresh and logout, the `Authorization` of
@@ -128,17 +128,20 @@ pub enum Command {
         /// Which.
         id: AuthId,
     },
+    /// Send app request `id` as the caller built it: its answer or failure goes straight to the
+    /// caller, and the keeper forgets it.
+    PassApp {
+        /// Which request.
+        id: FetchId,
+    },
     /// Send app request `id` (again, for a retry: from the copy kept before the first send) with
-    /// this `Authorization` value, or untouched when `None`. When `watch`, report its answer with
-    /// [`Keeper::fetch_answer`] (or its failure with [`Keeper::fetch_failed`]) and keep a copy
-    /// for a retry; otherwise its answer or failure goes straight to the caller.
+    /// this `Authorization` value; report its answer with [`Keeper::fetch_answer`] (or its
+    /// failure with [`Keeper::fetch_failed`]) and keep a copy for a retry.
     SendApp {
         /// Which request.
         id: FetchId,
-        /// The header to set, if any.
-        authorization: Option<Authorization>,
-        /// Whether the keeper wants to see the answer.
-        watch: bool,
+        /// The header to set.
+        authorization: Authorization,
     },
     /// App request `id` is finished: give the caller the answer it last got.
     FinishApp {

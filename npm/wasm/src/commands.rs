@@ -56,16 +56,15 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
             r[0] = num(id);
             Kind::AbortAuth
         }
-        Command::SendApp {
-            id,
-            authorization,
-            watch,
-        } => {
-            (r[0], r[1]) = (num(id), f64::from(u8::from(watch)));
-            if let Some(value) = authorization {
-                r[2] = 1.0;
-                s.out.push_str(value.expose());
-            }
+        // One kind for both: register 1 says whether the keeper watches it, and register 2
+        // whether the out string holds an `Authorization` value.
+        Command::PassApp { id } => {
+            r[0] = num(id);
+            Kind::SendApp
+        }
+        Command::SendApp { id, authorization } => {
+            (r[0], r[1], r[2]) = (num(id), 1.0, 1.0);
+            s.out.push_str(authorization.expose());
             Kind::SendApp
         }
         Command::FinishApp { id } => {
@@ -104,8 +103,6 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
             };
             Kind::Settle
         }
-        // A command this driver does not know yet: skipped, as the browser driver does.
-        _ => return poll(s, h),
     };
     kind as u32
 }

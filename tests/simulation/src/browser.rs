@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use token_keeper_core::{AuthId, AuthKind, Command, Event, Keeper, Settled};
+use token_keeper_core::{
+    AuthId, AuthKind, Authorization, Command, Event, FetchId, Keeper, Settled,
+};
 
 use crate::world::{failed, CallKind, Ev, Tab, World};
 
@@ -93,39 +95,9 @@ impl World {
                 self.note(|| format!("tab {tab} aborts #{id}"));
                 self.tabs[tab].aborted.push(id);
             }
-            Command::SendApp {
-                id,
-                authorization,
-                watch,
-            } => {
-                if !self.network_up {
-                    self.tabs[tab].fetches.remove(&id);
-                    if watch {
-                        self.drive(tab, |k| k.fetch_failed(id));
-                    }
-                    return;
-                }
-                if !watch {
-                    // Its answer goes straight to the app: settled as far as the keeper goes.
-                    self.tabs[tab].fetches.remove(&id);
-                }
-                let authorization = authorization.map(|a| a.expose().to_owned());
-                if let (true, Some(_)) = (self.server.dpop, &authorization) {
-                    // Each send of a request carrying the token gets a proof of its own.
-                    let proof = self.tabs[tab].core.dpop_proof("https://app.example/api/me");
-                    if proof.is_none_or(|p| p.htu != "https://app.example/api/me") {
-                        crate::check::no_proof(self, tab);
-                    }
-                }
-                let at = now + self.net_delay();
-                self.schedule(
-                    at,
-                    Ev::AppAtServer {
-                        tab,
-                        id,
-                        authorization,
-                    },
-                );
+            Command::PassApp { id } => self.send_app(tab, now, id, None),
+            Command::SendApp { id, authorization } => {
+                self.send_app(tab, now, id, Some(authorization));
             }
             Command::FinishApp { id } => {
                 self.tabs[tab].fetches.remove(&id);
@@ -186,7 +158,6 @@ impl World {
                     self.note(|| format!("tab {tab} {kind:?} settled: {ok}"));
                 }
             }
-            _ => {}
         }
     }
 
@@ -330,5 +301,47 @@ impl World {
                 _ => None,
             })
             .collect()
+    }
+}
+
+impl World {
+    /// An app request the keeper hands over: passed through (`authorization` none: its answer
+    /// goes straight to the app) or sent with the token and watched.
+    fn send_app(
+        &mut self,
+        tab: usize,
+        now: f64,
+        id: FetchId,
+        authorization: Option<Authorization>,
+    ) {
+        let watch = authorization.is_some();
+        if !self.network_up {
+            self.tabs[tab].fetches.remove(&id);
+            if watch {
+                self.drive(tab, |k| k.fetch_failed(id));
+            }
+            return;
+        }
+        if !watch {
+            // Its answer goes straight to the app: settled as far as the keeper goes.
+            self.tabs[tab].fetches.remove(&id);
+        }
+        let authorization = authorization.map(|a| a.expose().to_owned());
+        if let (true, Some(_)) = (self.server.dpop, &authorization) {
+            // Each send of a request carrying the token gets a proof of its own.
+            let proof = self.tabs[tab].core.dpop_proof("https://app.example/api/me");
+            if proof.is_none_or(|p| p.htu != "https://app.example/api/me") {
+                crate::check::no_proof(self, tab);
+            }
+        }
+        let at = now + self.net_delay();
+        self.schedule(
+            at,
+            Ev::AppAtServer {
+                tab,
+                id,
+                authorization,
+            },
+        );
     }
 }
