@@ -13,13 +13,39 @@
 //! dropped; an app request remembers its epoch: a refresh that was in flight when `logout()` was
 //! called can never sign the user back in, and a 401 retry never re-sends an old session's
 //! request with the next session's token.
+//!
+//! # The vocabulary
+//!
+//! Everything that crosses between the core and a driver, and where it lives:
+//!
+//! | | what | where |
+//! |---|---|---|
+//! | getters | [`poll`](Keeper::poll), [`poll_timeout`](Keeper::poll_timeout), [`is_authenticated`](Keeper::is_authenticated), [`access_token`](Keeper::access_token), [`claims`](Keeper::claims), [`expires_at_ms`](Keeper::expires_at_ms), [`epoch`](Keeper::epoch), [`is_refreshing`](Keeper::is_refreshing), [`is_due`](Keeper::is_due), [`config`](Keeper::config), [`allowed`](Keeper::allowed), [`session`](Keeper::session), [`channel_name`](Keeper::channel_name) | this file |
+//! | application calls | [`restore`](Keeper::restore), [`refresh`](Keeper::refresh), [`set_token`](Keeper::set_token), [`wake`](Keeper::wake), [`dispose`](Keeper::dispose) | `calls.rs` |
+//! | | [`login`](Keeper::login), [`logout`](Keeper::logout) | `auth.rs` |
+//! | | [`fetch`](Keeper::fetch) (an app request) | `fetch.rs` |
+//! | inputs | [`auth_answer`](Keeper::auth_answer) (an [`Answer`]) | `auth.rs` |
+//! | | [`fetch_answer`](Keeper::fetch_answer), [`fetch_answer_dpop`](Keeper::fetch_answer_dpop), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
+//! | | [`hear`](Keeper::hear) (a tab message) | `tabs.rs` |
+//! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
+//! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer) | `calls.rs` |
+//! | questions an auth send still asks | [`csrf_header_from`](Keeper::csrf_header_from) (the cookie string), [`refresh_authorization`](Keeper::refresh_authorization), [`token_header`](Keeper::token_header), [`dpop_proof`](Keeper::dpop_proof), [`dpop_nonce`](Keeper::dpop_nonce) | `csrf.rs`, this file, `dpop.rs` |
+//! | outputs | [`Command`]: `SendAuth`, `AbortAuth`, `PassApp`, `SendApp`, `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs` |
+//! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, and the JSON [`Reader`](crate::json::Reader) | `types.rs` |
+//!
+//! The state, by what decides it: the session and its token (`token.rs`), the refresh in
+//! flight (`flight.rs`), the lock (`lock.rs`), the auth calls in flight and draining (`auth.rs`,
+//! `drain.rs`, `login.rs`), the app requests (`fetch.rs`), DPoP (`dpop.rs`), the tabs
+//! (`tabs.rs`).
 
 mod auth;
+mod calls;
 mod csrf;
 mod dpop;
 mod drain;
 mod fetch;
 mod flight;
+mod grant;
 mod lock;
 mod login;
 mod tabs;
@@ -38,12 +64,12 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::config::Config;
-use crate::event::{Event, Trigger};
-use crate::jwt::{decode_unverified, Claims};
+use crate::event::Event;
+use crate::jwt::Claims;
 use crate::origin::AllowList;
 use crate::rng::Rng;
 use crate::schedule::Plan;
-use crate::{Error, ErrorKind};
+use crate::Error;
 
 use flight::Flight;
 use token::{Held, Source};
@@ -317,124 +343,6 @@ impl Keeper {
         let ms = self.config.timeout.as_millis() as f64;
         ms
     }
-
-    // -----------------------------------------------------------------------------------------
-    // User calls
-
-    /// Page load: a silent refresh with the cookie; settles `Restored(true)` when signed in,
-    /// `Restored(false)` when the server has no session. A keeper already holding a token that is
-    /// not due (heard from another tab) answers at once.
-    pub fn restore(&mut self, call: CallId, now_ms: f64) {
-        if let Some(e) = self.unavailable() {
-            return self.settle(call, Err(e));
-        }
-        if self.held.is_some() && !self.is_due(now_ms) {
-            return self.settle(call, Ok(Settled::Restored(true)));
-        }
-        self.join_flight(Trigger::Restore, flight::Waiter::Restore(call), now_ms);
-    }
-
-    /// Forces a refresh, joining the one in flight.
-    pub fn refresh(&mut self, call: CallId, now_ms: f64) {
-        if let Some(e) = self.unavailable() {
-            return self.settle(call, Err(e));
-        }
-        self.join_flight(Trigger::Manual, flight::Waiter::Refresh(call), now_ms);
-    }
-
-    /// Holds `token` as if an auth answer had brought it, kept to this tab.
-    ///
-    /// # Errors
-    ///
-    /// `invalid_token` when it does not decode (the keeper keeps what it held); `aborted` after
-    /// `dispose`.
-    pub fn set_token(&mut self, token: &str, now_ms: f64) -> Result<Claims, Error> {
-        if self.disposed {
-            return Err(disposed());
-        }
-        let claims = decode_unverified(token, self.env.json)?;
-        self.install(String::from(token), claims.clone(), Source::App, now_ms);
-        Ok(claims)
-    }
-
-    /// The page became visible, was shown again, got focus or came online: timers may have
-    /// slept, so compare the deadline with the clock. Hidden pages do nothing.
-    pub fn wake(&mut self, visible: bool, now_ms: f64) {
-        if visible
-            && self.held.is_some()
-            && self.is_due(now_ms)
-            && !self.refresh_waits(now_ms)
-            && self.unavailable().is_none()
-        {
-            self.start_flight(Trigger::Wake, now_ms);
-        }
-    }
-
-    /// Stops everything and forgets the token: every waiting call settles `aborted`, the lock is
-    /// released, later calls are answered as signed out and `fetch` passes requests through.
-    pub fn dispose(&mut self) {
-        if self.disposed {
-            return;
-        }
-        self.disposed = true;
-        self.epoch += 1;
-        // Forgotten first, so requests waiting for the refresh go out untouched.
-        self.held = None;
-        self.generation += 1;
-        self.cancel_flight(&disposed());
-        if let Some((id, _)) = self.draining.take() {
-            self.push(Command::AbortAuth { id });
-        }
-        self.deferred.clear();
-        self.login_waiting = None;
-        self.release_lock();
-        for call in core::mem::take(&mut self.calls) {
-            self.push(Command::AbortAuth { id: call.id });
-            self.settle(call.user, Err(disposed()));
-        }
-        // Requests on the wire finish with their own answers: `fetch_answer` finds no record.
-        self.fetches.clear();
-        self.scheduled_at_ms = None;
-        self.csrf = None;
-        self.nonces.clear();
-    }
-
-    /// Why a refresh cannot start now, if it cannot.
-    fn unavailable(&self) -> Option<Error> {
-        if self.disposed {
-            Some(disposed())
-        } else if self.logging_out() {
-            Some(Error::new(ErrorKind::Aborted, "the keeper is signing out"))
-        } else if self.logging_in() {
-            // A refresh now would present the session's cookie beside the login's, and its
-            // answer could land after the login's: none starts until the login settles.
-            Some(Error::new(ErrorKind::Aborted, "the keeper is signing in"))
-        } else {
-            None
-        }
-    }
-
-    /// The one timer fired (or the driver checks early): start what is due.
-    pub fn handle_timeout(&mut self, now_ms: f64) {
-        if self.disposed {
-            return;
-        }
-        self.woke_late(now_ms);
-        if self.login_waiting.is_some_and(|(_, until)| now_ms >= until) {
-            // The holder is frozen or gone: the login goes without the lock.
-            self.send_waiting_login(now_ms);
-        }
-        // A drain that ends lets the calls it held leave, before their own deadlines are read.
-        self.drain_timeout(now_ms);
-        self.auth_timeouts(now_ms);
-        self.flight_timeout(now_ms);
-        if self.scheduled_at_ms.is_some_and(|at| now_ms >= at) {
-            self.scheduled_at_ms = None;
-            if self.held.is_some() && self.unavailable().is_none() {
-                self.start_flight(Trigger::Schedule, now_ms);
-            }
-        }
-    }
 }
 
 /// `<scheme><token>`: `Bearer …`, or `DPoP …` (the scheme with its space).
@@ -443,10 +351,6 @@ fn bearer_of(scheme: &str, token: &AccessToken) -> Authorization {
     value.push_str(scheme);
     value.push_str(&token.0);
     Authorization(value)
-}
-
-fn disposed() -> Error {
-    Error::new(ErrorKind::Aborted, "the keeper was disposed")
 }
 
 #[cfg(test)]
@@ -458,12 +362,20 @@ mod tests;
 mod tabs_tests;
 
 #[cfg(test)]
+#[path = "tabs_login_tests.rs"]
+mod tabs_login_tests;
+
+#[cfg(test)]
 #[path = "reissue_tests.rs"]
 mod reissue_tests;
 
 #[cfg(test)]
 #[path = "dpop_tests.rs"]
 mod dpop_tests;
+
+#[cfg(test)]
+#[path = "dpop_tabs_tests.rs"]
+mod dpop_tabs_tests;
 
 #[cfg(test)]
 #[path = "review_tests.rs"]

@@ -189,7 +189,7 @@ pub struct Environment {
     /// never adopt, or end, each other's sessions.
     pub session: String,
     /// The platform's JSON parser, which reads auth answers, tokens and tab messages for the
-    /// core: `JSON.parse` in the npm package, [`serde_reader`](crate::json::serde_reader) in the
+    /// core: `JSON.parse` in the npm package, `json::serde_reader` in the
     /// Rust crate and the simulation.
     pub json: crate::json::Reader,
 }
