@@ -11,8 +11,8 @@
 // each request when the core says to send it, sets it on that request and drops it: no property
 // of a keeper, and nothing in this module, holds a token.
 //
-// The wasm's loader and calling convention are in core.js, app requests in fetch.js, the Web
-// Lock in locks.js; esbuild bundles them into the package's one file.
+// Also: core.js (the wasm's loader and calling convention), create.js, auth.js, fetch.js (app
+// requests), locks.js, dpop.js; esbuild bundles them into the package's one file.
 
 import {
   wasm, core, halt, problem, configError, put, registers, said, failure, MAX_INPUT,
@@ -20,36 +20,14 @@ import {
 import { Apps } from "./fetch.js";
 import { Locks } from "./locks.js";
 import { Dpop } from "./dpop.js";
+import { collected, create, detail } from "./create.js";
+import { nonce, post } from "./auth.js";
 
 export { default } from "./core.js";
-
-/**
- * Decodes a JWT's claims (or, with `{ header: true }`, its header) without verifying its
- * signature. Throws a `TokenKeeperError` with code `invalid_token` naming what is wrong.
- */
-export function decodeJwt(token, options) {
-  const w = core();
-  if (typeof token != "string") {
-    throw problem("invalid_token", "decodeJwt expects the token as a string");
-  }
-  try {
-    if (!w.decode(put(token), options?.header ? 1 : 0)) throw failure();
-    return JSON.parse(said());
-  } catch (e) {
-    throw halt(e);
-  }
-}
+export { decodeJwt } from "./create.js";
 
 const EVENTS = ["token", "refresh", "logout", "error"];
 const WAKE_UPS = ["pageshow", "focus", "online"];
-// Frees the wasm side of a keeper the page no longer references.
-const collected = new FinalizationRegistry((handle) => {
-  try {
-    core().free(handle);
-  } catch (e) {
-    halt(e);
-  }
-});
 
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
 export class TokenKeeper {
@@ -62,7 +40,7 @@ export class TokenKeeper {
   #dpop; // with the `dpop` option: this tab's key (dpop.js)
   #apps = new Apps({
     answered: (id, response) => {
-      if (this.#dpop) this.#nonce(response);
+      if (this.#dpop) nonce(this.#handle, response);
       // A 401's WWW-Authenticate: the core reads whether it blames the token (or, with `dpop`,
       // asks for a new nonce).
       const www = response.status == 401 && response.headers.get("www-authenticate");
@@ -89,51 +67,8 @@ export class TokenKeeper {
   /** Throws a `TokenKeeperError` with code `config` naming a bad option. */
   constructor(options) {
     const w = core();
-    let json = "";
-    try {
-      json = JSON.stringify(options ?? null);
-    } catch {} // an option JSON cannot encode: the core refuses "" with a config error
-    const base = globalThis.location?.href;
-    const resolve = (url) => {
-      try {
-        return url === undefined ? "" : new URL(url, base).href;
-      } catch {
-        return ""; // the core names the option
-      }
-    };
-    const origin = (url) => {
-      try {
-        return new URL(url).origin;
-      } catch {
-        return "";
-      }
-    };
-    const [login, refresh, logout] = (this.#urls = [
-      options?.loginUrl,
-      options?.refreshUrl,
-      options?.logoutUrl,
-    ].map(resolve));
-    const lines = [json, globalThis.origin ?? "", refresh, login, logout];
-    if (Array.isArray(options?.allowedOrigins)) lines.push(...options.allowedOrigins.map(origin));
-    let channels = 0; // whether a channel opens here (an opaque origin may refuse one)
-    try {
-      new BroadcastChannel("token-keeper-probe").close();
-      channels = 1;
-    } catch {}
-    let handle;
-    let name; // the lock's and the channel's: empty when tabs are not coordinated
-    try {
-      handle = w.create(
-        put(lines.join("\n")),
-        globalThis.navigator?.locks ? 1 : 0,
-        channels,
-        Math.random() * 2 ** 53,
-      );
-      if (handle < 0) throw failure();
-      name = said();
-    } catch (e) {
-      throw halt(e);
-    }
+    const [handle, name, channels, urls] = create(w, options);
+    this.#urls = urls;
     if (options.dpop && !globalThis.crypto?.subtle) {
       w.free(handle);
       throw configError("option `dpop` needs WebCrypto: a secure context (https, or localhost)");
@@ -399,31 +334,14 @@ export class TokenKeeper {
   }
 
   #emit(kind, expiresAt, text) {
-    const detail = [
-      () => ({
-        claims: JSON.parse(text),
-        expiresAt: expiresAt == expiresAt ? expiresAt : undefined,
-      }),
-      () => ({ trigger: text }),
-      () => ({ reason: text }),
-      failure,
-    ][kind]?.();
+    const payload = detail(kind, expiresAt, text);
     // A copy: a listener may subscribe, unsubscribe or call the keeper.
     for (const [event, listener] of [...this.#listeners]) {
       if (event == EVENTS[kind]) {
         try {
-          listener(detail);
+          listener(payload);
         } catch {} // a listener that throws must not break the keeper or the others
       }
-    }
-  }
-
-  /** With `dpop`: an answer's `DPoP-Nonce`, for the core to put in later proofs to its origin. */
-  #nonce(response) {
-    const nonce = response.headers.get("dpop-nonce");
-    if (nonce != null) {
-      wasm.token_header(put(nonce));
-      wasm.dpop_nonce(this.#handle, put(response.url));
     }
   }
 
@@ -459,20 +377,9 @@ export class TokenKeeper {
       if (this.#dpop && wasm.dpop_proof(this.#handle, put(url))) {
         headers.set("dpop", await this.#dpop.proof("POST", said()));
       }
-      const response = await fetch(url, {
-        method: "POST",
-        credentials: "include",
-        headers,
-        body,
-        signal: controller.signal,
-      });
-      retryAfter = Number(response.headers.get("retry-after")?.trim() ?? NaN);
-      token = this.#tokenHeader && response.headers.get(this.#tokenHeader);
-      if (this.#dpop) this.#nonce(response);
-      text = await response.text();
-      // A longer one holds no token: handed over as "", which the core finds no JSON object.
-      if (text.length > MAX_INPUT) text = "";
-      status = response.status;
+      const init = { method: "POST", credentials: "include", headers, body, signal: controller.signal };
+      const handle = this.#dpop ? this.#handle : undefined; // with `dpop`, nonces go to the core
+      [status, text, retryAfter, token] = await post(url, init, this.#tokenHeader, handle);
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
     try {

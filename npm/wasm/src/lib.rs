@@ -15,6 +15,7 @@ extern crate alloc;
 pub mod abi;
 pub mod api;
 mod commands;
+mod create;
 mod fields;
 
 #[cfg(test)]

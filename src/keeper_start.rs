@@ -1,0 +1,144 @@
+//! Starting a keeper in the browser: the URLs resolved against the page, the allow-list, the
+//! tabs' channel and lock, the core built with its environment, and the page events after which
+//! timers may have slept.
+
+use std::rc::{Rc, Weak};
+
+use token_keeper_core::{AllowList, Environment, Keeper};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::TokenKeeper;
+use crate::clock::{self, Listener};
+use crate::config::{config_error, Config};
+use crate::driver::{self, Inner, Urls};
+use crate::http;
+use crate::tabs::{self, Channel};
+use crate::Error;
+
+impl TokenKeeper {
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn start(config: Config) -> Result<TokenKeeper, Error> {
+        let resolve = |name: &str, url: &str| {
+            http::resolve(url).ok_or_else(|| config_error(name, "is not a valid url"))
+        };
+        let urls = Urls {
+            refresh: resolve("refreshUrl", &config.refresh_url)?,
+            login: config
+                .login_url
+                .as_deref()
+                .map(|u| resolve("loginUrl", u))
+                .transpose()?,
+            logout: config
+                .logout_url
+                .as_deref()
+                .map(|u| resolve("logoutUrl", u))
+                .transpose()?,
+        };
+        let allowed = match &config.allowed_origins {
+            // Normalized as the browser writes origins, so a comparison is exact.
+            Some(list) => list
+                .iter()
+                .map(|o| {
+                    http::origin_of(o).filter(|o| o != "null").ok_or_else(|| {
+                        config_error(
+                            "allowedOrigins",
+                            "must list origins such as https://api.example.com",
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            None => [
+                Some(&urls.refresh),
+                urls.login.as_ref(),
+                urls.logout.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|u| http::origin_of(u))
+            .chain(http::page_origin())
+            .collect(),
+        };
+        let dpop = match config.dpop {
+            true => Some(crate::dpop::Dpop::new().ok_or_else(|| {
+                config_error(
+                    "dpop",
+                    "needs WebCrypto: a secure context (https, or localhost)",
+                )
+            })?),
+            false => None,
+        };
+        let cross_tab = config.cross_tab;
+        let name = config.channel_name_for(&urls.refresh);
+        let session = urls.refresh.clone();
+        let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
+            let channel = if cross_tab {
+                let weak = weak.clone();
+                Channel::open(&name, move |message| {
+                    if let (Some(inner), Some(text)) = (weak.upgrade(), message.as_string()) {
+                        driver::with_core(&inner, |k, now| k.hear(&text, now));
+                    }
+                })
+            } else {
+                None
+            };
+            let env = Environment {
+                allowed: AllowList::new(allowed),
+                locks: cross_tab && tabs::has_locks(),
+                channel: channel.is_some(),
+                seed: random_seed(),
+                session,
+                json: token_keeper_core::json::serde_reader,
+            };
+            let inner = Inner::new(Keeper::new(config, env), urls, dpop);
+            inner.io.borrow_mut().channel = channel;
+            inner
+        });
+        let keeper = TokenKeeper { inner };
+        keeper.listen_for_wake_ups();
+        Ok(keeper)
+    }
+
+    /// Timers stop during sleep and are throttled in hidden tabs: on the events that follow
+    /// those, the core compares the deadline with the clock.
+    fn listen_for_wake_ups(&self) {
+        let global: JsValue = js_sys::global().into();
+        let document = js_sys::Reflect::get(&global, &"document".into()).ok();
+        let mut listeners = Vec::new();
+        let targets = [
+            (Some(global.clone()), "pageshow"),
+            (Some(global.clone()), "focus"),
+            (Some(global), "online"),
+            (document, "visibilitychange"),
+        ];
+        for (target, event) in targets {
+            let Some(target) = target.and_then(|t| t.dyn_into::<web_sys::EventTarget>().ok())
+            else {
+                continue;
+            };
+            let weak = Rc::downgrade(&self.inner);
+            if let Some(l) = Listener::new(&target, event, move || {
+                if let Some(inner) = weak.upgrade() {
+                    let visible = !is_hidden();
+                    driver::with_core(&inner, |k, now| k.wake(visible, now));
+                }
+            }) {
+                listeners.push(l);
+            }
+        }
+        self.inner.io.borrow_mut().wake = listeners;
+    }
+}
+
+fn is_hidden() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"document".into())
+        .and_then(|d| js_sys::Reflect::get(&d, &"visibilityState".into()))
+        .ok()
+        .and_then(|v| v.as_string())
+        .is_some_and(|v| v == "hidden")
+}
+
+fn random_seed() -> u64 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let seed = (clock::random_unit() * 9_007_199_254_740_992.0) as u64;
+    seed
+}
