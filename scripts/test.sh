@@ -23,11 +23,11 @@ step "clippy, native"
 cargo clippy --workspace --exclude leptos-app --all-targets -- -D warnings
 
 step "clippy, wasm32"
-# The Rust crate with every feature (the JavaScript facade `js`; `leptos`, which the example that
-# depends on it turns on) and examples/leptos-app, in one run: the features add code, none removes
-# any, so this lints all of it.
+# The Rust crate with every feature (`leptos`, which the example that depends on it turns on) and
+# examples/leptos-app, in one run: the features add code, none removes any, so this lints all of
+# it.
 cargo clippy -p token-keeper -p leptos-app --all-targets --target wasm32-unknown-unknown \
-  --features token-keeper/js -- -D warnings
+  -- -D warnings
 # The npm package's wasm, as it is built: no_std, its own allocator and panic handler.
 cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
 
@@ -59,7 +59,7 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=180
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-run cargo test -p token-keeper --target wasm32-unknown-unknown --tests --features js
+run cargo test -p token-keeper --target wasm32-unknown-unknown --tests
 
 step "wasm-pack test --headless --chrome, as documented, against the servers of make mock-server"
 # The fixed addresses the tests fall back on when no URL is passed in (stopped by PID on exit).

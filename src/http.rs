@@ -76,17 +76,6 @@ fn auth_request(
     }
 }
 
-/// A plain object with these properties (event details, for the JavaScript facade).
-#[cfg(feature = "js")]
-pub(crate) fn object(entries: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (key, value) in entries {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&o, &(*key).into(), value);
-    }
-    o.into()
-}
-
 /// `Retry-After` in seconds, when given in that form.
 fn retry_after_s(value: &str) -> Option<f64> {
     // JavaScript's Number(): the wasm then needs no float parser of its own.

@@ -9,7 +9,6 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 
 use token_keeper_core::{Keeper, Settled};
-use wasm_bindgen::JsValue;
 
 pub use token_keeper_core::{AccessToken, Event, LogoutReason, Trigger};
 
@@ -343,15 +342,4 @@ impl TokenKeeper {
         drop(io);
         self.inner.listeners.borrow_mut().clear();
     }
-}
-
-/// A future as a JavaScript promise (for the JavaScript facade). Boxed, so the executor glue is
-/// compiled once rather than once per caller: each instantiation costs kilobytes of wasm.
-#[cfg(feature = "js")]
-pub(crate) fn promise(
-    future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-) -> js_sys::Promise {
-    let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> =
-        Box::pin(future);
-    wasm_bindgen_futures::future_to_promise(boxed)
 }

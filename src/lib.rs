@@ -44,11 +44,6 @@ pub mod leptos;
 mod requests;
 mod tabs;
 
-/// The JavaScript facade (cargo feature `js`); public only so the browser tests can reach it.
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
-#[doc(hidden)]
-pub mod js;
-
 pub use auth_state::AuthState;
 pub use config::{Config, Csrf, Retry};
 pub use error::{Error, ErrorKind};

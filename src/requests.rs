@@ -2,9 +2,6 @@
 //! gloo-net one. The rules (the bearer, refresh first, one refresh for concurrent 401s, one
 //! retry) are the core's; this is the browser side of handing it a request and an answer back.
 
-use js_sys::Promise;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
 use crate::driver;
@@ -43,26 +40,7 @@ impl TokenKeeper {
     /// the caller's `AbortSignal` stopped it (an `AbortError`), so an app can tell its own
     /// cancellations from a network that is down.
     pub async fn fetch(&self, request: Request) -> Result<Response, Error> {
-        let answer = JsFuture::from(self.fetch_now(request)).await;
-        match answer {
-            Ok(response) => response.dyn_into::<Response>().map_err(|_| {
-                Error::new(
-                    ErrorKind::Network,
-                    "fetch gave something else than a response",
-                )
-            }),
-            Err(e) => {
-                let name = js_sys::Reflect::get(&e, &"name".into())
-                    .ok()
-                    .and_then(|n| n.as_string());
-                let kind = if name.as_deref() == Some("AbortError") {
-                    ErrorKind::Aborted
-                } else {
-                    ErrorKind::Network
-                };
-                Err(Error::new(kind, crate::error::from_js(&e).message()))
-            }
-        }
+        driver::fetch(&self.inner, request).await
     }
 
     /// A gloo-net request — `Request::get("/api/me")`, or one already built with a body — sent
@@ -83,10 +61,5 @@ impl TokenKeeper {
         })?;
         let response = self.fetch(request.into()).await?;
         Ok(response.into())
-    }
-
-    /// `fetch` for JavaScript: the promise of the answer, rejecting with the browser's own error.
-    pub(crate) fn fetch_now(&self, request: Request) -> Promise {
-        driver::fetch(&self.inner, request)
     }
 }

@@ -8,11 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-#[cfg(feature = "js")]
-use js_sys::{Object, Promise, Reflect};
 use token_keeper::clock::{now_ms, sleep_ms};
-#[cfg(feature = "js")]
-use token_keeper::js::JsTokenKeeper;
 use token_keeper::{Csrf, Event, Retry, TokenKeeper};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -463,103 +459,6 @@ async fn a_callers_own_authorization_header_is_sent_unchanged() {
     keeper.dispose();
 }
 
-/// The JavaScript facade: options checked and named, events as documented, fetch's arguments.
-#[cfg(feature = "js")]
-#[wasm_bindgen_test]
-async fn the_js_facade_checks_options_and_speaks_events() {
-    reset_with("{}").await;
-    for (options, named) in [
-        (r#"{}"#, "refreshUrl"),
-        (r#"{"refreshUrl": 5}"#, "refreshUrl"),
-        (r#"{"refreshUrl": "/r", "refreshURL": "/x"}"#, "refreshURL"),
-        (
-            r#"{"refreshUrl": "/r", "refreshLeadRatio": 2}"#,
-            "refreshLeadRatio",
-        ),
-        (
-            r#"{"refreshUrl": "/r", "retry": {"attempts": -1}}"#,
-            "retry.attempts",
-        ),
-        (r#"{"refreshUrl": "/r", "csrf": "yes"}"#, "csrf"),
-        (
-            r#"{"refreshUrl": "/r", "allowedOrigins": [1]}"#,
-            "allowedOrigins",
-        ),
-        (
-            r#"{"refreshUrl": "/r", "allowedOrigins": ["not an origin"]}"#,
-            "allowedOrigins",
-        ),
-    ] {
-        let err = JsTokenKeeper::new(json(options)).unwrap_err();
-        assert_eq!(
-            get(&err, "name").as_string().as_deref(),
-            Some("TokenKeeperError")
-        );
-        assert_eq!(get(&err, "code").as_string().as_deref(), Some("config"));
-        let message = get(&err, "message").as_string().unwrap();
-        assert!(message.contains(&format!("`{named}`")), "{message}");
-    }
-    assert!(JsTokenKeeper::new(JsValue::UNDEFINED).is_err());
-
-    let options = Object::new();
-    Reflect::set(&options, &"refreshUrl".into(), &url("/auth/refresh").into()).unwrap();
-    Reflect::set(&options, &"loginUrl".into(), &url("/auth/login").into()).unwrap();
-    let keeper = JsTokenKeeper::new(options.into()).unwrap();
-    let log = js_sys::Array::new();
-    let unsubscribe: js_sys::Function = keeper
-        .on("token".into(), callback(&log))
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    assert!(keeper.on("nope".into(), callback(&log)).is_err());
-    // init.headers must be names to strings; a bad one changes nothing and says so.
-    let bad = JsFuture::from(keeper.login(
-        json(r#"{"username":"alice","password":"wonderland"}"#),
-        json(r#"{"headers": {"content-language": 7}}"#),
-    ))
-    .await
-    .unwrap_err();
-    assert_eq!(get(&bad, "code").as_string().as_deref(), Some("config"));
-    assert!(!keeper.is_authenticated());
-    let claims = JsFuture::from(keeper.login(
-        json(r#"{"username":"alice","password":"wonderland"}"#),
-        json(r#"{"headers": {"content-language": "en"}}"#),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(get(&claims, "sub").as_string().as_deref(), Some("alice"));
-    assert_eq!(log.length(), 1);
-    let detail = log.get(0);
-    assert_eq!(
-        get(&get(&detail, "claims"), "sub").as_string().as_deref(),
-        Some("alice")
-    );
-    assert_eq!(num(&detail, "expiresAt"), keeper.expires_at().unwrap());
-    assert!(keeper.is_authenticated());
-
-    // fetch(url string, init) as window.fetch takes it.
-    let init = json(r#"{"method": "POST", "body": "hello"}"#);
-    let response: Response = JsFuture::from(keeper.fetch(url("/api/echo").into(), init))
-        .await
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    assert_eq!(text(&response).await, "hello");
-    // A request that cannot be built rejects as window.fetch would: a TypeError.
-    let err = JsFuture::from(keeper.fetch("http://[bad".into(), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
-    assert!(err.is_instance_of::<js_sys::TypeError>());
-
-    unsubscribe.call0(&JsValue::NULL).unwrap();
-    JsFuture::from(keeper.refresh()).await.unwrap();
-    assert_eq!(log.length(), 1, "no events after unsubscribing");
-    keeper.dispose();
-    let _ = Promise::resolve(&JsValue::NULL);
-}
-
-/// A scheduled refresh that fails for good while the token is still valid is tried again on its
-/// own before expiry, without waiting for the app's next call.
 #[wasm_bindgen_test]
 async fn a_failed_scheduled_refresh_is_tried_again_before_expiry() {
     reset_with(r#"{"access_ttl_ms": 6000}"#).await;

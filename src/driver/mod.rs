@@ -43,18 +43,39 @@ struct Login {
     headers: Vec<(String, String)>,
 }
 
-/// A user call's answer, delivered once.
-#[derive(Default)]
-pub(crate) struct Slot {
-    value: RefCell<Option<Result<Settled, Error>>>,
+/// What a user call settles with.
+type Settling = Result<Settled, Error>;
+
+/// A call's answer (a user call's, an app request's), delivered once.
+pub(crate) struct Slot<T> {
+    value: RefCell<Option<T>>,
     waker: RefCell<Option<Waker>>,
 }
 
-/// Waits for a [`Slot`].
-pub(crate) struct Wait(pub(crate) Rc<Slot>);
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot {
+            value: RefCell::new(None),
+            waker: RefCell::new(None),
+        }
+    }
+}
 
-impl Future for Wait {
-    type Output = Result<Settled, Error>;
+impl<T> Slot<T> {
+    /// Delivers the answer and wakes whoever waits for it.
+    pub(crate) fn fill(&self, value: T) {
+        *self.value.borrow_mut() = Some(value);
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+}
+
+/// Waits for a [`Slot`].
+pub(crate) struct Wait<T>(pub(crate) Rc<Slot<T>>);
+
+impl<T> Future for Wait<T> {
+    type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.0.value.borrow_mut().take() {
@@ -76,11 +97,10 @@ pub(crate) struct Io {
     /// Lock requests (and the lock once granted), numbered, so a late word about one the core
     /// already gave up is not taken for the current one.
     locks: Vec<(u64, Lock)>,
-    calls: Vec<(CallId, Rc<Slot>)>,
+    calls: Vec<(CallId, Rc<Slot<Settling>>)>,
     logins: Vec<Login>,
     auth: Vec<(AuthId, AbortController)>,
     apps: Vec<fetch::App>,
-    inline: fetch::Inline,
 }
 
 pub(crate) struct Inner {
@@ -214,10 +234,7 @@ fn perform(inner: &Rc<Inner>, command: Command) {
                 i.map(|i| io.calls.swap_remove(i).1)
             };
             if let Some(slot) = slot {
-                *slot.value.borrow_mut() = Some(result);
-                if let Some(waker) = slot.waker.borrow_mut().take() {
-                    waker.wake();
-                }
+                slot.fill(result);
             }
         }
     }
