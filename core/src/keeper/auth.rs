@@ -7,6 +7,7 @@
 
 use alloc::string::String;
 
+use super::flight::Outcome;
 use super::{Answer, AuthId, AuthKind, CallId, Command, Keeper, Settled, Source};
 use crate::event::LogoutReason;
 use crate::jwt::decode_unverified;
@@ -251,17 +252,20 @@ impl Keeper {
 
     fn refresh_answer(&mut self, answer: Answer, sent_at_ms: f64, now_ms: f64) {
         match answer {
-            Answer::Failed => self.refresh_done(Err(unreachable_server()), true, None, now_ms),
+            Answer::Failed => {
+                self.refresh_done(Outcome::Transient(unreachable_server(), None), now_ms);
+            }
             Answer::Response {
                 status,
                 body,
                 token_header,
                 ..
             } if is_ok(status) => {
-                let result = self
-                    .accept(&body, token_header, sent_at_ms, now_ms)
-                    .map(drop);
-                self.refresh_done(result, false, None, now_ms);
+                let outcome = match self.accept(&body, token_header, sent_at_ms, now_ms) {
+                    Ok(_) => Outcome::Fresh,
+                    Err(e) => Outcome::Failed(e),
+                };
+                self.refresh_done(outcome, now_ms);
             }
             // A nonce challenge again, after the one resend: a failure, not a refusal of the
             // refresh token (signing every tab out for a nonce would be the server's whim).
@@ -269,7 +273,7 @@ impl Keeper {
                 if self.config.dpop && super::dpop::names_nonce_error(&body) =>
             {
                 let e = Error::http(status, "the server asked for a new DPoP nonce again");
-                self.refresh_done(Err(e), false, None, now_ms);
+                self.refresh_done(Outcome::Failed(e), now_ms);
             }
             // Refused, but a token newer than this call came while it was out (another tab's
             // login): the cookie it presented is no longer the session's, and signing out now
@@ -277,7 +281,7 @@ impl Keeper {
             Answer::Response {
                 status: 401 | 403, ..
             } if self.adopted_during_flight() => {
-                self.refresh_done(Ok(()), false, None, now_ms);
+                self.refresh_done(Outcome::Fresh, now_ms);
             }
             // The CSRF header refused, not the session (`csrf.rs`): this call's error only.
             Answer::Response {
@@ -285,7 +289,7 @@ impl Keeper {
             } if self.refused_csrf(&body) => {
                 let e = Error::http(403, "the server refused the csrf header of the refresh")
                     .with_kind(ErrorKind::Csrf);
-                self.refresh_done(Err(e), false, None, now_ms);
+                self.refresh_done(Outcome::Failed(e), now_ms);
             }
             Answer::Response {
                 status: status @ (401 | 403),
@@ -293,7 +297,7 @@ impl Keeper {
             } => {
                 let e = Error::http(status, "the server refused the refresh token")
                     .with_kind(ErrorKind::Rejected);
-                self.refresh_done(Err(e), false, None, now_ms);
+                self.refresh_done(Outcome::Failed(e), now_ms);
             }
             Answer::Response {
                 status,
@@ -301,11 +305,12 @@ impl Keeper {
                 ..
             } if status == 429 || status >= 500 => {
                 let e = Error::http(status, "the refresh failed on the server");
-                self.refresh_done(Err(e), true, retry_after_ms(retry_after_s), now_ms);
+                let wait = retry_after_ms(retry_after_s);
+                self.refresh_done(Outcome::Transient(e, wait), now_ms);
             }
             Answer::Response { status, .. } => {
                 let e = Error::http(status, "the refresh answer was unexpected");
-                self.refresh_done(Err(e), false, None, now_ms);
+                self.refresh_done(Outcome::Failed(e), now_ms);
             }
         }
     }

@@ -72,12 +72,15 @@ impl Flight {
     }
 }
 
-/// How a refresh went.
+/// How a refresh call ended: the one thing its answer, its timeout or the lock tells the flight.
 pub(super) enum Outcome {
     /// A new token is held (received, or adopted from another tab).
     Fresh,
-    /// It failed; the error says how.
+    /// It failed for good; the error says how.
     Failed(Error),
+    /// It failed in a way worth another try (no answer, a timeout, 5xx, 429), with the wait the
+    /// server asked for (`Retry-After`, in ms) if it named one.
+    Transient(Error, Option<f64>),
 }
 
 impl Keeper {
@@ -226,7 +229,7 @@ impl Keeper {
                 id, deadline_ms, ..
             } if now_ms >= deadline_ms => {
                 self.push(Command::AbortAuth { id });
-                self.transient(super::auth::timed_out(), None, now_ms);
+                self.refresh_done(Outcome::Transient(super::auth::timed_out(), None), now_ms);
             }
             Stage::Backoff { until_ms } if now_ms >= until_ms => self.send_in_turn(now_ms),
             Stage::Adopt { until_ms } if now_ms >= until_ms && !self.finish_if_adopted(now_ms) => {
@@ -247,17 +250,11 @@ impl Keeper {
                 .is_some_and(|f| f.generation != self.generation)
     }
 
-    pub(super) fn refresh_done(
-        &mut self,
-        result: Result<(), Error>,
-        transient: bool,
-        retry_after_ms: Option<f64>,
-        now_ms: f64,
-    ) {
-        match result {
-            Ok(()) => self.finish_flight(Outcome::Fresh, now_ms),
-            Err(e) if transient => self.transient(e, retry_after_ms, now_ms),
-            Err(e) => self.finish_flight(Outcome::Failed(e), now_ms),
+    pub(super) fn refresh_done(&mut self, outcome: Outcome, now_ms: f64) {
+        match outcome {
+            Outcome::Transient(e, retry_after_ms) => self.transient(e, retry_after_ms, now_ms),
+            Outcome::Failed(e) => self.finish_flight(Some(e), now_ms),
+            Outcome::Fresh => self.finish_flight(None, now_ms),
         }
     }
 
@@ -279,7 +276,7 @@ impl Keeper {
         // Kept past this flight: the next one, whoever starts it, waits as long.
         self.note_not_before(now_ms, delay, error.status());
         if attempt >= retry.attempts || retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
-            return self.finish_flight(Outcome::Failed(error), now_ms);
+            return self.finish_flight(Some(error), now_ms);
         }
         if let Some(flight) = &mut self.flight {
             flight.attempt += 1;
@@ -320,15 +317,12 @@ impl Keeper {
         self.answer_waiters(flight.waiters, Some(reason));
     }
 
-    pub(super) fn finish_flight(&mut self, outcome: Outcome, now_ms: f64) {
+    /// Ends the flight: with a new token held (`error` none), or failed.
+    pub(super) fn finish_flight(&mut self, error: Option<Error>, now_ms: f64) {
         let Some(flight) = self.flight.take() else {
             return;
         };
         self.release_lock();
-        let error = match outcome {
-            Outcome::Fresh => None,
-            Outcome::Failed(e) => Some(e),
-        };
         // `dpop`: a refresh for a session another tab has, refused here (a server that pins a
         // family to one key, or a session that ended meanwhile): the next one waits a while.
         let heard = core::mem::take(&mut self.refreshing_for_tab);

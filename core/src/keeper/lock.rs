@@ -2,7 +2,7 @@
 //! the tab that held it, being refused (then refreshing alone), and stealing it only from a
 //! holder that stopped giving word that it works.
 
-use super::flight::{Flight, Outcome, Stage, ADOPT_WAIT_MS};
+use super::flight::{Flight, Stage, ADOPT_WAIT_MS};
 use super::{Command, Keeper, MAX_RETRY_AFTER_MS};
 
 impl Keeper {
@@ -92,7 +92,7 @@ impl Keeper {
         }) && self.held.is_some()
             && !self.is_due(now_ms);
         if adopted {
-            self.finish_flight(Outcome::Fresh, now_ms);
+            self.finish_flight(None, now_ms);
         }
         adopted
     }
