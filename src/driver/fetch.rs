@@ -33,7 +33,7 @@ pub(super) struct App {
 /// `fetch` through the keeper: the request goes out before this first yields when no refresh
 /// has to come first; the answer is its own, or the retry's.
 pub(crate) async fn fetch(inner: &Rc<Inner>, request: Request) -> Answer {
-    let id = inner.next_id();
+    let id = FetchId(inner.next_id());
     let url = request.url();
     let has_authorization = http::has_authorization(&request);
     let caller = Rc::new(Slot::default());

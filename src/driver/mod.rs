@@ -149,7 +149,7 @@ pub(crate) async fn call(
     inner: &Rc<Inner>,
     f: impl FnOnce(&mut Keeper, CallId, f64),
 ) -> Result<Settled, Error> {
-    let id = inner.next_id();
+    let id = CallId(inner.next_id());
     let slot = Rc::new(Slot::default());
     inner.io.borrow_mut().calls.push((id, slot.clone()));
     with_core(inner, |k, now| f(k, id, now));

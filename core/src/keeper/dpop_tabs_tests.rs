@@ -36,7 +36,7 @@ fn tabs_do_not_adopt_each_other_s_tokens_but_a_signed_out_tab_refreshes_for_its_
 
     // A token from before this tab signed out starts nothing.
     let mut k = signed_in_dpop(true, true);
-    k.logout(4, T0 + 10.0);
+    k.logout(CallId(4), T0 + 10.0);
     drain(&mut k);
     k.hear(&message, T0 + 20.0);
     assert!(!k.is_refreshing());
@@ -50,7 +50,7 @@ fn tabs_do_not_adopt_each_other_s_tokens_but_a_signed_out_tab_refreshes_for_its_
 #[test]
 fn a_waiting_tab_refreshes_for_itself_after_the_lock_even_if_another_tab_just_did() {
     let mut k = signed_in_dpop(true, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     drain(&mut k);
     // The other tab refreshed meanwhile and announced its token.
     let other = TabMessage::Token {
@@ -140,7 +140,7 @@ fn a_signed_out_tab_whose_refresh_for_another_tab_s_session_is_refused_stops_unt
 #[test]
 fn a_restore_refused_at_page_load_does_not_stop_the_tab_from_hearing_a_later_login() {
     let mut k = dpop_keeper(true, true);
-    k.restore(1, T0);
+    k.restore(CallId(1), T0);
     drain(&mut k);
     k.lock_granted(T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();

@@ -32,7 +32,7 @@ pub(super) fn signed_in_dpop(locks: bool, channel: bool) -> Keeper {
     let id = login_sent(&mut k, T0);
     k.auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
     assert!(matches!(
-        settled(&drain(&mut k), 1),
+        settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
     ));
     k
@@ -65,7 +65,7 @@ pub(super) fn app_sends(commands: &[Command]) -> Vec<Option<String>> {
 fn off_by_default_no_proof_and_the_bearer_scheme() {
     let mut k = signed_in(false, false);
     assert_eq!(k.dpop_proof(&format!("{ORIGIN}/api/me")), None);
-    k.fetch(5, &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
+    k.fetch(FetchId(5), &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
     let sends = app_sends(&drain(&mut k));
     assert!(sends[0].as_deref().unwrap().starts_with("Bearer "));
 }
@@ -73,7 +73,12 @@ fn off_by_default_no_proof_and_the_bearer_scheme() {
 #[test]
 fn with_dpop_requests_carry_the_dpop_scheme_and_proofs_name_the_url_without_query() {
     let mut k = signed_in_dpop(false, false);
-    k.fetch(5, &format!("{ORIGIN}/api/me?x=1#top"), false, T0 + 1.0);
+    k.fetch(
+        FetchId(5),
+        &format!("{ORIGIN}/api/me?x=1#top"),
+        false,
+        T0 + 1.0,
+    );
     let sends = app_sends(&drain(&mut k));
     let t = token(T0, 300.0, 1);
     assert_eq!(sends, vec![Some(format!("DPoP {t}"))]);
@@ -127,11 +132,11 @@ fn nonces_are_kept_per_origin_newest_first_and_odd_values_are_ignored() {
 fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_refreshes_once() {
     let mut k = signed_in_dpop(false, false);
     let url = format!("{API}/api/me");
-    k.fetch(5, &url, false, T0 + 1.0);
+    k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     k.dpop_nonce(&url, "n1");
     k.fetch_answer_dpop(
-        5,
+        FetchId(5),
         401,
         &url,
         Some(r#"DPoP error="use_dpop_nonce""#),
@@ -143,7 +148,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     assert_eq!(k.dpop_proof(&url).unwrap().nonce.as_deref(), Some("n1"));
     // A second challenge is the answer (no loop).
     k.fetch_answer_dpop(
-        5,
+        FetchId(5),
         401,
         &url,
         Some(r#"DPoP error="use_dpop_nonce""#),
@@ -156,7 +161,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     k.auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 4.0);
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
     k.fetch_answer_dpop(
-        5,
+        FetchId(5),
         401,
         &url,
         Some(r#"DPoP error="invalid_token""#),
@@ -165,7 +170,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     let out = drain(&mut k);
     assert!(out
         .iter()
-        .any(|c| matches!(c, Command::FinishApp { id: 5 })));
+        .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })));
     assert!(sent_auth(&out).is_none());
 }
 
@@ -173,10 +178,10 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
 fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
     let mut k = signed_in_dpop(false, false);
     let url = format!("{ORIGIN}/api/me");
-    k.fetch(5, &url, false, T0 + 1.0);
+    k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     k.fetch_answer_dpop(
-        5,
+        FetchId(5),
         401,
         &url,
         Some(r#"DPoP error="invalid_token""#),
@@ -186,27 +191,27 @@ fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
     k.auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
     k.fetch_answer_dpop(
-        5,
+        FetchId(5),
         401,
         &url,
         Some(r#"DPoP error="use_dpop_nonce""#),
         T0 + 4.0,
     );
     assert_eq!(app_sends(&drain(&mut k)).len(), 1, "the nonce send");
-    k.fetch_answer_dpop(5, 200, &url, None, T0 + 5.0);
+    k.fetch_answer_dpop(FetchId(5), 200, &url, None, T0 + 5.0);
     assert!(drain(&mut k)
         .iter()
-        .any(|c| matches!(c, Command::FinishApp { id: 5 })));
+        .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })));
 }
 
 #[test]
 fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
     let mut k = signed_in(false, false);
     let url = format!("{ORIGIN}/api/me");
-    k.fetch(5, &url, false, T0 + 1.0);
+    k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     k.fetch_answer_dpop(
-        5,
+        FetchId(5),
         401,
         &url,
         Some(r#"DPoP error="use_dpop_nonce""#),
@@ -222,39 +227,39 @@ fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
 fn auth_calls_are_sent_once_more_for_a_nonce_challenge_and_only_once() {
     // Login.
     let mut k = dpop_keeper(false, false);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
     k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 1.0);
     let out = drain(&mut k);
     assert_eq!(sent_auth(&out), Some(id), "the same call, once more");
-    assert!(settled(&out, 1).is_none());
+    assert!(settled(&out, CallId(1)).is_none());
     k.auth_answer(id, grant(&token(T0 + 1.0, 300.0, 1)), T0 + 2.0);
     assert!(matches!(
-        settled(&drain(&mut k), 1),
+        settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
     ));
 
     // Refresh: a second challenge is the refresh's answer (a refusal: 400 is no 401/403, so
     // the session stays; the refresh fails).
-    k.refresh(2, T0 + 3.0);
+    k.refresh(CallId(2), T0 + 3.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, answer(401, r#"{"error":"use_dpop_nonce"}"#), T0 + 4.0);
     assert_eq!(sent_auth(&drain(&mut k)), Some(id));
     k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 5.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 2), Some(Err(_))));
+    assert!(matches!(settled(&out, CallId(2)), Some(Err(_))));
     assert!(k.is_authenticated());
 
     // Any other 400 is no challenge.
-    k.refresh(3, T0 + 6.0);
+    k.refresh(CallId(3), T0 + 6.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(
         id,
         answer(400, r#"{"error":"invalid_dpop_proof"}"#),
         T0 + 7.0,
     );
-    assert!(matches!(settled(&drain(&mut k), 3), Some(Err(_))));
+    assert!(matches!(settled(&drain(&mut k), CallId(3)), Some(Err(_))));
 }
 
 #[test]
@@ -271,11 +276,11 @@ fn the_option_and_the_reissue_flow_are_not_combined() {
 fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {
     let mut k = dpop_keeper(false, false);
     k.config.logout_url = Some(format!("{ORIGIN}/auth/logout"));
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     let login = sent_auth(&drain(&mut k)).unwrap();
-    k.logout(2, T0 + 1.0);
+    k.logout(CallId(2), T0 + 1.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 1), Some(Err(_))));
+    assert!(matches!(settled(&out, CallId(1)), Some(Err(_))));
     assert!(
         sent_auth(&out).is_none(),
         "the logout waits for the login's answer"
@@ -300,7 +305,7 @@ fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {
 fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_nothing() {
     let mut k = signed_in_dpop(false, false);
     let url = format!("{ORIGIN}/api/me");
-    k.fetch(5, &url, false, T0 + 1.0);
+    k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     k.hear(
         &TabMessage::Logout { at_ms: T0 + 2.0 }.encode(SESSION),
@@ -308,7 +313,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     );
     drain(&mut k);
     k.fetch_answer_dpop(
-        5,
+        FetchId(5),
         401,
         &url,
         Some(r#"DPoP error="use_dpop_nonce""#),
@@ -318,14 +323,14 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     assert!(app_sends(&out).is_empty(), "not sent again without a token");
     assert!(out
         .iter()
-        .any(|c| matches!(c, Command::FinishApp { id: 5 })));
+        .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })));
     // Nor for an answer that came from a foreign origin (a redirect).
     let mut k = signed_in_dpop(false, false);
-    k.fetch(6, &url, false, T0 + 1.0);
+    k.fetch(FetchId(6), &url, false, T0 + 1.0);
     drain(&mut k);
     let foreign = "https://elsewhere.example/x";
     k.fetch_answer_dpop(
-        6,
+        FetchId(6),
         401,
         foreign,
         Some(r#"DPoP error="use_dpop_nonce""#),
@@ -337,14 +342,14 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
 #[test]
 fn a_second_nonce_challenge_to_a_refresh_is_a_failure_not_a_sign_out() {
     let mut k = signed_in_dpop(false, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     let challenge = answer(401, r#"{"error":"use_dpop_nonce"}"#);
     k.auth_answer(id, challenge.clone(), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), Some(id));
     k.auth_answer(id, challenge, T0 + 3.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.kind() != ErrorKind::Rejected));
+    assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.kind() != ErrorKind::Rejected));
     assert!(k.is_authenticated(), "still signed in");
     assert!(!has_event(&out, "logout"));
     assert!(!out
@@ -355,13 +360,13 @@ fn a_second_nonce_challenge_to_a_refresh_is_a_failure_not_a_sign_out() {
 #[test]
 fn a_token_of_another_type_than_dpop_is_refused_and_changes_nothing() {
     let mut k = dpop_keeper(false, false);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     let t = token(T0, 300.0, 1);
     let bearer = format!(r#"{{"access_token":"{t}","token_type":"Bearer"}}"#);
     k.auth_answer(id, answer(200, &bearer), T0 + 1.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 1), Some(Err(e)) if e.code() == "invalid_token"));
+    assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "invalid_token"));
     assert!(!k.is_authenticated());
     // "DPoP" in any case, or no token_type at all, is taken.
     for body in [
@@ -370,14 +375,14 @@ fn a_token_of_another_type_than_dpop_is_refused_and_changes_nothing() {
         format!(r#"{{"access_token":"{t}"}}"#),
     ] {
         let mut k = dpop_keeper(false, false);
-        k.login(1, T0);
+        k.login(CallId(1), T0);
         let id = sent_auth(&drain(&mut k)).unwrap();
         k.auth_answer(id, answer(200, &body), T0 + 1.0);
         assert!(k.is_authenticated(), "{body}");
     }
     // Without the option, a bearer is what is expected.
     let mut k = keeper(false, false);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, answer(200, &bearer), T0 + 1.0);
     assert!(k.is_authenticated());

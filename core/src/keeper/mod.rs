@@ -188,11 +188,11 @@ impl Keeper {
             signed_out_at_ms: f64::NEG_INFINITY,
             other_working_until_ms: f64::NEG_INFINITY,
             nonces: Vec::new(),
-            nonce_retried: [0; 4],
+            nonce_retried: [AuthId(0); 4],
             refreshing_for_tab: false,
             tab_refresh_refused_at_ms: f64::NEG_INFINITY,
             disposed: false,
-            next_auth: 0,
+            next_auth: AuthId(0),
             out: VecDeque::new(),
         }
     }
@@ -334,7 +334,7 @@ impl Keeper {
     }
 
     fn next_auth_id(&mut self) -> AuthId {
-        self.next_auth += 1;
+        self.next_auth.0 += 1;
         self.next_auth
     }
 

@@ -44,10 +44,10 @@ fn header_keeper() -> Keeper {
 
 /// Logs in on `k` with this answer; the login's result.
 fn login_with(k: &mut Keeper, answer: Answer) -> Result<Settled, Error> {
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     let id = sent_auth(&drain(k)).unwrap();
     k.auth_answer(id, answer, T0);
-    settled(&drain(k), 1).unwrap().clone()
+    settled(&drain(k), CallId(1)).unwrap().clone()
 }
 
 #[test]
@@ -133,7 +133,7 @@ fn a_refresh_carries_the_newest_token_heard_even_one_that_ran_out() {
     let bearer = k.refresh_authorization().map(|a| String::from(a.expose()));
     assert_eq!(bearer, Some(format!("Bearer {newer}")));
     // A sign-out forgets it with the rest.
-    k.logout(9, T0 + 121_000.0);
+    k.logout(CallId(9), T0 + 121_000.0);
     drain(&mut k);
     assert!(k.refresh_authorization().is_none());
 

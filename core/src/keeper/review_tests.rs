@@ -89,9 +89,9 @@ fn a_message_of_another_session_is_neither_adopted_nor_obeyed() {
         T0 + 2.0,
     );
     assert!(!k.is_authenticated());
-    k.restore(1, T0 + 3.0);
+    k.restore(CallId(1), T0 + 3.0);
     let out = drain(&mut k);
-    assert!(settled(&out, 1).is_none(), "it goes to the server");
+    assert!(settled(&out, CallId(1)).is_none(), "it goes to the server");
     assert!(out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
 
     // The same message for this session is adopted, as ever.
@@ -136,10 +136,10 @@ fn a_logout_while_the_login_is_on_the_wire_waits_for_it_and_presents_its_cookie(
     let mut k = keeper(false, false);
     k.config.logout_url = Some(format!("{ORIGIN}/auth/logout"));
     let login = login_sent(&mut k, T0);
-    k.logout(2, T0 + 1.0);
+    k.logout(CallId(2), T0 + 1.0);
     let out = drain(&mut k);
     assert!(
-        matches!(settled(&out, 1), Some(Err(e)) if e.code() == "aborted"),
+        matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "aborted"),
         "the login's caller learns at once"
     );
     assert!(
@@ -158,14 +158,14 @@ fn a_logout_while_the_login_is_on_the_wire_waits_for_it_and_presents_its_cookie(
     let logout = sent_auth(&out).unwrap();
     k.auth_answer(logout, status(204), T0 + 3.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 2), Some(Ok(Settled::Done))));
+    assert!(matches!(settled(&out, CallId(2)), Some(Ok(Settled::Done))));
     assert!(!k.is_authenticated());
 
     // A login that times out on the wire: the logout goes when the keeper stops waiting.
     let mut k = keeper(false, false);
     k.config.logout_url = Some(format!("{ORIGIN}/auth/logout"));
     let _ = login_sent(&mut k, T0);
-    k.logout(2, T0 + 1.0);
+    k.logout(CallId(2), T0 + 1.0);
     drain(&mut k);
     k.handle_timeout(T0 + 10_001.0);
     assert_eq!(auth_kinds(&drain(&mut k)), [AuthKind::Logout]);
@@ -203,13 +203,13 @@ fn of_several_csrf_cookies_the_one_the_last_answer_bound_is_sent() {
 #[test]
 fn a_csrf_refusal_is_that_call_s_error_and_signs_no_tab_out() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     drain(&mut k);
     let id = refresh_sent_after_grant(&mut k, T0 + 2.0).unwrap();
     k.auth_answer(id, answer(403, r#"{"error":"csrf"}"#, None), T0 + 3.0);
     let out = drain(&mut k);
     assert!(
-        matches!(settled(&out, 2), Some(Err(e)) if e.code() == "csrf" && e.status() == Some(403))
+        matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "csrf" && e.status() == Some(403))
     );
     assert!(has_event(&out, "error"));
     assert!(!has_event(&out, "logout"));
@@ -227,7 +227,7 @@ fn a_csrf_refusal_is_that_call_s_error_and_signs_no_tab_out() {
         "",
     ] {
         let mut k = signed_in(false, false);
-        k.refresh(2, T0 + 1.0);
+        k.refresh(CallId(2), T0 + 1.0);
         let id = sent_auth(&drain(&mut k)).unwrap();
         k.auth_answer(id, answer(403, body, None), T0 + 2.0);
         assert!(has_event(&drain(&mut k), "logout"), "{body}");
@@ -240,7 +240,7 @@ fn a_csrf_refusal_is_that_call_s_error_and_signs_no_tab_out() {
         "Invalid CSRF Token 'null' was found",
     ] {
         let mut k = signed_in(false, false);
-        k.refresh(2, T0 + 1.0);
+        k.refresh(CallId(2), T0 + 1.0);
         let id = sent_auth(&drain(&mut k)).unwrap();
         k.auth_answer(id, answer(403, body, None), T0 + 2.0);
         assert!(!has_event(&drain(&mut k), "logout"), "{body}");
@@ -256,17 +256,17 @@ fn a_retry_after_is_kept_across_flights_and_a_valid_token_is_used_meanwhile() {
     k.config.retry.attempts = 0;
     // Due (lead 60 s of 300 s, capped at a quarter): the app's request refreshes first.
     let due = T0 + 250_000.0;
-    k.fetch(10, &api(), false, due);
+    k.fetch(FetchId(10), &api(), false, due);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, answer(429, "", Some(5.0)), due + 10.0);
     let out = drain(&mut k);
     assert!(
-        bearer_sent(&out, 10),
+        bearer_sent(&out, FetchId(10)),
         "the waiting request goes with the valid token"
     );
     // The app polls: each request goes with the token, and no refresh leaves for 5 s.
     for (n, at) in [200.0, 400.0, 2_000.0, 4_900.0].into_iter().enumerate() {
-        let fetch = 11 + n as u64;
+        let fetch = FetchId(11 + n as u64);
         k.fetch(fetch, &api(), false, due + 10.0 + at);
         let out = drain(&mut k);
         assert!(
@@ -278,7 +278,7 @@ fn a_retry_after_is_kept_across_flights_and_a_valid_token_is_used_meanwhile() {
         assert!(auth_kinds(&drain(&mut k)).is_empty());
     }
     // A forced refresh waits it out, then goes.
-    k.refresh(3, due + 1_000.0);
+    k.refresh(CallId(3), due + 1_000.0);
     assert!(auth_kinds(&drain(&mut k)).is_empty());
     k.handle_timeout(due + 5_010.0);
     assert_eq!(auth_kinds(&drain(&mut k)), [AuthKind::Refresh]);
@@ -287,23 +287,23 @@ fn a_retry_after_is_kept_across_flights_and_a_valid_token_is_used_meanwhile() {
 #[test]
 fn a_retry_after_longer_than_the_keeper_waits_fails_refreshes_at_once_until_it_passed() {
     let mut k = signed_in(false, false);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, answer(429, "", Some(300.0)), T0 + 2.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.status() == Some(429)));
-    k.refresh(3, T0 + 3.0);
+    assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.status() == Some(429)));
+    k.refresh(CallId(3), T0 + 3.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 3), Some(Err(e)) if e.status() == Some(429)));
+    assert!(matches!(settled(&out, CallId(3)), Some(Err(e)) if e.status() == Some(429)));
     assert!(auth_kinds(&out).is_empty());
     // A 401 meanwhile goes to the caller as it is.
-    k.fetch(10, &api(), false, T0 + 4.0);
+    k.fetch(FetchId(10), &api(), false, T0 + 4.0);
     drain(&mut k);
-    k.fetch_answer(10, 401, &api(), T0 + 5.0);
+    k.fetch_answer(FetchId(10), 401, &api(), T0 + 5.0);
     let out = drain(&mut k);
     assert!(out
         .iter()
-        .any(|c| matches!(c, Command::FinishApp { id: 10 })));
+        .any(|c| matches!(c, Command::FinishApp { id: FetchId(10) })));
     assert!(auth_kinds(&out).is_empty());
     // Once it has passed, the schedule refreshes.
     k.handle_timeout(T0 + 302_001.0);
@@ -328,14 +328,14 @@ fn a_401_whose_challenge_does_not_blame_the_token_goes_to_the_caller_as_it_is() 
         (None, true),
     ] {
         let mut k = signed_in(false, false);
-        k.fetch(5, &api(), false, T0 + 1.0);
+        k.fetch(FetchId(5), &api(), false, T0 + 1.0);
         drain(&mut k);
-        k.fetch_answer_dpop(5, 401, &api(), challenge, T0 + 2.0);
+        k.fetch_answer_dpop(FetchId(5), 401, &api(), challenge, T0 + 2.0);
         let out = drain(&mut k);
         assert_eq!(k.is_refreshing(), refreshes, "{challenge:?}");
         assert_eq!(
             out.iter()
-                .any(|c| matches!(c, Command::FinishApp { id: 5 })),
+                .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })),
             !refreshes,
             "{challenge:?}"
         );
@@ -349,7 +349,7 @@ fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
     let mut k = signed_in(false, false);
     let mine = k.access_token().cloned();
     // A grant padded past the bound: read as empty, an invalid_token error; the token stays.
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     let token = token(T0 + 1.0, 300.0, 2);
     let padded = format!(
@@ -358,7 +358,7 @@ fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
     );
     k.auth_answer(id, answer(200, &padded, None), T0 + 2.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.code() == "invalid_token"));
+    assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "invalid_token"));
     assert_eq!(k.access_token().cloned(), mine);
     // A tab message as long: not heard.
     let mut k = keeper(true, true);

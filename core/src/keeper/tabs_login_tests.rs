@@ -10,7 +10,7 @@ use super::tests::*;
 #[test]
 fn a_login_waits_for_the_lock_and_gives_it_back_when_answered() {
     let mut k = keeper(true, true);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     let out = drain(&mut k);
     assert!(sent_auth(&out).is_none(), "not before the lock");
     assert!(out
@@ -20,7 +20,10 @@ fn a_login_waits_for_the_lock_and_gives_it_back_when_answered() {
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, grant(&token(T0 + 5.0, 300.0, 1)), T0 + 10.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 1), Some(Ok(Settled::Claims(_)))));
+    assert!(matches!(
+        settled(&out, CallId(1)),
+        Some(Ok(Settled::Claims(_)))
+    ));
     assert!(out.iter().any(|c| matches!(c, Command::ReleaseLock)));
     // Dated from when it left: the token's broadcast says T0 + 5, not T0.
     let dated = out.iter().find_map(|c| match c {
@@ -33,7 +36,7 @@ fn a_login_waits_for_the_lock_and_gives_it_back_when_answered() {
 #[test]
 fn a_login_goes_without_the_lock_when_the_holder_does_not_let_go() {
     let mut k = keeper(true, true);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     drain(&mut k);
     let until = k.poll_timeout().unwrap();
     assert!(
@@ -45,7 +48,7 @@ fn a_login_goes_without_the_lock_when_the_holder_does_not_let_go() {
     assert!(sent_auth(&drain(&mut k)).is_some());
     // Refused outright: at once.
     let mut k = keeper(true, true);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     drain(&mut k);
     k.lock_refused(T0 + 1.0);
     assert!(sent_auth(&drain(&mut k)).is_some());
@@ -55,11 +58,11 @@ fn a_login_goes_without_the_lock_when_the_holder_does_not_let_go() {
 fn a_second_login_or_a_logout_replaces_a_login_still_waiting_for_the_lock() {
     let mut k = keeper(true, true);
     k.config.logout_url = None;
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     drain(&mut k);
-    k.logout(2, T0 + 1.0);
+    k.logout(CallId(2), T0 + 1.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 1), Some(Err(e)) if e.code() == "aborted"));
+    assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "aborted"));
     assert!(sent_auth(&out).is_none());
     k.lock_granted(T0 + 2.0);
     assert!(
@@ -71,7 +74,7 @@ fn a_second_login_or_a_logout_replaces_a_login_still_waiting_for_the_lock() {
 #[test]
 fn a_refresh_refused_after_another_tab_s_newer_token_came_keeps_that_token() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     drain(&mut k);
     let id = refresh_sent_after_grant(&mut k, T0 + 2.0).unwrap();
     // Another tab's login lands while this refresh (the old cookie) is out.
@@ -98,27 +101,27 @@ fn a_refresh_refused_after_another_tab_s_newer_token_came_keeps_that_token() {
 #[test]
 fn a_sign_out_from_before_a_login_does_not_end_it() {
     let mut k = keeper(true, true);
-    k.login(1, T0 + 10.0);
+    k.login(CallId(1), T0 + 10.0);
     drain(&mut k);
     k.hear(&TabMessage::Logout { at_ms: T0 }.encode(SESSION), T0 + 11.0);
     k.lock_granted(T0 + 12.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, grant(&token(T0 + 12.0, 300.0, 1)), T0 + 20.0);
     assert!(matches!(
-        settled(&drain(&mut k), 1),
+        settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
     ));
     // One from after the login began ends it, before it leaves: sent after the sign-out, it
     // would start a session anew.
     let mut k = keeper(true, true);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     drain(&mut k);
     k.hear(
         &TabMessage::Logout { at_ms: T0 + 5.0 }.encode(SESSION),
         T0 + 6.0,
     );
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 1), Some(Err(e)) if e.code() == "aborted"));
+    assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "aborted"));
     k.lock_granted(T0 + 7.0);
     assert!(sent_auth(&drain(&mut k)).is_none());
 }
@@ -156,5 +159,5 @@ fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
     );
     let out = drain(&mut k);
     assert_eq!(sent_auth(&out), None);
-    assert!(matches!(settled(&out, 2), Some(Ok(Settled::Done))));
+    assert!(matches!(settled(&out, CallId(2)), Some(Ok(Settled::Done))));
 }

@@ -9,7 +9,7 @@ use super::tests::*;
 #[test]
 fn a_refused_lock_request_falls_back_to_refreshing_alone() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let out = drain(&mut k);
     assert!(out
         .iter()
@@ -19,18 +19,18 @@ fn a_refused_lock_request_falls_back_to_refreshing_alone() {
     let refresh = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(refresh, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
     assert!(matches!(
-        settled(&drain(&mut k), 2),
+        settled(&drain(&mut k), CallId(2)),
         Some(Ok(Settled::Done))
     ));
     // And the next refresh does not ask again.
-    k.refresh(4, T0 + 4.0);
+    k.refresh(CallId(4), T0 + 4.0);
     assert!(sent_auth(&drain(&mut k)).is_some());
 }
 
 #[test]
 fn every_stage_is_bounded_so_refresh_always_settles() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     drain(&mut k);
     // Nothing ever answers: not the lock, not the steal, not the server.
     let mut now = T0;
@@ -38,7 +38,7 @@ fn every_stage_is_bounded_so_refresh_always_settles() {
     for _ in 0..100 {
         now = k.poll_timeout().unwrap_or(now + 1.0);
         k.handle_timeout(now);
-        if let Some(r) = settled(&drain(&mut k), 2) {
+        if let Some(r) = settled(&drain(&mut k), CallId(2)) {
             result = Some(r.clone());
             break;
         }
@@ -50,7 +50,7 @@ fn every_stage_is_bounded_so_refresh_always_settles() {
 #[test]
 fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     drain(&mut k);
     // The holder backs off on a 429 with Retry-After: 30 s and says so.
     k.hear(
@@ -74,7 +74,7 @@ fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
 #[test]
 fn a_tab_that_wakes_late_to_steal_listens_first() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     drain(&mut k);
     let steal_at = k.poll_timeout().unwrap();
     // Frozen past it; on waking, the timer runs before the holder's queued word.
@@ -95,7 +95,7 @@ fn a_tab_that_wakes_late_to_steal_listens_first() {
 #[test]
 fn the_lock_holder_tells_the_others_it_is_working() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     drain(&mut k);
     k.lock_granted(T0 + 1.0);
     let out = drain(&mut k);
@@ -122,12 +122,12 @@ fn the_lock_holder_tells_the_others_it_is_working() {
 #[test]
 fn a_refused_refresh_tells_the_other_tabs_only_when_this_tab_held_a_token() {
     let mut k = keeper(false, true);
-    k.restore(1, T0);
+    k.restore(CallId(1), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, status(401), T0 + 1.0);
     let out = drain(&mut k);
     assert!(matches!(
-        settled(&out, 1),
+        settled(&out, CallId(1)),
         Some(Ok(Settled::Restored(false)))
     ));
     assert!(
@@ -137,7 +137,7 @@ fn a_refused_refresh_tells_the_other_tabs_only_when_this_tab_held_a_token() {
     assert!(!has_event(&out, "logout"));
 
     let mut k = signed_in(false, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, status(401), T0 + 2.0);
     let out = drain(&mut k);
@@ -228,7 +228,7 @@ fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
 #[test]
 fn a_tab_whose_restore_was_refused_still_hears_a_login_that_began_before() {
     let mut k = keeper(false, true);
-    k.restore(1, T0 + 10.0);
+    k.restore(CallId(1), T0 + 10.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, status(401), T0 + 20.0);
     drain(&mut k);
@@ -245,7 +245,7 @@ fn a_tab_whose_restore_was_refused_still_hears_a_login_that_began_before() {
 #[test]
 fn a_holder_cannot_keep_the_others_waiting_forever() {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     drain(&mut k);
     k.hear(
         &TabMessage::Working { for_ms: 1.0e12 }.encode(SESSION),
@@ -258,14 +258,14 @@ fn a_holder_cannot_keep_the_others_waiting_forever() {
 #[test]
 fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
     let mut k = signed_in(false, true);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     let first = sent_auth(&drain(&mut k)).unwrap();
     k.hear(
         &TabMessage::Logout { at_ms: T0 + 1.0 }.encode(SESSION),
         T0 + 1.0,
     );
     drain(&mut k);
-    k.login(3, T0 + 2.0);
+    k.login(CallId(3), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None);
     k.auth_answer(first, grant(&token(T0, 300.0, 5)), T0 + 3.0);
     let out = drain(&mut k);
@@ -277,7 +277,7 @@ fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
 /// and asked to steal it; and the moment it asked.
 pub(super) fn asked_to_steal() -> (Keeper, f64) {
     let mut k = signed_in(true, true);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     drain(&mut k);
     let steal_at = k.poll_timeout().unwrap();
     k.handle_timeout(steal_at);

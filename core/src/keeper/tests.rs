@@ -91,7 +91,7 @@ pub(super) fn has_event(commands: &[Command], name: &str) -> bool {
 /// Logs in (call 1) at `now`: the login call's id, once sent — after the lock is granted when
 /// tabs take turns (a login waits for any refresh another tab has on the wire).
 pub(super) fn login_sent(k: &mut Keeper, now: f64) -> AuthId {
-    k.login(1, now);
+    k.login(CallId(1), now);
     let out = drain(k);
     sent_auth(&out).unwrap_or_else(|| {
         assert!(out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
@@ -116,7 +116,7 @@ pub(super) fn signed_in(locks: bool, channel: bool) -> Keeper {
     let id = login_sent(&mut k, T0);
     k.auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
     assert!(matches!(
-        settled(&drain(&mut k), 1),
+        settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
     ));
     k
@@ -125,12 +125,12 @@ pub(super) fn signed_in(locks: bool, channel: bool) -> Keeper {
 #[test]
 fn a_refresh_in_flight_when_logout_is_called_never_signs_the_user_back_in() {
     let mut k = signed_in(false, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.logout(3, T0 + 2.0);
+    k.logout(CallId(3), T0 + 2.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 3), Some(Ok(Settled::Done))));
-    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.code() == "aborted"));
+    assert!(matches!(settled(&out, CallId(3)), Some(Ok(Settled::Done))));
+    assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "aborted"));
     // Not aborted: its answer carries the rotated cookie the browser must store.
     assert!(!out.iter().any(|c| matches!(c, Command::AbortAuth { .. })));
     // The refresh's answer arrives late: its token is dropped.
@@ -144,11 +144,11 @@ fn a_refresh_in_flight_when_logout_is_called_never_signs_the_user_back_in() {
 #[test]
 fn a_refresh_begun_before_login_cannot_overwrite_the_new_session() {
     let mut k = signed_in(true, false);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     drain(&mut k);
     k.lock_granted(T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.login(3, T0 + 2.0);
+    k.login(CallId(3), T0 + 2.0);
     // The login waits for the refresh call to land, so its cookie is the last one stored; the
     // lock stays held meanwhile, so no other tab presents the cookie either.
     let out = drain(&mut k);
@@ -173,21 +173,24 @@ fn a_refresh_begun_before_login_cannot_overwrite_the_new_session() {
 #[test]
 fn a_401_is_never_retried_with_the_next_sessions_token() {
     let mut k = signed_in(false, false);
-    k.fetch(10, &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
+    k.fetch(FetchId(10), &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
     assert!(matches!(drain(&mut k)[..], [Command::SendApp { .. }]));
-    k.logout(2, T0 + 2.0);
-    k.login(3, T0 + 3.0);
+    k.logout(CallId(2), T0 + 2.0);
+    k.login(CallId(3), T0 + 3.0);
     let login = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(login, grant(&token(T0 + 3.0, 300.0, 9)), T0 + 4.0);
     drain(&mut k);
-    k.fetch_answer(10, 401, &format!("{ORIGIN}/api/me"), T0 + 5.0);
-    assert!(matches!(drain(&mut k)[..], [Command::FinishApp { id: 10 }]));
+    k.fetch_answer(FetchId(10), 401, &format!("{ORIGIN}/api/me"), T0 + 5.0);
+    assert!(matches!(
+        drain(&mut k)[..],
+        [Command::FinishApp { id: FetchId(10) }]
+    ));
 }
 
 #[test]
 fn an_answer_whose_body_stalls_times_out_and_the_flight_goes_on() {
     let mut k = signed_in(false, false);
-    k.refresh(2, T0);
+    k.refresh(CallId(2), T0);
     let first = sent_auth(&drain(&mut k)).unwrap();
     let timeout = k.poll_timeout().unwrap();
     assert_eq!(timeout, T0 + 10_000.0);
@@ -203,7 +206,7 @@ fn an_answer_whose_body_stalls_times_out_and_the_flight_goes_on() {
     assert!(drain(&mut k).is_empty());
     k.auth_answer(second, grant(&token(T0, 300.0, 6)), timeout + 2.0);
     assert!(matches!(
-        settled(&drain(&mut k), 2),
+        settled(&drain(&mut k), CallId(2)),
         Some(Ok(Settled::Done))
     ));
 }
@@ -211,10 +214,18 @@ fn an_answer_whose_body_stalls_times_out_and_the_flight_goes_on() {
 #[test]
 fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
     let mut k = signed_in(false, false);
-    k.fetch(10, &format!("{ORIGIN}/api/go"), false, T0 + 1.0);
+    k.fetch(FetchId(10), &format!("{ORIGIN}/api/go"), false, T0 + 1.0);
     drain(&mut k);
-    k.fetch_answer(10, 401, "https://elsewhere.example/login", T0 + 2.0);
-    assert!(matches!(drain(&mut k)[..], [Command::FinishApp { id: 10 }]));
+    k.fetch_answer(
+        FetchId(10),
+        401,
+        "https://elsewhere.example/login",
+        T0 + 2.0,
+    );
+    assert!(matches!(
+        drain(&mut k)[..],
+        [Command::FinishApp { id: FetchId(10) }]
+    ));
     assert!(!k.is_refreshing());
 }
 
@@ -222,8 +233,8 @@ fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
 fn a_fetch_that_fails_is_forgotten() {
     let mut k = signed_in(false, false);
     for id in 10..20 {
-        k.fetch(id, &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
-        k.fetch_failed(id);
+        k.fetch(FetchId(id), &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
+        k.fetch_failed(FetchId(id));
     }
     drain(&mut k);
     assert!(k.fetches.is_empty());
@@ -232,7 +243,7 @@ fn a_fetch_that_fails_is_forgotten() {
 #[test]
 fn whole_second_tokens_are_planned_from_a_second_less() {
     let mut k = keeper(false, false);
-    k.login(1, T0);
+    k.login(CallId(1), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     // Issued at T0 - 0.9 s by a server that truncates: iat says T0 - 1 s.
     let iat = T0 / 1000.0 - 1.0;
@@ -245,11 +256,11 @@ fn whole_second_tokens_are_planned_from_a_second_less() {
 fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     let mut k = signed_in(false, false);
     for id in 10..60 {
-        k.fetch(id, &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
+        k.fetch(FetchId(id), &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
     }
     drain(&mut k);
     for id in 10..60 {
-        k.fetch_answer(id, 401, &format!("{ORIGIN}/api/me"), T0 + 2.0);
+        k.fetch_answer(FetchId(id), 401, &format!("{ORIGIN}/api/me"), T0 + 2.0);
     }
     let out = drain(&mut k);
     assert_eq!(
@@ -268,7 +279,7 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     assert_eq!(retries, 50);
     // The retries' own 401s are final.
     for id in 10..60 {
-        k.fetch_answer(id, 401, &format!("{ORIGIN}/api/me"), T0 + 4.0);
+        k.fetch_answer(FetchId(id), 401, &format!("{ORIGIN}/api/me"), T0 + 4.0);
     }
     let out = drain(&mut k);
     assert_eq!(
@@ -297,7 +308,7 @@ fn debug_output_never_holds_the_token() {
 #[test]
 fn no_refresh_starts_while_a_login_is_pending_and_a_failed_login_resumes_the_session() {
     let mut k = signed_in(false, false);
-    k.login(2, T0 + 1.0);
+    k.login(CallId(2), T0 + 1.0);
     let login = sent_auth(&drain(&mut k)).unwrap();
     assert_eq!(
         k.poll_timeout(),
@@ -305,15 +316,20 @@ fn no_refresh_starts_while_a_login_is_pending_and_a_failed_login_resumes_the_ses
         "only the login's deadline"
     );
     // The token falls due meanwhile: a fetch goes out with it, nothing refreshes.
-    k.fetch(10, &format!("{ORIGIN}/api/me"), false, T0 + 290_000.0);
+    k.fetch(
+        FetchId(10),
+        &format!("{ORIGIN}/api/me"),
+        false,
+        T0 + 290_000.0,
+    );
     let out = drain(&mut k);
     assert!(matches!(out[..], [Command::SendApp { .. }]), "{out:?}");
-    k.refresh(3, T0 + 290_000.0);
-    assert!(matches!(settled(&drain(&mut k), 3), Some(Err(e)) if e.code() == "aborted"));
+    k.refresh(CallId(3), T0 + 290_000.0);
+    assert!(matches!(settled(&drain(&mut k), CallId(3)), Some(Err(e)) if e.code() == "aborted"));
     // Bad credentials: the old session goes on, its refresh scheduled again.
     k.auth_answer(login, status(401), T0 + 290_001.0);
     let out = drain(&mut k);
-    assert!(matches!(settled(&out, 2), Some(Err(e)) if e.status() == Some(401)));
+    assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.status() == Some(401)));
     assert!(k.is_authenticated());
     assert!(k.poll_timeout().is_some_and(|at| at <= T0 + 290_501.0));
 }
@@ -322,9 +338,9 @@ fn no_refresh_starts_while_a_login_is_pending_and_a_failed_login_resumes_the_ses
 fn a_logout_waits_for_a_refresh_call_still_out() {
     let mut k = signed_in(false, false);
     k.config.logout_url = Some(format!("{ORIGIN}/auth/logout"));
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.logout(3, T0 + 2.0);
+    k.logout(CallId(3), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None, "the logout waits");
     k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
@@ -344,9 +360,9 @@ fn a_logout_waits_for_a_refresh_call_still_out() {
 #[test]
 fn a_login_held_back_by_a_draining_refresh_is_dated_from_when_it_leaves() {
     let mut k = signed_in(false, true);
-    k.refresh(2, T0 + 1.0);
+    k.refresh(CallId(2), T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.login(3, T0 + 2.0);
+    k.login(CallId(3), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None, "the login waits");
     k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 1_500.0);
     let login = sent_auth(&drain(&mut k)).unwrap();

@@ -11,13 +11,35 @@ use crate::message::TabMessage;
 use crate::origin::AllowList;
 use crate::Error;
 
-/// A user call waiting for its answer (`restore`, `login`, `refresh`, `logout`), numbered by the
-/// driver.
-pub type CallId = u64;
-/// An app request (`fetch`), numbered by the driver.
-pub type FetchId = u64;
-/// An auth call (login, refresh, logout), numbered by the keeper.
-pub type AuthId = u64;
+/// An id of the seam: a number, but one kind of thing only — a call id cannot be passed where a
+/// request id is wanted.
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(pub u64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+id!(
+    /// A user call waiting for its answer (`restore`, `login`, `refresh`, `logout`), numbered
+    /// by the driver.
+    CallId
+);
+id!(
+    /// An app request (`fetch`), numbered by the driver.
+    FetchId
+);
+id!(
+    /// An auth call (login, refresh, logout), numbered by the keeper.
+    AuthId
+);
 
 /// The access token. Its `Debug` is redacted and it has no `Display`: reading it takes
 /// [`AccessToken::expose`], a name that shows up in review.

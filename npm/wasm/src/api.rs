@@ -14,7 +14,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use token_keeper_core::{Answer, Error, Keeper};
+use token_keeper_core::{Answer, AuthId, CallId, Error, FetchId, Keeper};
 
 pub(crate) use crate::commands::poll;
 pub use crate::commands::Kind;
@@ -153,19 +153,19 @@ pub(crate) fn deadline(s: &mut State, h: u32) -> f64 {
 }
 
 pub(crate) fn restore(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
-    s.feed(h, |k| k.restore(id(call), now))
+    s.feed(h, |k| k.restore(CallId(id(call)), now))
 }
 
 pub(crate) fn refresh(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
-    s.feed(h, |k| k.refresh(id(call), now))
+    s.feed(h, |k| k.refresh(CallId(id(call)), now))
 }
 
 pub(crate) fn login(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
-    s.feed(h, |k| k.login(id(call), now))
+    s.feed(h, |k| k.login(CallId(id(call)), now))
 }
 
 pub(crate) fn logout(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
-    s.feed(h, |k| k.logout(id(call), now))
+    s.feed(h, |k| k.logout(CallId(id(call)), now))
 }
 
 /// `setToken`: 1 with the claims JSON out; 0 with an error (the keeper keeps what it held).
@@ -225,13 +225,15 @@ pub(crate) fn auth_answer(
                 token_header,
             },
         };
-        k.auth_answer(id(id_), answer, now);
+        k.auth_answer(AuthId(id(id_)), answer, now);
     })
 }
 
 /// App request `id` to the URL at [`buf`]; `has_authorization` when the caller set that header.
 pub(crate) fn fetch(s: &mut State, h: u32, id_: f64, len: usize, has: u32, now: f64) -> u32 {
-    s.feed_str(h, len, |k, url| k.fetch(id(id_), url, has == 1, now))
+    s.feed_str(h, len, |k, url| {
+        k.fetch(FetchId(id(id_)), url, has == 1, now)
+    })
 }
 
 /// App request `id`'s answer: its status and final URL (at [`buf`]); with `dpop`, a 401's
@@ -247,7 +249,7 @@ pub(crate) fn fetch_answer(
     let www_authenticate = s.header.take();
     s.feed_str(h, len, |k, url| {
         let www = www_authenticate.as_deref();
-        k.fetch_answer_dpop(id(id_), status(status_), url, www, now);
+        k.fetch_answer_dpop(FetchId(id(id_)), status(status_), url, www, now);
     })
 }
 
@@ -274,7 +276,7 @@ pub(crate) fn dpop_nonce(s: &mut State, h: u32, len: usize) -> u32 {
 }
 
 pub(crate) fn fetch_failed(s: &mut State, h: u32, id_: f64) -> u32 {
-    s.feed(h, |k| k.fetch_failed(id(id_)))
+    s.feed(h, |k| k.fetch_failed(FetchId(id(id_))))
 }
 
 /// The lock: 0 granted, 1 refused, 2 stolen from this tab.

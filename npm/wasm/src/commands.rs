@@ -44,31 +44,31 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
     let r = &mut s.reg;
     let kind = match command {
         Command::SendAuth { id, kind } => {
-            r[0] = num(id);
+            r[0] = num(id.0);
             (r[1], r[2]) = match kind {
-                AuthKind::Login { call } => (0.0, num(call)),
+                AuthKind::Login { call } => (0.0, num(call.0)),
                 AuthKind::Refresh => (1.0, 0.0),
                 AuthKind::Logout => (2.0, 0.0),
             };
             Kind::SendAuth
         }
         Command::AbortAuth { id } => {
-            r[0] = num(id);
+            r[0] = num(id.0);
             Kind::AbortAuth
         }
         // One kind for both: register 1 says whether the keeper watches it, and register 2
         // whether the out string holds an `Authorization` value.
         Command::PassApp { id } => {
-            r[0] = num(id);
+            r[0] = num(id.0);
             Kind::SendApp
         }
         Command::SendApp { id, authorization } => {
-            (r[0], r[1], r[2]) = (num(id), 1.0, 1.0);
+            (r[0], r[1], r[2]) = (num(id.0), 1.0, 1.0);
             s.out.push_str(authorization.expose());
             Kind::SendApp
         }
         Command::FinishApp { id } => {
-            r[0] = num(id);
+            r[0] = num(id.0);
             Kind::FinishApp
         }
         Command::RequestLock { steal } => {
@@ -88,7 +88,7 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
             Kind::Emit
         }
         Command::Settle { call, result } => {
-            s.reg[0] = num(call);
+            s.reg[0] = num(call.0);
             s.reg[1] = match result {
                 Ok(Settled::Done) => 0.0,
                 Ok(Settled::Restored(yes)) => 1.0 + f64::from(u8::from(yes)),

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use token_keeper_core::{
-    AuthId, AuthKind, Authorization, Command, Event, FetchId, Keeper, Settled,
+    AuthId, AuthKind, Authorization, CallId, Command, Event, FetchId, Keeper, Settled,
 };
 
 use crate::world::{failed, CallKind, Ev, Tab, World};
@@ -206,7 +206,7 @@ impl World {
 
     /// A user call on tab `tab`.
     pub fn call(&mut self, tab: usize, kind: CallKind) {
-        let call = self.id();
+        let call = CallId(self.id());
         let now = self.now;
         if kind == CallKind::Logout {
             self.tabs[tab].fence_ms = Some(now);
@@ -222,7 +222,7 @@ impl World {
 
     /// An app `fetch` on tab `tab`.
     pub fn fetch(&mut self, tab: usize) {
-        let id = self.id();
+        let id = FetchId(self.id());
         let now = self.now;
         self.tabs[tab].fetches.insert(id, now);
         self.drive(tab, |k| {
