@@ -4,7 +4,8 @@
 
 use std::rc::{Rc, Weak};
 
-use token_keeper_core::{AllowList, Environment, Keeper};
+use token_keeper_core::origin::allow_list;
+use token_keeper_core::{Environment, Keeper};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::TokenKeeper;
@@ -18,45 +19,29 @@ use crate::Error;
 impl TokenKeeper {
     #[cfg(target_arch = "wasm32")]
     pub(super) fn start(config: Config) -> Result<TokenKeeper, Error> {
-        let resolve = |name: &str, url: &str| {
-            http::resolve(url).ok_or_else(|| config_error(name, "is not a valid url"))
-        };
-        let urls = Urls {
-            refresh: resolve("refreshUrl", &config.refresh_url)?,
-            login: config
-                .login_url
-                .as_deref()
-                .map(|u| resolve("loginUrl", u))
-                .transpose()?,
-            logout: config
-                .logout_url
-                .as_deref()
-                .map(|u| resolve("logoutUrl", u))
-                .transpose()?,
-        };
-        let allowed = match &config.allowed_origins {
-            // Normalized as the browser writes origins, so a comparison is exact.
-            Some(list) => list
-                .iter()
-                .map(|o| {
-                    http::origin_of(o).filter(|o| o != "null").ok_or_else(|| {
-                        config_error(
-                            "allowedOrigins",
-                            "must list origins such as https://api.example.com",
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            None => [
-                Some(&urls.refresh),
-                urls.login.as_ref(),
-                urls.logout.as_ref(),
-            ]
-            .into_iter()
+        // Resolved and normalized by the browser; what that means is the core's decision
+        // (`allow_list`), as in the npm package: "" for a URL or origin that is none.
+        let resolve = |url: &str| http::resolve(url).unwrap_or_default();
+        let refresh = resolve(&config.refresh_url);
+        let login = config.login_url.as_deref().map(resolve);
+        let logout = config.logout_url.as_deref().map(resolve);
+        let origins: Vec<String> = config
+            .allowed_origins
+            .iter()
             .flatten()
-            .filter_map(|u| http::origin_of(u))
-            .chain(http::page_origin())
-            .collect(),
+            .map(|o| http::origin_of(o).unwrap_or_default())
+            .collect();
+        let page = http::page_origin().unwrap_or_default();
+        let allowed = allow_list(
+            &config,
+            &page,
+            [Some(&refresh), login.as_deref(), logout.as_deref()],
+            origins.iter().map(String::as_str),
+        )?;
+        let urls = Urls {
+            refresh,
+            login,
+            logout,
         };
         let dpop = match config.dpop {
             true => Some(crate::dpop::Dpop::new().ok_or_else(|| {
@@ -82,7 +67,7 @@ impl TokenKeeper {
                 None
             };
             let env = Environment {
-                allowed: AllowList::new(allowed),
+                allowed,
                 locks: cross_tab && tabs::has_locks(),
                 channel: channel.is_some(),
                 seed: random_seed(),

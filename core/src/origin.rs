@@ -7,6 +7,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::config::{config_error, Config};
+use crate::Error;
+
 /// The origin of an absolute, normalized URL: `scheme://host[:port]`. `None` for URLs without an
 /// authority (`data:`, `blob:`, `about:`), whose origin is opaque, and for URLs carrying
 /// `user:pass@`, which are never compared as a host.
@@ -34,6 +37,56 @@ pub fn origin_of_absolute(url: &str) -> Option<&str> {
     url.get(..end)
 }
 
+/// The allow-list from what the page resolved — one decision for every driver. `urls`:
+/// `refreshUrl`, `loginUrl`, `logoutUrl` as the browser resolved them against the page (`None`:
+/// not given; `""`: given, but not a URL); `origins`: each of `allowedOrigins` as the browser
+/// normalizes an origin (`""` when it is none); `page`: the page's origin. Without
+/// `allowedOrigins`, the origins of the auth URLs and of the page.
+///
+/// # Errors
+///
+/// A `config` error naming an auth URL that is not one, or `allowedOrigins` when one of them is
+/// not an origin such as `https://api.example.com`.
+pub fn allow_list<'a>(
+    config: &Config,
+    page: &str,
+    urls: [Option<&str>; 3],
+    origins: impl IntoIterator<Item = &'a str>,
+) -> Result<AllowList, Error> {
+    let listed = config.allowed_origins.is_some();
+    let mut list = Vec::new();
+    // Plain loops and one message per error: this runs once, but its bytes ship in the wasm.
+    for (url, name) in urls
+        .into_iter()
+        .zip(["refreshUrl", "loginUrl", "logoutUrl"])
+    {
+        if let Some(url) = url {
+            if url.is_empty() {
+                return Err(config_error(name, "is not a valid url"));
+            }
+            if !listed {
+                list.extend(origin_of_absolute(url).map(String::from));
+            }
+        }
+    }
+    if !listed {
+        if !page.is_empty() && page != "null" {
+            list.push(String::from(page));
+        }
+        return Ok(AllowList::new(list));
+    }
+    for origin in origins {
+        if origin.is_empty() || origin == "null" || origin_of_absolute(origin) != Some(origin) {
+            return Err(config_error(
+                "allowedOrigins",
+                "must list origins such as https://api.example.com",
+            ));
+        }
+        list.push(String::from(origin));
+    }
+    Ok(AllowList::new(list))
+}
+
 /// The origins that receive the bearer, normalized by the driver when the keeper starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowList(Vec<String>);
@@ -58,6 +111,50 @@ impl AllowList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn the_allow_list_is_decided_here_for_every_driver() {
+        let mut config = Config::new(String::from("/auth/refresh"));
+        config.login_url = Some(String::from("https://id.example/login"));
+        let urls = [
+            Some("https://app.example/auth/refresh"),
+            Some("https://id.example/login"),
+            None,
+        ];
+        // By default: the auth URLs' origins and the page's.
+        let list = allow_list(&config, "https://app.example", urls, []).unwrap();
+        assert_eq!(
+            list,
+            AllowList::new(vec![
+                "https://app.example".into(),
+                "https://id.example".into(),
+                "https://app.example".into()
+            ])
+        );
+        assert!(list.allows("https://id.example/api"));
+        // An opaque page adds nothing.
+        let list = allow_list(&config, "null", urls, []).unwrap();
+        assert!(!list.allows("null/x"));
+        // A URL given that did not resolve, and an allowed origin that is none, are named.
+        let bad = allow_list(&config, "", [urls[0], Some(""), None], []).unwrap_err();
+        assert!(bad.message().contains("loginUrl"), "{}", bad.message());
+        config.allowed_origins = Some(vec![String::from("https://api.example")]);
+        let list = allow_list(
+            &config,
+            "https://app.example",
+            urls,
+            ["https://api.example"],
+        );
+        assert_eq!(
+            list.unwrap(),
+            AllowList::new(vec!["https://api.example".into()])
+        );
+        for origin in ["", "null", "https://api.example/v1", "api.example"] {
+            let bad = allow_list(&config, "https://app.example", urls, [origin]).unwrap_err();
+            assert!(bad.message().contains("allowedOrigins"), "{origin}");
+        }
+    }
 
     #[test]
     fn origins_are_cut_at_the_path_query_or_fragment() {

@@ -3,10 +3,8 @@
 //! allow-list.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
-use token_keeper_core::config::config_error;
-use token_keeper_core::origin::origin_of_absolute;
+use token_keeper_core::origin::allow_list;
 use token_keeper_core::{jwt, AllowList, Config, Environment, Error, Keeper};
 
 use crate::abi::read_json;
@@ -85,42 +83,9 @@ fn configure(text: &str) -> Result<(Config, AllowList, String), Error> {
         .map(|line| core::str::from_utf8(line).unwrap_or_default());
     let config = Config::from_json(lines.next().unwrap_or_default(), read_json)?;
     let page = lines.next().unwrap_or_default();
-    let mut urls: Vec<&str> = Vec::new();
-    for (name, given) in [
-        ("refreshUrl", true),
-        ("loginUrl", config.login_url.is_some()),
-        ("logoutUrl", config.logout_url.is_some()),
-    ] {
-        let url = lines.next().unwrap_or_default();
-        if given && url.is_empty() {
-            return Err(config_error(name, "is not a valid url"));
-        }
-        if given {
-            urls.push(url);
-        }
-    }
-    let session = String::from(urls.first().copied().unwrap_or_default());
-    let origins = if config.allowed_origins.is_some() {
-        let mut origins = Vec::new();
-        for o in lines {
-            if o.is_empty() || o == "null" || origin_of_absolute(o) != Some(o) {
-                return Err(config_error(
-                    "allowedOrigins",
-                    "must list origins such as https://api.example.com",
-                ));
-            }
-            origins.push(String::from(o));
-        }
-        origins
-    } else {
-        let mut origins = Vec::new();
-        for url in urls {
-            origins.extend(origin_of_absolute(url).map(String::from));
-        }
-        if !page.is_empty() && page != "null" {
-            origins.push(String::from(page));
-        }
-        origins
-    };
-    Ok((config, AllowList::new(origins), session))
+    let refresh = lines.next().unwrap_or_default();
+    let login = lines.next().filter(|_| config.login_url.is_some());
+    let logout = lines.next().filter(|_| config.logout_url.is_some());
+    let allowed = allow_list(&config, page, [Some(refresh), login, logout], lines)?;
+    Ok((config, allowed, String::from(refresh)))
 }
