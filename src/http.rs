@@ -76,11 +76,11 @@ fn auth_request(
     }
 }
 
-/// `Retry-After` in seconds, when given in that form.
+/// `Retry-After` read as a number of seconds, as the npm driver reads it (JavaScript's
+/// `Number()`); whether it is a wait the keeper honours (finite, not negative) is the core's
+/// decision (`retry_after_ms`), made once for both drivers.
 fn retry_after_s(value: &str) -> Option<f64> {
-    // JavaScript's Number(): the wasm then needs no float parser of its own.
-    let seconds = js_sys::Number::from(JsValue::from_str(value.trim())).value_of();
-    (seconds.is_finite() && seconds >= 0.0).then_some(seconds)
+    Some(js_sys::Number::from(JsValue::from_str(value.trim())).value_of())
 }
 
 /// `url` resolved against the page (or worker) location; `None` when it is not a URL.

@@ -99,7 +99,8 @@ pub enum Answer {
         status: u16,
         /// The body.
         body: String,
-        /// `Retry-After` in seconds, when the answer had one in that form.
+        /// `Retry-After` read as seconds (`Number()` of it; NaN when it is a date or garbage),
+        /// when the answer had one: the core takes it only when finite and not negative.
         retry_after_s: Option<f64>,
         /// The value of the `tokenHeader` response header, when that option is set and the
         /// answer had it ([`Keeper::token_header`] names it).
