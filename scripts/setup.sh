@@ -59,7 +59,8 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/e
   (cd tools && npm install --no-audit --no-fund --loglevel=error)
 fi
 
-if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then
+if [ -f tests/e2e/package.json ] && { [ ! -d tests/e2e/node_modules/playwright-core ] ||
+  [ ! -d tests/e2e/node_modules/ofetch ]; }; then
   say "installing the end-to-end test packages"
   (cd tests/e2e && npm install --no-audit --no-fund --loglevel=error)
 fi

@@ -94,6 +94,8 @@ export class TokenKeeper {
     const signal = this.#stop.signal;
     for (const name of WAKE_UPS) globalThis.addEventListener?.(name, wake, { signal });
     globalThis.document?.addEventListener("visibilitychange", wake, { signal });
+    // A function value, like `window.fetch`: a library given `keeper.fetch` calls it unbound.
+    this.fetch = this.fetch.bind(this);
   }
 
   // ---------------------------------------------------------------------------------------------
