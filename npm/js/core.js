@@ -8,12 +8,19 @@ let broken = false; // a throw out of the wasm stopped it (halt())
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// A server (SSR, prerendering, Node): neither a window nor a worker. There `init()` with no
+// argument loads nothing and resolves, so a module that awaits it at its top can be rendered;
+// the keeper itself runs in the browser (`core()` says so).
+const server = !globalThis.window && !globalThis.WorkerGlobalScope;
+
 /**
  * Loads the wasm; call once and await it before anything else. With no argument it fetches
  * `token-keeper.wasm` next to this module (bundlers see the `new URL(…, import.meta.url)` and
- * ship the file). Also takes a URL, a `Response`, bytes or a `WebAssembly.Module`.
+ * ship the file) — on a server it resolves without loading anything. Also takes a URL, a
+ * `Response`, bytes or a `WebAssembly.Module` (which load on a server too).
  */
 export default function init(input) {
+  if (input === undefined && server) return Promise.resolve();
   loading ??= load(input ?? new URL("token-keeper.wasm", import.meta.url)).catch((e) => {
     loading = undefined; // a failed load may be tried again
     throw e;
@@ -107,7 +114,11 @@ export const replayable = (input, init) =>
 export function core() {
   if (broken) throw stopped();
   if (!wasm) {
-    throw configError("token-keeper is not initialized: `await init()` before using it");
+    throw configError(
+      server
+        ? "token-keeper runs in the browser: make the keeper in client-only code"
+        : "token-keeper is not initialized: `await init()` before using it",
+    );
   }
   return wasm;
 }
