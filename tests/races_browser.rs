@@ -247,3 +247,21 @@ async fn a_failed_fetch_fails_as_the_network_did_and_leaves_the_keeper_working()
     assert_eq!(keeper.fetch(request).await.unwrap().status(), 200);
     keeper.dispose();
 }
+
+// Issue "Where SPAs are really built": Django's CSRF protects every POST, a sign-in too. A login
+// while signed in (the CSRF cookie is there) carries the header, in the Rust driver as in the
+// npm one — the core decides it for both (`Keeper::auth_headers`).
+#[wasm_bindgen_test]
+async fn a_login_while_signed_in_carries_the_csrf_header() {
+    reset_with(r#"{"csrf_on_login": true}"#).await;
+    let keeper = signed_in(builder().channel_name("csrf-login-test")).await;
+    keeper
+        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .await
+        .unwrap();
+    let s = stats().await;
+    let count = |name: &str| js_sys::Reflect::get(&s, &name.into()).unwrap().as_f64();
+    assert_eq!(count("logins"), Some(2.0));
+    assert_eq!(count("csrf_rejections"), Some(0.0));
+    keeper.dispose();
+}

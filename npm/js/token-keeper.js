@@ -361,6 +361,12 @@ export class TokenKeeper {
       // Inside the try: a cookie jar that cannot be read (a sandboxed frame) or a CSRF value
       // that is no header value fails this call at once, as a network failure would.
       const headers = new Headers();
+      // The core's: the CSRF header (on a login only when its cookie is there), and on a
+      // refresh the reissue flow's bearer, as `name\nvalue` lines.
+      if (wasm.auth_headers(this.#handle, put(globalThis.document?.cookie ?? ""), kind)) {
+        const lines = said().split("\n");
+        for (let i = 0; i < lines.length; i += 2) headers.set(lines[i], lines[i + 1]);
+      }
       let body;
       if (kind == 0) {
         const call = this.#calls.get(callId);
@@ -371,10 +377,6 @@ export class TokenKeeper {
         headers.set("content-type", "application/json");
         for (const [name, value] of login?.headers ?? []) headers.set(name, value);
         body = login?.json;
-      } else if (wasm.auth_headers(this.#handle, put(globalThis.document?.cookie ?? ""), kind)) {
-        // `name\nvalue` lines: the CSRF header, and on a refresh the reissue flow's bearer.
-        const lines = said().split("\n");
-        for (let i = 0; i < lines.length; i += 2) headers.set(lines[i], lines[i + 1]);
       }
       if (this.#dpop && wasm.dpop_proof(this.#handle, put(url))) {
         headers.set("dpop", await this.#dpop.proof("POST", said()));

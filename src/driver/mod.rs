@@ -254,7 +254,17 @@ pub(crate) fn emit(inner: &Inner, event: &Event) {
 }
 
 fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
-    let (url, body, headers) = match kind {
+    // The core's: the CSRF header (on a login only when its cookie is there), and on a refresh
+    // the reissue flow's bearer.
+    let cookies = http::document_cookie();
+    let mut headers: Vec<(String, String)> = inner.read(|k| {
+        let (csrf, bearer) = k.auth_headers(kind, &cookies);
+        csrf.map(|(n, v)| (n.to_owned(), v))
+            .into_iter()
+            .chain(bearer.map(|a| ("authorization".to_owned(), a.expose().to_owned())))
+            .collect()
+    });
+    let (url, body) = match kind {
         AuthKind::Login { call } => {
             let mut io = inner.io.borrow_mut();
             let i = io.logins.iter().position(|l| l.call == call);
@@ -265,27 +275,13 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
                 (Some(i), true) => io.logins.get(i).cloned(),
                 (None, _) => None,
             };
-            let (json, headers) = login.map(|l| (l.json, l.headers)).unwrap_or_default();
-            (inner.urls.login.clone(), Some(json), headers)
+            let (json, own) = login.map(|l| (l.json, l.headers)).unwrap_or_default();
+            // The app's own headers for its login come after, and win.
+            headers.extend(own);
+            (inner.urls.login.clone(), Some(json))
         }
-        AuthKind::Refresh | AuthKind::Logout => {
-            let url = if kind == AuthKind::Refresh {
-                Some(inner.urls.refresh.clone())
-            } else {
-                inner.urls.logout.clone()
-            };
-            let cookies = http::document_cookie();
-            let headers = inner.read(|k| {
-                let csrf = k.csrf_header_from(&cookies).map(|(n, v)| (n.to_owned(), v));
-                // The reissue flow: the last access token rides along, for refreshes only.
-                let bearer = (kind == AuthKind::Refresh)
-                    .then(|| k.refresh_authorization())
-                    .flatten()
-                    .map(|a| ("authorization".to_owned(), a.expose().to_owned()));
-                csrf.into_iter().chain(bearer).collect::<Vec<_>>()
-            });
-            (url, None, headers)
-        }
+        AuthKind::Refresh => (Some(inner.urls.refresh.clone()), None),
+        AuthKind::Logout => (inner.urls.logout.clone(), None),
     };
     let controller = AbortController::new().ok();
     let signal = controller.as_ref().map(AbortController::signal);

@@ -179,3 +179,20 @@ test("a server that answers Retry-After: 300 is not asked again while the app po
   const events = await page.evaluate(() => k.events.filter(([e]) => e !== "token"));
   assert.deepEqual(events, [["refresh", "schedule"], ["error", "http"]]);
 });
+
+test("a login while signed in carries the CSRF header, as Django's CSRF asks of every POST", async () => {
+  // The mock server as Django + dj-rest-auth: a sign-in sent with the CSRF cookie needs the
+  // header equal to it. A first login has no cookie yet, and goes without.
+  await reset(PAGE_URL, { csrf_on_login: true });
+  const page = await open();
+  await keeperOf(page, "k", PAGE_URL);
+  await login(page, "k");
+  assert.match(await page.evaluate(() => document.cookie), /csrf_token=/);
+  // Signed in, signing in again (another account, a step-up): refused 403 before.
+  const again = await page.evaluate(() =>
+    k.login({ username: "alice", password: "wonderland" }).then((c) => c.sub, (e) => `${e.code} ${e.status}`));
+  assert.equal(again, "alice");
+  const s = await stats(PAGE_URL);
+  assert.equal(s.logins, 2);
+  assert.equal(s.csrf_rejections, 0);
+});

@@ -15,23 +15,50 @@
 
 use alloc::string::String;
 
-use super::Keeper;
+use super::{AuthKind, Authorization, Keeper};
 
 impl Keeper {
+    /// The headers the keeper adds to an auth call of `kind`, given the page's readable cookies:
+    /// the CSRF header — on a refresh and a logout, and on a login when the CSRF cookie is there
+    /// (Django's CSRF protects every unsafe method, a sign-in too; a first login has no cookie
+    /// yet) — and, on a refresh, the reissue flow's `Authorization`. One decision for every
+    /// driver.
+    pub fn auth_headers(
+        &self,
+        kind: AuthKind,
+        cookies: &str,
+    ) -> (Option<(&str, String)>, Option<Authorization>) {
+        let cookie = self.csrf_cookie(cookies);
+        let csrf = match kind {
+            AuthKind::Login { .. } if cookie.is_none() => None,
+            _ => self.csrf_header(cookie),
+        };
+        let bearer = match kind {
+            AuthKind::Refresh => self.refresh_authorization(),
+            _ => None,
+        };
+        (csrf, bearer)
+    }
+
     /// The CSRF header for a refresh or logout call, given the page's readable cookies
     /// (`document.cookie`, `a=1; b=2`, passed whole: the keeper picks among several of one
     /// name). `None` when CSRF is off or no value is known.
     pub fn csrf_header_from(&self, cookies: &str) -> Option<(&str, String)> {
+        self.csrf_header(self.csrf_cookie(cookies))
+    }
+
+    /// Of the readable cookies of the CSRF cookie's name, the one the last answer bound, else
+    /// the first; `None` when there is none (or CSRF is off).
+    fn csrf_cookie<'a>(&'a self, cookies: &'a str) -> Option<&'a str> {
         let name = self.config.csrf.as_ref()?.cookie_name.as_bytes();
         let mut first = None;
         for value in cookie_values(cookies, name) {
             if self.csrf.as_deref() == Some(value) {
-                first = Some(value);
-                break;
+                return Some(value);
             }
             first = first.or(Some(value));
         }
-        self.csrf_header(first)
+        first
     }
 
     /// The CSRF header for `cookie_value` (the readable cookie's), else the last answer's field.

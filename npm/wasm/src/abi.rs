@@ -133,7 +133,7 @@ exports! {
     fetch_answer(h: u32, id: f64, status: u32, len: usize, now: f64) -> u32;
     fetch_failed(h: u32, id: f64) -> u32;
     lock(h: u32, what: u32, now: f64) -> u32;
-    auth_headers(h: u32, len: usize, refresh: u32) -> u32;
+    auth_headers(h: u32, len: usize, kind: u32) -> u32;
     token_header(len: usize) -> u32;
     dpop_proof(h: u32, len: usize) -> u32;
     dpop_nonce(h: u32, len: usize) -> u32;

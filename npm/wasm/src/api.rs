@@ -14,7 +14,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use token_keeper_core::{Answer, AuthId, CallId, Error, FetchId, Keeper};
+use token_keeper_core::{Answer, AuthId, AuthKind, CallId, Error, FetchId, Keeper};
 
 pub(crate) use crate::commands::poll;
 pub use crate::commands::Kind;
@@ -288,23 +288,26 @@ pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
     })
 }
 
-/// The headers of a refresh (`refresh` 1) or logout call, given `document.cookie` at [`buf`]:
-/// the CSRF header, and for a refresh the `Authorization` of the reissue flow. 1 with
-/// `name\nvalue` lines out; 0 when none is sent.
-pub(crate) fn auth_headers(s: &mut State, h: u32, len: usize, refresh: u32) -> u32 {
+/// The headers of an auth call of `kind` (0 login, 1 refresh, 2 logout), given
+/// `document.cookie` at [`buf`]: the core's [`Keeper::auth_headers`]. 1 with `name\nvalue`
+/// lines out; 0 when none is sent.
+pub(crate) fn auth_headers(s: &mut State, h: u32, len: usize, kind: u32) -> u32 {
     let Some((keeper, cookies)) = s.keeper_and_input(h, len) else {
         return 0;
     };
+    let kind = match kind {
+        0 => AuthKind::Login { call: CallId(0) },
+        1 => AuthKind::Refresh,
+        _ => AuthKind::Logout,
+    };
+    let (csrf, bearer) = keeper.auth_headers(kind, cookies);
     let mut headers = String::new();
-    if let Some((name, value)) = keeper.csrf_header_from(cookies) {
+    if let Some((name, value)) = csrf {
         headers.push_str(name);
         headers.push('\n');
         headers.push_str(&value);
     }
-    if let Some(bearer) = (refresh == 1)
-        .then(|| keeper.refresh_authorization())
-        .flatten()
-    {
+    if let Some(bearer) = bearer {
         if !headers.is_empty() {
             headers.push('\n');
         }

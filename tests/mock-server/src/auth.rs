@@ -185,6 +185,21 @@ pub(crate) async fn login(
     let Ok(credentials) = serde_json::from_slice::<Credentials>(&body) else {
         return error(StatusCode::BAD_REQUEST, "invalid_request");
     };
+    // The Django shape (`csrf_on_login`): a sign-in sent with a CSRF cookie carries the header.
+    let csrf_cookie_sent = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| {
+            pair.trim()
+                .split_once('=')
+                .is_some_and(|(k, _)| k == csrf_cookie(&state))
+        });
+    if state.lock().config.csrf_on_login && csrf_cookie_sent && !csrf_ok(&state, &headers, None) {
+        state.lock().stats.csrf_rejections += 1;
+        return error(StatusCode::FORBIDDEN, "csrf");
+    }
     // Guessing is throttled per user and per client address (`throttle.rs`); the password is
     // compared in time that does not say how much of it was right.
     // A name is counted by at most its first 256 bytes: the counts' memory stays bounded.

@@ -30,6 +30,9 @@ pub struct MockConfig {
     /// Delay before a login is answered, ms (an extension beyond DESIGN.md's list: a login still
     /// on the wire when the user signs out).
     pub login_delay_ms: u64,
+    /// A login sent with a CSRF cookie needs the CSRF header equal to it, as Django's CSRF
+    /// protects every unsafe method (403 `csrf` otherwise).
+    pub csrf_on_login: bool,
     /// How many of the next refreshes are answered 200 with a body that is not JSON (an
     /// extension beyond DESIGN.md's list, for testing clients against a broken server).
     pub garble_next_refreshes: u32,
@@ -55,6 +58,7 @@ impl MockConfig {
             retry_after_s: 1,
             refresh_delay_ms: 0,
             login_delay_ms: 0,
+            csrf_on_login: false,
             garble_next_refreshes: 0,
             garble_body_bytes: 0,
             stall_next_refreshes: 0,
@@ -75,6 +79,7 @@ struct ConfigPatch {
     retry_after_s: Option<u32>,
     refresh_delay_ms: Option<u64>,
     login_delay_ms: Option<u64>,
+    csrf_on_login: Option<bool>,
     garble_next_refreshes: Option<u32>,
     garble_body_bytes: Option<u32>,
     stall_next_refreshes: Option<u32>,
@@ -129,6 +134,7 @@ pub(crate) async fn config(
         c.retry_after_s = patch.retry_after_s.unwrap_or(c.retry_after_s);
         c.refresh_delay_ms = patch.refresh_delay_ms.unwrap_or(c.refresh_delay_ms);
         c.login_delay_ms = patch.login_delay_ms.unwrap_or(c.login_delay_ms);
+        c.csrf_on_login = patch.csrf_on_login.unwrap_or(c.csrf_on_login);
         c.garble_next_refreshes = patch
             .garble_next_refreshes
             .unwrap_or(c.garble_next_refreshes);
