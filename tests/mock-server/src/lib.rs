@@ -217,13 +217,7 @@ impl AppState {
         url: &str,
         prefix: &str,
     ) -> Result<Self, redis::RedisError> {
-        let store = RedisStore::connect(url, prefix).await?;
-        let secret = store.signing_key(&random_token()).await?;
-        Ok(Self::with_backend(
-            options,
-            Backend::Redis(store),
-            secret.as_bytes(),
-        ))
+        Self::shared(options, RedisStore::connect(url, prefix).await?).await
     }
 
     /// State kept in the Redis Cluster `nodes` belong to (`redis://host:port`), keys under
@@ -233,7 +227,12 @@ impl AppState {
         nodes: &[String],
         prefix: &str,
     ) -> Result<Self, redis::RedisError> {
-        let store = RedisStore::connect_cluster(nodes, prefix).await?;
+        Self::shared(options, RedisStore::connect_cluster(nodes, prefix).await?).await
+    }
+
+    /// State in `store`, shared with every instance pointed at it: the first one writes the
+    /// signing key, the others read it.
+    async fn shared(options: Options, store: RedisStore) -> Result<Self, redis::RedisError> {
         let secret = store.signing_key(&random_token()).await?;
         Ok(Self::with_backend(
             options,
