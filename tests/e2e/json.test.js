@@ -81,3 +81,50 @@ test("options of the wrong type or unknown are config errors naming the option",
   }
   assert.equal(await made({ refreshUrl: "/r", retry: { attempts: 2 }, csrf: false, allowedOrigins: [] }), false);
 });
+
+test("decode against a reference: 400 generated tokens, JSON.parse's path agrees with the core's rules", async () => {
+  // A seeded generator (printed on failure, to replay): payloads whose registered claims take
+  // every JSON type, with extra members, duplicates, and now and then broken JSON.
+  const seed = Number(process.env.JSON_SEED ?? Date.now() % 100000);
+  let state = seed;
+  const rand = (n) => { state = (state * 1103515245 + 12345) % 2147483648; return state % n; };
+  const pick = (xs) => xs[rand(xs.length)];
+  const values = [
+    () => `"s${rand(100)}é"`, () => String(rand(2e9) / 7), () => String(rand(100)), () => "null", () => "true",
+    () => '["a","b"]', () => "[]", () => '["a",1]', () => '{"k":[1]}', () => `-${rand(9)}.5e3`,
+  ];
+  const claims = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "x", "roles"];
+  const cases = [];
+  for (let i = 0; i < 400; i++) {
+    const members = Array.from({ length: rand(6) }, () => `"${pick(claims)}":${pick(values)()}`);
+    let payload = `{${members.join(",")}}`;
+    if (rand(10) == 0) payload = payload.slice(0, rand(payload.length + 1)); // broken
+    cases.push(payload);
+  }
+  // The core's rules, written out: the first registered claim (in this order) of the wrong type
+  // names the error; otherwise the claims are the payload as JSON.parse reads it.
+  const expected = (payload) => {
+    if (payload === "") return { error: "the jwt payload segment is empty" };
+    let value;
+    try { value = JSON.parse(payload); } catch { return { error: "the jwt payload segment is not json" }; }
+    if (!value || typeof value != "object" || Array.isArray(value)) {
+      return { error: "the jwt payload segment is json but not an object" };
+    }
+    const strings = (v) => Array.isArray(v) && v.every((s) => typeof s == "string");
+    for (const [claim, ok, what] of [
+      ["iss", (v) => typeof v == "string", "a string"], ["sub", (v) => typeof v == "string", "a string"],
+      ["aud", (v) => typeof v == "string" || strings(v), "a string or an array of strings"],
+      ["exp", (v) => typeof v == "number", "a number"], ["nbf", (v) => typeof v == "number", "a number"],
+      ["iat", (v) => typeof v == "number", "a number"], ["jti", (v) => typeof v == "string", "a string"],
+    ]) {
+      if (Object.hasOwn(value, claim) && !ok(value[claim])) return { error: `the jwt claim \`${claim}\` must be ${what}` };
+    }
+    return { claims: value };
+  };
+  const got = await page.evaluate((tokens) => tokens.map((t) => {
+    try { return { claims: decodeJwt(t) }; } catch (e) { return { error: e.message }; }
+  }), cases.map((p) => token(p)));
+  cases.forEach((payload, i) => {
+    assert.deepEqual(got[i], expected(payload), `seed ${seed} (JSON_SEED=${seed} replays), case ${i}: ${payload}`);
+  });
+});
