@@ -196,3 +196,14 @@ test("a login while signed in carries the CSRF header, as Django's CSRF asks of 
   assert.equal(s.logins, 2);
   assert.equal(s.csrf_rejections, 0);
 });
+
+test("a session endpoint that answers null without a session: restore() resolves false, no error", async () => {
+  // The shape of better-auth's session endpoint (and of Supabase's and Clerk's getToken).
+  await reset(PAGE_URL, { null_without_session: true });
+  const page = await open();
+  await keeperOf(page, "k", PAGE_URL);
+  const restored = await page.evaluate(() => k.restore().then((r) => r, (e) => `${e.code}: ${e.message}`));
+  assert.equal(restored, false);
+  // The refresh it tried, and nothing after: no error, no sign-out.
+  assert.deepEqual(await page.evaluate(() => k.events), [["refresh", "restore"]]);
+});

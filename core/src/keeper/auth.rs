@@ -263,6 +263,14 @@ impl Keeper {
             } if is_ok(status) => {
                 let outcome = match self.accept(&body, token_header, sent_at_ms, now_ms) {
                     Ok(_) => Outcome::Fresh,
+                    // A session endpoint without a session answers JSON `null` (better-auth's,
+                    // and the shape of Supabase's and Clerk's `getToken`): the refusal it means.
+                    Err(_) if body.trim_ascii() == "null" && !self.adopted_during_flight() => {
+                        Outcome::Failed(
+                            Error::http(status, "the server refused the refresh token")
+                                .with_kind(ErrorKind::Rejected),
+                        )
+                    }
                     Err(e) => Outcome::Failed(e),
                 };
                 self.refresh_done(outcome, now_ms);

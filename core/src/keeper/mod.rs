@@ -380,3 +380,7 @@ mod dpop_tabs_tests;
 #[cfg(test)]
 #[path = "review_tests.rs"]
 mod review_tests;
+
+#[cfg(test)]
+#[path = "backends_tests.rs"]
+mod backends_tests;

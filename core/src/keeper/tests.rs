@@ -373,21 +373,3 @@ fn a_login_held_back_by_a_draining_refresh_is_dated_from_when_it_leaves() {
     });
     assert_eq!(dated, Some(T0 + 1_500.0));
 }
-
-#[test]
-fn a_login_carries_the_csrf_header_only_when_its_cookie_is_there() {
-    let k = signed_in(false, false);
-    let login = AuthKind::Login { call: CallId(9) };
-    let csrf = |kind, cookies: &str| k.auth_headers(kind, cookies).0.map(|(_, v)| v);
-    assert_eq!(csrf(login, "csrf_token=c1").as_deref(), Some("c1"));
-    // No cookie: a login sends none (a first sign-in has none yet), though the last answer's
-    // value is known; a refresh and a logout send that one.
-    assert_eq!(csrf(login, "other=1"), None);
-    assert_eq!(csrf(AuthKind::Refresh, "other=1").as_deref(), Some("c1"));
-    assert_eq!(
-        csrf(AuthKind::Logout, "csrf_token=c1").as_deref(),
-        Some("c1")
-    );
-    // Only a refresh carries the reissue flow's bearer, and only with its option.
-    assert!(k.auth_headers(AuthKind::Refresh, "").1.is_none());
-}

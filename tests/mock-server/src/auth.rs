@@ -368,6 +368,9 @@ pub(crate) async fn refresh(
     }
     // No session at all: nothing to protect, just say so (a page load without a cookie).
     let Some(presented) = jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()) else {
+        if state.lock().config.null_without_session {
+            return Json(serde_json::Value::Null).into_response();
+        }
         return refused(&state, false);
     };
     let Ok(session) = state.store.session_of(&presented, now()).await else {

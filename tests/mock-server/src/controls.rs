@@ -33,6 +33,9 @@ pub struct MockConfig {
     /// A login sent with a CSRF cookie needs the CSRF header equal to it, as Django's CSRF
     /// protects every unsafe method (403 `csrf` otherwise).
     pub csrf_on_login: bool,
+    /// A refresh without a session is answered 200 `null` instead of 401, as a session
+    /// endpoint of better-auth (or a `getToken` of Supabase's or Clerk's shape) does.
+    pub null_without_session: bool,
     /// How many of the next refreshes are answered 200 with a body that is not JSON (an
     /// extension beyond DESIGN.md's list, for testing clients against a broken server).
     pub garble_next_refreshes: u32,
@@ -59,6 +62,7 @@ impl MockConfig {
             refresh_delay_ms: 0,
             login_delay_ms: 0,
             csrf_on_login: false,
+            null_without_session: false,
             garble_next_refreshes: 0,
             garble_body_bytes: 0,
             stall_next_refreshes: 0,
@@ -80,6 +84,7 @@ struct ConfigPatch {
     refresh_delay_ms: Option<u64>,
     login_delay_ms: Option<u64>,
     csrf_on_login: Option<bool>,
+    null_without_session: Option<bool>,
     garble_next_refreshes: Option<u32>,
     garble_body_bytes: Option<u32>,
     stall_next_refreshes: Option<u32>,
@@ -135,6 +140,7 @@ pub(crate) async fn config(
         c.refresh_delay_ms = patch.refresh_delay_ms.unwrap_or(c.refresh_delay_ms);
         c.login_delay_ms = patch.login_delay_ms.unwrap_or(c.login_delay_ms);
         c.csrf_on_login = patch.csrf_on_login.unwrap_or(c.csrf_on_login);
+        c.null_without_session = patch.null_without_session.unwrap_or(c.null_without_session);
         c.garble_next_refreshes = patch
             .garble_next_refreshes
             .unwrap_or(c.garble_next_refreshes);

@@ -1,0 +1,56 @@
+//! The keeper against backends of other shapes than the reference server's: Django's CSRF on
+//! every POST, a session endpoint that answers `null` when there is no session.
+
+use alloc::string::String;
+
+use super::tests::*;
+
+#[test]
+fn a_login_carries_the_csrf_header_only_when_its_cookie_is_there() {
+    let k = signed_in(false, false);
+    let login = AuthKind::Login { call: CallId(9) };
+    let csrf = |kind, cookies: &str| k.auth_headers(kind, cookies).0.map(|(_, v)| v);
+    assert_eq!(csrf(login, "csrf_token=c1").as_deref(), Some("c1"));
+    // No cookie: a login sends none (a first sign-in has none yet), though the last answer's
+    // value is known; a refresh and a logout send that one.
+    assert_eq!(csrf(login, "other=1"), None);
+    assert_eq!(csrf(AuthKind::Refresh, "other=1").as_deref(), Some("c1"));
+    assert_eq!(
+        csrf(AuthKind::Logout, "csrf_token=c1").as_deref(),
+        Some("c1")
+    );
+    // Only a refresh carries the reissue flow's bearer, and only with its option.
+    assert!(k.auth_headers(AuthKind::Refresh, "").1.is_none());
+}
+
+#[test]
+fn a_refresh_answered_null_is_no_session_like_a_refusal() {
+    let null = || Answer::Response {
+        status: 200,
+        body: String::from(" null\n"),
+        retry_after_s: None,
+        token_header: None,
+    };
+    // Page load without a session: `restore()` resolves false, and nothing is an error.
+    let mut k = keeper(true, true);
+    k.restore(CallId(1), T0);
+    k.lock_granted(T0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, null(), T0 + 1.0);
+    let out = drain(&mut k);
+    assert!(matches!(
+        settled(&out, CallId(1)),
+        Some(Ok(Settled::Restored(false)))
+    ));
+    assert!(!has_event(&out, "error"), "{out:?}");
+    assert!(!k.is_authenticated());
+    // Signed in, the session ends: a refresh answered null signs out as a refusal does.
+    let mut k = signed_in(false, false);
+    k.refresh(CallId(2), T0 + 1_000.0);
+    let id = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(id, null(), T0 + 1_001.0);
+    let out = drain(&mut k);
+    assert!(has_event(&out, "logout"), "{out:?}");
+    assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "rejected"));
+    assert!(!k.is_authenticated());
+}
