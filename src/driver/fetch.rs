@@ -169,7 +169,7 @@ fn answered(inner: &Rc<Inner>, id: FetchId, answer: Result<Response, JsValue>) {
         if let Some(nonce) = &nonce {
             k.dpop_nonce(&url, nonce);
         }
-        k.fetch_answer_dpop(id, status, &url, www.as_deref(), now);
+        k.fetch_answer(id, status, &url, www.as_deref(), now);
     });
 }
 

@@ -135,7 +135,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     k.dpop_nonce(&url, "n1");
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(5),
         401,
         &url,
@@ -147,7 +147,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     assert!(sent_auth(&out).is_none(), "no refresh for a nonce");
     assert_eq!(k.dpop_proof(&url).unwrap().nonce.as_deref(), Some("n1"));
     // A second challenge is the answer (no loop).
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(5),
         401,
         &url,
@@ -160,7 +160,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     let id = sent_auth(&out).unwrap();
     k.auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 4.0);
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(5),
         401,
         &url,
@@ -180,7 +180,7 @@ fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
     let url = format!("{ORIGIN}/api/me");
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(5),
         401,
         &url,
@@ -190,7 +190,7 @@ fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(5),
         401,
         &url,
@@ -198,7 +198,7 @@ fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
         T0 + 4.0,
     );
     assert_eq!(app_sends(&drain(&mut k)).len(), 1, "the nonce send");
-    k.fetch_answer_dpop(FetchId(5), 200, &url, None, T0 + 5.0);
+    k.fetch_answer(FetchId(5), 200, &url, None, T0 + 5.0);
     assert!(drain(&mut k)
         .iter()
         .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })));
@@ -210,7 +210,7 @@ fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
     let url = format!("{ORIGIN}/api/me");
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(5),
         401,
         &url,
@@ -312,7 +312,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
         T0 + 2.0,
     );
     drain(&mut k);
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(5),
         401,
         &url,
@@ -329,7 +329,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     k.fetch(FetchId(6), &url, false, T0 + 1.0);
     drain(&mut k);
     let foreign = "https://elsewhere.example/x";
-    k.fetch_answer_dpop(
+    k.fetch_answer(
         FetchId(6),
         401,
         foreign,

@@ -54,16 +54,12 @@ impl Keeper {
         }
     }
 
-    /// Request `id`'s answer: its status and the URL it finally came from (after redirects).
-    pub fn fetch_answer(&mut self, id: FetchId, status: u16, url: &str, now_ms: f64) {
-        self.fetch_answer_dpop(id, status, url, None, now_ms);
-    }
-
-    /// [`Keeper::fetch_answer`] with a 401's `WWW-Authenticate` value (`None` when it had none,
-    /// or the browser hides it: cross-origin, unless the API exposes it). It decides whether the
-    /// 401 is worth a refresh, and with `dpop` it may be a nonce challenge (report the answer's
-    /// `DPoP-Nonce` with [`Keeper::dpop_nonce`] first).
-    pub fn fetch_answer_dpop(
+    /// Request `id`'s answer: its status, the URL it finally came from (after redirects), and a
+    /// 401's `WWW-Authenticate` value (`None` when it had none, or the browser hides it:
+    /// cross-origin, unless the API exposes it). It decides whether the 401 is worth a refresh,
+    /// and with `dpop` it may be a nonce challenge (report the answer's `DPoP-Nonce` with
+    /// [`Keeper::dpop_nonce`] first).
+    pub fn fetch_answer(
         &mut self,
         id: FetchId,
         status: u16,

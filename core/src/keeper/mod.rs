@@ -25,7 +25,7 @@
 //! | | [`login`](Keeper::login), [`logout`](Keeper::logout) | `auth.rs` |
 //! | | [`fetch`](Keeper::fetch) (an app request) | `fetch.rs` |
 //! | inputs | [`auth_answer`](Keeper::auth_answer) (an [`Answer`]) | `auth.rs` |
-//! | | [`fetch_answer`](Keeper::fetch_answer), [`fetch_answer_dpop`](Keeper::fetch_answer_dpop), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
+//! | | [`fetch_answer`](Keeper::fetch_answer), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
 //! | | [`hear`](Keeper::hear) (a tab message) | `tabs.rs` |
 //! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
 //! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer) | `calls.rs` |

@@ -180,7 +180,13 @@ fn a_401_is_never_retried_with_the_next_sessions_token() {
     let login = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(login, grant(&token(T0 + 3.0, 300.0, 9)), T0 + 4.0);
     drain(&mut k);
-    k.fetch_answer(FetchId(10), 401, &format!("{ORIGIN}/api/me"), T0 + 5.0);
+    k.fetch_answer(
+        FetchId(10),
+        401,
+        &format!("{ORIGIN}/api/me"),
+        None,
+        T0 + 5.0,
+    );
     assert!(matches!(
         drain(&mut k)[..],
         [Command::FinishApp { id: FetchId(10) }]
@@ -220,6 +226,7 @@ fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
         FetchId(10),
         401,
         "https://elsewhere.example/login",
+        None,
         T0 + 2.0,
     );
     assert!(matches!(
@@ -260,7 +267,13 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     }
     drain(&mut k);
     for id in 10..60 {
-        k.fetch_answer(FetchId(id), 401, &format!("{ORIGIN}/api/me"), T0 + 2.0);
+        k.fetch_answer(
+            FetchId(id),
+            401,
+            &format!("{ORIGIN}/api/me"),
+            None,
+            T0 + 2.0,
+        );
     }
     let out = drain(&mut k);
     assert_eq!(
@@ -279,7 +292,13 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     assert_eq!(retries, 50);
     // The retries' own 401s are final.
     for id in 10..60 {
-        k.fetch_answer(FetchId(id), 401, &format!("{ORIGIN}/api/me"), T0 + 4.0);
+        k.fetch_answer(
+            FetchId(id),
+            401,
+            &format!("{ORIGIN}/api/me"),
+            None,
+            T0 + 4.0,
+        );
     }
     let out = drain(&mut k);
     assert_eq!(

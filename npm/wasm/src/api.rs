@@ -249,7 +249,7 @@ pub(crate) fn fetch_answer(
     let www_authenticate = s.header.take();
     s.feed_str(h, len, |k, url| {
         let www = www_authenticate.as_deref();
-        k.fetch_answer_dpop(FetchId(id(id_)), status(status_), url, www, now);
+        k.fetch_answer(FetchId(id(id_)), status(status_), url, www, now);
     })
 }
 

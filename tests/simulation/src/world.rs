@@ -428,7 +428,7 @@ impl World {
                         k.dpop_nonce(url, "n");
                     }
                     let www = challenge.then_some(r#"DPoP error="use_dpop_nonce""#);
-                    k.fetch_answer_dpop(id, status, url, www, now);
+                    k.fetch_answer(id, status, url, www, now);
                 });
             }
             Ev::Deliver { tab, text, logout } => {
