@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-pub use token_keeper_core::config::{config_error, Config, Csrf, Retry};
+pub use token_keeper_core::config::{config_error, Config, Csrf, RefreshMethod, Retry};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use token_keeper_core::schedule::Policy;
 
@@ -115,6 +115,13 @@ impl Builder {
     /// answers when their JSON body has none (`Bearer <token>` or the bare token).
     pub fn token_header(mut self, name: impl Into<String>) -> Self {
         self.config.token_header = Some(name.into());
+        self
+    }
+
+    /// `refreshMethod`: `GET` for a token endpoint that takes only that (a session-cookie
+    /// backend's); `POST` by default.
+    pub fn refresh_method(mut self, method: RefreshMethod) -> Self {
+        self.config.refresh_method = method;
         self
     }
 

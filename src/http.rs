@@ -12,19 +12,20 @@ pub(crate) fn send_now(request: &Request) -> Result<Promise, JsValue> {
     fetch.call1(&global, request)?.dyn_into()
 }
 
-/// POSTs to an auth endpoint with the cookies (`credentials: "include"`), an optional JSON body
+/// Calls an auth endpoint (`method`: POST, or GET for a refresh under `refreshMethod`) with the
+/// cookies (`credentials: "include"`), an optional JSON body
 /// and extra headers, and reads the whole answer as text. `signal` aborts it (the core decides
 /// when: it times every auth call, headers and body together).
 /// `token_header` names the response header to report with the answer (`tokenHeader`). Also
 /// the answer's `DPoP-Nonce`, if it has one.
 pub(crate) async fn auth_call(
-    url: &str,
+    (method, url): (&str, &str),
     json_body: Option<&str>,
     headers: &[(&str, &str)],
     token_header: Option<&str>,
     signal: Option<&AbortSignal>,
 ) -> (Answer, Option<String>) {
-    let Some(request) = auth_request(url, json_body, headers, signal) else {
+    let Some(request) = auth_request((method, url), json_body, headers, signal) else {
         return (Answer::Failed, None);
     };
     let Ok(response) = request.send().await else {
@@ -54,7 +55,7 @@ pub(crate) async fn auth_call(
 /// value the browser refuses (a CSRF cookie holding what no header may) fails the call here,
 /// where gloo-net's own setter would throw.
 fn auth_request(
-    url: &str,
+    (method, url): (&str, &str),
     json_body: Option<&str>,
     headers: &[(&str, &str)],
     signal: Option<&AbortSignal>,
@@ -66,7 +67,12 @@ fn auth_request(
     for (name, value) in headers {
         h.set(name, value).ok()?;
     }
-    let builder = gloo_net::http::Request::post(url)
+    let builder = gloo_net::http::RequestBuilder::new(url)
+        .method(if method == "GET" {
+            gloo_net::http::Method::GET
+        } else {
+            gloo_net::http::Method::POST
+        })
         .credentials(RequestCredentials::Include)
         .headers(gloo_net::http::Headers::from_raw(h))
         .abort_signal(signal);

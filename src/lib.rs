@@ -45,7 +45,7 @@ mod requests;
 mod tabs;
 
 pub use auth_state::AuthState;
-pub use config::{Config, Csrf, Retry};
+pub use config::{Config, Csrf, RefreshMethod, Retry};
 pub use error::{Error, ErrorKind};
 pub use jwt::{decode_unverified, Claims, JwtError};
 pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};

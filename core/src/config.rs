@@ -53,7 +53,7 @@ impl Default for Retry {
 
 /// The names of the options in JavaScript (and in JSON), in the order
 /// [`Config::from_json`] numbers them; any other name is refused.
-pub const OPTIONS: [&str; 16] = [
+pub const OPTIONS: [&str; 17] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -70,6 +70,7 @@ pub const OPTIONS: [&str; 16] = [
     "sendAccessTokenOnRefresh",
     "tokenHeader",
     "dpop",
+    "refreshMethod",
 ];
 
 /// The names inside the `csrf` option, in the order of [`Csrf`]'s fields.
@@ -117,6 +118,29 @@ pub struct Config {
     /// token goes with a DPoP proof signed by this tab's own key, and the token as
     /// `Authorization: DPoP …`. Tabs then share the refresh lock but not tokens.
     pub dpop: bool,
+    /// The method of refresh calls: `POST` (the default), or `GET` for token endpoints that
+    /// take only that (a session-cookie backend's `/token`). With `dpop`, its proof names it.
+    pub refresh_method: RefreshMethod,
+}
+
+/// The HTTP method of refresh calls (`refreshMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefreshMethod {
+    /// `POST`, the default.
+    #[default]
+    Post,
+    /// `GET`.
+    Get,
+}
+
+impl RefreshMethod {
+    /// `"POST"` or `"GET"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefreshMethod::Post => "POST",
+            RefreshMethod::Get => "GET",
+        }
+    }
 }
 
 impl Config {
@@ -137,6 +161,7 @@ impl Config {
             send_access_token_on_refresh: false,
             token_header: None,
             dpop: false,
+            refresh_method: RefreshMethod::Post,
         }
     }
 

@@ -10,7 +10,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::config::{config_error, Config, Csrf, Retry, CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS};
+use crate::config::{
+    config_error, Config, Csrf, RefreshMethod, Retry, CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS,
+};
 use crate::json::{Parsed, Reader, Value};
 use crate::Error;
 
@@ -62,7 +64,14 @@ fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(),
         12 => c.channel_name = Some(string(key, value)?),
         13 => c.send_access_token_on_refresh = boolean(key, value)?,
         14 => c.token_header = Some(string(key, value)?),
-        _ => c.dpop = boolean(key, value)?,
+        15 => c.dpop = boolean(key, value)?,
+        _ => {
+            c.refresh_method = match string(key, value)?.as_str() {
+                "POST" => RefreshMethod::Post,
+                "GET" => RefreshMethod::Get,
+                _ => return Err(config_error(key, "must be \"POST\" or \"GET\"")),
+            }
+        }
     }
     Ok(())
 }

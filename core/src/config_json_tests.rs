@@ -185,3 +185,18 @@ fn the_dpop_option_is_read_and_checked() {
         "option `dpop` cannot be combined with sendAccessTokenOnRefresh"
     );
 }
+
+#[test]
+fn refresh_method_is_post_get_or_refused() {
+    let method = |json: &str| from_json(json).map(|c| c.refresh_method);
+    assert_eq!(method(r#"{"refreshUrl":"/r"}"#), Ok(RefreshMethod::Post));
+    assert_eq!(
+        method(r#"{"refreshUrl":"/r","refreshMethod":"GET"}"#),
+        Ok(RefreshMethod::Get)
+    );
+    assert_eq!(RefreshMethod::Get.as_str(), "GET");
+    for bad in [r#""get""#, r#""PUT""#, "1"] {
+        let e = from_json(&format!(r#"{{"refreshUrl":"/r","refreshMethod":{bad}}}"#)).unwrap_err();
+        assert!(e.message().contains("refreshMethod"), "{bad}");
+    }
+}

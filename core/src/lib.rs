@@ -36,7 +36,7 @@ pub mod origin;
 mod rng;
 pub mod schedule;
 
-pub use config::{Config, Csrf, Retry};
+pub use config::{Config, Csrf, RefreshMethod, Retry};
 pub use error::{Error, ErrorKind};
 pub use event::{Event, LogoutReason, Trigger};
 pub use jwt::{decode_unverified, Claims, JwtError};

@@ -115,6 +115,8 @@ export interface TokenKeeperOptions {
   sendAccessTokenOnRefresh?: boolean;
   /** A response header of the login and refresh answers holding the access token (`Bearer <token>` or the bare token), read when the JSON body has none. The server must expose it over CORS when cross-origin. Default: none. */
   tokenHeader?: string;
+  /** The method of refresh calls: `"POST"` (default), or `"GET"` for a token endpoint that takes only that (a session-cookie backend's). With `dpop`, its proof names it. */
+  refreshMethod?: "POST" | "GET";
   /** Sender-constrained tokens (DPoP, RFC 9449): the keeper makes a non-extractable P-256 key for this tab, in memory only, and every login, refresh and request carrying the token goes with a proof signed by it; the token goes as `Authorization: DPoP …`. Tabs share the refresh lock but not tokens. The server must support DPoP. Not with `sendAccessTokenOnRefresh`. Default `false`. */
   dpop?: boolean;
 }

@@ -34,6 +34,7 @@ export class TokenKeeper {
   #handle;
   #urls; // loginUrl, refreshUrl, logoutUrl (by auth call kind), resolved against the page
   #tokenHeader; // the `tokenHeader` option, once the core accepted the options
+  #refreshMethod; // the `refreshMethod` option, as the core accepted it: "POST" or "GET"
   #lastId = 0; // numbers user calls
   #calls = new Map(); // user call → resolve, reject (and, for a login, what to send)
   #auth = new Map(); // auth call → its AbortController
@@ -75,6 +76,7 @@ export class TokenKeeper {
     }
     this.#handle = handle;
     this.#tokenHeader = options.tokenHeader;
+    this.#refreshMethod = options.refreshMethod ?? "POST";
     if (options.dpop) this.#dpop = new Dpop();
     collected.register(this, handle);
     this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
@@ -352,6 +354,7 @@ export class TokenKeeper {
     const controller = new AbortController();
     this.#auth.set(id, controller);
     const url = this.#urls[kind];
+    const method = kind == 1 ? this.#refreshMethod : "POST";
     let status = 0;
     let text = "";
     let retryAfter = NaN;
@@ -379,9 +382,9 @@ export class TokenKeeper {
         body = login?.json;
       }
       if (this.#dpop && wasm.dpop_proof(this.#handle, put(url))) {
-        headers.set("dpop", await this.#dpop.proof("POST", said()));
+        headers.set("dpop", await this.#dpop.proof(method, said()));
       }
-      const init = { method: "POST", credentials: "include", headers, body, signal: controller.signal };
+      const init = { method, credentials: "include", headers, body, signal: controller.signal };
       const handle = this.#dpop ? this.#handle : undefined; // with `dpop`, nonces go to the core
       [status, text, retryAfter, token] = await post(url, init, this.#tokenHeader, handle);
     } catch {} // status 0: the core hears that the call failed

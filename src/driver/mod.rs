@@ -264,6 +264,11 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
             .chain(bearer.map(|a| ("authorization".to_owned(), a.expose().to_owned())))
             .collect()
     });
+    // The method is the core's option: GET for a refresh under `refreshMethod`, else POST.
+    let method = match kind {
+        AuthKind::Refresh => inner.read(|k| k.config().refresh_method.as_str()),
+        _ => "POST",
+    };
     let (url, body) = match kind {
         AuthKind::Login { call } => {
             let mut io = inner.io.borrow_mut();
@@ -299,7 +304,7 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
             Some(url) => {
                 let mut headers = headers;
                 let signed = match &proof {
-                    Some((proof, dpop)) => dpop.proof("POST", proof, None).await.map(Some),
+                    Some((proof, dpop)) => dpop.proof(method, proof, None).await.map(Some),
                     None => Ok(None),
                 };
                 match signed {
@@ -313,7 +318,7 @@ fn send_auth(inner: &Rc<Inner>, id: AuthId, kind: AuthKind) {
                             .upgrade()
                             .and_then(|inner| inner.read(|k| k.token_header().map(str::to_owned)));
                         http::auth_call(
-                            url,
+                            (method, url),
                             body.as_deref(),
                             &headers,
                             token_header.as_deref(),

@@ -207,3 +207,16 @@ test("a session endpoint that answers null without a session: restore() resolves
   // The refresh it tried, and nothing after: no error, no sign-out.
   assert.deepEqual(await page.evaluate(() => k.events), [["refresh", "restore"]]);
 });
+
+test("refreshMethod GET: a token endpoint that takes only GET refreshes; POST would be refused", async () => {
+  await reset(PAGE_URL, { refresh_get: true });
+  const page = await open();
+  await keeperOf(page, "k", PAGE_URL, { refreshMethod: "GET", channelName: "get" });
+  await keeperOf(page, "posting", PAGE_URL, { channelName: "post" });
+  await login(page, "k");
+  assert.equal(await page.evaluate(() => k.refresh().then(() => "ok", (e) => e.code)), "ok");
+  assert.equal((await stats(PAGE_URL)).refreshes, 1);
+  // The default method meets the endpoint's 405.
+  const posted = await page.evaluate(() => posting.restore().then((r) => `restored ${r}`, (e) => e.status));
+  assert.equal(posted, 405);
+});

@@ -72,6 +72,7 @@ test("options of the wrong type or unknown are config errors naming the option",
     [{ refreshUrl: "/r", retry: { tries: 1 } }, /retry\.tries/],
     [{ refreshUrl: "/r", csrf: { cookie: "x" } }, /csrf\.cookie/],
     [{ refreshUrl: "/r", timeoutMs: Infinity }, /timeoutMs.*finite number/],
+    [{ refreshUrl: "/r", refreshMethod: "PUT" }, /refreshMethod.*"POST" or "GET"/],
     [[], /options/],
   ]) {
     const seen = await made(options);

@@ -362,7 +362,13 @@ pub(crate) async fn refresh(
     jar: CookieJar,
     headers: HeaderMap,
 ) -> Response {
-    let delay = state.lock().config.refresh_delay_ms;
+    let (delay, get_only) = {
+        let config = &state.lock().config;
+        (config.refresh_delay_ms, config.refresh_get)
+    };
+    if (method == Method::GET) != get_only {
+        return error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    }
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }

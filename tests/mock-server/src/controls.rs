@@ -36,6 +36,9 @@ pub struct MockConfig {
     /// A refresh without a session is answered 200 `null` instead of 401, as a session
     /// endpoint of better-auth (or a `getToken` of Supabase's or Clerk's shape) does.
     pub null_without_session: bool,
+    /// The refresh endpoint takes GET only (a session-cookie backend's token endpoint); POST is
+    /// answered 405. Without it, GET is answered 405.
+    pub refresh_get: bool,
     /// How many of the next refreshes are answered 200 with a body that is not JSON (an
     /// extension beyond DESIGN.md's list, for testing clients against a broken server).
     pub garble_next_refreshes: u32,
@@ -63,6 +66,7 @@ impl MockConfig {
             login_delay_ms: 0,
             csrf_on_login: false,
             null_without_session: false,
+            refresh_get: false,
             garble_next_refreshes: 0,
             garble_body_bytes: 0,
             stall_next_refreshes: 0,
@@ -85,6 +89,7 @@ struct ConfigPatch {
     login_delay_ms: Option<u64>,
     csrf_on_login: Option<bool>,
     null_without_session: Option<bool>,
+    refresh_get: Option<bool>,
     garble_next_refreshes: Option<u32>,
     garble_body_bytes: Option<u32>,
     stall_next_refreshes: Option<u32>,
@@ -141,6 +146,7 @@ pub(crate) async fn config(
         c.login_delay_ms = patch.login_delay_ms.unwrap_or(c.login_delay_ms);
         c.csrf_on_login = patch.csrf_on_login.unwrap_or(c.csrf_on_login);
         c.null_without_session = patch.null_without_session.unwrap_or(c.null_without_session);
+        c.refresh_get = patch.refresh_get.unwrap_or(c.refresh_get);
         c.garble_next_refreshes = patch
             .garble_next_refreshes
             .unwrap_or(c.garble_next_refreshes);

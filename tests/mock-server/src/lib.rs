@@ -274,7 +274,10 @@ pub fn app(state: AppState) -> Router {
     let nonce = map_response_with_state(state.clone(), dpop::with_nonce);
     let api = Router::new()
         .route("/auth/login", post(auth::login).layer(nonce.clone()))
-        .route("/auth/refresh", post(auth::refresh).layer(nonce.clone()))
+        .route(
+            "/auth/refresh",
+            post(auth::refresh).get(auth::refresh).layer(nonce.clone()),
+        )
         .route("/auth/logout", post(auth::logout))
         .route("/api/me", get(access::me).layer(nonce.clone()))
         .route("/api/admin", get(access::admin).layer(nonce.clone()))

@@ -382,7 +382,8 @@ async fn every_control_changes_what_it_says() {
                "fail_next_refreshes": 0, "fail_status": 500, "retry_after_s": 1,
                "refresh_delay_ms": 0, "login_delay_ms": 0, "garble_next_refreshes": 0,
                "garble_body_bytes": 0,
-               "stall_next_refreshes": 0, "stall_body_ms": 60_000})
+               "stall_next_refreshes": 0, "stall_body_ms": 60_000,
+               "csrf_on_login": false, "null_without_session": false, "refresh_get": false})
     );
     let browser = server.browser();
     let session = server.login(&browser).await;
@@ -660,4 +661,24 @@ async fn guessing_is_throttled_per_user_and_address_with_a_retry_after() {
         .await
         .unwrap();
     assert_eq!(login("wonderland").await.unwrap().status(), 200);
+}
+
+/// The backend shapes of the issue "Where SPAs are really built": a refresh endpoint that takes
+/// only GET (`refresh_get`), and one that answers 200 `null` without a session
+/// (`null_without_session`).
+#[tokio::test]
+async fn the_refresh_endpoint_takes_get_or_answers_null_when_told() {
+    let server = Server::default().await;
+    let client = Client::new();
+    let get = || client.get(server.url("/auth/refresh")).send();
+    let post = || client.post(server.url("/auth/refresh")).send();
+    assert_eq!(get().await.unwrap().status(), 405);
+    assert_eq!(post().await.unwrap().status(), 401);
+    server
+        .config(json!({"refresh_get": true, "null_without_session": true}))
+        .await;
+    assert_eq!(post().await.unwrap().status(), 405);
+    let none = get().await.unwrap();
+    assert_eq!(none.status(), 200);
+    assert_eq!(none.text().await.unwrap(), "null");
 }
