@@ -101,6 +101,8 @@ start_mock_server DPOP_URL tests/e2e/page --dpop
 start_mock_server DPOP_NONCE_URL tests/e2e/page --dpop-nonce
 start_mock_server DPOP_PIN_URL tests/e2e/page --dpop-pin
 start_mock_server DEMO_DPOP_URL www --dpop
+start_mock_server SESSION_URL tests/e2e/page --session-tokens
+start_mock_server SESSION_DPOP_URL tests/e2e/page --session-tokens --dpop
 (cd tests/e2e && run node --test --test-concurrency=1 --test-reporter=tap ./*.test.js)
 
 awk '/^test result: / { passed += $4; failed += $6 }

@@ -125,6 +125,14 @@ impl Builder {
         self
     }
 
+    /// `refreshAfterLogin`: the login answer carries no token (a session-cookie backend's
+    /// sign-in): `login` succeeds when the server accepts the credentials, then refreshes for
+    /// the token and settles with that refresh.
+    pub fn refresh_after_login(mut self, on: bool) -> Self {
+        self.config.refresh_after_login = on;
+        self
+    }
+
     /// `dpop`: sender-constrained tokens (RFC 9449). The keeper makes a non-extractable P-256
     /// key for itself with WebCrypto, in memory only, and every auth call and every request
     /// carrying the token goes with a proof signed by it, the token as `Authorization: DPoP …`.

@@ -53,7 +53,7 @@ impl Default for Retry {
 
 /// The names of the options in JavaScript (and in JSON), in the order
 /// [`Config::from_json`] numbers them; any other name is refused.
-pub const OPTIONS: [&str; 17] = [
+pub const OPTIONS: [&str; 18] = [
     "refreshUrl",
     "loginUrl",
     "logoutUrl",
@@ -71,6 +71,7 @@ pub const OPTIONS: [&str; 17] = [
     "tokenHeader",
     "dpop",
     "refreshMethod",
+    "refreshAfterLogin",
 ];
 
 /// The names inside the `csrf` option, in the order of [`Csrf`]'s fields.
@@ -121,6 +122,10 @@ pub struct Config {
     /// The method of refresh calls: `POST` (the default), or `GET` for token endpoints that
     /// take only that (a session-cookie backend's `/token`). With `dpop`, its proof names it.
     pub refresh_method: RefreshMethod,
+    /// The login answer carries no token (a session-cookie backend's sign-in sets its cookie and
+    /// answers the user): `login` succeeds when the server accepts the credentials (2xx), then
+    /// refreshes to get the token, and settles with that refresh.
+    pub refresh_after_login: bool,
 }
 
 /// The HTTP method of refresh calls (`refreshMethod`).
@@ -162,6 +167,7 @@ impl Config {
             token_header: None,
             dpop: false,
             refresh_method: RefreshMethod::Post,
+            refresh_after_login: false,
         }
     }
 

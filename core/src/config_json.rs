@@ -65,6 +65,7 @@ fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(),
         13 => c.send_access_token_on_refresh = boolean(key, value)?,
         14 => c.token_header = Some(string(key, value)?),
         15 => c.dpop = boolean(key, value)?,
+        17 => c.refresh_after_login = boolean(key, value)?,
         _ => {
             c.refresh_method = match string(key, value)?.as_str() {
                 "POST" => RefreshMethod::Post,

@@ -19,6 +19,9 @@ pub enum Trigger {
     Wake,
     /// Another tab asked for it.
     Tab,
+    /// `login()` with `refreshAfterLogin`: the sign-in was accepted, the token comes from a
+    /// refresh.
+    Login,
 }
 
 impl Trigger {
@@ -31,6 +34,7 @@ impl Trigger {
             Trigger::Manual => "manual",
             Trigger::Wake => "wake",
             Trigger::Tab => "tab",
+            Trigger::Login => "login",
         }
     }
 }

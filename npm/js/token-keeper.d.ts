@@ -117,12 +117,14 @@ export interface TokenKeeperOptions {
   tokenHeader?: string;
   /** The method of refresh calls: `"POST"` (default), or `"GET"` for a token endpoint that takes only that (a session-cookie backend's). With `dpop`, its proof names it. */
   refreshMethod?: "POST" | "GET";
+  /** The login answer carries no token (a session-cookie backend's sign-in sets its cookie and answers the user): `login()` succeeds when the server accepts the credentials (2xx), then refreshes for the token and resolves with its claims. Default `false`. */
+  refreshAfterLogin?: boolean;
   /** Sender-constrained tokens (DPoP, RFC 9449): the keeper makes a non-extractable P-256 key for this tab, in memory only, and every login, refresh and request carrying the token goes with a proof signed by it; the token goes as `Authorization: DPoP …`. Tabs share the refresh lock but not tokens. The server must support DPoP. Not with `sendAccessTokenOnRefresh`. Default `false`. */
   dpop?: boolean;
 }
 
 /** What started a refresh. */
-export type RefreshTrigger = "schedule" | "unauthorized" | "restore" | "manual" | "wake" | "tab";
+export type RefreshTrigger = "schedule" | "unauthorized" | "restore" | "manual" | "wake" | "tab" | "login";
 /** Why the keeper signed out. */
 export type LogoutReason = "user" | "rejected" | "expired" | "tab";
 

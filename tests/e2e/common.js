@@ -14,6 +14,10 @@ export const EXAMPLE_URL = process.env.EXAMPLE_URL;
 export const DPOP_URL = process.env.DPOP_URL;
 export const DPOP_NONCE_URL = process.env.DPOP_NONCE_URL;
 export const DPOP_PIN_URL = process.env.DPOP_PIN_URL;
+// `--session-tokens` servers (a session-cookie backend with a GET token endpoint), without and
+// with `--dpop`, serving tests/e2e/page.
+export const SESSION_URL = process.env.SESSION_URL;
+export const SESSION_DPOP_URL = process.env.SESSION_DPOP_URL;
 // The demo (www/) served by a `--dpop` server, as `make demo DPOP=1` serves it.
 export const DEMO_DPOP_URL = process.env.DEMO_DPOP_URL;
 

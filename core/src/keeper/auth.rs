@@ -214,6 +214,14 @@ impl Keeper {
             match answer {
                 None => Err(timed_out()),
                 Some(Answer::Failed) => Err(unreachable_server()),
+                // A session-cookie backend's sign-in: the token comes from a refresh, which
+                // settles this call (`flight.rs`).
+                Some(Answer::Response { status, .. })
+                    if is_ok(status) && self.config.refresh_after_login =>
+                {
+                    let waiter = super::flight::Waiter::Login(pending.user);
+                    return self.join_flight(crate::event::Trigger::Login, waiter, now_ms);
+                }
                 Some(Answer::Response {
                     status,
                     body,

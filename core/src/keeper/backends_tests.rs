@@ -54,3 +54,80 @@ fn a_refresh_answered_null_is_no_session_like_a_refusal() {
     assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "rejected"));
     assert!(!k.is_authenticated());
 }
+
+/// `refreshAfterLogin`: a session-cookie backend's sign-in answers the user, not a token.
+fn session_backend(locks: bool) -> Keeper {
+    keeper_with(locks, locks, |c| c.refresh_after_login = true)
+}
+
+fn signed_in_user() -> Answer {
+    Answer::Response {
+        status: 200,
+        body: String::from(r#"{"user":{"id":"alice"}}"#),
+        retry_after_s: None,
+        token_header: None,
+    }
+}
+
+#[test]
+fn refresh_after_login_settles_the_login_with_the_refreshed_token() {
+    for locks in [false, true] {
+        let mut k = session_backend(locks);
+        let login = login_sent(&mut k, T0);
+        k.auth_answer(login, signed_in_user(), T0 + 5.0);
+        let out = drain(&mut k);
+        assert!(settled(&out, CallId(1)).is_none(), "{out:?}");
+        assert!(!k.is_authenticated());
+        assert!(out.iter().any(|c| matches!(
+            c,
+            Command::Emit(crate::event::Event::Refresh {
+                trigger: crate::event::Trigger::Login
+            })
+        )));
+        let refresh = match sent_auth(&out) {
+            Some(id) => id,
+            None => refresh_sent_after_grant(&mut k, T0 + 6.0).unwrap(),
+        };
+        assert_ne!(refresh, login);
+        k.auth_answer(refresh, grant(&token(T0, 300.0, 1)), T0 + 10.0);
+        let out = drain(&mut k);
+        assert!(
+            matches!(settled(&out, CallId(1)), Some(Ok(Settled::Claims(_)))),
+            "{out:?}"
+        );
+        assert!(k.is_authenticated());
+    }
+}
+
+#[test]
+fn refresh_after_login_fails_the_login_when_the_token_endpoint_refuses() {
+    let mut k = session_backend(false);
+    let login = login_sent(&mut k, T0);
+    k.auth_answer(login, signed_in_user(), T0 + 5.0);
+    let refresh = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(refresh, status(401), T0 + 10.0);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "rejected"));
+    assert!(!k.is_authenticated());
+    // A refused sign-in is the login's own error, and no refresh follows it.
+    let mut k = session_backend(false);
+    let login = login_sent(&mut k, T0);
+    k.auth_answer(login, status(401), T0 + 5.0);
+    let out = drain(&mut k);
+    assert!(sent_auth(&out).is_none());
+    assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "http"));
+}
+
+#[test]
+fn a_logout_during_the_refresh_after_login_aborts_the_login() {
+    let mut k = session_backend(false);
+    let login = login_sent(&mut k, T0);
+    k.auth_answer(login, signed_in_user(), T0 + 5.0);
+    let refresh = sent_auth(&drain(&mut k)).unwrap();
+    k.logout(CallId(2), T0 + 6.0);
+    let out = drain(&mut k);
+    assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "aborted"));
+    k.auth_answer(refresh, grant(&token(T0, 300.0, 1)), T0 + 10.0);
+    drain(&mut k);
+    assert!(!k.is_authenticated());
+}

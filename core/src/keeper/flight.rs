@@ -23,6 +23,9 @@ pub(super) enum Waiter {
     Restore(CallId),
     /// `refresh()`.
     Refresh(CallId),
+    /// `login()` with `refreshAfterLogin`, whose sign-in was accepted: it settles with the
+    /// claims of the token this refresh brings.
+    Login(CallId),
     /// An app request to send once the token is fresh.
     Send(FetchId),
     /// An app request that got a 401, to retry once the token is fresh.
@@ -372,7 +375,14 @@ impl Keeper {
                 self.settle(call, Ok(Settled::Restored(false)));
             }
             (Waiter::Refresh(call), None) => self.settle(call, Ok(Settled::Done)),
-            (Waiter::Restore(call) | Waiter::Refresh(call), Some(e)) => {
+            (Waiter::Login(call), None) => {
+                let result = match &self.held {
+                    Some(held) => Ok(Settled::Claims(held.claims.clone())),
+                    None => Err(Error::new(ErrorKind::Aborted, "the keeper signed out")),
+                };
+                self.settle(call, result);
+            }
+            (Waiter::Restore(call) | Waiter::Refresh(call) | Waiter::Login(call), Some(e)) => {
                 self.settle(call, Err(e.clone()));
             }
             (Waiter::Send(id), _) => self.send_app(id),

@@ -49,8 +49,14 @@ pub(super) fn status(status: u16) -> Answer {
 }
 
 pub(super) fn keeper(locks: bool, channel: bool) -> Keeper {
+    keeper_with(locks, channel, |_| {})
+}
+
+/// [`keeper`] with options of its own.
+pub(super) fn keeper_with(locks: bool, channel: bool, edit: impl FnOnce(&mut Config)) -> Keeper {
     let mut config = Config::new(format!("{ORIGIN}/auth/refresh"));
     config.login_url = Some(format!("{ORIGIN}/auth/login"));
+    edit(&mut config);
     Keeper::new(
         config,
         Environment {

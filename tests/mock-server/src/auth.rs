@@ -20,6 +20,7 @@ use axum::Extension;
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::access::{issue, presented, signed_claims, Issued, Scheme};
 use crate::store::{Outcome, Session};
@@ -232,6 +233,11 @@ pub(crate) async fn login(
     }
     state.lock().throttle.succeeded(&user_key);
     match start_session(&state, &jar, &credentials.username, jkt.as_deref()).await {
+        Ok((refresh, session, _)) if state.options.session_tokens => {
+            state.lock().stats.logins += 1;
+            let cookies = session_cookies(&state, jar, refresh, session.csrf);
+            (cookies, Json(json!({ "user": { "id": session.user } }))).into_response()
+        }
         Ok((refresh, session, issued)) => {
             state.lock().stats.logins += 1;
             answer(&state, jar, refresh, session.csrf, issued)
@@ -366,11 +372,14 @@ pub(crate) async fn refresh(
         let config = &state.lock().config;
         (config.refresh_delay_ms, config.refresh_get)
     };
-    if (method == Method::GET) != get_only {
+    if (method == Method::GET) != (get_only || state.options.session_tokens) {
         return error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     }
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    if state.options.session_tokens {
+        return session_token(&state, (&method, &uri), &jar, &headers).await;
     }
     // No session at all: nothing to protect, just say so (a page load without a cookie).
     let Some(presented) = jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()) else {
@@ -457,6 +466,53 @@ pub(crate) async fn refresh(
     response
 }
 
+/// `--session-tokens`: a GET of the token endpoint mints a short JWT for the session of the
+/// cookie, which stays as it is. A safe method: no CSRF header is asked, as better-auth asks none
+/// (the session cookie is `SameSite=Strict`, and the answer is readable by this origin only).
+async fn session_token(
+    state: &AppState,
+    request: (&Method, &Uri),
+    jar: &CookieJar,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(presented) = jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned()) else {
+        if state.lock().config.null_without_session {
+            return Json(serde_json::Value::Null).into_response();
+        }
+        return refused(state, false);
+    };
+    let Ok(session) = state.store.session_of(&presented, now()).await else {
+        return unavailable();
+    };
+    let Some(session) = session else {
+        return refused(state, false);
+    };
+    let jkt = match grant_proof(state, headers, request).await {
+        Ok(jkt) => jkt,
+        Err(response) => return response,
+    };
+    if let Some(response) = injected_failure(state) {
+        return response;
+    }
+    let Ok(serial) = state.store.next_serial().await else {
+        return unavailable();
+    };
+    if let Some(jkt) = &jkt {
+        if rebind(state, session.family, jkt).await.is_err() {
+            return unavailable();
+        }
+    }
+    let Ok(issued) = issue(state, &session, serial, jkt.as_deref()) else {
+        return unavailable();
+    };
+    state.lock().stats.refreshes += 1;
+    let mut body = json!({ "token": issued.body["access_token"] });
+    if jkt.is_some() {
+        body["token_type"] = json!("DPoP");
+    }
+    Json(body).into_response()
+}
+
 pub(crate) async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -473,7 +529,14 @@ pub(crate) async fn logout(
     let Ok(session) = state.store.session_of(&presented, now()).await else {
         return unavailable();
     };
-    if !csrf_ok(&state, &headers, session.as_ref()) {
+    // `--session-tokens` checks the `Origin` instead, as better-auth does: its clients send no
+    // CSRF header (the cookie is `SameSite=Strict` besides).
+    let allowed = if state.options.session_tokens {
+        crate::trusted_origin(&state.options, &headers)
+    } else {
+        csrf_ok(&state, &headers, session.as_ref())
+    };
+    if !allowed {
         state.lock().stats.csrf_rejections += 1;
         return error(StatusCode::FORBIDDEN, "csrf");
     }

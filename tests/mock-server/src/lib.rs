@@ -49,8 +49,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::header::{
+    AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::map_response_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -111,6 +113,11 @@ pub struct Options {
     /// A refresh family accepts only the key it is bound to, instead of re-binding to the key
     /// of each refresh. Implies `dpop`. Default off.
     pub dpop_pin: bool,
+    /// The shape of session-cookie backends that mint short JWTs from a token endpoint
+    /// (better-auth's JWT plugin; Supabase's and Clerk's `getToken`): login sets the session
+    /// cookie and answers no token; `GET /auth/refresh` answers `{"token": <a fresh JWT>}` for a
+    /// live session (401 without one) and leaves the cookie as it is — no rotation. Default off.
+    pub session_tokens: bool,
     /// The origin clients call this server at (`https://api.example.com` behind TLS), which a
     /// DPoP proof's `htu` must name (`--public-origin`; the binary and the tests' servers default
     /// it to the address they listen on). `None` falls back to `http://` and the request's `Host`
@@ -141,6 +148,7 @@ impl Default for Options {
             dpop: false,
             dpop_nonce: false,
             dpop_pin: false,
+            session_tokens: false,
             public_origin: None,
         }
     }
@@ -328,6 +336,25 @@ fn cors(allowed: &[String], loopback: bool) -> CorsLayer {
             AUTHORIZATION,
             dpop::NONCE_HEADER,
         ])
+}
+
+/// Whether a browser request's `Origin` is one this server answers: its own (`--public-origin`,
+/// else `http://` and the `Host` header), or one its CORS lets in. A request without `Origin`
+/// is no browser's cross-site request.
+pub(crate) fn trusted_origin(options: &Options, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return headers.get(ORIGIN).is_none();
+    };
+    let own = match &options.public_origin {
+        Some(own) => own.trim_end_matches('/').to_owned(),
+        None => match headers.get(HOST).and_then(|v| v.to_str().ok()) {
+            Some(host) => format!("http://{host}"),
+            None => return false,
+        },
+    };
+    origin == own
+        || options.allow_origins.iter().any(|o| o == origin)
+        || (options.cors_loopback && is_loopback_origin(origin))
 }
 
 /// `http://127.0.0.1:PORT` or `http://localhost:PORT` (or without a port).

@@ -69,6 +69,10 @@ struct Cli {
     /// each refresh (implies --dpop).
     #[arg(long)]
     dpop_pin: bool,
+    /// Behave like a session-cookie backend with a token endpoint: login sets the session cookie
+    /// and answers no JWT; GET /auth/refresh answers {"token": <JWT>} or 401, never rotating.
+    #[arg(long)]
+    session_tokens: bool,
     /// The origin clients call this server at (such as https://api.example.com behind a TLS
     /// proxy), which a DPoP proof's `htu` must name. Default: the address it listens on.
     #[arg(long)]
@@ -92,6 +96,7 @@ async fn main() -> std::io::Result<()> {
         dpop: cli.dpop || cli.dpop_nonce || cli.dpop_pin,
         dpop_nonce: cli.dpop_nonce,
         dpop_pin: cli.dpop_pin,
+        session_tokens: cli.session_tokens,
         public_origin: None,
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port)).await?;

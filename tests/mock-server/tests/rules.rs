@@ -682,3 +682,87 @@ async fn the_refresh_endpoint_takes_get_or_answers_null_when_told() {
     assert_eq!(none.status(), 200);
     assert_eq!(none.text().await.unwrap(), "null");
 }
+
+/// `--session-tokens`: a session-cookie backend with a token endpoint. Login sets the session
+/// cookie and answers no JWT; `GET /auth/refresh` mints one for the session, never rotating the
+/// cookie, and refuses a request without a live session; logout ends it.
+#[tokio::test]
+async fn session_tokens_mint_a_jwt_per_get_and_never_rotate_the_cookie() {
+    let server = Server::start(Options {
+        session_tokens: true,
+        ..Options::default()
+    })
+    .await;
+    let browser = server.browser();
+    let login = browser
+        .post(server.url("/auth/login"))
+        .json(&json!({"username": "alice", "password": "wonderland"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = set_cookie_value(&login, "refresh_token").unwrap();
+    let body: Value = login.json().await.unwrap();
+    assert_eq!(body, json!({"user": {"id": "alice"}}));
+
+    let mut jtis = Vec::new();
+    for _ in 0..2 {
+        let minted = browser
+            .get(server.url("/auth/refresh"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(minted.status(), 200);
+        assert!(set_cookie(&minted, "refresh_token").is_none(), "rotated");
+        let body: Value = minted.json().await.unwrap();
+        let c = claims(body["token"].as_str().unwrap());
+        assert_eq!(c["sub"], "alice");
+        jtis.push(c["jti"].clone());
+    }
+    assert_ne!(jtis[0], jtis[1]);
+    assert_eq!(server.stats().await.refreshes, 2);
+    let post = browser
+        .post(server.url("/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 405);
+    let stranger = Client::new()
+        .get(server.url("/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 401);
+
+    // Logout asks no CSRF header: the `Origin`, when a browser sends one, must be the server's.
+    let logout = || browser.post(server.url("/auth/logout"));
+    let forged = logout()
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        browser
+            .get(server.url("/auth/refresh"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let own = server.url("");
+    let ended = logout()
+        .header("origin", own.trim_end_matches('/'))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 204);
+    let replayed = Client::new()
+        .get(server.url("/auth/refresh"))
+        .header("cookie", format!("refresh_token={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), 401);
+}

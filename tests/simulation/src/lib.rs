@@ -91,6 +91,10 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     // One seed in eight runs DPoP: each tab's own key, tokens bound to it, server nonces.
     let dpop = seed % 8 == 1;
     config.dpop = dpop;
+    // One seed in sixteen signs in as to a session-cookie backend: the login answer carries no
+    // token, and the same `login()` refreshes for it (`refreshAfterLogin`).
+    let after_login = seed % 16 == 6;
+    config.refresh_after_login = after_login;
     let timeout_ms = rng.pick(&[2_000, 5_000, 10_000]);
     config.timeout = Duration::from_millis(timeout_ms);
     let new_core: Box<dyn Fn(u64) -> Keeper> = Box::new(move |seed| {
@@ -109,6 +113,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     let mut server = Server::new(style);
     server.bind_to_user = reissue;
     server.dpop = dpop;
+    server.login_without_token = after_login;
     let mut world = World::new(rng.next_u64(), T0, server, new_core);
     world.trace = trace;
     world.lock_mode = lock_api;
@@ -118,7 +123,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     world.note(|| {
         format!(
             "seed {seed}: {style:?}, locks {lock_api} (refused {refuse}), channel {channel}, \
-             reissue {reissue}, dpop {dpop}"
+             reissue {reissue}, dpop {dpop}, refresh after login {after_login}"
         )
     });
 

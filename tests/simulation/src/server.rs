@@ -121,6 +121,9 @@ pub struct Server {
     /// `DPoP` scheme and that key; a refresh by another key re-binds the family, as the mock
     /// server does.
     pub dpop: bool,
+    /// A session-cookie backend's sign-in (`refreshAfterLogin`): the login answer sets the
+    /// cookies and carries the user, not a token.
+    pub login_without_token: bool,
     /// DPoP runs: API requests still to be answered with a nonce challenge.
     pub api_nonce_challenges: u32,
 }
@@ -140,6 +143,7 @@ impl Server {
             bind_to_user: false,
             fault_applied: false,
             dpop: false,
+            login_without_token: false,
             api_nonce_challenges: 0,
         }
     }
@@ -280,7 +284,11 @@ impl Server {
                 lineage,
             },
         );
-        self.grant(family, now_ms, sent_at_ms)
+        let mut reply = self.grant(family, now_ms, sent_at_ms);
+        if self.login_without_token {
+            reply.body = r#"{"user":{"id":"alice"}}"#.into();
+        }
+        reply
     }
 
     /// `POST /auth/refresh`: CSRF, the bearer when bound to the user, then rotation with reuse
