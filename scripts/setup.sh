@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Keep this in step with the `wasm-bindgen = "=…"` pin in Cargo.toml.
-WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+# The CLI must be the version of the wasm-bindgen crate the repo's Cargo.lock holds (the crate
+# asks for a caret range; its users may resolve newer ones).
+WASM_BINDGEN_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [ -z "$WASM_BINDGEN_VERSION" ]; then
-  echo "setup: could not read the wasm-bindgen pin from Cargo.toml" >&2
+  echo "setup: could not read wasm-bindgen's version from Cargo.lock" >&2
   exit 1
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
