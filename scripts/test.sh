@@ -34,15 +34,17 @@ cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
 step "the README's Leptos block is the code examples/leptos-app compiles"
 python3 scripts/check-readme.py
 
-step "the Rust crate's docs, for the browser and the host (as docs.rs builds them), without warnings"
-RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper --no-deps --target wasm32-unknown-unknown --features leptos
-RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper --no-deps
+step "the workspace's docs without warnings: the crate for the browser (as docs.rs builds it, with the example) and every crate for the host"
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper -p leptos-app --no-deps --target wasm32-unknown-unknown
+RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --exclude leptos-app --no-deps
 
 step "the core is no_std: it builds (and lints) for wasm32v1-none, a target without std"
 cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings
 
 step "native tests"
 run cargo test --workspace --exclude mock-server --exclude leptos-app
+# The Leptos integration's host tests (cargo feature `leptos`, which the workspace run leaves off).
+run cargo test -p token-keeper --features leptos --test leptos_host
 # The mock server's tests with what they print: the two-instance Redis race's figures.
 run cargo test -p mock-server -- --show-output
 

@@ -29,6 +29,31 @@ impl AuthState {
     pub fn is_signed_in(&self) -> bool {
         matches!(self, AuthState::SignedIn(_))
     }
+
+    /// The phase alone, without the claims: what a view that switches between the sign-in form
+    /// and the app should match, so that a new token (every refresh) does not rebuild it.
+    pub fn phase(&self) -> AuthPhase {
+        match self {
+            AuthState::Initializing => AuthPhase::Initializing,
+            AuthState::SignedIn(_) => AuthPhase::SignedIn,
+            AuthState::SignedOut => AuthPhase::SignedOut,
+            AuthState::Failed(_) => AuthPhase::Failed,
+        }
+    }
+}
+
+/// The phase of an [`AuthState`], without its claims or error: it changes on a sign-in, a
+/// sign-out or a failed restore, never on a refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthPhase {
+    /// `restore()` has not answered yet.
+    Initializing,
+    /// A token is held.
+    SignedIn,
+    /// No session.
+    SignedOut,
+    /// `restore()` could not tell.
+    Failed,
 }
 
 impl TokenKeeper {

@@ -52,7 +52,7 @@ pub fn claims_as<T: DeserializeOwned>(claims: &Claims) -> Result<T, Error> {
 }
 
 /// `value` as JSON text: through serde-wasm-bindgen and `JSON.stringify` in the browser (no JSON
-/// writer in the wasm), serde_json elsewhere. For `login_as`.
+/// writer in the wasm), serde_json elsewhere. For `login`.
 pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Error> {
     let failed = || {
         Error::new(
@@ -88,9 +88,44 @@ fn unfit<T, E: core::fmt::Display>(e: &serde_path_to_error::Error<E>) -> Error {
     let message = format!(
         "the claim `{}` does not fit {}{expected}",
         e.path(),
-        core::any::type_name::<T>()
+        short_type_name(core::any::type_name::<T>())
     );
     Error::new(ErrorKind::InvalidToken, message)
+}
+
+/// A type's name without its module paths: `my_app::auth::Claims` is `Claims`,
+/// `alloc::vec::Vec<my_app::Role>` is `Vec<Role>`.
+fn short_type_name(full: &str) -> String {
+    let mut out = String::new();
+    let mut segment = String::new();
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            segment.clear();
+        } else if c.is_alphanumeric() || c == '_' {
+            segment.push(c);
+        } else {
+            out.push_str(&segment);
+            segment.clear();
+            out.push(c);
+        }
+    }
+    out + &segment
+}
+
+#[cfg(test)]
+#[test]
+fn type_names_lose_their_paths() {
+    assert_eq!(short_type_name("my_app::auth::Claims"), "Claims");
+    assert_eq!(
+        short_type_name("alloc::vec::Vec<my_app::Role>"),
+        "Vec<Role>"
+    );
+    assert_eq!(
+        short_type_name("core::option::Option<(u64, a::B)>"),
+        "Option<(u64, B)>"
+    );
 }
 
 /// A numeric date (seconds since 1970, RFC 7519 `NumericDate`) as whole seconds, accepting the

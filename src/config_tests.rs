@@ -5,7 +5,7 @@ fn defaults_are_the_documented_ones() {
     let c = Builder::new("/auth/refresh").build_config().unwrap();
     assert_eq!(c.token_field, "access_token");
     assert_eq!(c.policy, Policy::default());
-    assert_eq!(c.policy.lead_ms, 60_000.0);
+    assert_eq!(c.policy.lead, Duration::from_secs(60));
     assert_eq!(c.timeout, Duration::from_secs(10));
     assert_eq!(c.retry, Retry::default());
     assert_eq!(c.csrf, Some(Csrf::default()));
@@ -17,28 +17,28 @@ fn defaults_are_the_documented_ones() {
 #[test]
 fn out_of_range_options_are_named() {
     let cases: Vec<(Builder, &str)> = vec![
-        (Builder::new(" "), "refreshUrl"),
-        (Builder::new("/r").login_url(""), "loginUrl"),
-        (Builder::new("/r").token_field(""), "tokenField"),
+        (Builder::new(" "), "TokenKeeper::builder(refresh_url)"),
+        (Builder::new("/r").login_url(""), "login_url"),
+        (Builder::new("/r").token_field(""), "token_field"),
         (
             Builder::new("/r").refresh_lead(Duration::ZERO),
-            "refreshLeadMs",
+            "refresh_lead",
         ),
         (
             Builder::new("/r").refresh_lead_ratio(1.0),
-            "refreshLeadRatio",
+            "refresh_lead_ratio",
         ),
         (
             Builder::new("/r").refresh_lead_ratio(0.0),
-            "refreshLeadRatio",
+            "refresh_lead_ratio",
         ),
         (
             Builder::new("/r").refresh_lead_ratio(f64::NAN),
-            "refreshLeadRatio",
+            "refresh_lead_ratio",
         ),
-        (Builder::new("/r").jitter_ratio(1.0), "jitterRatio"),
-        (Builder::new("/r").jitter_ratio(-0.1), "jitterRatio"),
-        (Builder::new("/r").timeout(Duration::ZERO), "timeoutMs"),
+        (Builder::new("/r").jitter_ratio(1.0), "jitter_ratio"),
+        (Builder::new("/r").jitter_ratio(-0.1), "jitter_ratio"),
+        (Builder::new("/r").timeout(Duration::ZERO), "timeout"),
         (
             Builder::new("/r").retry(Retry {
                 attempts: 1,
@@ -47,11 +47,14 @@ fn out_of_range_options_are_named() {
             }),
             "retry",
         ),
-        (Builder::new("/r").channel_name(""), "channelName"),
+        (Builder::new("/r").channel_name(""), "channel_name"),
     ];
     for (builder, option) in cases {
         let err = builder.build_config().unwrap_err();
         assert_eq!(err.code(), "config");
-        assert!(err.message().contains(&format!("`{option}`")), "{err}");
+        assert!(
+            err.message().starts_with(&format!("builder: `{option}` ")),
+            "{err}"
+        );
     }
 }

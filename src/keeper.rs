@@ -62,7 +62,7 @@ impl Builder {
 }
 
 /// A listener registration; dropping it unsubscribes.
-#[must_use = "the listener is removed as soon as the Subscription is dropped"]
+#[must_use = "the listener is removed when the Subscription is dropped, so `let _ = …` removes it at once: keep it (a field, a variable that lives long enough; in Leptos `Auth::subscribe` or `StoredValue::new_local(subscription)`)"]
 pub struct Subscription {
     keeper: Weak<Inner>,
     id: u64,
@@ -214,32 +214,33 @@ impl TokenKeeper {
         }
     }
 
-    /// Signs in with credentials of any serde type (`#[derive(Serialize)] struct Credentials { … }`),
-    /// sent as JSON; returns the claims.
+    /// Signs in: POSTs `credentials`, of any serde type (`#[derive(Serialize)] struct
+    /// Credentials { … }`), as JSON to the login URL with the cookies; returns the new token's
+    /// claims.
     ///
     /// # Errors
     ///
-    /// `config` when the credentials cannot be written as JSON; otherwise as
-    /// [`TokenKeeper::login`].
-    pub async fn login_as<C: serde::Serialize + ?Sized>(
+    /// `config` without a login URL, or when the credentials cannot be written as JSON; `http`
+    /// with the status for a refusal (401 for bad credentials); `network`, `timeout`;
+    /// `invalid_token` for an answer without a token.
+    pub async fn login<C: serde::Serialize + ?Sized>(
         &self,
         credentials: &C,
     ) -> Result<Claims, Error> {
         let json = crate::claims::to_json(credentials)?;
-        self.login(&json).await
+        self.login_json(&json).await
     }
 
-    /// Signs in: POSTs `credentials_json` to `loginUrl` with the cookies; returns the claims.
+    /// [`TokenKeeper::login`] with credentials already written as JSON.
     ///
     /// # Errors
     ///
-    /// `config` without `loginUrl`; `http` with the status for a refusal (401 for bad
-    /// credentials); `network`, `timeout`; `invalid_token` for an answer without a token.
-    pub async fn login(&self, credentials_json: &str) -> Result<Claims, Error> {
+    /// As [`TokenKeeper::login`].
+    pub async fn login_json(&self, credentials_json: &str) -> Result<Claims, Error> {
         self.login_with_headers(credentials_json, &[]).await
     }
 
-    /// [`TokenKeeper::login`] with extra request headers (a captcha token, a tenant id).
+    /// [`TokenKeeper::login_json`] with extra request headers (a captcha token, a tenant id).
     ///
     /// # Errors
     ///

@@ -10,11 +10,12 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::TokenKeeper;
 use crate::clock::{self, Listener};
-use crate::config::{config_error, Config};
+use crate::config::Config;
 use crate::driver::{self, Inner, Urls};
 use crate::http;
 use crate::tabs::{self, Channel};
 use crate::Error;
+use token_keeper_core::config::config_error;
 
 impl TokenKeeper {
     #[cfg(target_arch = "wasm32")]

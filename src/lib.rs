@@ -7,10 +7,10 @@
 //! same core under a JavaScript driver.)
 //!
 //! One core, two drivers: every decision (when to refresh, what a request carries, what to make
-//! of another tab's message) is made by the sans-IO core, [`token_keeper_core`]; this crate drives
-//! it in the browser with gloo-net, gloo-timers and web-sys.
+//! of another tab's message) is made by the sans-IO core, the `token-keeper-core` crate; this
+//! crate drives it in the browser with gloo-net, gloo-timers and web-sys.
 //!
-//! - [`TokenKeeper`]: the keeper — `builder(refresh_url)…build()`, `restore`, `login`/`login_as`,
+//! - [`TokenKeeper`]: the keeper — `builder(refresh_url)…build()`, `restore`, `login` (or `login_json`),
 //!   `refresh`, `logout`, `dispose`, `subscribe`, `send`/`fetch`, `claims_as`, `fresh_token`.
 //!   It runs in the browser; on other targets the API builds (SSR server builds, host tests,
 //!   docs) and `TokenKeeper::new` says it cannot start there;
@@ -44,7 +44,7 @@ pub mod leptos;
 mod requests;
 mod tabs;
 
-pub use auth_state::AuthState;
+pub use auth_state::{AuthPhase, AuthState};
 pub use config::{Config, Csrf, RefreshMethod, Retry};
 pub use error::{Error, ErrorKind};
 pub use jwt::{decode_unverified, Claims, JwtError};
@@ -57,4 +57,5 @@ pub use requests::SendRequest;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+#[doc(hidden)] // the options' scheduling policy, set through the builder
 pub use token_keeper_core::schedule;

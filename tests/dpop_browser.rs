@@ -58,7 +58,7 @@ async fn the_login_s_nonce_challenge_is_answered_and_the_token_is_bound_and_work
 {
     reset().await;
     let keeper = keeper();
-    let claims = keeper.login(ALICE).await.unwrap();
+    let claims = keeper.login_json(ALICE).await.unwrap();
     assert!(
         claims.json().contains(r#""jkt":"#),
         "bound to the key: cnf.jkt"
@@ -92,7 +92,7 @@ async fn the_login_s_nonce_challenge_is_answered_and_the_token_is_bound_and_work
 async fn a_new_server_nonce_costs_one_resend_and_a_refresh_carries_the_newest() {
     reset().await;
     let keeper = keeper();
-    keeper.login(ALICE).await.unwrap();
+    keeper.login_json(ALICE).await.unwrap();
     config(r#"{"rotate_dpop_nonce":true}"#).await;
     assert_eq!(me(&keeper).await, 200);
     keeper.refresh().await.unwrap();
@@ -113,7 +113,7 @@ async fn a_new_server_nonce_costs_one_resend_and_a_refresh_carries_the_newest() 
 async fn fifty_concurrent_401s_make_one_refresh_and_each_retry_has_its_own_proof() {
     reset().await;
     let keeper = keeper();
-    keeper.login(ALICE).await.unwrap();
+    keeper.login_json(ALICE).await.unwrap();
     config(r#"{"revoke_access_tokens":true}"#).await;
     let calls = (0..50).map(|_| {
         let keeper = keeper.clone();
@@ -133,7 +133,7 @@ async fn fifty_concurrent_401s_make_one_refresh_and_each_retry_has_its_own_proof
 async fn a_second_keeper_restores_with_its_own_key() {
     reset().await;
     let first = keeper();
-    let first_claims = first.login(ALICE).await.unwrap();
+    let first_claims = first.login_json(ALICE).await.unwrap();
     // A reload, as far as the server can tell: a new keeper, a new key, the same cookie.
     let second = keeper();
     assert!(second.restore().await.unwrap());
@@ -161,7 +161,7 @@ async fn a_key_that_could_be_exported_is_refused_and_no_login_leaves() {
     let restore: js_sys::Function = install.call0(&JsValue::NULL).unwrap().into();
     let keeper = keeper();
     restore.call0(&JsValue::NULL).unwrap();
-    let e = keeper.login(ALICE).await.unwrap_err();
+    let e = keeper.login_json(ALICE).await.unwrap_err();
     assert_eq!(e.code(), "network", "{e}");
     assert_eq!(
         num(&stats().await, "logins"),

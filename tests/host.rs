@@ -42,3 +42,19 @@ fn new_checks_options_edited_by_hand() {
     let e = TokenKeeper::new(config).unwrap_err();
     assert!(e.message().contains("channelName"), "{}", e.message());
 }
+
+/// Events compare, as values a test or an app's reducer matches on.
+#[test]
+fn events_compare() {
+    use token_keeper::{Event, Trigger};
+    let a = Event::Refresh {
+        trigger: Trigger::Manual,
+    };
+    assert_eq!(a.clone(), a);
+    assert_ne!(
+        a,
+        Event::Refresh {
+            trigger: Trigger::Wake
+        }
+    );
+}

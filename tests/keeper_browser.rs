@@ -60,7 +60,7 @@ async fn after_login_the_claims_are_right_and_no_storage_holds_token_material() 
     reset_with("{}").await;
     let keeper = builder().build().unwrap();
     let claims = keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .login_json(r#"{"username":"alice","password":"wonderland"}"#)
         .await
         .unwrap();
     assert_eq!(claims.sub.as_deref(), Some("alice"));
@@ -525,7 +525,7 @@ async fn claims_as_fills_the_apps_own_struct_in_the_browser() {
         "signed out"
     );
     keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .login_json(r#"{"username":"alice","password":"wonderland"}"#)
         .await
         .unwrap();
     let mine = keeper.claims_as::<MyClaims>().unwrap().unwrap();
@@ -560,7 +560,7 @@ async fn fresh_token_refreshes_first_when_the_token_is_due() {
     assert_eq!(e.code(), "unauthenticated");
     assert_eq!(keeper.expires_in(), None);
     keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .login_json(r#"{"username":"alice","password":"wonderland"}"#)
         .await
         .unwrap();
     let left = keeper.expires_in().unwrap();
@@ -635,9 +635,9 @@ async fn send_takes_gloo_net_requests_with_the_same_rules_as_fetch() {
     keeper.dispose();
 }
 
-/// `login_as` sends credentials of the app's own serde type as JSON.
+/// `login` sends credentials of the app's own serde type as JSON.
 #[wasm_bindgen_test]
-async fn login_as_sends_the_apps_own_credentials_type() {
+async fn login_sends_the_apps_own_credentials_type() {
     #[derive(serde::Serialize)]
     struct Credentials<'a> {
         username: &'a str,
@@ -649,15 +649,12 @@ async fn login_as_sends_the_apps_own_credentials_type() {
         username: "alice",
         password: "looking-glass",
     };
-    assert_eq!(
-        keeper.login_as(&wrong).await.unwrap_err().status(),
-        Some(401)
-    );
+    assert_eq!(keeper.login(&wrong).await.unwrap_err().status(), Some(401));
     let right = Credentials {
         username: "alice",
         password: "wonderland",
     };
-    let claims = keeper.login_as(&right).await.unwrap();
+    let claims = keeper.login(&right).await.unwrap();
     assert_eq!(claims.sub.as_deref(), Some("alice"));
     assert_eq!(num(&stats().await, "logins"), 1.0);
     keeper.dispose();

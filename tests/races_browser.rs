@@ -81,7 +81,7 @@ async fn a_refresh_in_flight_across_logout_does_not_sign_the_user_back_in() {
         .build()
         .unwrap();
     keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .login_json(r#"{"username":"alice","password":"wonderland"}"#)
         .await
         .unwrap();
     let (log, _sub) = names(&keeper);
@@ -235,7 +235,7 @@ async fn a_failed_fetch_fails_as_the_network_did_and_leaves_the_keeper_working()
         .build()
         .unwrap();
     keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .login_json(r#"{"username":"alice","password":"wonderland"}"#)
         .await
         .unwrap();
     for _ in 0..20 {
@@ -256,7 +256,7 @@ async fn a_login_while_signed_in_carries_the_csrf_header() {
     reset_with(r#"{"csrf_on_login": true}"#).await;
     let keeper = signed_in(builder().channel_name("csrf-login-test")).await;
     keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .login_json(r#"{"username":"alice","password":"wonderland"}"#)
         .await
         .unwrap();
     let s = stats().await;

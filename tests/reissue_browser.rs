@@ -47,14 +47,14 @@ const ALICE: &str = r#"{"username":"alice","password":"wonderland"}"#;
 async fn the_token_is_read_from_the_header_that_token_header_names_and_only_then() {
     reset().await;
     let keeper = builder().token_header("Authorization").build().unwrap();
-    let claims = keeper.login(ALICE).await.unwrap();
+    let claims = keeper.login_json(ALICE).await.unwrap();
     assert_eq!(claims.sub.as_deref(), Some("alice"));
     let me = Request::new_with_str(&at("/api/me")).unwrap();
     assert_eq!(keeper.fetch(me).await.unwrap().status(), 200);
     keeper.dispose();
 
     let plain = builder().build().unwrap();
-    let e = plain.login(ALICE).await.unwrap_err();
+    let e = plain.login_json(ALICE).await.unwrap_err();
     assert_eq!(e.code(), "invalid_token");
     assert!(!plain.is_authenticated());
     plain.dispose();
@@ -70,7 +70,7 @@ async fn a_refresh_bound_to_the_user_needs_send_access_token_on_refresh() {
         .send_access_token_on_refresh(true)
         .build()
         .unwrap();
-    keeper.login(ALICE).await.unwrap();
+    keeper.login_json(ALICE).await.unwrap();
     let before = keeper.access_token().map(|t| t.expose().to_owned());
     keeper.refresh().await.unwrap();
     assert!(keeper.is_authenticated());
@@ -80,7 +80,7 @@ async fn a_refresh_bound_to_the_user_needs_send_access_token_on_refresh() {
 
     // Without the option the refresh carries no token: the server refuses it, the keeper signs out.
     let bare = builder().token_header("Authorization").build().unwrap();
-    bare.login(ALICE).await.unwrap();
+    bare.login_json(ALICE).await.unwrap();
     let e = bare.refresh().await.unwrap_err();
     assert_eq!(e.code(), "rejected");
     assert!(!bare.is_authenticated());

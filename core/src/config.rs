@@ -192,6 +192,16 @@ impl Config {
     ///
     /// A `config` error naming the first option that is empty or out of range.
     pub fn validate(self) -> Result<Config, Error> {
+        match self.problem() {
+            Some((option, problem)) => Err(config_error(option, problem)),
+            None => Ok(self),
+        }
+    }
+
+    /// The first option that is empty, out of range or combined with one it excludes: its
+    /// JavaScript name and what is wrong with it, for a driver that words it in its own terms
+    /// (the Rust builder names its methods). `None` when every option is good.
+    pub fn problem(&self) -> Option<(&'static str, &'static str)> {
         let c = self;
         let non_empty = [
             ("refreshUrl", Some(&c.refresh_url)),
@@ -202,54 +212,42 @@ impl Config {
         ];
         for (name, value) in non_empty {
             if value.is_some_and(|v| v.trim_ascii().is_empty()) {
-                return Err(config_error(name, "must not be empty"));
+                return Some((name, "must not be empty"));
             }
         }
         if c.token_header
             .as_ref()
             .is_some_and(|h| h.is_empty() || !h.bytes().all(is_header_name_byte))
         {
-            return Err(config_error("tokenHeader", "must be a header name"));
+            return Some(("tokenHeader", "must be a header name"));
         }
         if c.dpop && c.send_access_token_on_refresh {
             // The reissue flow would present a token bound to a key the server may no longer
             // hold the family to: the two are not combined.
-            return Err(config_error(
-                "dpop",
-                "cannot be combined with sendAccessTokenOnRefresh",
-            ));
+            return Some(("dpop", "cannot be combined with sendAccessTokenOnRefresh"));
         }
         if let Some(csrf) = &c.csrf {
             if csrf.header_name.is_empty() || csrf.cookie_name.is_empty() {
-                return Err(config_error("csrf", "names must not be empty"));
+                return Some(("csrf", "names must not be empty"));
             }
         }
         let p = c.policy;
-        if !(p.lead_ms.is_finite() && p.lead_ms > 0.0) {
-            return Err(config_error("refreshLeadMs", "must be a positive number"));
+        if p.lead.is_zero() {
+            return Some(("refreshLeadMs", "must be a positive number"));
         }
         if !(p.lead_ratio > 0.0 && p.lead_ratio < 1.0) {
-            return Err(config_error(
-                "refreshLeadRatio",
-                "must be above 0 and below 1",
-            ));
+            return Some(("refreshLeadRatio", "must be above 0 and below 1"));
         }
         if !(p.jitter_ratio >= 0.0 && p.jitter_ratio < 1.0) {
-            return Err(config_error(
-                "jitterRatio",
-                "must be at least 0 and below 1",
-            ));
+            return Some(("jitterRatio", "must be at least 0 and below 1"));
         }
         if c.timeout.is_zero() {
-            return Err(config_error("timeoutMs", "must be a positive number"));
+            return Some(("timeoutMs", "must be a positive number"));
         }
         if c.retry.base_delay > c.retry.max_delay {
-            return Err(config_error(
-                "retry",
-                "baseDelayMs must not exceed maxDelayMs",
-            ));
+            return Some(("retry", "baseDelayMs must not exceed maxDelayMs"));
         }
-        Ok(c)
+        None
     }
 }
 

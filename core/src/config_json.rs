@@ -50,7 +50,7 @@ fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(),
         1 => c.login_url = Some(string(key, value)?),
         2 => c.logout_url = Some(string(key, value)?),
         3 => c.token_field = string(key, value)?,
-        4 => p.lead_ms = millis(key, &value)?.as_secs_f64() * 1000.0,
+        4 => p.lead = millis(key, &value)?,
         5 => p.lead_ratio = number(key, &value)?,
         6 => p.jitter_ratio = number(key, &value)?,
         7 => match value {

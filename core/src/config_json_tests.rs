@@ -29,7 +29,7 @@ fn every_option_is_read_by_its_javascript_name() {
     assert_eq!(c.login_url.as_deref(), Some("/in"));
     assert_eq!(c.logout_url.as_deref(), Some("/out"));
     assert_eq!(c.token_field, "jwt");
-    assert_eq!(c.policy.lead_ms, 5000.0);
+    assert_eq!(c.policy.lead, core::time::Duration::from_secs(5));
     assert_eq!(c.policy.lead_ratio, 0.5);
     assert_eq!(c.policy.jitter_ratio, 0.0);
     assert_eq!(

@@ -1,5 +1,6 @@
-//! The one error type. JavaScript receives it as an `Error` whose `name` is `"TokenKeeperError"`
-//! and whose `code` is one of the stable codes of [`ErrorKind::code`].
+//! The one error type, for Rust and JavaScript alike: what went wrong as an [`ErrorKind`] with a
+//! stable code ([`ErrorKind::code`]; JavaScript gets it as a `TokenKeeperError`'s `code`), the
+//! HTTP status where one caused it, and a message that holds no secret.
 
 use alloc::string::String;
 use core::fmt;
@@ -14,7 +15,7 @@ pub enum ErrorKind {
     Config,
     /// The request did not reach the server, or no answer came back.
     Network,
-    /// An auth call took longer than `timeoutMs`.
+    /// An auth call took longer than the configured timeout.
     Timeout,
     /// The server answered an auth call with an unexpected status.
     Http,
@@ -24,7 +25,8 @@ pub enum ErrorKind {
     Unauthenticated,
     /// The server refused the refresh token: the session is over.
     Rejected,
-    /// The call was aborted by its caller or by `dispose()`.
+    /// The call was aborted by its caller, replaced by a later login or logout, or cut short by
+    /// `dispose`.
     Aborted,
     /// The server refused a refresh's CSRF header (a 403 that does not say the refresh token is
     /// dead): an error of that call, not the end of the session.
@@ -32,7 +34,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// Every kind, for a driver that maps a code back to its kind.
+    /// Every kind.
     pub const ALL: [ErrorKind; 9] = [
         ErrorKind::Config,
         ErrorKind::Network,
@@ -45,7 +47,8 @@ impl ErrorKind {
         ErrorKind::Csrf,
     ];
 
-    /// The stable code JavaScript sees as `error.code`.
+    /// The stable code: `"config"`, `"network"`, `"timeout"`, `"http"`, `"invalid_token"`,
+    /// `"unauthenticated"`, `"rejected"`, `"aborted"` or `"csrf"` (JavaScript's `error.code`).
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Config => "config",
@@ -70,7 +73,8 @@ pub struct Error {
 }
 
 impl Error {
-    /// An error of `kind` with a lowercase `message` that holds no secret.
+    /// An error of `kind` with a lowercase `message` that holds no secret. For the drivers.
+    #[doc(hidden)]
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -79,18 +83,13 @@ impl Error {
         }
     }
 
-    /// An [`ErrorKind::Http`] error for an unexpected `status`.
+    /// An [`ErrorKind::Http`] error for an unexpected `status`. For the drivers.
+    #[doc(hidden)]
     pub fn http(status: u16, message: impl Into<String>) -> Self {
         Error {
             status: Some(status),
             ..Error::new(ErrorKind::Http, message)
         }
-    }
-
-    /// The same error with `status` attached (an error rebuilt from its JavaScript form).
-    pub fn with_status(mut self, status: Option<u16>) -> Self {
-        self.status = status;
-        self
     }
 
     /// The same error with another kind, keeping message and status.
@@ -104,7 +103,7 @@ impl Error {
         self.kind
     }
 
-    /// The stable code, as JavaScript sees it.
+    /// The stable code of its kind ([`ErrorKind::code`]).
     pub fn code(&self) -> &'static str {
         self.kind.code()
     }

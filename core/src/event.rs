@@ -66,7 +66,7 @@ impl LogoutReason {
 }
 
 /// What listeners hear.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// A new token is held.

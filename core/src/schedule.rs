@@ -9,7 +9,7 @@
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
     /// Refresh when at most this much lifetime remains …
-    pub lead_ms: f64,
+    pub lead: core::time::Duration,
     /// … capped at this fraction of the lifetime, so a short token never loops. In `(0, 1)`.
     pub lead_ratio: f64,
     /// Random spread of the refresh moment, as a fraction of the lead. In `[0, 1)`.
@@ -19,7 +19,7 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            lead_ms: 60_000.0,
+            lead: core::time::Duration::from_secs(60),
             lead_ratio: 0.25,
             jitter_ratio: 0.1,
         }
@@ -97,7 +97,7 @@ impl Plan {
             0.0
         };
         let ratio = clamp(policy.lead_ratio, 0.0, 1.0);
-        let lead_ms = clamp(policy.lead_ms, 0.0, f64::MAX).min(ratio * lifetime_ms);
+        let lead_ms = (policy.lead.as_secs_f64() * 1000.0).min(ratio * lifetime_ms);
         let jitter_ms =
             clamp(policy.jitter_ratio, 0.0, 1.0) * clamp(jitter_unit, 0.0, 1.0) * lead_ms;
         Plan {

@@ -153,7 +153,7 @@ fn a_client_clock_hours_wrong_plans_the_same_durations() {
 #[test]
 fn nonsense_policies_degrade_instead_of_misbehaving() {
     let nan = Policy {
-        lead_ms: f64::NAN,
+        lead: core::time::Duration::MAX,
         lead_ratio: f64::NAN,
         jitter_ratio: f64::NAN,
     };
@@ -175,7 +175,7 @@ proptest! {
         jitter_ratio in 0.0f64..0.999,
         jitter_unit in 0.0f64..1.0,
     ) {
-        let plan = Plan::new(received, lifetime, Policy { lead_ms, lead_ratio, jitter_ratio }, jitter_unit);
+        let plan = Plan::new(received, lifetime, Policy { lead: core::time::Duration::from_secs_f64(lead_ms / 1000.0), lead_ratio, jitter_ratio }, jitter_unit);
         prop_assert!(plan.refresh_at_ms > received, "{plan:?}");
         prop_assert!(plan.refresh_at_ms < plan.expires_at_ms, "{plan:?}");
         // Never sooner than (1 − lead_ratio) of the lifetime: no refresh loop.

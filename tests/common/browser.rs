@@ -119,7 +119,7 @@ pub fn builder() -> token_keeper::config::Builder {
 pub async fn signed_in(b: token_keeper::config::Builder) -> TokenKeeper {
     let keeper = b.build().unwrap();
     keeper
-        .login(r#"{"username":"alice","password":"wonderland"}"#)
+        .login_json(r#"{"username":"alice","password":"wonderland"}"#)
         .await
         .unwrap();
     keeper

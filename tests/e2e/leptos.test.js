@@ -2,7 +2,7 @@
 // beside a JavaScript tab of the same origin sharing one rotating refresh cookie.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { EXAMPLE_URL, launch, reset, stats } from "./common.js";
+import { EXAMPLE_URL, launch, reset, stats, control } from "./common.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -54,6 +54,71 @@ test("the Leptos example: initializing, signed out, sign in, GET /api/me, the ti
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByText("signed out").waitFor();
   assert.match(await page.locator("#timeline").textContent(), /logout \(user\)/);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test("the Leptos example's API result survives a refresh and a 401's refresh and retry (views switch on the phase)", async () => {
+  await reset(EXAMPLE_URL);
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  await signIn(page);
+  const me = page.locator("#me");
+  await page.getByRole("button", { name: "GET /api/me" }).click();
+  await page.locator("#me", { hasText: "alice" }).waitFor();
+  const shown = await me.textContent();
+
+  // A refresh: a new token, new claims; the signed-in view and what it shows stay.
+  const jti = async () => JSON.parse(await me.textContent()).jti;
+  await page.getByRole("button", { name: "Refresh now" }).click();
+  await page.locator("#timeline li", { hasText: "refresh (manual)" }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll("#timeline li").length >= 4);
+  assert.equal((await stats(EXAMPLE_URL)).refreshes, 1);
+  assert.equal(await me.textContent(), shown, "the refresh blanked the API result");
+
+  // A 401: the call refreshes and retries; its answer (the new token's) is shown, and stays.
+  await control(EXAMPLE_URL, "/__mock/config", { revoke_access_tokens: true });
+  await page.getByRole("button", { name: "GET /api/me" }).click();
+  await page.locator("#timeline li", { hasText: "refresh (unauthorized)" }).waitFor();
+  await page.waitForFunction((old) => {
+    const text = document.querySelector("#me")?.textContent ?? "";
+    return text.includes("alice") && text !== old;
+  }, shown);
+  const s = await stats(EXAMPLE_URL);
+  assert.equal(s.api_unauthorized, 1);
+  assert.equal(s.refreshes, 2);
+  assert.notEqual(await jti(), JSON.parse(shown).jti, "the retry went with the new token");
+  await page.waitForTimeout(200);
+  assert.match(await me.textContent(), /alice/, "the token event after the retry blanked it");
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test("a listener the signed-in view subscribes with auth.subscribe lives as long as the view", async () => {
+  await reset(EXAMPLE_URL);
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  await signIn(page);
+  const heard = async () => Number((await page.locator("#heard").textContent()).match(/\d+$/)[0]);
+  const refreshed = async (times) => {
+    await page.getByRole("button", { name: "Refresh now" }).click();
+    await page.waitForFunction((n) => [...document.querySelectorAll("#timeline li")]
+      .filter((li) => li.textContent.includes("refresh (manual)")).length === n, times);
+  };
+  const first = await heard();
+  await refreshed(1);
+  await page.waitForFunction((n) => document.querySelector("#heard").textContent.endsWith(` ${n}`), first + 2);
+  // Signed out, the view is gone and its listener with it; signed in again, one new listener.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByText("signed out").waitFor();
+  const afterLogout = await heard();
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("signed in as alice").waitFor();
+  const mounted = await heard();
+  assert.equal(mounted, afterLogout, "a listener heard the sign-in while no signed-in view was mounted");
+  await refreshed(2);
+  await page.waitForTimeout(300);
+  assert.equal(await heard(), mounted + 2, "one listener: the refresh and its token, once each");
   assert.deepEqual(page.problems, []);
   await context.close();
 });

@@ -5,6 +5,8 @@
 use alloc::string::String;
 use core::fmt;
 
+#[cfg(doc)]
+use super::Keeper;
 use crate::event::Event;
 use crate::jwt::Claims;
 use crate::message::TabMessage;
@@ -135,11 +137,12 @@ pub enum Settled {
 /// there, not a silent no-op.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// Send an auth call: POST, `credentials: "include"`, the CSRF header from
-    /// [`Keeper::csrf_header_from`] for refresh and logout, the `Authorization` of
-    /// [`Keeper::refresh_authorization`] for a refresh, and report the answer (status, whole
-    /// body, and the [`Keeper::token_header`] value) with [`Keeper::auth_answer`]. The keeper
-    /// itself times it out.
+    /// Send an auth call with `credentials: "include"`: a login (POST, the app's credentials)
+    /// or logout (POST) to its URL, a refresh to the refresh URL with the configured
+    /// [`RefreshMethod`](crate::RefreshMethod); the headers of [`Keeper::auth_headers`] (CSRF,
+    /// and the reissue flow's bearer) and, with DPoP, a proof of [`Keeper::dpop_proof`]. Report
+    /// the answer (status, whole body, `Retry-After`, and the [`Keeper::token_header`] value)
+    /// with [`Keeper::auth_answer`]. The keeper itself times it out.
     SendAuth {
         /// Its number, for the answer.
         id: AuthId,

@@ -1,16 +1,17 @@
 //! The smallest Leptos CSR app on token-keeper: sign in, call `/api/me`, watch the token's
 //! timeline. Served by the mock server (`make example`), the page and the API on one origin.
 //!
-//! What to copy: `provide_auth` in the root, `use_auth` below it, `send(Request::get(…))` for
-//! API calls, `claims_as::<Claims>()` for the app's own claims type.
+//! What to copy: `provide_auth` in the root, `expect_auth` below it, views switched on
+//! `auth.phase()` (a refresh leaves them alone), `send(Request::get(…))` for API calls,
+//! `claims_as::<Claims>()` for the app's own claims type.
 
 use gloo_net::http::Request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 use token_keeper::claims::whole_seconds;
-use token_keeper::leptos::{provide_auth, use_auth, Auth};
-use token_keeper::{AuthState, Event, TokenKeeper};
+use token_keeper::leptos::{expect_auth, provide_auth, Auth};
+use token_keeper::{AuthPhase, AuthState, Event, TokenKeeper};
 
 /// The README's Leptos snippet, compiled here (as a reader would write it: `expect` on a context
 /// the root always provides).
@@ -49,21 +50,24 @@ fn App() -> impl IntoView {
             return view! { <p id="state">{format!("bad options: {error}")}</p> }.into_any()
         }
     };
+    let auth = provide_auth(keeper);
     let timeline = RwSignal::new(Vec::<String>::new());
-    let subscription = keeper.subscribe(move |event| {
+    // Events heard by the signed-in view's own listener, which lives as long as the view does.
+    let heard = RwSignal::new(0_u32);
+    // For as long as this component is mounted.
+    auth.subscribe(move |event| {
         timeline.update(|lines| lines.push(describe(event)));
     });
-    // Kept for as long as the app is mounted.
-    StoredValue::new_local(subscription);
-    let auth = provide_auth(keeper);
     view! {
         <h1>"token-keeper × Leptos"</h1>
         <p id="state">{move || state_line(&auth)}</p>
-        {move || match auth.state() {
-            AuthState::Initializing => ().into_any(),
-            AuthState::SignedIn(_) => view! { <SignedIn/> }.into_any(),
-            AuthState::SignedOut | AuthState::Failed(_) => view! { <SignIn/> }.into_any(),
+        // The phase: a new token (a refresh, a 401's retry) keeps <SignedIn/> and what it shows.
+        {move || match auth.phase() {
+            AuthPhase::Initializing => ().into_any(),
+            AuthPhase::SignedIn => view! { <SignedIn heard=heard/> }.into_any(),
+            AuthPhase::SignedOut | AuthPhase::Failed => view! { <SignIn/> }.into_any(),
         }}
+        <p id="heard">{move || format!("events heard by the signed-in view: {}", heard.get())}</p>
         <h2>"Timeline"</h2>
         <ol id="timeline">{move || timeline.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ol>
     }
@@ -73,10 +77,10 @@ fn App() -> impl IntoView {
 fn state_line(auth: &Auth) -> String {
     match auth.state() {
         AuthState::Initializing => "initializing".to_owned(),
-        AuthState::SignedIn(_) => match auth.keeper().map(|k| k.claims_as::<Claims>()) {
-            Some(Ok(Some(claims))) => format!("signed in as {} until {}", claims.sub, claims.exp),
-            Some(Err(error)) => format!("signed in; claims: {error}"),
-            _ => "signed in".to_owned(),
+        AuthState::SignedIn(_) => match auth.keeper().claims_as::<Claims>() {
+            Ok(Some(claims)) => format!("signed in as {} until {}", claims.sub, claims.exp),
+            Err(error) => format!("signed in; claims: {error}"),
+            Ok(None) => "signed in".to_owned(),
         },
         AuthState::SignedOut => "signed out".to_owned(),
         AuthState::Failed(error) => format!("failed: {}", error.code()),
@@ -109,22 +113,20 @@ fn js_sys_now() -> String {
 
 #[component]
 fn SignIn() -> impl IntoView {
-    let auth = use_auth();
+    let auth = expect_auth();
     let username = RwSignal::new("alice".to_owned());
     let password = RwSignal::new("wonderland".to_owned());
     let error = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(keeper) = auth.and_then(|a| a.keeper()) else {
-            return;
-        };
+        let keeper = auth.keeper();
         let credentials = Credentials {
             username: username.get_untracked(),
             password: password.get_untracked(),
         };
         spawn_local(async move {
             // Success shows through the auth state; a refusal stays on the form.
-            if let Err(e) = keeper.login_as(&credentials).await {
+            if let Err(e) = keeper.login(&credentials).await {
                 error.set(format!("sign-in refused: {}", e.code()));
             }
         });
@@ -140,12 +142,13 @@ fn SignIn() -> impl IntoView {
 }
 
 #[component]
-fn SignedIn() -> impl IntoView {
-    let auth = use_auth();
+fn SignedIn(heard: RwSignal<u32>) -> impl IntoView {
+    let auth = expect_auth();
+    // Unsubscribed when this view goes (a sign-out), with no cleanup code here.
+    auth.subscribe(move |_| heard.update(|n| *n += 1));
     let me = RwSignal::new(String::new());
-    let keeper = move || auth.and_then(|a| a.keeper());
     let call = move |_| {
-        let Some(keeper) = keeper() else { return };
+        let keeper = auth.keeper();
         spawn_local(async move {
             let line = match keeper.send(Request::get("/api/me")).await {
                 Ok(response) if response.ok() => response.text().await.unwrap_or_default(),
@@ -156,12 +159,12 @@ fn SignedIn() -> impl IntoView {
         });
     };
     let refresh = move |_| {
-        let Some(keeper) = keeper() else { return };
+        let keeper = auth.keeper();
         // A failure shows in the timeline (the error event) and in the auth state.
         spawn_local(async move { _ = keeper.refresh().await });
     };
     let logout = move |_| {
-        let Some(keeper) = keeper() else { return };
+        let keeper = auth.keeper();
         spawn_local(async move { _ = keeper.logout().await });
     };
     view! {

@@ -1,8 +1,8 @@
 // The README's Leptos snippet, word for word: compiled here (for wasm32, with the example), and
 // scripts/check-readme.py holds the README to it.
 use leptos::prelude::*;
-use token_keeper::leptos::{provide_auth, use_auth};
-use token_keeper::{AuthState, TokenKeeper};
+use token_keeper::leptos::{expect_auth, provide_auth};
+use token_keeper::{AuthPhase, TokenKeeper};
 
 #[component]
 fn App() -> impl IntoView {
@@ -11,7 +11,7 @@ fn App() -> impl IntoView {
         .build()
     {
         Ok(keeper) => {
-            // Restores the session and keeps `auth.state()` up to date.
+            // Restores the session and keeps `auth.phase()` and `auth.state()` up to date.
             provide_auth(keeper);
             view! { <Header/> }.into_any()
         }
@@ -21,12 +21,16 @@ fn App() -> impl IntoView {
 
 #[component]
 fn Header() -> impl IntoView {
-    let auth = use_auth().expect("provide_auth in App");
-    move || match auth.state() {
+    let auth = expect_auth();
+    // The phase, not the whole state: a refresh brings new claims, and a view matched on them
+    // would be rebuilt with every token, losing what it showed.
+    move || match auth.phase() {
         // restore() has not answered: neither the sign-in link nor the app.
-        AuthState::Initializing => view! { <span>"…"</span> }.into_any(),
-        AuthState::SignedIn(claims) => view! { <span>{claims.sub}</span> }.into_any(),
-        AuthState::SignedOut => view! { <a href="/login">"Sign in"</a> }.into_any(),
-        AuthState::Failed(error) => view! { <span>"offline: " {error.code()}</span> }.into_any(),
+        AuthPhase::Initializing => view! { <span>"…"</span> }.into_any(),
+        AuthPhase::SignedIn => {
+            view! { <span>{move || auth.claims().and_then(|c| c.sub)}</span> }.into_any()
+        }
+        AuthPhase::SignedOut => view! { <a href="/login">"Sign in"</a> }.into_any(),
+        AuthPhase::Failed => view! { <span>"offline"</span> }.into_any(),
     }
 }

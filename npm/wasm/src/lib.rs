@@ -8,6 +8,9 @@
 //! the package stays within its 12 KB gzip budget (README "Size"). [`abi`] is the one module with
 //! `unsafe`; [`api`] is what each export does. Natively it builds with std, so its tests run on
 //! the host.
+// An internal crate (the npm package's wasm), documented for its maintainers: its docs may link
+// to its private items.
+#![allow(rustdoc::private_intra_doc_links)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
