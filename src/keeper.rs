@@ -321,7 +321,7 @@ impl TokenKeeper {
             .map(drop)
     }
 
-    /// Signs out: POSTs to `logoutUrl` (when set), then forgets the token whatever the answer.
+    /// Signs out: POSTs to the logout URL (when one is set), then forgets the token whatever the answer.
     /// A refresh still in flight can no longer sign the user back in.
     ///
     /// # Errors
