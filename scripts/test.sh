@@ -19,14 +19,14 @@ step "format"
 cargo fmt --all -- --check
 
 step "clippy, native"
-# examples/leptos-app is a browser app: linted for wasm32 below.
-cargo clippy --workspace --exclude leptos-app --all-targets -- -D warnings
+# examples/leptos-app and examples/yew-app are browser apps: linted for wasm32 below.
+cargo clippy --workspace --exclude leptos-app --exclude yew-app --all-targets -- -D warnings
 
 step "clippy, wasm32"
-# The Rust crate with every feature (`leptos`, which the example that depends on it turns on) and
-# examples/leptos-app, in one run: the features add code, none removes any, so this lints all of
+# The Rust crate with every feature (`leptos` and `yew`, which the examples turn on) and
+# examples/leptos-app and yew-app, in one run: the features add code, none removes any, so this lints all of
 # it.
-cargo clippy -p token-keeper -p leptos-app --all-targets --target wasm32-unknown-unknown \
+cargo clippy -p token-keeper -p leptos-app -p yew-app --all-targets --target wasm32-unknown-unknown \
   -- -D warnings
 # The npm package's wasm, as it is built: no_std, its own allocator and panic handler.
 cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
@@ -35,14 +35,14 @@ step "the README's Leptos block is the code examples/leptos-app compiles"
 python3 scripts/check-readme.py
 
 step "the workspace's docs without warnings: the crate for the browser (as docs.rs builds it, with the example) and every crate for the host"
-RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper -p leptos-app --no-deps --target wasm32-unknown-unknown
-RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --exclude leptos-app --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper -p leptos-app -p yew-app --no-deps --target wasm32-unknown-unknown
+RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --exclude leptos-app --exclude yew-app --no-deps
 
 step "the core is no_std: it builds (and lints) for wasm32v1-none, a target without std"
 cargo clippy -p token-keeper-core --target wasm32v1-none -- -D warnings
 
 step "native tests"
-run cargo test --workspace --exclude mock-server --exclude leptos-app
+run cargo test --workspace --exclude mock-server --exclude leptos-app --exclude yew-app
 # The Leptos integration's host tests (cargo feature `leptos`, which the workspace run leaves off).
 run cargo test -p token-keeper --features leptos --test leptos_host
 # The mock server's tests with what they print: the two-instance Redis race's figures.
@@ -84,6 +84,8 @@ done
 
 step "examples/leptos-app builds for wasm32 (served below, beside the plain module page as /js.html)"
 scripts/build-example.sh
+# examples/yew-app: the `yew` feature's hooks in an app, built as an app builds it.
+cargo build -q -p yew-app --target wasm32-unknown-unknown
 cp tests/e2e/page/index.html target/example-site/js.html
 
 step "end to end: the package in a plain module page, the demo, the bundled apps, the Leptos example, the types (Playwright, Chromium)"

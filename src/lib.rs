@@ -43,6 +43,8 @@ pub mod keeper;
 pub mod leptos;
 mod requests;
 mod tabs;
+#[cfg(feature = "yew")]
+pub mod yew;
 
 pub use auth_state::{AuthPhase, AuthState};
 pub use config::{Config, Csrf, RefreshMethod, Retry};
