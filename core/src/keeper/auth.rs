@@ -6,6 +6,7 @@
 //! fetch does.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::flight::Outcome;
 use super::{Answer, AuthId, AuthKind, CallId, Command, Keeper, Settled, Source};
@@ -25,15 +26,31 @@ pub(super) struct Pending {
     pub(super) deadline_ms: f64,
 }
 
+/// The login and logout calls.
+#[derive(Debug, Default)]
+pub(super) struct Calls {
+    /// In flight.
+    pub(super) pending: Vec<Pending>,
+    /// A cancelled flight's refresh call still out, and when to stop waiting for it.
+    pub(super) draining: Option<(AuthId, f64)>,
+    /// Logins and logouts waiting for the draining call to land.
+    pub(super) deferred: Vec<(AuthId, AuthKind)>,
+    /// A login waiting for the refresh lock (another tab's refresh may be on the wire), and
+    /// until when it waits before going without it.
+    pub(super) login_waiting: Option<(AuthId, f64)>,
+    /// The last auth call's number.
+    pub(super) next: AuthId,
+}
+
 impl Keeper {
     /// Whether a `login()` is under way.
     pub(super) fn logging_in(&self) -> bool {
-        self.calls.iter().any(|c| c.login)
+        self.auth.pending.iter().any(|c| c.login)
     }
 
     /// Whether a `logout()` is under way.
     pub(super) fn logging_out(&self) -> bool {
-        self.calls.iter().any(|c| !c.login)
+        self.auth.pending.iter().any(|c| !c.login)
     }
 }
 
@@ -53,13 +70,13 @@ impl Keeper {
                 )),
             );
         }
-        self.epoch += 1;
+        self.session.epoch += 1;
         self.cancel_flight(&Error::new(
             ErrorKind::Aborted,
             "a login replaced this refresh",
         ));
         // No refresh until the login settles (`unavailable`): nothing scheduled meanwhile.
-        self.scheduled_at_ms = None;
+        self.refresh.scheduled_at_ms = None;
         self.begin(call, true, now_ms);
     }
 
@@ -70,9 +87,9 @@ impl Keeper {
             return self.settle(call, Ok(Settled::Done));
         }
         self.abandon_waiting_login();
-        self.epoch += 1;
+        self.session.epoch += 1;
         self.cancel_flight(&Error::new(ErrorKind::Aborted, "the keeper signed out"));
-        self.scheduled_at_ms = None;
+        self.refresh.scheduled_at_ms = None;
         self.replace_login();
         if self.config.logout_url.is_none() {
             self.clear(LogoutReason::User, now_ms);
@@ -86,13 +103,13 @@ impl Keeper {
     /// next page load signs them back in — so it drains: the logout goes once its answer has
     /// landed, and presents its cookie. The login's caller learns at once that it was replaced.
     fn replace_login(&mut self) {
-        let Some(index) = self.calls.iter().rposition(|c| c.login) else {
+        let Some(index) = self.auth.pending.iter().rposition(|c| c.login) else {
             return;
         };
         let (id, deadline_ms) = self.settle_replaced(index);
-        match self.deferred.iter().position(|(d, _)| *d == id) {
-            Some(held) => drop(self.deferred.remove(held)),
-            None if self.draining.is_none() => self.drain(id, deadline_ms),
+        match self.auth.deferred.iter().position(|(d, _)| *d == id) {
+            Some(held) => drop(self.auth.deferred.remove(held)),
+            None if self.auth.draining.is_none() => self.drain(id, deadline_ms),
             None => {}
         }
     }
@@ -105,11 +122,11 @@ impl Keeper {
     fn begin(&mut self, call: CallId, login: bool, now_ms: f64) {
         self.abandon_waiting_login();
         let id = self.next_auth_id();
-        self.calls.push(Pending {
+        self.auth.pending.push(Pending {
             id,
             user: call,
             login,
-            epoch: self.epoch,
+            epoch: self.session.epoch,
             sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
         });
@@ -118,9 +135,9 @@ impl Keeper {
         } else {
             AuthKind::Logout
         };
-        if login && self.uses_lock() && !self.lock_held {
+        if login && self.uses_lock() && !self.lock.held {
             let until = now_ms + self.patience_ms().min(self.timeout_ms() / 2.0);
-            self.login_waiting = Some((id, until));
+            self.auth.login_waiting = Some((id, until));
             return self.push(Command::RequestLock { steal: false });
         }
         self.send_auth(id, kind);
@@ -129,8 +146,8 @@ impl Keeper {
     /// Sends a login or logout call, or, while a refresh call of the ended session is still
     /// out, holds it until that call lands: its cookie must not land after this call's.
     pub(super) fn send_auth(&mut self, id: AuthId, kind: AuthKind) {
-        if self.draining.is_some() {
-            self.deferred.push((id, kind));
+        if self.auth.draining.is_some() {
+            self.auth.deferred.push((id, kind));
         } else {
             self.push(Command::SendAuth { id, kind });
         }
@@ -157,7 +174,9 @@ impl Keeper {
             // leaves before the server said either (the flight's own answer is noted with its
             // backoff, `transient`; a login's throttle is not about refreshes).
             let wait_ms = retry_after_ms(retry_after_s);
-            if let (true, Some(wait_ms)) = (self.draining.is_some_and(|(d, _)| d == id), wait_ms) {
+            if let (true, Some(wait_ms)) =
+                (self.auth.draining.is_some_and(|(d, _)| d == id), wait_ms)
+            {
                 self.note_not_before(now_ms, wait_ms, Some(status));
             }
         }
@@ -170,10 +189,10 @@ impl Keeper {
         if self.drained(id, now_ms) {
             return;
         }
-        let Some(index) = self.calls.iter().position(|c| c.id == id) else {
+        let Some(index) = self.auth.pending.iter().position(|c| c.id == id) else {
             return;
         };
-        let pending = self.calls.remove(index);
+        let pending = self.auth.pending.remove(index);
         if pending.login {
             self.login_answer(pending, Some(answer), now_ms);
         } else {
@@ -182,8 +201,13 @@ impl Keeper {
     }
 
     pub(super) fn auth_timeouts(&mut self, now_ms: f64) {
-        while let Some(index) = self.calls.iter().position(|c| now_ms >= c.deadline_ms) {
-            let pending = self.calls.remove(index);
+        while let Some(index) = self
+            .auth
+            .pending
+            .iter()
+            .position(|c| now_ms >= c.deadline_ms)
+        {
+            let pending = self.auth.pending.remove(index);
             self.push(Command::AbortAuth { id: pending.id });
             if pending.login {
                 self.login_answer(pending, None, now_ms);
@@ -194,18 +218,22 @@ impl Keeper {
     }
 
     fn login_answer(&mut self, pending: Pending, answer: Option<Answer>, now_ms: f64) {
-        if self.login_waiting.is_some_and(|(id, _)| id == pending.id) {
+        if self
+            .auth
+            .login_waiting
+            .is_some_and(|(id, _)| id == pending.id)
+        {
             // Timed out before the lock came.
-            self.login_waiting = None;
-            if !self.lock_held {
+            self.auth.login_waiting = None;
+            if !self.lock.held {
                 self.push(Command::ReleaseLock);
             }
         }
         // The lock taken for the login is given back (a flight holds its own).
-        if self.flight.is_none() && self.draining.is_none() {
+        if self.refresh.flight.is_none() && self.auth.draining.is_none() {
             self.release_lock();
         }
-        let result = if pending.epoch != self.epoch {
+        let result = if pending.epoch != self.session.epoch {
             Err(Error::new(
                 ErrorKind::Aborted,
                 "a later login or logout replaced this login",
@@ -286,7 +314,7 @@ impl Keeper {
             // A nonce challenge again, after the one resend: a failure, not a refusal of the
             // refresh token (signing every tab out for a nonce would be the server's whim).
             Answer::Response { status, body, .. }
-                if self.config.dpop && super::dpop::names_nonce_error(&body) =>
+                if self.dpop.is_some() && super::dpop::names_nonce_error(&body) =>
             {
                 let e = Error::http(status, "the server asked for a new DPoP nonce again");
                 self.refresh_done(Outcome::Failed(e), now_ms);
@@ -343,7 +371,7 @@ impl Keeper {
         let grant = self.grant(body, header)?;
         let claims = decode_unverified(&grant.token, self.env.json)?;
         if grant.csrf.is_some() {
-            self.csrf = grant.csrf;
+            self.session.csrf = grant.csrf;
         }
         self.install(
             grant.token,

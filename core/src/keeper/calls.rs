@@ -17,7 +17,7 @@ impl Keeper {
         if let Some(e) = self.unavailable() {
             return self.settle(call, Err(e));
         }
-        if self.held.is_some() && !self.is_due(now_ms) {
+        if self.session.held.is_some() && !self.is_due(now_ms) {
             return self.settle(call, Ok(Settled::Restored(true)));
         }
         self.join_flight(Trigger::Restore, flight::Waiter::Restore(call), now_ms);
@@ -50,7 +50,7 @@ impl Keeper {
     /// slept, so compare the deadline with the clock. Hidden pages do nothing.
     pub fn wake(&mut self, visible: bool, now_ms: f64) {
         if visible
-            && self.held.is_some()
+            && self.session.held.is_some()
             && self.is_due(now_ms)
             && !self.refresh_waits(now_ms)
             && self.unavailable().is_none()
@@ -66,26 +66,28 @@ impl Keeper {
             return;
         }
         self.disposed = true;
-        self.epoch += 1;
+        self.session.epoch += 1;
         // Forgotten first, so requests waiting for the refresh go out untouched.
-        self.held = None;
-        self.generation += 1;
+        self.session.held = None;
+        self.session.generation += 1;
         self.cancel_flight(&disposed());
-        if let Some((id, _)) = self.draining.take() {
+        if let Some((id, _)) = self.auth.draining.take() {
             self.push(Command::AbortAuth { id });
         }
-        self.deferred.clear();
-        self.login_waiting = None;
+        self.auth.deferred.clear();
+        self.auth.login_waiting = None;
         self.release_lock();
-        for call in core::mem::take(&mut self.calls) {
+        for call in core::mem::take(&mut self.auth.pending) {
             self.push(Command::AbortAuth { id: call.id });
             self.settle(call.user, Err(disposed()));
         }
         // Requests on the wire finish with their own answers: `fetch_answer` finds no record.
         self.fetches.clear();
-        self.scheduled_at_ms = None;
-        self.csrf = None;
-        self.nonces.clear();
+        self.refresh.scheduled_at_ms = None;
+        self.session.csrf = None;
+        if let Some(dpop) = &mut self.dpop {
+            dpop.nonces.clear();
+        }
     }
 
     /// Why a refresh cannot start now, if it cannot.
@@ -109,7 +111,11 @@ impl Keeper {
             return;
         }
         self.woke_late(now_ms);
-        if self.login_waiting.is_some_and(|(_, until)| now_ms >= until) {
+        if self
+            .auth
+            .login_waiting
+            .is_some_and(|(_, until)| now_ms >= until)
+        {
             // The holder is frozen or gone: the login goes without the lock.
             self.send_waiting_login(now_ms);
         }
@@ -117,9 +123,9 @@ impl Keeper {
         self.drain_timeout(now_ms);
         self.auth_timeouts(now_ms);
         self.flight_timeout(now_ms);
-        if self.scheduled_at_ms.is_some_and(|at| now_ms >= at) {
-            self.scheduled_at_ms = None;
-            if self.held.is_some() && self.unavailable().is_none() {
+        if self.refresh.scheduled_at_ms.is_some_and(|at| now_ms >= at) {
+            self.refresh.scheduled_at_ms = None;
+            if self.session.held.is_some() && self.unavailable().is_none() {
                 self.start_flight(Trigger::Schedule, now_ms);
             }
         }

@@ -53,7 +53,7 @@ impl Keeper {
         let name = self.config.csrf.as_ref()?.cookie_name.as_bytes();
         let mut first = None;
         for value in cookie_values(cookies, name) {
-            if self.csrf.as_deref() == Some(value) {
+            if self.session.csrf.as_deref() == Some(value) {
                 return Some(value);
             }
             first = first.or(Some(value));
@@ -67,7 +67,7 @@ impl Keeper {
         let value = cookie_value
             .filter(|v| !v.is_empty())
             .map(String::from)
-            .or_else(|| self.csrf.clone())?;
+            .or_else(|| self.session.csrf.clone())?;
         Some((csrf.header_name.as_str(), value))
     }
 

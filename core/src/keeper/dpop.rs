@@ -12,9 +12,36 @@
 //! one of each.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::{Answer, AuthId, AuthKind, Command, Keeper};
 use crate::origin::origin_of_absolute;
+
+/// DPoP's state: nonces, the calls sent again for a challenge, the refreshes for other tabs'
+/// sessions. The keeper holds one with the option `dpop` and none without: whether DPoP is on
+/// is whether there is one.
+#[derive(Debug)]
+pub(super) struct DpopState {
+    /// The newest nonce of each origin that gave one (origin, nonce), oldest first.
+    pub(super) nonces: Vec<(String, String)>,
+    /// The last auth calls sent again for a nonce challenge.
+    pub(super) retried: [AuthId; 4],
+    /// The flight in the air was started for a session another tab has.
+    pub(super) for_tab: bool,
+    /// When such a refresh was last refused, or, signed in, last started (local ms).
+    pub(super) tab_refused_at_ms: f64,
+}
+
+impl Default for DpopState {
+    fn default() -> Self {
+        DpopState {
+            nonces: Vec::new(),
+            retried: [AuthId(0); 4],
+            for_tab: false,
+            tab_refused_at_ms: f64::NEG_INFINITY,
+        }
+    }
+}
 
 /// What a DPoP proof says besides `jti`, `iat` and `ath`, which the driver adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,13 +61,11 @@ impl Keeper {
     /// the option `dpop` is on. Asked for every auth call, and for every app request sent with
     /// an `Authorization` — each send, the retries included, gets a proof of its own.
     pub fn dpop_proof(&self, url: &str) -> Option<Proof> {
-        if !self.config.dpop {
-            return None;
-        }
+        let dpop = self.dpop.as_ref()?;
         let cut = url.bytes().position(|b| b == b'?' || b == b'#');
         let htu = String::from(cut.map_or(url, |at| url.get(..at).unwrap_or(url)));
         let origin = origin_of_absolute(url)?;
-        let nonce = self.nonces.iter().find(|(o, _)| o == origin);
+        let nonce = dpop.nonces.iter().find(|(o, _)| o == origin);
         Some(Proof {
             htu,
             nonce: nonce.map(|(_, n)| n.clone()),
@@ -52,20 +77,21 @@ impl Keeper {
     pub fn dpop_nonce(&mut self, url: &str, nonce: &str) {
         let usable =
             !nonce.is_empty() && nonce.len() <= 512 && nonce.bytes().all(|b| b.is_ascii_graphic());
-        let Some(origin) = origin_of_absolute(url).filter(|_| self.config.dpop && usable) else {
+        let (Some(origin), Some(dpop), true) = (origin_of_absolute(url), &mut self.dpop, usable)
+        else {
             return;
         };
         let value = String::from(nonce);
-        if let Some(slot) = self.nonces.iter_mut().find(|(o, _)| o == origin) {
+        if let Some(slot) = dpop.nonces.iter_mut().find(|(o, _)| o == origin) {
             slot.1 = value;
             return;
         }
-        if self.nonces.len() == MAX_NONCES {
+        if dpop.nonces.len() == MAX_NONCES {
             // A ninth origin: the list starts over (each origin forgotten costs at most one
             // more challenge; a rotation would cost the wasm most of a kilobyte).
-            self.nonces.clear();
+            dpop.nonces.clear();
         }
-        self.nonces.push((String::from(origin), value));
+        dpop.nonces.push((String::from(origin), value));
     }
 
     /// Auth call `id` was answered with a nonce challenge it has not had yet: send it again.
@@ -78,7 +104,8 @@ impl Keeper {
             } => names_nonce_error(body),
             Answer::Response { .. } | Answer::Failed => false,
         };
-        if !self.config.dpop || !challenged || self.nonce_retried.contains(&id) {
+        let fresh = self.dpop.as_ref().is_some_and(|d| !d.retried.contains(&id));
+        if !challenged || !fresh {
             return false;
         }
         let kind = if self.refresh_call_sent_at(id).is_some() {
@@ -88,9 +115,10 @@ impl Keeper {
             // must not go out after it (its cookie would sign the user back in), nor a logout
             // after a new login (it would end that session).
             match self
-                .calls
+                .auth
+                .pending
                 .iter()
-                .find(|c| c.id == id && c.epoch == self.epoch)
+                .find(|c| c.id == id && c.epoch == self.session.epoch)
             {
                 Some(c) if c.login => AuthKind::Login { call: c.user },
                 Some(_) => AuthKind::Logout,
@@ -98,7 +126,7 @@ impl Keeper {
             }
         };
         // Auth ids grow from 1: the oldest entry is the smallest.
-        if let Some(slot) = self.nonce_retried.iter_mut().min() {
+        if let Some(slot) = self.dpop.as_mut().and_then(|d| d.retried.iter_mut().min()) {
             *slot = id;
         }
         self.push(Command::SendAuth { id, kind });

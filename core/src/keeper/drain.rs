@@ -11,12 +11,12 @@ use super::{AuthId, Command, Keeper};
 impl Keeper {
     /// Lets call `id` land before anything else presents the cookie; gives up at `deadline_ms`.
     pub(super) fn drain(&mut self, id: AuthId, deadline_ms: f64) {
-        self.draining = Some((id, deadline_ms));
+        self.auth.draining = Some((id, deadline_ms));
     }
 
     /// Whether `id` is the draining call; if so, it has landed.
     pub(super) fn drained(&mut self, id: AuthId, now_ms: f64) -> bool {
-        if self.draining.is_some_and(|(d, _)| d == id) {
+        if self.auth.draining.is_some_and(|(d, _)| d == id) {
             self.end_drain(now_ms);
             return true;
         }
@@ -24,7 +24,7 @@ impl Keeper {
     }
 
     pub(super) fn drain_timeout(&mut self, now_ms: f64) {
-        if let Some((id, deadline_ms)) = self.draining {
+        if let Some((id, deadline_ms)) = self.auth.draining {
             if now_ms >= deadline_ms {
                 self.push(Command::AbortAuth { id });
                 self.end_drain(now_ms);
@@ -33,12 +33,12 @@ impl Keeper {
     }
 
     fn end_drain(&mut self, now_ms: f64) {
-        self.draining = None;
+        self.auth.draining = None;
         let timeout_ms = self.timeout_ms();
         let mut login_out = false;
-        for (id, kind) in core::mem::take(&mut self.deferred) {
+        for (id, kind) in core::mem::take(&mut self.auth.deferred) {
             // A call that timed out (or was overtaken) while it waited is not sent after all.
-            if let Some(call) = self.calls.iter_mut().find(|c| c.id == id) {
+            if let Some(call) = self.auth.pending.iter_mut().find(|c| c.id == id) {
                 // It leaves now: its token dates from now, not from when the user asked. Dated
                 // earlier, it would look older to the other tabs than tokens issued meanwhile,
                 // and they would keep those (found by the simulation, seed 1029415).
@@ -58,10 +58,10 @@ impl Keeper {
         }
         // A flight that began meanwhile takes its turn now, under the lock still held.
         let waiting = matches!(
-            self.flight.as_ref().map(|f| f.stage),
+            self.refresh.flight.as_ref().map(|f| f.stage),
             Some(Stage::Lock { .. })
         );
-        match (waiting, self.lock_held) {
+        match (waiting, self.lock.held) {
             (true, true) => self.lock_granted(now_ms),
             (true, false) if self.uses_lock() => self.push(Command::RequestLock { steal: false }),
             (true, false) => self.send_refresh(now_ms),

@@ -37,12 +37,12 @@ impl Keeper {
     /// [`Command::SendApp`], at once or after a refresh.
     pub fn fetch(&mut self, id: FetchId, url: &str, has_authorization: bool, now_ms: f64) {
         let ours = !self.disposed && !has_authorization && self.env.allowed.allows(url);
-        if !ours || self.held.is_none() {
+        if !ours || self.session.held.is_none() {
             return self.push(Command::PassApp { id });
         }
         self.fetches.push(Watched {
             id,
-            epoch: self.epoch,
+            epoch: self.session.epoch,
             generation: None,
             retried: false,
             nonce_retried: false,
@@ -74,11 +74,11 @@ impl Keeper {
         // As for the 401 retry: only a request of this session, with a token still held, whose
         // answer came from an allowed origin; anything else gets the answer it had, below.
         let nonce_retry = status == 401
-            && self.config.dpop
+            && self.dpop.is_some()
             && !watched.nonce_retried
             && watched.generation.is_some()
-            && watched.epoch == self.epoch
-            && self.held.is_some()
+            && watched.epoch == self.session.epoch
+            && self.session.held.is_some()
             && self.env.allowed.allows(url)
             && www_authenticate.is_some_and(super::dpop::names_nonce_error);
         if nonce_retry {
@@ -91,13 +91,13 @@ impl Keeper {
             && crate::challenge::blames_token(www_authenticate)
             && !watched.retried
             && watched.generation.is_some()
-            && watched.epoch == self.epoch
-            && self.held.is_some()
+            && watched.epoch == self.session.epoch
+            && self.session.held.is_some()
             && self.env.allowed.allows(url);
         if !retry {
             return self.finish_app(id);
         }
-        if watched.generation != Some(self.generation) {
+        if watched.generation != Some(self.session.generation) {
             // The token changed since this request left: retry with the new one.
             return self.retry_app(id);
         }
@@ -124,7 +124,7 @@ impl Keeper {
 
     fn send_watched(&mut self, id: FetchId, retry: bool) {
         let bearer = self.bearer();
-        let (generation, epoch) = (self.generation, self.epoch);
+        let (generation, epoch) = (self.session.generation, self.session.epoch);
         let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
             return;
         };

@@ -49,6 +49,31 @@ pub(super) enum Stage {
     Adopt { until_ms: f64 },
 }
 
+/// The refresh: the one in flight, the next one scheduled, and the wait the server asked for.
+#[derive(Debug)]
+pub(super) struct Refresh {
+    /// The one refresh in flight.
+    pub(super) flight: Option<Flight>,
+    /// When to start a scheduled refresh.
+    pub(super) scheduled_at_ms: Option<f64>,
+    /// No refresh call leaves before this moment (local ms): the server's `Retry-After`, or the
+    /// last backoff. Kept across flights ([`Keeper::refresh_waits`]).
+    pub(super) not_before_ms: f64,
+    /// The status of the answer that asked for that wait (0: no answer, a network failure).
+    pub(super) not_before_status: u16,
+}
+
+impl Default for Refresh {
+    fn default() -> Self {
+        Refresh {
+            flight: None,
+            scheduled_at_ms: None,
+            not_before_ms: f64::NEG_INFINITY,
+            not_before_status: 0,
+        }
+    }
+}
+
 /// How long a tab that got the lock after a working holder waits for the holder's token.
 pub(super) const ADOPT_WAIT_MS: f64 = 50.0;
 
@@ -91,13 +116,13 @@ impl Keeper {
     /// longer wait than the keeper waits out ([`MAX_RETRY_AFTER_MS`]), `waiter` learns at once
     /// that the refresh failed, and why.
     pub(super) fn join_flight(&mut self, trigger: Trigger, waiter: Waiter, now_ms: f64) {
-        if self.flight.is_none() {
+        if self.refresh.flight.is_none() {
             if let Some(e) = self.refresh_barred(now_ms) {
                 return self.answer_waiter(waiter, Some(&e));
             }
             self.start_flight(trigger, now_ms);
         }
-        if let Some(flight) = &mut self.flight {
+        if let Some(flight) = &mut self.refresh.flight {
             flight.waiters.push(waiter);
         }
     }
@@ -105,48 +130,52 @@ impl Keeper {
     /// Why no refresh may start at `now_ms`: the server's `Retry-After` (or the last backoff)
     /// runs longer than [`MAX_RETRY_AFTER_MS`] from now.
     fn refresh_barred(&self, now_ms: f64) -> Option<Error> {
-        if self.not_before_ms - now_ms <= MAX_RETRY_AFTER_MS {
+        if self.refresh.not_before_ms - now_ms <= MAX_RETRY_AFTER_MS {
             return None;
         }
         let message = "the auth server asked to wait before the next refresh";
-        Some(match self.not_before_status {
+        Some(match self.refresh.not_before_status {
             0 => Error::new(ErrorKind::Network, message),
             status => Error::http(status, message),
         })
     }
 
     pub(super) fn start_flight(&mut self, trigger: Trigger, now_ms: f64) {
-        if self.flight.is_some() {
+        if self.refresh.flight.is_some() {
             return;
         }
         if self.refresh_barred(now_ms).is_some() {
             // Tried again when the wait is over.
-            self.scheduled_at_ms = self.held.as_ref().map(|_| self.not_before_ms);
+            self.refresh.scheduled_at_ms = self
+                .session
+                .held
+                .as_ref()
+                .map(|_| self.refresh.not_before_ms);
             return;
         }
-        self.scheduled_at_ms = None;
+        self.refresh.scheduled_at_ms = None;
         self.emit(Event::Refresh { trigger });
-        self.flight = Some(Flight {
-            generation: self.generation,
+        self.refresh.flight = Some(Flight {
+            generation: self.session.generation,
             attempt: 0,
             heard_working: false,
             stage: Stage::Lock {
                 // A holder that said it is working gets its time, as if heard while waiting.
-                steal_at_ms: now_ms.max(self.other_working_until_ms) + self.patience_ms(),
+                steal_at_ms: now_ms.max(self.lock.other_working_until_ms) + self.patience_ms(),
                 stealing: false,
             },
             waiters: Vec::new(),
         });
-        let until_ms = self.not_before_ms;
-        if let (true, Some(flight)) = (now_ms < until_ms, &mut self.flight) {
+        let until_ms = self.refresh.not_before_ms;
+        if let (true, Some(flight)) = (now_ms < until_ms, &mut self.refresh.flight) {
             // The server asked for a pause (or the last flight was backing off): the call waits
             // it out, then takes its turn as after any backoff.
             flight.stage = Stage::Backoff { until_ms };
             return;
         }
-        if self.draining.is_some() {
+        if self.auth.draining.is_some() {
             // The last flight's call is still out: this one goes when it lands.
-        } else if self.uses_lock() && !self.lock_held {
+        } else if self.uses_lock() && !self.lock.held {
             self.push(Command::RequestLock { steal: false });
         } else {
             self.send_refresh(now_ms);
@@ -156,7 +185,7 @@ impl Keeper {
     pub(super) fn send_refresh(&mut self, now_ms: f64) {
         let id = self.next_auth_id();
         let deadline_ms = now_ms + self.timeout_ms();
-        if let Some(flight) = &mut self.flight {
+        if let Some(flight) = &mut self.refresh.flight {
             flight.stage = Stage::Send {
                 id,
                 sent_at_ms: now_ms,
@@ -171,14 +200,14 @@ impl Keeper {
     }
 
     pub(super) fn tell_working(&mut self, for_ms: f64) {
-        if self.lock_held && self.env.channel {
+        if self.lock.held && self.env.channel {
             self.push(Command::Post(TabMessage::Working { for_ms }));
         }
     }
 
     /// When the refresh call in flight left, if it is `id`.
     pub(super) fn refresh_call_sent_at(&self, id: AuthId) -> Option<f64> {
-        match self.flight.as_ref().map(|f| f.stage) {
+        match self.refresh.flight.as_ref().map(|f| f.stage) {
             Some(Stage::Send {
                 id: current,
                 sent_at_ms,
@@ -189,7 +218,7 @@ impl Keeper {
     }
 
     pub(super) fn flight_timeout(&mut self, now_ms: f64) {
-        let Some(stage) = self.flight.as_ref().map(|f| f.stage) else {
+        let Some(stage) = self.refresh.flight.as_ref().map(|f| f.stage) else {
             return;
         };
         match stage {
@@ -201,7 +230,7 @@ impl Keeper {
                     // Woken late for the moment to steal (this tab slept, or its timers were
                     // throttled): the holder's word may be queued right behind this timer.
                     // Listen a moment first.
-                    if let Some(flight) = &mut self.flight {
+                    if let Some(flight) = &mut self.refresh.flight {
                         flight.stage = Stage::Lock {
                             steal_at_ms: now_ms + ADOPT_WAIT_MS,
                             stealing,
@@ -212,12 +241,12 @@ impl Keeper {
                 if stealing {
                     // Even stealing got nowhere: this browser's locks do not answer. Refresh
                     // without them, from now on, as when they are refused.
-                    self.locks_broken = true;
+                    self.lock.broken = true;
                     self.push(Command::ReleaseLock);
                     self.send_refresh(now_ms);
                 } else {
                     let steal_at_ms = now_ms + self.timeout_ms();
-                    if let Some(flight) = &mut self.flight {
+                    if let Some(flight) = &mut self.refresh.flight {
                         flight.stage = Stage::Lock {
                             steal_at_ms,
                             stealing: true,
@@ -246,11 +275,12 @@ impl Keeper {
     /// transient failure (`Err` with `transient`), or a final one.
     /// A token came from elsewhere (another tab) while the flight was out.
     pub(super) fn adopted_during_flight(&self) -> bool {
-        self.held.is_some()
+        self.session.held.is_some()
             && self
+                .refresh
                 .flight
                 .as_ref()
-                .is_some_and(|f| f.generation != self.generation)
+                .is_some_and(|f| f.generation != self.session.generation)
     }
 
     pub(super) fn refresh_done(&mut self, outcome: Outcome, now_ms: f64) {
@@ -265,7 +295,7 @@ impl Keeper {
     /// attempts are spent or the server asks for too long a wait.
     fn transient(&mut self, error: Error, retry_after_ms: Option<f64>, now_ms: f64) {
         let retry = self.config.retry;
-        let attempt = self.flight.as_ref().map_or(0, |f| f.attempt);
+        let attempt = self.refresh.flight.as_ref().map_or(0, |f| f.attempt);
         let unit = self.rng.unit();
         let delay = retry_after_ms.unwrap_or_else(|| {
             #[allow(clippy::cast_precision_loss)]
@@ -281,7 +311,7 @@ impl Keeper {
         if attempt >= retry.attempts || retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
             return self.finish_flight(Some(error), now_ms);
         }
-        if let Some(flight) = &mut self.flight {
+        if let Some(flight) = &mut self.refresh.flight {
             flight.attempt += 1;
             flight.stage = Stage::Backoff {
                 until_ms: now_ms + delay,
@@ -295,26 +325,28 @@ impl Keeper {
     /// (`None`: no answer came).
     pub(super) fn note_not_before(&mut self, now_ms: f64, wait_ms: f64, status: Option<u16>) {
         let at_ms = now_ms + wait_ms.min(super::MAX_NOT_BEFORE_MS);
-        if self.not_before_ms < at_ms {
-            self.not_before_ms = at_ms;
-            self.not_before_status = status.unwrap_or(0);
+        if self.refresh.not_before_ms < at_ms {
+            self.refresh.not_before_ms = at_ms;
+            self.refresh.not_before_status = status.unwrap_or(0);
         }
     }
 
     /// Ends the flight for `reason` without an answer (a new session, a sign-out, dispose):
     /// waiters learn it, the call is aborted, the lock released.
     pub(super) fn cancel_flight(&mut self, reason: &Error) {
-        let Some(flight) = self.flight.take() else {
+        let Some(flight) = self.refresh.flight.take() else {
             return;
         };
-        self.refreshing_for_tab = false;
+        if let Some(dpop) = &mut self.dpop {
+            dpop.for_tab = false;
+        }
         match flight.stage {
             // The call is out: let it land (its cookie with it), holding the lock until then.
             Stage::Send {
                 id, deadline_ms, ..
             } => self.drain(id, deadline_ms),
             // Stop waiting for the lock.
-            Stage::Lock { .. } if !self.lock_held => self.push(Command::ReleaseLock),
+            Stage::Lock { .. } if !self.lock.held => self.push(Command::ReleaseLock),
             _ => self.release_lock(),
         }
         self.answer_waiters(flight.waiters, Some(reason));
@@ -322,19 +354,21 @@ impl Keeper {
 
     /// Ends the flight: with a new token held (`error` none), or failed.
     pub(super) fn finish_flight(&mut self, error: Option<Error>, now_ms: f64) {
-        let Some(flight) = self.flight.take() else {
+        let Some(flight) = self.refresh.flight.take() else {
             return;
         };
         self.release_lock();
         // `dpop`: a refresh for a session another tab has, refused here (a server that pins a
         // family to one key, or a session that ended meanwhile): the next one waits a while.
-        let heard = core::mem::take(&mut self.refreshing_for_tab);
-        if heard
-            && error
-                .as_ref()
-                .is_some_and(|e| e.kind() == ErrorKind::Rejected)
-        {
-            self.tab_refresh_refused_at_ms = now_ms;
+        if let Some(dpop) = &mut self.dpop {
+            let heard = core::mem::take(&mut dpop.for_tab);
+            if heard
+                && error
+                    .as_ref()
+                    .is_some_and(|e| e.kind() == ErrorKind::Rejected)
+            {
+                dpop.tab_refused_at_ms = now_ms;
+            }
         }
         match &error {
             None => {}
@@ -350,7 +384,7 @@ impl Keeper {
                     Some(p) => {
                         let delay = ((p.expires_at_ms - now_ms) / 2.0).min(RETRY_SCHEDULE_MS);
                         let at = now_ms + delay.max(super::MIN_SCHEDULE_MS);
-                        self.scheduled_at_ms = Some(at.max(self.not_before_ms));
+                        self.refresh.scheduled_at_ms = Some(at.max(self.refresh.not_before_ms));
                     }
                     None => {}
                 }
@@ -376,7 +410,7 @@ impl Keeper {
             }
             (Waiter::Refresh(call), None) => self.settle(call, Ok(Settled::Done)),
             (Waiter::Login(call), None) => {
-                let result = match &self.held {
+                let result = match &self.session.held {
                     Some(held) => Ok(Settled::Claims(held.claims.clone())),
                     None => Err(Error::new(ErrorKind::Aborted, "the keeper signed out")),
                 };

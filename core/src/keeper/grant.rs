@@ -50,7 +50,7 @@ impl Keeper {
         let (token, expires_in, csrf) = (values.next(), values.next(), values.next());
         // RFC 9449 §5: with `dpop`, a token the server says is of another type (a plain bearer)
         // is not bound to the key and would be sent as if it were: refused.
-        if let (true, Some(Some(Value::Str(kind)))) = (self.config.dpop, values.next()) {
+        if let (true, Some(Some(Value::Str(kind)))) = (self.dpop.is_some(), values.next()) {
             if !kind.eq_ignore_ascii_case("dpop") {
                 return Err(Error::new(
                     ErrorKind::InvalidToken,

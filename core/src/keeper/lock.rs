@@ -5,6 +5,27 @@
 use super::flight::{Flight, Stage, ADOPT_WAIT_MS};
 use super::{Command, Keeper, MAX_RETRY_AFTER_MS};
 
+/// The refresh lock, as this tab knows it.
+#[derive(Debug)]
+pub(super) struct LockState {
+    /// Whether this tab holds it.
+    pub(super) held: bool,
+    /// Locks were refused once: this tab refreshes on its own from then on.
+    pub(super) broken: bool,
+    /// Until when another tab said it is working on a refresh (local ms).
+    pub(super) other_working_until_ms: f64,
+}
+
+impl Default for LockState {
+    fn default() -> Self {
+        LockState {
+            held: false,
+            broken: false,
+            other_working_until_ms: f64::NEG_INFINITY,
+        }
+    }
+}
+
 impl Keeper {
     /// A timer fired long after its deadline — more than a waiter's patience: this tab slept
     /// (frozen, suspended) and another may have stolen its lock without it hearing yet. It gives
@@ -13,7 +34,7 @@ impl Keeper {
         let late = self
             .poll_timeout()
             .is_some_and(|due| now_ms - due > self.timeout_ms());
-        if late && self.lock_held {
+        if late && self.lock.held {
             self.release_lock();
         }
     }
@@ -21,8 +42,8 @@ impl Keeper {
     /// Back to waiting for the lock (it was stolen, or this tab slept so long it may have been).
     pub(super) fn queue_for_lock(&mut self, now_ms: f64) {
         self.release_lock();
-        let steal_at_ms = now_ms.max(self.other_working_until_ms) + self.patience_ms();
-        if let Some(flight) = &mut self.flight {
+        let steal_at_ms = now_ms.max(self.lock.other_working_until_ms) + self.patience_ms();
+        if let Some(flight) = &mut self.refresh.flight {
             flight.stage = Stage::Lock {
                 steal_at_ms,
                 stealing: false,
@@ -34,26 +55,26 @@ impl Keeper {
 
     /// The lock was granted (after the driver let queued tab messages land).
     pub fn lock_granted(&mut self, now_ms: f64) {
-        if self.login_waiting.is_some() {
+        if self.auth.login_waiting.is_some() {
             // A login's turn: it goes now, and gives the lock back when it is answered.
-            self.lock_held = true;
+            self.lock.held = true;
             return self.send_waiting_login(now_ms);
         }
-        if self.draining.is_some() {
+        if self.auth.draining.is_some() {
             // Granted to a request made before a cancelled flight's call went out: held.
-            self.lock_held = true;
+            self.lock.held = true;
             return;
         }
-        let (waiting, stole) = match self.flight.as_ref().map(|f| f.stage) {
+        let (waiting, stole) = match self.refresh.flight.as_ref().map(|f| f.stage) {
             Some(Stage::Lock { stealing, .. }) => (true, stealing),
             _ => (false, false),
         };
-        if self.flight.is_none() {
+        if self.refresh.flight.is_none() {
             // Nobody needs it any more (the flight was cancelled, or finished without it).
             self.push(Command::ReleaseLock);
             return;
         }
-        self.lock_held = true;
+        self.lock.held = true;
         if !waiting {
             // Went on without the lock meanwhile: hold it until the flight finishes.
             return;
@@ -65,19 +86,23 @@ impl Keeper {
         // lock: another waiter may have stolen at the same moment, before hearing of this one.
         // Either way, wait a moment under the lock: for that token, or for the word that the
         // lock was stolen again (then this tab queues instead of sending beside the other thief).
-        let heard_since_steal = self.flight.as_ref().is_some_and(|f| f.heard_working);
-        let heard_working = heard_since_steal || now_ms <= self.other_working_until_ms;
+        let heard_since_steal = self
+            .refresh
+            .flight
+            .as_ref()
+            .is_some_and(|f| f.heard_working);
+        let heard_working = heard_since_steal || now_ms <= self.lock.other_working_until_ms;
         // A thief that heard the holder at work after it asked to steal took the lock from a tab
         // that is alive and has its refresh on the wire: it waits for that token as long as the
         // holder said it works, not only a moment.
         let until_ms = match stole && heard_since_steal {
-            true => self.other_working_until_ms.max(now_ms + ADOPT_WAIT_MS),
+            true => self.lock.other_working_until_ms.max(now_ms + ADOPT_WAIT_MS),
             false => now_ms + ADOPT_WAIT_MS,
         };
         if stole {
             self.tell_working(ADOPT_WAIT_MS + self.timeout_ms());
         }
-        match &mut self.flight {
+        match &mut self.refresh.flight {
             Some(flight) if heard_working || stole => {
                 flight.stage = Stage::Adopt { until_ms };
             }
@@ -87,9 +112,9 @@ impl Keeper {
 
     /// Ends the flight when another tab's token arrived since it began: no second rotation.
     pub(super) fn finish_if_adopted(&mut self, now_ms: f64) -> bool {
-        let adopted = self.flight.as_ref().is_some_and(|f| {
-            f.generation != self.generation && !matches!(f.stage, Stage::Send { .. })
-        }) && self.held.is_some()
+        let adopted = self.refresh.flight.as_ref().is_some_and(|f| {
+            f.generation != self.session.generation && !matches!(f.stage, Stage::Send { .. })
+        }) && self.session.held.is_some()
             && !self.is_due(now_ms);
         if adopted {
             self.finish_flight(None, now_ms);
@@ -116,16 +141,16 @@ impl Keeper {
 
     /// Whether refreshes take turns under the lock.
     pub(super) fn uses_lock(&self) -> bool {
-        self.env.locks && !self.locks_broken
+        self.env.locks && !self.lock.broken
     }
 
     /// The browser refused the lock request: from now on this tab refreshes on its own.
     pub fn lock_refused(&mut self, now_ms: f64) {
-        self.locks_broken = true;
-        self.lock_held = false;
+        self.lock.broken = true;
+        self.lock.held = false;
         self.send_waiting_login(now_ms);
         if matches!(
-            self.flight.as_ref().map(|f| f.stage),
+            self.refresh.flight.as_ref().map(|f| f.stage),
             Some(Stage::Lock { .. })
         ) {
             self.send_refresh(now_ms);
@@ -137,10 +162,10 @@ impl Keeper {
     /// tab still waiting then queues behind the thief — the lock works, it is only taken; giving
     /// up on it here would have this tab refresh beside the others from then on.
     pub fn lock_lost(&mut self, now_ms: f64) {
-        self.lock_held = false;
+        self.lock.held = false;
         self.send_waiting_login(now_ms);
         if matches!(
-            self.flight.as_ref().map(|f| f.stage),
+            self.refresh.flight.as_ref().map(|f| f.stage),
             Some(Stage::Lock { .. })
         ) {
             self.queue_for_lock(now_ms);
@@ -148,8 +173,8 @@ impl Keeper {
     }
 
     pub(super) fn release_lock(&mut self) {
-        if self.lock_held {
-            self.lock_held = false;
+        if self.lock.held {
+            self.lock.held = false;
             self.push(Command::ReleaseLock);
         }
     }
@@ -159,13 +184,13 @@ impl Keeper {
         // No holder works longer than a `Retry-After` it accepts, or than one call: a message
         // that says more (another version of the app, a script) cannot stop the steal for good.
         let for_ms = for_ms.min(MAX_RETRY_AFTER_MS.max(self.timeout_ms()));
-        self.other_working_until_ms = self.other_working_until_ms.max(now_ms + for_ms);
+        self.lock.other_working_until_ms = self.lock.other_working_until_ms.max(now_ms + for_ms);
         let patience = now_ms + for_ms + self.patience_ms();
         if let Some(Flight {
             stage: Stage::Lock { steal_at_ms, .. },
             heard_working,
             ..
-        }) = &mut self.flight
+        }) = &mut self.refresh.flight
         {
             *steal_at_ms = steal_at_ms.max(patience);
             *heard_working = true;
@@ -175,11 +200,11 @@ impl Keeper {
     /// Sends the refresh when this tab still has its turn; queues for the lock again when it lost
     /// it (stolen, or given up after a sleep: [`Keeper::woke_late`]).
     pub(super) fn send_in_turn(&mut self, now_ms: f64) {
-        if self.draining.is_some() {
+        if self.auth.draining.is_some() {
             // A call of an ended session is still out (a backoff began before it was cancelled):
             // this refresh waits for it to land, as a flight begun meanwhile does (`end_drain`).
             let steal_at_ms = now_ms + self.patience_ms();
-            if let Some(flight) = &mut self.flight {
+            if let Some(flight) = &mut self.refresh.flight {
                 flight.stage = Stage::Lock {
                     steal_at_ms,
                     stealing: false,
@@ -187,7 +212,7 @@ impl Keeper {
             }
             return;
         }
-        if self.uses_lock() && !self.lock_held {
+        if self.uses_lock() && !self.lock.held {
             self.queue_for_lock(now_ms);
         } else {
             self.send_refresh(now_ms);

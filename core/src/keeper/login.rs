@@ -13,10 +13,10 @@ impl Keeper {
     /// The lock came (or will not: refused, lost, or the wait ran out): the waiting login goes,
     /// dated from now — a refresh another tab finished meanwhile got an older token.
     pub(super) fn send_waiting_login(&mut self, now_ms: f64) {
-        let Some((id, _)) = self.login_waiting.take() else {
+        let Some((id, _)) = self.auth.login_waiting.take() else {
             return;
         };
-        match self.calls.iter_mut().find(|c| c.id == id) {
+        match self.auth.pending.iter_mut().find(|c| c.id == id) {
             Some(c) => {
                 c.sent_at_ms = now_ms;
                 let call = c.user;
@@ -30,7 +30,8 @@ impl Keeper {
     /// before it does not end it.
     pub(super) fn login_begun_since(&self, at_ms: f64) -> bool {
         let timeout = self.timeout_ms();
-        self.calls
+        self.auth
+            .pending
             .iter()
             .any(|c| c.login && c.deadline_ms - timeout >= at_ms)
     }
@@ -38,14 +39,14 @@ impl Keeper {
     /// A logout (this tab's or another's) or another login replaces a login still waiting for
     /// the lock: it never leaves — sent after the sign-out, it would start a session anew.
     pub(super) fn abandon_waiting_login(&mut self) {
-        let Some((id, _)) = self.login_waiting.take() else {
+        let Some((id, _)) = self.auth.login_waiting.take() else {
             return;
         };
-        if !self.lock_held {
+        if !self.lock.held {
             // Stop waiting for it.
             self.push(Command::ReleaseLock);
         }
-        if let Some(index) = self.calls.iter().position(|c| c.id == id) {
+        if let Some(index) = self.auth.pending.iter().position(|c| c.id == id) {
             self.settle_replaced(index);
         }
     }
@@ -53,7 +54,7 @@ impl Keeper {
     /// Login call number `index` of the calls under way was replaced by a later login or a
     /// logout: it is forgotten and its caller told. Its id and deadline.
     pub(super) fn settle_replaced(&mut self, index: usize) -> (super::AuthId, f64) {
-        let login = self.calls.remove(index);
+        let login = self.auth.pending.remove(index);
         let e = Error::new(
             ErrorKind::Aborted,
             "a later login or logout replaced this login",

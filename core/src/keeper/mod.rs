@@ -72,7 +72,7 @@ use crate::schedule::Plan;
 use crate::Error;
 
 use flight::Flight;
-use token::{Held, Source};
+use token::Source;
 
 /// The scheduler never refreshes sooner than this after installing a token, so a server that
 /// hands out already-expired tokens cannot make the keeper spin.
@@ -94,70 +94,34 @@ pub const MAX_INPUT_BYTES: usize = 65_536;
 /// must not leave a tab unable to refresh until it is reloaded.
 pub const MAX_NOT_BEFORE_MS: f64 = 600_000.0;
 
-/// The keeper's whole state. See the module documentation.
+/// The keeper's whole state, each part in the file of what decides it. See the module
+/// documentation.
 pub struct Keeper {
     config: Config,
     env: Environment,
     rng: Rng,
-    held: Option<Held>,
-    /// The reissue flow only: the newest token another tab announced that had run out by the
-    /// time this tab heard of it, with its receipt time. Not adopted (it authorizes nothing),
-    /// but newer than the one held, so it is the one a refresh must carry: a tab frozen across
-    /// another tab's login would otherwise present the old session's token with the new cookie.
-    heard_expired: Option<(AccessToken, f64)>,
-    /// Bumped whenever the held token changes (new token, or cleared).
-    generation: u64,
-    /// The session epoch (module documentation).
-    epoch: u64,
-    /// The CSRF value from the last login or refresh answer.
-    csrf: Option<String>,
-    /// The one refresh in flight.
-    flight: Option<Flight>,
-    /// When to start a scheduled refresh.
-    scheduled_at_ms: Option<f64>,
-    /// No refresh call leaves before this moment (local ms): the server's `Retry-After`, or the
-    /// last backoff. Kept across flights ([`Keeper::refresh_waits`]).
-    not_before_ms: f64,
-    /// The status of the answer that asked for that wait (0: no answer, a network failure).
-    not_before_status: u16,
-    /// Login and logout calls in flight.
-    calls: Vec<auth::Pending>,
-    /// App requests whose answers the keeper watches.
+    /// The session and its token (`token.rs`).
+    session: token::Session,
+    /// The refresh in flight, the next one scheduled, the server's wait (`flight.rs`).
+    refresh: flight::Refresh,
+    /// The refresh lock and what other tabs said of theirs (`lock.rs`).
+    lock: lock::LockState,
+    /// Login and logout calls: in flight, held back, draining (`auth.rs`, `drain.rs`).
+    auth: auth::Calls,
+    /// App requests whose answers the keeper watches (`fetch.rs`).
     fetches: Vec<fetch::Watched>,
-    /// Whether the refresh lock is held.
-    lock_held: bool,
-    /// A cancelled flight's refresh call still out, and when to stop waiting for it.
-    draining: Option<(AuthId, f64)>,
-    /// Logins and logouts waiting for the draining call to land.
-    deferred: Vec<(AuthId, AuthKind)>,
-    /// A login waiting for the refresh lock (another tab's refresh may be on the wire), and
-    /// until when it waits before going without it.
-    login_waiting: Option<(AuthId, f64)>,
-    /// Locks were refused once: this tab refreshes on its own from then on.
-    locks_broken: bool,
-    /// Tokens received before this moment are never adopted from another tab.
-    signed_out_at_ms: f64,
-    /// Until when another tab said it is working on a refresh (local ms).
-    other_working_until_ms: f64,
-    /// `dpop`: the newest nonce of each origin that gave one (origin, nonce), oldest first.
-    nonces: Vec<(String, String)>,
-    /// `dpop`: the last auth calls sent again for a nonce challenge.
-    nonce_retried: [AuthId; 4],
-    /// `dpop`: the flight in the air was started for a session another tab has.
-    refreshing_for_tab: bool,
-    /// `dpop`: when such a refresh was last refused, or, signed in, last started (local ms).
-    tab_refresh_refused_at_ms: f64,
+    /// With `dpop`: nonces, resends, refreshes for other tabs' sessions (`dpop.rs`).
+    dpop: Option<dpop::DpopState>,
     disposed: bool,
-    next_auth: AuthId,
     out: VecDeque<Command>,
 }
 
 impl fmt::Debug for Keeper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Keeper")
-            .field("authenticated", &self.held.is_some())
-            .field("epoch", &self.epoch)
-            .field("refreshing", &self.flight.is_some())
+            .field("authenticated", &self.session.held.is_some())
+            .field("epoch", &self.session.epoch)
+            .field("refreshing", &self.refresh.flight.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -165,34 +129,18 @@ impl fmt::Debug for Keeper {
 impl Keeper {
     /// A keeper with validated options, signed out.
     pub fn new(config: Config, env: Environment) -> Keeper {
+        let dpop = config.dpop.then(dpop::DpopState::default);
         Keeper {
             rng: Rng::new(env.seed),
             config,
             env,
-            held: None,
-            heard_expired: None,
-            generation: 0,
-            epoch: 0,
-            csrf: None,
-            flight: None,
-            scheduled_at_ms: None,
-            not_before_ms: f64::NEG_INFINITY,
-            not_before_status: 0,
-            calls: Vec::new(),
+            session: token::Session::default(),
+            refresh: flight::Refresh::default(),
+            lock: lock::LockState::default(),
+            auth: auth::Calls::default(),
             fetches: Vec::new(),
-            lock_held: false,
-            draining: None,
-            deferred: Vec::new(),
-            login_waiting: None,
-            locks_broken: false,
-            signed_out_at_ms: f64::NEG_INFINITY,
-            other_working_until_ms: f64::NEG_INFINITY,
-            nonces: Vec::new(),
-            nonce_retried: [AuthId(0); 4],
-            refreshing_for_tab: false,
-            tab_refresh_refused_at_ms: f64::NEG_INFINITY,
+            dpop,
             disposed: false,
-            next_auth: AuthId(0),
             out: VecDeque::new(),
         }
     }
@@ -228,17 +176,17 @@ impl Keeper {
 
     /// Whether a token is held.
     pub fn is_authenticated(&self) -> bool {
-        self.held.is_some()
+        self.session.held.is_some()
     }
 
     /// The access token, when one is held.
     pub fn access_token(&self) -> Option<&AccessToken> {
-        self.held.as_ref().map(|h| &h.token)
+        self.session.held.as_ref().map(|h| &h.token)
     }
 
     /// The held token's claims.
     pub fn claims(&self) -> Option<&Claims> {
-        self.held.as_ref().map(|h| &h.claims)
+        self.session.held.as_ref().map(|h| &h.claims)
     }
 
     /// The held token's local expiry, ms since the epoch.
@@ -248,12 +196,12 @@ impl Keeper {
 
     /// The session epoch: it changes on login, logout, sign-out and dispose.
     pub fn epoch(&self) -> u64 {
-        self.epoch
+        self.session.epoch
     }
 
     /// Whether a refresh is in flight (waiting for the lock, sent, or backing off).
     pub fn is_refreshing(&self) -> bool {
-        self.flight.is_some()
+        self.refresh.flight.is_some()
     }
 
     /// The `Authorization` for a refresh call: the token held, expired or not, when
@@ -262,8 +210,12 @@ impl Keeper {
         if !self.config.send_access_token_on_refresh {
             return None;
         }
-        let held = self.held.as_ref().map(|h| (&h.token, h.received_at_ms));
-        let heard = self.heard_expired.as_ref().map(|(t, at)| (t, *at));
+        let held = self
+            .session
+            .held
+            .as_ref()
+            .map(|h| (&h.token, h.received_at_ms));
+        let heard = self.session.heard_expired.as_ref().map(|(t, at)| (t, *at));
         let (token, _) = match (held, heard) {
             (Some(h), Some(e)) if e.1 > h.1 => e,
             (Some(h), _) => h,
@@ -280,8 +232,8 @@ impl Keeper {
 
     /// When the driver's one timer must fire (ms on the local clock), if at all.
     pub fn poll_timeout(&self) -> Option<f64> {
-        let flight = self.flight.as_ref().and_then(Flight::deadline_ms);
-        let draining = self.draining.map(|(_, at)| at);
+        let flight = self.refresh.flight.as_ref().and_then(Flight::deadline_ms);
+        let draining = self.auth.draining.map(|(_, at)| at);
         // Plain code: the iterator chain it replaces cost the npm wasm half a kilobyte.
         let mut first: Option<f64> = None;
         let mut take = |at: Option<f64>| {
@@ -289,18 +241,18 @@ impl Keeper {
                 first = Some(first.map_or(at, |f: f64| f.min(at)));
             }
         };
-        take(self.scheduled_at_ms);
+        take(self.refresh.scheduled_at_ms);
         take(flight);
         take(draining);
-        take(self.login_waiting.map(|(_, until)| until));
-        for call in &self.calls {
+        take(self.auth.login_waiting.map(|(_, until)| until));
+        for call in &self.auth.pending {
             take(Some(call.deadline_ms));
         }
         first
     }
 
     fn plan(&self) -> Option<Plan> {
-        self.held.as_ref().and_then(|h| h.plan)
+        self.session.held.as_ref().and_then(|h| h.plan)
     }
 
     /// Whether the token held is due for a refresh at `now_ms` (within its lead, or past its
@@ -312,13 +264,20 @@ impl Keeper {
     /// Whether a refresh must wait at `now_ms` (a `Retry-After`, or a backoff, still running),
     /// while the token held is still valid: until then it is used as it is.
     fn refresh_waits(&self, now_ms: f64) -> bool {
-        now_ms < self.not_before_ms && self.plan().is_some_and(|p| !p.is_expired(now_ms))
+        now_ms < self.refresh.not_before_ms && self.plan().is_some_and(|p| !p.is_expired(now_ms))
     }
 
     /// The `Authorization` value of the token held: `Bearer …`, or `DPoP …` with `dpop`.
     fn bearer(&self) -> Option<Authorization> {
-        let scheme = if self.config.dpop { "DPoP " } else { "Bearer " };
-        self.held.as_ref().map(|h| bearer_of(scheme, &h.token))
+        let scheme = if self.dpop.is_some() {
+            "DPoP "
+        } else {
+            "Bearer "
+        };
+        self.session
+            .held
+            .as_ref()
+            .map(|h| bearer_of(scheme, &h.token))
     }
 
     fn push(&mut self, command: Command) {
@@ -334,8 +293,8 @@ impl Keeper {
     }
 
     fn next_auth_id(&mut self) -> AuthId {
-        self.next_auth.0 += 1;
-        self.next_auth
+        self.auth.next.0 += 1;
+        self.auth.next
     }
 
     fn timeout_ms(&self) -> f64 {

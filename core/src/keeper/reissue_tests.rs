@@ -140,5 +140,5 @@ fn a_refresh_carries_the_newest_token_heard_even_one_that_ran_out() {
     // Without the option nothing is kept.
     let mut plain = Keeper::new(Config::new("/r"), keeper(false, true).env.clone());
     plain.hear(&message.encode(SESSION), T0 + 120_000.0);
-    assert!(plain.heard_expired.is_none());
+    assert!(plain.session.heard_expired.is_none());
 }

@@ -37,13 +37,14 @@ impl Keeper {
     }
 
     fn adopt(&mut self, token: String, received_at_ms: f64, lifetime: Option<f64>, now_ms: f64) {
-        if self.config.dpop {
+        if self.dpop.is_some() {
             return self.heard_of_token(&token, received_at_ms, lifetime, now_ms);
         }
         if self.logging_out()
             || received_at_ms > now_ms
-            || received_at_ms < self.signed_out_at_ms
+            || received_at_ms < self.session.signed_out_at_ms
             || self
+                .session
                 .held
                 .as_ref()
                 .is_some_and(|h| h.token.0 == token || h.received_at_ms >= received_at_ms)
@@ -63,9 +64,10 @@ impl Keeper {
             (None, Some(_)) => return,
         };
         if lifetime.is_some_and(|l| received_at_ms + l <= now_ms) {
-            let older_heard = matches!(&self.heard_expired, Some((_, at)) if *at >= received_at_ms);
+            let older_heard =
+                matches!(&self.session.heard_expired, Some((_, at)) if *at >= received_at_ms);
             if self.config.send_access_token_on_refresh && !older_heard {
-                self.heard_expired = Some((AccessToken(token), received_at_ms));
+                self.session.heard_expired = Some((AccessToken(token), received_at_ms));
             }
             return;
         }
@@ -100,24 +102,29 @@ impl Keeper {
         // a long freeze tells what it got before) is no reason to refresh, as it is no token to
         // adopt without `dpop`.
         let fresh = received_at_ms <= now_ms
-            && received_at_ms >= self.signed_out_at_ms
+            && received_at_ms >= self.session.signed_out_at_ms
             && lifetime.map_or(true, |l| received_at_ms + l > now_ms);
-        let someone_else = match &self.held {
+        let someone_else = match &self.session.held {
             None => true,
             Some(held) => {
                 decode_unverified(token, self.env.json).is_ok_and(|c| c.sub != held.claims.sub)
             }
         };
-        let backed_off = now_ms - self.tab_refresh_refused_at_ms >= TAB_REFRESH_BACKOFF_MS;
+        let refused_at_ms = self
+            .dpop
+            .as_ref()
+            .map_or(f64::NEG_INFINITY, |d| d.tab_refused_at_ms);
+        let backed_off = now_ms - refused_at_ms >= TAB_REFRESH_BACKOFF_MS;
         if fresh && someone_else && backed_off && self.uses_lock() && self.unavailable().is_none() {
-            let idle = self.flight.is_none();
+            let idle = self.refresh.flight.is_none();
             self.start_flight(Trigger::Tab, now_ms);
-            if idle && self.flight.is_some() {
-                self.refreshing_for_tab = true;
-                if self.held.is_some() {
+            let signed_in = self.session.held.is_some();
+            if let (true, Some(dpop)) = (idle && self.refresh.flight.is_some(), &mut self.dpop) {
+                dpop.for_tab = true;
+                if signed_in {
                     // Signed in as someone else: once per backoff, refused or not — a token that
                     // keeps differing after a refresh of our own is no news of our session.
-                    self.tab_refresh_refused_at_ms = now_ms;
+                    dpop.tab_refused_at_ms = now_ms;
                 }
             }
         }

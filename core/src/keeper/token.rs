@@ -27,6 +27,40 @@ pub(super) enum Source {
     },
 }
 
+/// The session: the token held and what is known of the session's history.
+#[derive(Debug)]
+pub(super) struct Session {
+    pub(super) held: Option<Held>,
+    /// The reissue flow only: the newest token another tab announced that had run out by the
+    /// time this tab heard of it, with its receipt time. Not adopted (it authorizes nothing),
+    /// but newer than the one held, so it is the one a refresh must carry: a tab frozen across
+    /// another tab's login would otherwise present the old session's token with the new cookie.
+    pub(super) heard_expired: Option<(AccessToken, f64)>,
+    /// Bumped whenever the held token changes (new token, or cleared).
+    pub(super) generation: u64,
+    /// The session epoch (module documentation).
+    pub(super) epoch: u64,
+    /// The CSRF value from the last login or refresh answer.
+    pub(super) csrf: Option<String>,
+    /// Tokens received before this moment are never adopted from another tab.
+    pub(super) signed_out_at_ms: f64,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            held: None,
+            heard_expired: None,
+            generation: 0,
+            epoch: 0,
+            csrf: None,
+            signed_out_at_ms: f64::NEG_INFINITY,
+        }
+    }
+}
+
+/// The token held, with its timetable.
+#[derive(Debug)]
 pub(super) struct Held {
     pub(super) token: AccessToken,
     pub(super) claims: Claims,
@@ -63,19 +97,20 @@ impl Keeper {
             }));
         }
         if self
+            .session
             .heard_expired
             .as_ref()
             .is_some_and(|(_, at)| *at <= received_at_ms)
         {
-            self.heard_expired = None;
+            self.session.heard_expired = None;
         }
-        self.held = Some(Held {
+        self.session.held = Some(Held {
             token: AccessToken(token),
             claims: claims.clone(),
             plan,
             received_at_ms,
         });
-        self.generation += 1;
+        self.session.generation += 1;
         self.reschedule(now_ms);
         self.emit(Event::Token {
             claims,
@@ -89,18 +124,20 @@ impl Keeper {
     pub(super) fn clear(&mut self, reason: LogoutReason, now_ms: f64) {
         self.abandon_waiting_login();
         self.cancel_flight(&Error::new(ErrorKind::Rejected, "the session is over"));
-        let had = self.held.take().is_some();
-        self.heard_expired = None;
-        self.generation += 1;
-        self.epoch += 1;
-        self.scheduled_at_ms = None;
+        let had = self.session.held.take().is_some();
+        self.session.heard_expired = None;
+        self.session.generation += 1;
+        self.session.epoch += 1;
+        self.refresh.scheduled_at_ms = None;
         if had || matches!(reason, LogoutReason::User | LogoutReason::Tab) {
             // A tab that held nothing keeps hearing logins that began just before.
-            self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
+            self.session.signed_out_at_ms = self.session.signed_out_at_ms.max(now_ms);
         }
         if matches!(reason, LogoutReason::User | LogoutReason::Tab) {
             // `dpop`: a sign-out starts over; the next session heard of is worth a refresh.
-            self.tab_refresh_refused_at_ms = f64::NEG_INFINITY;
+            if let Some(dpop) = &mut self.dpop {
+                dpop.tab_refused_at_ms = f64::NEG_INFINITY;
+            }
         }
         let tell = match reason {
             LogoutReason::User => true,
@@ -118,10 +155,10 @@ impl Keeper {
     /// Another tab ended the session a login of this tab's replaces: the old token goes
     /// (`logout` event) without ending the login, whose answer brings the new session.
     pub(super) fn drop_old_session(&mut self, now_ms: f64) {
-        self.signed_out_at_ms = self.signed_out_at_ms.max(now_ms);
-        if self.held.take().is_some() {
-            self.generation += 1;
-            self.scheduled_at_ms = None;
+        self.session.signed_out_at_ms = self.session.signed_out_at_ms.max(now_ms);
+        if self.session.held.take().is_some() {
+            self.session.generation += 1;
+            self.refresh.scheduled_at_ms = None;
             self.emit(Event::Logout {
                 reason: LogoutReason::Tab,
             });
@@ -130,7 +167,7 @@ impl Keeper {
 
     /// Plans the next scheduled refresh of the token held (after something paused it).
     pub(super) fn reschedule(&mut self, now_ms: f64) {
-        self.scheduled_at_ms = self
+        self.refresh.scheduled_at_ms = self
             .plan()
             .map(|p| p.refresh_at_ms.max(now_ms + MIN_SCHEDULE_MS));
     }
