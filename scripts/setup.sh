@@ -48,7 +48,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# `wasm-pack test --headless --chrome`, as the README documents it, runs in `make test` too.
+# `wasm-pack test --headless --chrome`, as docs/development.md documents it, runs in `make test` too.
 if ! command -v wasm-pack >/dev/null 2>&1; then
   say "installing wasm-pack (about 3 minutes)"
   # No --locked, as above.
@@ -61,7 +61,7 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/e
 fi
 
 if [ -f tests/e2e/package.json ] && { [ ! -d tests/e2e/node_modules/playwright-core ] ||
-  [ ! -d tests/e2e/node_modules/ofetch ]; }; then
+  [ ! -d tests/e2e/node_modules/ofetch ] || [ ! -d tests/e2e/node_modules/@types/react ]; }; then
   say "installing the end-to-end test packages"
   (cd tests/e2e && npm install --no-audit --no-fund --loglevel=error)
 fi

@@ -31,8 +31,8 @@ cargo clippy -p token-keeper -p leptos-app -p yew-app --all-targets --target was
 # The npm package's wasm, as it is built: no_std, its own allocator and panic handler.
 cargo clippy -p token-keeper-wasm --target wasm32-unknown-unknown -- -D warnings
 
-step "the README's Leptos block is the code examples/leptos-app compiles"
-python3 scripts/check-readme.py
+step "the docs: every JavaScript/TypeScript block type-checked, the Leptos block the example's, every link leads somewhere"
+python3 scripts/check-docs.py
 
 step "the workspace's docs without warnings: the crate for the browser (as docs.rs builds it, with the example) and every crate for the host"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p token-keeper -p leptos-app -p yew-app --no-deps --target wasm32-unknown-unknown

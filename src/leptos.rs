@@ -6,7 +6,7 @@
 //! on the browser's one thread, in the reactive owner's local storage, and is dropped with it
 //! (its timers and listeners with it).
 //!
-//! The README's example (compiled in `examples/leptos-app`, as `src/readme.rs`):
+//! The Rust guide's example (docs/rust.md; compiled in `examples/leptos-app`, as `src/readme.rs`):
 #![doc = concat!("```rust,ignore\n", include_str!("../examples/leptos-app/src/readme.rs"), "```")]
 
 use leptos::prelude::{

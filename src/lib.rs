@@ -53,11 +53,15 @@ pub use jwt::{decode_unverified, Claims, JwtError};
 pub use keeper::{AccessToken, Event, LogoutReason, Subscription, TokenKeeper, Trigger};
 pub use requests::SendRequest;
 
-/// The README's Rust blocks, compiled as doc-tests so they stay true (the Leptos one is
-/// `examples/leptos-app/src/readme.rs`, compiled with the example; `scripts/check-readme.py`
-/// holds the README to it).
+/// The README's Rust blocks, compiled as doc-tests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+/// The Rust guide's blocks (docs/rust.md, the crate's README on crates.io), compiled as
+/// doc-tests; its Leptos block is `examples/leptos-app/src/readme.rs`, compiled with the example,
+/// and `scripts/check-docs.py` holds the guide to it.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/rust.md")]
+pub struct RustGuideDoctests;
 #[doc(hidden)] // the options' scheduling policy, set through the builder
 pub use token_keeper_core::schedule;

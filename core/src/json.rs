@@ -4,7 +4,7 @@
 //! members it wants of an auth answer, a JWT segment, a tab message or the options, as typed
 //! [`Value`]s. It then checks their meaning itself (types, ranges, combinations), with the same
 //! errors whichever parser read them. A JSON reader in the npm wasm cost it about 6 KB raw
-//! (README, Size); `JSON.parse` is already in every browser.
+//! (docs/performance.md); `JSON.parse` is already in every browser.
 //!
 //! Two small writers stay: tab messages and a few messages are written here.
 

@@ -14,8 +14,9 @@
 //! - [`json`]: the seam's JSON — the core reads none itself: each driver hands it the platform's
 //!   parser as a [`json::Reader`].
 //!
-//! Drivers: the `token-keeper` crate (browser, over web-sys) and the simulation in
-//! `tests/simulation`, which runs thousands of tabs, servers and faults through this very code.
+//! Drivers: the npm package's (JavaScript, over the raw exports of `npm/wasm`), the
+//! `token-keeper` crate's (browser, over web-sys) and the simulation in `tests/simulation`, which
+//! runs thousands of tabs, servers and faults through this very code.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 

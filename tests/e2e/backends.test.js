@@ -1,7 +1,7 @@
 // Backends configured by options alone, in Chromium: a session-cookie backend that mints short
 // JWTs from a GET token endpoint (the mock server's `--session-tokens`, the shape of better-auth's
 // JWT plugin and of Supabase's and Clerk's `getToken`), with and without DPoP. The options are
-// the README's "Backends" object for this server, word for word.
+// the "Backends" object of docs/frameworks.md for this server, word for word.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { SESSION_URL, SESSION_DPOP_URL, launch, reset, control, stats } from "./common.js";
@@ -20,7 +20,7 @@ async function open(base, context) {
   return page;
 }
 
-/** `window.keeper` with the README's options for `--session-tokens` (and `dpop`), its events kept. */
+/** `window.keeper` with docs/frameworks.md's options for `--session-tokens` (and `dpop`), its events kept. */
 function makeKeeper(page, extra = {}) {
   return page.evaluate((extra) => {
     const keeper = new TokenKeeper({

@@ -1,5 +1,5 @@
-// keeper.fetch handed to HTTP clients as their fetch, as the README shows: ky, axios (its fetch
-// adapter, with env.fetch) and ofetch, bundled for the page from tests/e2e/node_modules by
+// keeper.fetch handed to HTTP clients as their fetch, as docs/frameworks.md shows: ky, axios
+// (its fetch adapter, with env.fetch) and ofetch, bundled for the page from tests/e2e/node_modules by
 // esbuild. For each: a GET carries the bearer; a POST whose first try meets a 401 (the server
 // revoked the access token) is retried once, after one refresh, with the new bearer and the
 // same body. In Chromium, against the mock server (issue "Where SPAs are really built").
@@ -39,7 +39,7 @@ async function open() {
     window.keeper = new TokenKeeper({ refreshUrl: "/auth/refresh", loginUrl: "/auth/login" });
     await keeper.login({ username: "alice", password: "wonderland" });
     const { ky, axios, ofetch } = window.clients;
-    // Each client made as the README says, handed `keeper.fetch` itself (not a bound copy).
+    // Each client made as docs/frameworks.md says, handed `keeper.fetch` itself (not a bound copy).
     const viaKy = ky.create({ fetch: keeper.fetch, retry: 0 });
     const viaAxios = axios.create({ adapter: "fetch", env: { fetch: keeper.fetch } });
     const viaOfetch = ofetch.create({}, { fetch: keeper.fetch });

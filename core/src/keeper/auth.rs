@@ -118,7 +118,8 @@ impl Keeper {
     /// first takes the refresh lock when tabs take turns: a refresh another tab has on the wire
     /// presents the old cookie, and landing after the login it would leave the jar with the old
     /// session's cookie (the server rotated it) and the tabs with its token (dated later) — the
-    /// new session lost (found by the simulation's liveness check).
+    /// new session lost (the test
+    /// `a_login_waits_for_the_lock_and_gives_it_back_when_answered`, in `tabs_login_tests.rs`).
     fn begin(&mut self, call: CallId, login: bool, now_ms: f64) {
         self.abandon_waiting_login();
         let id = self.next_auth_id();

@@ -270,7 +270,8 @@ fn the_option_and_the_reissue_flow_are_not_combined() {
     assert!(config.validate().is_err());
 }
 
-// What a review found, each a scenario that went wrong before its fix.
+// DPoP beside sign-outs, foreign origins and repeated challenges: a resend never outlives its
+// session, and a second challenge is an answer, not a sign-out.
 
 #[test]
 fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {

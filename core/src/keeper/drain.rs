@@ -41,7 +41,8 @@ impl Keeper {
             if let Some(call) = self.auth.pending.iter_mut().find(|c| c.id == id) {
                 // It leaves now: its token dates from now, not from when the user asked. Dated
                 // earlier, it would look older to the other tabs than tokens issued meanwhile,
-                // and they would keep those (found by the simulation, seed 1029415).
+                // and they would keep those (the test
+                // a_login_held_back_by_a_draining_refresh_is_dated_from_when_it_leaves).
                 call.sent_at_ms = now_ms;
                 if !call.login {
                     // A logout's time is its own, however long it waited.

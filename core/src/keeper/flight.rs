@@ -271,8 +271,6 @@ impl Keeper {
         }
     }
 
-    /// The refresh call's answer, already judged by `auth`: a token installed (`Ok`), a
-    /// transient failure (`Err` with `transient`), or a final one.
     /// A token came from elsewhere (another tab) while the flight was out.
     pub(super) fn adopted_during_flight(&self) -> bool {
         self.session.held.is_some()
@@ -283,6 +281,9 @@ impl Keeper {
                 .is_some_and(|f| f.generation != self.session.generation)
     }
 
+    /// The refresh call's answer, already judged by `auth`: a token installed
+    /// (`Outcome::Fresh`), a transient failure to retry (`Outcome::Transient`, with the
+    /// server's `Retry-After`), or a final one (`Outcome::Failed`).
     pub(super) fn refresh_done(&mut self, outcome: Outcome, now_ms: f64) {
         match outcome {
             Outcome::Transient(e, retry_after_ms) => self.transient(e, retry_after_ms, now_ms),

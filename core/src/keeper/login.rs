@@ -1,7 +1,7 @@
 //! A login under the refresh lock. When tabs take turns, a login first takes the lock: a refresh
 //! another tab has on the wire presents the old cookie, and landing after the login it would
 //! leave the jar with the old session's rotated cookie and the tabs with its token, dated later
-//! than the login's — the new session lost (found by the simulation's liveness check). The login
+//! than the login's — the new session lost (`tabs_login_tests.rs`). The login
 //! waits at most half a `timeoutMs` (a frozen holder), leaves dated from when it leaves, and
 //! gives the lock back when it is answered. A sign-out or another login replaces one still
 //! waiting: it never leaves.

@@ -1,5 +1,6 @@
-//! The keeper's decisions, one scenario per rule, in simulated time. The findings of the issue
-//! that built the core each have a test here that fails on the old design.
+//! The keeper's decisions, one scenario per rule, in simulated time. Each race the core must
+//! win (a late refresh across a sign-out, a stalled body, a 401 from elsewhere…) has a test here
+//! that stages it (docs/architecture.md lists them).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -379,9 +380,9 @@ fn a_logout_waits_for_a_refresh_call_still_out() {
     assert!(!has_event(&out, "token"));
 }
 
-/// Found by the simulation (seed 1,029,415): a login held back behind a refresh call still out
-/// was dated from when the user asked, not from when it left, so the other tabs took its token
-/// for older than one another tab got meanwhile, and kept that one.
+/// A login held back behind a refresh call still out is dated from when it leaves, not from when
+/// the user asked: dated earlier, the other tabs would take its token for older than one another
+/// tab got meanwhile, and keep that one.
 #[test]
 fn a_login_held_back_by_a_draining_refresh_is_dated_from_when_it_leaves() {
     let mut k = signed_in(false, true);

@@ -13,8 +13,8 @@ use token_keeper::claims::whole_seconds;
 use token_keeper::leptos::{expect_auth, provide_auth, Auth};
 use token_keeper::{AuthPhase, AuthState, Event, TokenKeeper};
 
-/// The README's Leptos snippet, compiled here (as a reader would write it: `expect` on a context
-/// the root always provides).
+/// The Leptos block of docs/rust.md, compiled here (as a reader would write it: `expect` on a
+/// context the root always provides).
 #[allow(dead_code, clippy::expect_used)]
 mod readme;
 

@@ -1,5 +1,5 @@
-// The README's Leptos snippet, word for word: compiled here (for wasm32, with the example), and
-// scripts/check-readme.py holds the README to it.
+// The Leptos block of docs/rust.md, word for word: compiled here (for wasm32, with the example),
+// and scripts/check-docs.py holds the guide to it.
 use leptos::prelude::*;
 use token_keeper::leptos::{expect_auth, provide_auth};
 use token_keeper::{AuthPhase, TokenKeeper};

@@ -5,7 +5,8 @@
 //! (`npm/js/token-keeper.js`), which performs the commands the core hands out.
 //!
 //! Built `no_std` for wasm32 with a small allocator and a panic handler that formats nothing, so
-//! the package stays within its 12 KB gzip budget (README "Size"). [`abi`] is the one module with
+//! the package stays within its gzip budget (`scripts/budget`; docs/performance.md says what
+//! each choice saves). [`abi`] is the one module with
 //! `unsafe`; [`api`] is what each export does. Natively it builds with std, so its tests run on
 //! the host.
 // An internal crate (the npm package's wasm), documented for its maintainers: its docs may link
