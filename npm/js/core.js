@@ -2,11 +2,13 @@
 // Strings go in as UTF-8 at `buf(len)`; answers come back in registers (`reg()`, eight numbers)
 // and one out string (its address and length are registers 6 and 7).
 
+import * as js from "./intrinsics.js";
+
 export let wasm; // the wasm's exports, once init() resolved
 let loading; // init()'s promise
 let broken = false; // a throw out of the wasm stopped it (halt())
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const encoder = new js.TextEncoder();
+const decoder = new js.TextDecoder();
 
 // A server (SSR, prerendering, Node): neither a window nor a worker. There `init()` with no
 // argument loads nothing and resolves, so a module that awaits it at its top can be rendered;
@@ -42,7 +44,7 @@ async function load(input) {
   wasm = (made.instance ?? made).exports;
 }
 
-const text = (at, len) => decoder.decode(new Uint8Array(wasm.memory.buffer, at, len));
+const text = (at, len) => js.decode(decoder, new js.Uint8Array(wasm.memory.buffer, at, len));
 
 /**
  * The wasm's one import: the core reads no JSON itself. `JSON.parse` reads the text at `at`;
@@ -53,15 +55,15 @@ const text = (at, len) => decoder.decode(new Uint8Array(wasm.memory.buffer, at, 
 function json(at, len, keysAt, keysLen) {
   let value;
   try {
-    value = JSON.parse(text(at, len));
+    value = js.parse(text(at, len));
   } catch {
     return 0;
   }
-  if (!value || typeof value != "object" || Array.isArray(value)) return 1;
+  if (!value || typeof value != "object" || js.isArray(value)) return 1;
   const keys = text(keysAt, keysLen).split("\n");
   keys.pop(); // each key ends with a line break
-  keys.forEach((key, i) => Object.hasOwn(value, key) && give(i, value[key]));
-  const unknown = Object.keys(value).find((key) => !keys.includes(key));
+  keys.forEach((key, i) => js.hasOwn(value, key) && give(i, value[key]));
+  const unknown = js.keys(value).find((key) => !keys.includes(key));
   if (unknown != null) bytes(0, 8, unknown);
   return 2;
 }
@@ -72,7 +74,7 @@ function give(i, v) {
   if (kind == "string") return bytes(i, 3, v);
   if (kind == "number" || kind == "boolean") return wasm.field(i, kind == "number" ? 2 : 1, v, 0);
   if (v === null) return wasm.field(i, 0, 0, 0);
-  if (!Array.isArray(v)) return bytes(i, 6, JSON.stringify(v));
+  if (!js.isArray(v)) return bytes(i, 6, js.stringify(v));
   if (!v.every((s) => typeof s == "string")) return wasm.field(i, 7, 0, 0);
   wasm.field(i, 4, 0, 0);
   v.forEach((s) => bytes(i, 5, s));
@@ -80,9 +82,9 @@ function give(i, v) {
 
 /** Hands a string over: room for its UTF-8 from `field`, then the bytes. */
 function bytes(i, kind, s) {
-  const utf8 = encoder.encode(s);
+  const utf8 = js.encode(encoder, s);
   const at = wasm.field(i, kind, 0, utf8.length);
-  new Uint8Array(wasm.memory.buffer, at, utf8.length).set(utf8);
+  js.setBytes(new js.Uint8Array(wasm.memory.buffer, at, utf8.length), utf8);
 }
 
 /** A `TokenKeeperError`: an `Error` with a literal `name`, a stable `code`, maybe a `status`. */
@@ -100,7 +102,7 @@ export const dropped = () => Promise.reject(problem("aborted", "the request was 
 /** `fetch`, with a synchronous throw (a replaced `fetch`) turned into a rejection. */
 export function send(request) {
   try {
-    return fetch(request);
+    return js.fetch(request);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -150,7 +152,7 @@ export function put(text) {
   const room = text.length * 3;
   try {
     const at = wasm.buf(room); // traps when the memory cannot grow that far
-    return encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, at, room)).written;
+    return js.encodeInto(encoder, text, new js.Uint8Array(wasm.memory.buffer, at, room)).written;
   } catch (e) {
     throw halt(e);
   }
@@ -162,7 +164,7 @@ export const registers = () => new Float64Array(wasm.memory.buffer, wasm.reg(), 
 /** The out string. */
 export function said() {
   const r = registers();
-  return decoder.decode(new Uint8Array(wasm.memory.buffer, r[6], r[7]));
+  return js.decode(decoder, new js.Uint8Array(wasm.memory.buffer, r[6], r[7]));
 }
 
 /** The error the wasm just reported: `code\nmessage` out, the status in register 3. */

@@ -11,6 +11,7 @@
 // keeper then fails every call that needs a proof, as without WebCrypto (see issue 19).
 
 import { problem } from "./core.js";
+import * as js from "./intrinsics.js";
 
 const webCrypto = globalThis.crypto;
 const subtle = webCrypto?.subtle;
@@ -19,8 +20,8 @@ const [generateKey, exportKey, sign, digest] = ["generateKey", "exportKey", "sig
   (name) => subtle?.[name].bind(subtle),
 );
 const randomUUID = webCrypto?.randomUUID?.bind(webCrypto);
-const encoder = new TextEncoder();
-const bytes = (text) => encoder.encode(text);
+const encoder = new js.TextEncoder();
+const bytes = (text) => js.encode(encoder, text);
 
 /** Base64url without padding, of bytes (an ArrayBuffer or a Uint8Array). */
 const b64u = (data) =>

@@ -14,6 +14,7 @@
 // app may change its `init` or `URL` object for its next call at once (see issue 19).
 
 import { dropped, replayable, send } from "./core.js";
+import * as js from "./intrinsics.js";
 
 export class Apps {
   #apps = new Map(); // request number → its state
@@ -28,14 +29,14 @@ export class Apps {
 
   /** A new request, as `window.fetch` would build it (throwing what it throws). */
   add(input, init) {
-    const request = new Request(input, init);
+    const request = new js.Request(input, init);
     const { url, method } = request;
     const app = { id: ++this.#next, request, url, method };
     // A body given in `init` (not a stream) is built a second time now, for a resend: cloning
     // would turn it into a stream, which Chromium uploads ~2 ms slower (measured). A GET or
     // HEAD has no body: the request itself can go twice. Anything else is cloned when sent.
     if (method != "GET" && method != "HEAD" && replayable(input, init)) {
-      app.spare = new Request(input, init);
+      app.spare = new js.Request(input, init);
     }
     this.#apps.set(app.id, app);
     return app;
@@ -89,19 +90,19 @@ export class Apps {
         app.spare = undefined;
       } else {
         try {
-          app.copy = request.clone();
+          app.copy = request.clone(); // before any header of ours is set
         } catch {}
       }
     }
-    const headers = request.headers;
+    const headers = js.requestHeaders(request);
     const go = (dpop) => {
       if (authorization === undefined) return send(request);
-      headers.set("authorization", authorization);
-      if (dpop) headers.set("dpop", dpop);
+      js.setHeader(headers, "authorization", authorization);
+      if (dpop) js.setHeader(headers, "dpop", dpop);
       const sent = send(request);
       // fetch copied the request: ours leave the copy kept for the retry (a GET's own).
-      headers.delete("authorization");
-      if (dpop) headers.delete("dpop");
+      js.deleteHeader(headers, "authorization");
+      if (dpop) js.deleteHeader(headers, "dpop");
       return sent;
     };
     // With `dpop` a proof is signed first (WebCrypto answers asynchronously); a failure to

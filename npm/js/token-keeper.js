@@ -22,6 +22,7 @@ import { Locks } from "./locks.js";
 import { Dpop } from "./dpop.js";
 import { collected, create, detail } from "./create.js";
 import { nonce, post } from "./auth.js";
+import * as js from "./intrinsics.js";
 
 export { default } from "./core.js";
 export { decodeJwt } from "./create.js";
@@ -44,7 +45,8 @@ export class TokenKeeper {
       if (this.#dpop) nonce(this.#handle, response);
       // A 401's WWW-Authenticate: the core reads whether it blames the token (or, with `dpop`,
       // asks for a new nonce).
-      const www = response.status == 401 && response.headers.get("www-authenticate");
+      const www =
+        response.status == 401 && js.getHeader(js.responseHeaders(response), "www-authenticate");
       if (www) wasm.token_header(put(www));
       wasm.fetch_answer(this.#handle, id, response.status, put(response.url), Date.now());
       this.#pump();
@@ -53,7 +55,7 @@ export class TokenKeeper {
     proof: (request, authorization) =>
       this.#dpop &&
       wasm.dpop_proof(this.#handle, put(request.url)) &&
-      this.#dpop.proof(request.method, said(), authorization.slice(5)),
+      this.#dpop.proof(request.method, said(), js.slice(authorization, 5)),
     failed: (id) => this.#feed(wasm.fetch_failed, id),
     forget: (id) => wasm.fetch_failed(this.#handle, id),
     halt: (e) => this.#halt(e),
@@ -145,7 +147,7 @@ export class TokenKeeper {
   login(body, init) {
     let json;
     try {
-      json = JSON.stringify(body);
+      json = js.stringify(body);
     } catch {}
     if (json === undefined) {
       return Promise.reject(configError("login expects a body that JSON can encode"));
@@ -229,7 +231,7 @@ export class TokenKeeper {
     }
     // The hot path calls the wasm directly rather than through #feed: no rest arguments.
     try {
-      const has = app.request.headers.has("authorization") ? 1 : 0;
+      const has = app.request.headers.has("authorization") ? 1 : 0; // the app's own
       core().fetch(this.#handle, app.id, put(app.url), has, Date.now());
       this.#pump();
     } catch (e) {
@@ -363,12 +365,12 @@ export class TokenKeeper {
       if (!url) throw 0; // no logoutUrl: the call fails without leaving
       // Inside the try: a cookie jar that cannot be read (a sandboxed frame) or a CSRF value
       // that is no header value fails this call at once, as a network failure would.
-      const headers = new Headers();
+      const headers = new js.Headers();
       // The core's: the CSRF header (on a login only when its cookie is there), and on a
       // refresh the reissue flow's bearer, as `name\nvalue` lines.
       if (wasm.auth_headers(this.#handle, put(globalThis.document?.cookie ?? ""), kind)) {
-        const lines = said().split("\n");
-        for (let i = 0; i < lines.length; i += 2) headers.set(lines[i], lines[i + 1]);
+        const lines = js.split(said(), "\n");
+        for (let i = 0; i < lines.length; i += 2) js.setHeader(headers, lines[i], lines[i + 1]);
       }
       let body;
       if (kind == 0) {
@@ -377,12 +379,12 @@ export class TokenKeeper {
         // The credentials are not kept past their sending; with `dpop`, until the login
         // settles: a nonce challenge has it sent once more.
         if (call && !this.#dpop) call.login = undefined;
-        headers.set("content-type", "application/json");
-        for (const [name, value] of login?.headers ?? []) headers.set(name, value);
+        js.setHeader(headers, "content-type", "application/json");
+        for (const [name, value] of login?.headers ?? []) js.setHeader(headers, name, value);
         body = login?.json;
       }
       if (this.#dpop && wasm.dpop_proof(this.#handle, put(url))) {
-        headers.set("dpop", await this.#dpop.proof(method, said()));
+        js.setHeader(headers, "dpop", await this.#dpop.proof(method, said()));
       }
       const init = { method, credentials: "include", headers, body, signal: controller.signal };
       const handle = this.#dpop ? this.#handle : undefined; // with `dpop`, nonces go to the core
