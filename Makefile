@@ -7,7 +7,7 @@
 #   make pkg    build the npm package into pkg/
 #   make soak   the long runs: 200,000,000+ simulated steps, 1,000,000 decoder cases per property
 #   make example  build examples/leptos-app (optimized) and serve it with the mock server on 127.0.0.1:8081
-#   make mock-server  the mock servers `wasm-pack test --headless --chrome` looks for (127.0.0.1:18080-18082)
+#   make mock-server  the mock servers `wasm-pack test --headless --chrome` looks for (127.0.0.1:18080-18083)
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)

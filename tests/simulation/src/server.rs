@@ -244,7 +244,7 @@ impl Server {
 
     /// A refusal; `clear` clears the cookies. A refused refresh leaves them as the mock server
     /// does: a refresh sent before another tab's login can land after it, and clearing would wipe
-    /// the new session's cookie (the simulation found that when this server did clear them).
+    /// the new session's cookie.
     fn refuse(status: u16, clear: bool) -> AuthReply {
         AuthReply {
             status,
