@@ -6,7 +6,11 @@
 #                          one file and minified by esbuild,
 #   token-keeper.js.map    with its source map (the readable source inside)
 #   token-keeper.d.ts      the hand-written types
-# then package.json and the README. With --pack, also `npm pack`s it into
+#   react.js (+ .js.map)   the React bindings, `token-keeper/react` (npm/js/react.js): minified by
+#                          esbuild with react and the main entry left as imports, so the main
+#                          entry's bytes are the same with or without it
+#   react.d.ts             their types
+# then package.json and npm/README.md. With --pack, also `npm pack`s it into
 # target/npm/token-keeper.tgz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +26,10 @@ tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-bulk-memory-o
   target/wasm32-unknown-unknown/release/token_keeper_wasm.wasm -o pkg/token-keeper.wasm
 tools/node_modules/.bin/esbuild npm/js/token-keeper.js --log-level=warning --bundle --minify \
   --format=esm --target=es2022 --sourcemap --outfile=pkg/token-keeper.js
-cp npm/js/token-keeper.d.ts npm/package.json README.md pkg/
+tools/node_modules/.bin/esbuild npm/js/react.js --log-level=warning --bundle --minify \
+  --format=esm --target=es2022 --sourcemap --external:react --external:./token-keeper.js \
+  --outfile=pkg/react.js
+cp npm/js/token-keeper.d.ts npm/js/react.d.ts npm/package.json npm/README.md pkg/
 if [ "${1:-}" = "--pack" ]; then
   mkdir -p target/npm
   rm -f target/npm/*.tgz

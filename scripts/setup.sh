@@ -30,6 +30,10 @@ for component in rustfmt clippy; do
   fi
 done
 
+# Next.js 16 (tests/next-app, built by scripts/next-app.sh in make test) needs Node 20.9 or newer.
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a == 20 && b >= 9) ? 0 : 1)' ||
+  { echo "setup: Next.js 16 needs Node 20.9 or newer; this is $(node --version)" >&2; exit 1; }
+
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 . scripts/mock-server.sh
+. scripts/next-app.sh
 
 mkdir -p target
 log="$PWD/target/test-output.log"
@@ -82,6 +83,10 @@ for app in vite-app webpack-app; do
   )
 done
 
+step "a Next.js app (App Router, token-keeper/react) installs the tarball and builds, its rewrites pointing at a mock server started now"
+start_mock_server NEXT_BACKEND_URL www
+TOKEN_KEEPER_BACKEND=$NEXT_BACKEND_URL scripts/next-app.sh build
+
 step "examples/leptos-app builds for wasm32 (served below, beside the plain module page as /js.html)"
 scripts/build-example.sh
 # examples/yew-app: the `yew` feature's hooks in an app, built as an app builds it.
@@ -102,6 +107,7 @@ start_mock_server DPOP_PIN_URL tests/e2e/page --dpop-pin
 start_mock_server DEMO_DPOP_URL www --dpop
 start_mock_server SESSION_URL tests/e2e/page --session-tokens
 start_mock_server SESSION_DPOP_URL tests/e2e/page --session-tokens --dpop
+start_next_app NEXT_URL
 (cd tests/e2e && run node --test --test-concurrency=1 --test-reporter=tap ./*.test.js)
 
 awk '/^test result: / { passed += $4; failed += $6 }

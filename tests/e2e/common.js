@@ -5,6 +5,8 @@ import { chromium } from "playwright-core";
 export const DEMO_URL = process.env.DEMO_URL;
 export const VITE_URL = process.env.VITE_URL;
 export const WEBPACK_URL = process.env.WEBPACK_URL;
+// tests/angular-app as scripts/angular-app.sh builds it (dist/angular-app/browser).
+export const ANGULAR_URL = process.env.ANGULAR_URL;
 export const PAGE_URL = process.env.PAGE_URL;
 export const FOREIGN_URL = process.env.FOREIGN_URL;
 export const REISSUE_URL = process.env.REISSUE_URL;
@@ -20,6 +22,9 @@ export const SESSION_URL = process.env.SESSION_URL;
 export const SESSION_DPOP_URL = process.env.SESSION_DPOP_URL;
 // The demo (www/) served by a `--dpop` server, as `make demo DPOP=1` serves it.
 export const DEMO_DPOP_URL = process.env.DEMO_DPOP_URL;
+// tests/next-app served by `next start` (scripts/next-app.sh), which passes /auth/*, /api/* and
+// /__mock/* on to a mock server: the test controls are reached on this URL too.
+export const NEXT_URL = process.env.NEXT_URL;
 
 /** Debian's chromium, headless; `args` are added to its command line. */
 export function launch(args = []) {
