@@ -10,6 +10,9 @@
 #                          esbuild with react and the main entry left as imports, so the main
 #                          entry's bytes are the same with or without it
 #   react.d.ts             their types
+#   token-keeper.angular.js  the main entry as the Angular CLI resolves it (export condition
+#                          "es2020"), as written: ships the wasm through the builder's `loader`
+#                          import attribute (see the file)
 # then package.json and npm/README.md. With --pack, also `npm pack`s it into
 # target/npm/token-keeper.tgz.
 set -euo pipefail
@@ -29,7 +32,7 @@ tools/node_modules/.bin/esbuild npm/js/token-keeper.js --log-level=warning --bun
 tools/node_modules/.bin/esbuild npm/js/react.js --log-level=warning --bundle --minify \
   --format=esm --target=es2022 --sourcemap --external:react --external:./token-keeper.js \
   --outfile=pkg/react.js
-cp npm/js/token-keeper.d.ts npm/js/react.d.ts npm/package.json npm/README.md pkg/
+cp npm/js/token-keeper.d.ts npm/js/react.d.ts npm/js/token-keeper.angular.js npm/package.json npm/README.md pkg/
 if [ "${1:-}" = "--pack" ]; then
   mkdir -p target/npm
   rm -f target/npm/*.tgz

@@ -83,6 +83,9 @@ for app in vite-app webpack-app; do
   )
 done
 
+step "an Angular app (ng build, the application builder) installs the tarball and builds"
+scripts/angular-app.sh
+
 step "a Next.js app (App Router, token-keeper/react) installs the tarball and builds, its rewrites pointing at a mock server started now"
 start_mock_server NEXT_BACKEND_URL www
 TOKEN_KEEPER_BACKEND=$NEXT_BACKEND_URL scripts/next-app.sh build
@@ -100,6 +103,7 @@ start_mock_server FOREIGN_URL tests/e2e/page
 start_mock_server REISSUE_URL tests/e2e/page --bind-refresh-to-user --token-in-header
 start_mock_server VITE_URL tests/vite-app/dist
 start_mock_server WEBPACK_URL tests/webpack-app/dist
+start_mock_server ANGULAR_URL tests/angular-app/dist/angular-app/browser
 start_mock_server EXAMPLE_URL target/example-site
 start_mock_server DPOP_URL tests/e2e/page --dpop
 start_mock_server DPOP_NONCE_URL tests/e2e/page --dpop-nonce

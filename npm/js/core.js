@@ -31,6 +31,7 @@ export default function init(input) {
 }
 
 async function load(input) {
+  input = await input; // the .d.ts takes a promise of any input too
   if (typeof input == "string" || input instanceof URL || input instanceof Request) {
     input = fetch(input);
   }

@@ -1,19 +1,25 @@
-// The packed npm tarball, installed into real apps and built with Vite and with webpack 5, each
-// loaded in Chromium: the wasm must be found through `new URL(..., import.meta.url)` alone.
+// The packed npm tarball, installed into real apps and built with Vite, with webpack 5 and with
+// the Angular CLI's application builder (esbuild), each loaded in Chromium: the wasm must be found
+// without a plugin or a line of the app's build configuration about it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { VITE_URL, WEBPACK_URL, launch, reset, control, stats, storage } from "./common.js";
+import { VITE_URL, WEBPACK_URL, ANGULAR_URL, launch, reset, control, stats, storage } from "./common.js";
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-for (const [bundler, base] of [["Vite", VITE_URL], ["webpack", WEBPACK_URL]]) {
+for (const [bundler, base] of [["Vite", VITE_URL], ["webpack", WEBPACK_URL], ["Angular", ANGULAR_URL]]) {
   test(`the ${bundler} build signs in, calls the API and recovers from a 401`, async () => {
     await reset(base);
     const page = await (await browser.newContext()).newPage();
     const problems = [];
     page.on("pageerror", (e) => problems.push(e.message));
+    // Angular's global error listeners (provideBrowserGlobalErrorListeners, as `ng new` sets up)
+    // take uncaught errors away from "pageerror" and log them as "ERROR …" instead.
+    page.on("console", (m) => {
+      if (m.type() == "error" && m.text().startsWith("ERROR")) problems.push(m.text());
+    });
     await page.goto(base);
     await page.getByText("signed out").waitFor();
     await page.getByRole("button", { name: "Sign in" }).click();
