@@ -71,6 +71,7 @@ impl TokenKeeper {
                 allowed,
                 locks: cross_tab && tabs::has_locks(),
                 channel: channel.is_some(),
+                tab_tokens: true,
                 seed: random_seed(),
                 session,
                 json: token_keeper_core::json::serde_reader,

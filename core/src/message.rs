@@ -28,6 +28,14 @@ pub enum TabMessage {
         /// Its lifetime as the sending tab planned it; `None` for a token that never expires.
         lifetime_ms: Option<f64>,
     },
+    /// A tab received a new token it does not share (the isolated entry, whose channel any page
+    /// script could listen on): there is a session, and each tab refreshes for a token of its own.
+    SignedIn {
+        /// When the sending tab received it, ms on the local clock.
+        received_at_ms: f64,
+        /// Its lifetime as the sending tab planned it; `None` for a token that never expires.
+        lifetime_ms: Option<f64>,
+    },
     /// A tab signed out (or the server refused its refresh token): the session is over.
     Logout {
         /// When, ms on the local clock. Tokens received before this moment are never adopted.
@@ -46,6 +54,7 @@ impl core::fmt::Debug for TabMessage {
         // Never the token itself.
         f.write_str(match self {
             TabMessage::Token { .. } => "TabMessage::Token([redacted])",
+            TabMessage::SignedIn { .. } => "TabMessage::SignedIn",
             TabMessage::Logout { .. } => "TabMessage::Logout",
             TabMessage::Working { .. } => "TabMessage::Working",
         })
@@ -79,6 +88,16 @@ impl TabMessage {
                     push_ms(&mut out, "lifetime", *lifetime);
                 }
             }
+            TabMessage::SignedIn {
+                received_at_ms,
+                lifetime_ms,
+            } => {
+                out.push_str("\"signedIn\"");
+                push_ms(&mut out, "receivedAt", *received_at_ms);
+                if let Some(lifetime) = lifetime_ms {
+                    push_ms(&mut out, "lifetime", *lifetime);
+                }
+            }
             TabMessage::Logout { at_ms } => {
                 out.push_str("\"logout\"");
                 push_ms(&mut out, "at", *at_ms);
@@ -107,14 +126,14 @@ impl TabMessage {
         let Some(Value::Str(kind)) = kind else {
             return None;
         };
+        let lifetime_ms = match lifetime {
+            None => None,
+            Some(v) => Some(ms(Some(v))?),
+        };
         match kind.as_str() {
             "token" => {
                 let Some(Value::Str(token)) = token else {
                     return None;
-                };
-                let lifetime_ms = match lifetime {
-                    None => None,
-                    Some(v) => Some(ms(Some(v))?),
                 };
                 (!token.is_empty()).then_some(())?;
                 Some(TabMessage::Token {
@@ -123,6 +142,10 @@ impl TabMessage {
                     lifetime_ms,
                 })
             }
+            "signedIn" => Some(TabMessage::SignedIn {
+                received_at_ms: ms(received_at)?,
+                lifetime_ms,
+            }),
             "logout" => Some(TabMessage::Logout { at_ms: ms(at)? }),
             "working" => Some(TabMessage::Working {
                 for_ms: ms(for_ms)?,
@@ -168,6 +191,10 @@ mod tests {
                 token: "a.\"b\".c".into(),
                 received_at_ms: 5.0,
                 lifetime_ms: None,
+            },
+            TabMessage::SignedIn {
+                received_at_ms: 9.0,
+                lifetime_ms: Some(60_000.0),
             },
             TabMessage::Logout { at_ms: 42.0 },
             TabMessage::Working { for_ms: 10_000.0 },

@@ -21,6 +21,7 @@ pub(super) fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
             allowed: AllowList::new(vec![ORIGIN.into(), API.into()]),
             locks,
             channel,
+            tab_tokens: true,
             seed: 7,
             session: format!("{ORIGIN}/auth/refresh"),
         },

@@ -343,3 +343,7 @@ mod review_tests;
 #[cfg(test)]
 #[path = "backends_tests.rs"]
 mod backends_tests;
+
+#[cfg(test)]
+#[path = "isolated_tests.rs"]
+mod isolated_tests;

@@ -24,6 +24,10 @@ impl Keeper {
                 received_at_ms,
                 lifetime_ms,
             }) => self.adopt(token, received_at_ms, lifetime_ms, now_ms),
+            Some(TabMessage::SignedIn {
+                received_at_ms,
+                lifetime_ms,
+            }) => self.heard_of_token(None, received_at_ms, lifetime_ms, now_ms),
             // A sign-out from before a login this tab has begun: the old session's token goes,
             // the login (a new session) goes on.
             Some(TabMessage::Logout { at_ms }) if self.login_begun_since(at_ms) => {
@@ -37,8 +41,8 @@ impl Keeper {
     }
 
     fn adopt(&mut self, token: String, received_at_ms: f64, lifetime: Option<f64>, now_ms: f64) {
-        if self.dpop.is_some() {
-            return self.heard_of_token(&token, received_at_ms, lifetime, now_ms);
+        if self.dpop.is_some() || !self.env.tab_tokens {
+            return self.heard_of_token(Some(&token), received_at_ms, lifetime, now_ms);
         }
         if self.logging_out()
             || received_at_ms > now_ms
@@ -84,7 +88,8 @@ impl Keeper {
         self.finish_if_adopted(now_ms);
     }
 
-    /// With `dpop` another tab's token is bound to that tab's key: useless here. It still says
+    /// With `dpop` another tab's token is bound to that tab's key: useless here (and without
+    /// [`tab_tokens`](super::Environment::tab_tokens) it is not there at all). It still says
     /// something: a tab signed out learns that there is a session (another tab signed in, or
     /// restored it), and a tab signed in as someone else learns of a new login. Either refreshes
     /// for a token of its own — under the lock only (without it, tabs hearing one login would
@@ -93,7 +98,7 @@ impl Keeper {
     /// family to its first key refuses every other tab), signed in or not.
     fn heard_of_token(
         &mut self,
-        token: &str,
+        token: Option<&str>,
         received_at_ms: f64,
         lifetime: Option<f64>,
         now_ms: f64,
@@ -106,9 +111,11 @@ impl Keeper {
             && lifetime.map_or(true, |l| received_at_ms + l > now_ms);
         let someone_else = match &self.session.held {
             None => true,
-            Some(held) => {
+            // A session heard of without its token may be someone else's: the next refresh
+            // tells.
+            Some(held) => token.is_some_and(|token| {
                 decode_unverified(token, self.env.json).is_ok_and(|c| c.sub != held.claims.sub)
-            }
+            }),
         };
         let refused_at_ms = self
             .dpop

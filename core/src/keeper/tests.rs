@@ -65,6 +65,7 @@ pub(super) fn keeper_with(locks: bool, channel: bool, edit: impl FnOnce(&mut Con
             allowed: AllowList::new(vec![ORIGIN.into()]),
             locks,
             channel,
+            tab_tokens: true,
             seed: 7,
             session: format!("{ORIGIN}/auth/refresh"),
         },

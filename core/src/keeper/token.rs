@@ -90,10 +90,17 @@ impl Keeper {
         let plan = lifetime
             .map(|lifetime| Plan::new(received_at_ms, lifetime, self.config.policy, jitter));
         if matches!(source, Source::Server { .. }) && self.env.channel {
-            self.push(Command::Post(TabMessage::Token {
-                token: token.clone(),
-                received_at_ms,
-                lifetime_ms: lifetime,
+            self.push(Command::Post(if self.env.tab_tokens {
+                TabMessage::Token {
+                    token: token.clone(),
+                    received_at_ms,
+                    lifetime_ms: lifetime,
+                }
+            } else {
+                TabMessage::SignedIn {
+                    received_at_ms,
+                    lifetime_ms: lifetime,
+                }
             }));
         }
         if self

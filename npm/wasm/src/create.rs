@@ -33,7 +33,8 @@ pub(crate) fn decode(s: &mut State, len: usize, header: u32) -> u32 {
 /// `new TokenKeeper(options)`. At [`buf`], lines: the options as JSON, the page's origin, then
 /// `refreshUrl`, `loginUrl` and `logoutUrl` resolved against the page (empty when they do not
 /// parse), then each of `allowedOrigins` as the browser normalizes it (empty when it does not
-/// parse). The handle, with the channel name out (empty when tabs are not coordinated); or -1
+/// parse). `channel`: 0 no channel, 1 a channel, 2 a channel that carries no token (the isolated
+/// entry). The handle, with the channel name out (empty when tabs are not coordinated); or -1
 /// with an error.
 pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: f64) -> i32 {
     match configure(s.input(len)) {
@@ -47,7 +48,8 @@ pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: 
             let env = Environment {
                 allowed,
                 locks: cross_tab && locks == 1,
-                channel: cross_tab && channel == 1,
+                channel: cross_tab && channel >= 1,
+                tab_tokens: channel != 2,
                 seed: id(seed),
                 session,
                 json: read_json,
