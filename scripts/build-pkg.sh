@@ -10,6 +10,11 @@
 #                          esbuild with react and the main entry left as imports, so the main
 #                          entry's bytes are the same with or without it
 #   react.d.ts             their types
+#   isolated.js (+ .map)   the isolated entry, `token-keeper/isolated` (npm/js/isolated.js): the
+#                          page's side, which forwards to
+#   token-keeper-worker.js (+ .map)  the worker that runs the keeper (npm/js/worker.js, the whole
+#                          driver bundled in; it loads token-keeper.wasm next to itself)
+#   isolated.d.ts          their types
 #   token-keeper.angular.js  the main entry as the Angular CLI resolves it (export condition
 #                          "es2020"), as written: ships the wasm through the builder's `loader`
 #                          import attribute (see the file)
@@ -32,7 +37,11 @@ tools/node_modules/.bin/esbuild npm/js/token-keeper.js --log-level=warning --bun
 tools/node_modules/.bin/esbuild npm/js/react.js --log-level=warning --bundle --minify \
   --format=esm --target=es2022 --sourcemap --external:react --external:./token-keeper.js \
   --outfile=pkg/react.js
-cp npm/js/token-keeper.d.ts npm/js/react.d.ts npm/js/token-keeper.angular.js npm/package.json npm/README.md pkg/
+tools/node_modules/.bin/esbuild npm/js/isolated.js --log-level=warning --bundle --minify \
+  --format=esm --target=es2022 --sourcemap --outfile=pkg/isolated.js
+tools/node_modules/.bin/esbuild npm/js/worker.js --log-level=warning --bundle --minify \
+  --format=esm --target=es2022 --sourcemap --outfile=pkg/token-keeper-worker.js
+cp npm/js/token-keeper.d.ts npm/js/react.d.ts npm/js/isolated.d.ts npm/js/token-keeper.angular.js npm/package.json npm/README.md pkg/
 if [ "${1:-}" = "--pack" ]; then
   mkdir -p target/npm
   rm -f target/npm/*.tgz

@@ -4,6 +4,7 @@
 // resolves them; what the page offers for tabs), a JWT's claims, and an event's detail.
 
 import { core, halt, problem, put, said, failure } from "./core.js";
+import { host } from "./host.js";
 
 /**
  * Decodes a JWT's claims (or, with `{ header: true }`, its header) without verifying its
@@ -45,7 +46,7 @@ export const detail = (kind, expiresAt, text) =>
 
 /**
  * Makes the keeper: [its handle, the lock's and channel's name (empty when tabs are not
- * coordinated), whether a channel opens here (1 or 0), the resolved [loginUrl, refreshUrl,
+ * coordinated), whether a channel opens here (1 or 2, 0 when not), the resolved [loginUrl, refreshUrl,
  * logoutUrl]]. Throws the core's `config` error.
  */
 export function create(w, options) {
@@ -75,7 +76,7 @@ export function create(w, options) {
   let channels = 0; // whether a channel opens here (an opaque origin may refuse one)
   try {
     new BroadcastChannel("token-keeper-probe").close();
-    channels = 1;
+    channels = host.tabTokens ? 1 : 2; // 2: a channel whose messages carry no token
   } catch {}
   try {
     const handle = w.create(

@@ -23,6 +23,7 @@ import { Dpop } from "./dpop.js";
 import { collected, create, detail } from "./create.js";
 import { nonce, post } from "./auth.js";
 import * as js from "./intrinsics.js";
+import { host } from "./host.js";
 
 export { default } from "./core.js";
 export { decodeJwt } from "./create.js";
@@ -368,7 +369,7 @@ export class TokenKeeper {
       const headers = new js.Headers();
       // The core's: the CSRF header (on a login only when its cookie is there), and on a
       // refresh the reissue flow's bearer, as `name\nvalue` lines.
-      if (wasm.auth_headers(this.#handle, put(globalThis.document?.cookie ?? ""), kind)) {
+      if (wasm.auth_headers(this.#handle, put(host.cookies()), kind)) {
         const lines = js.split(said(), "\n");
         for (let i = 0; i < lines.length; i += 2) js.setHeader(headers, lines[i], lines[i + 1]);
       }

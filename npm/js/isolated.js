@@ -1,0 +1,227 @@
+// token-keeper/isolated: the keeper out of the page's reach (RFC 10017 §5.1.1, §8.4). The wasm
+// and the driver run in a worker (worker.js, shipped as token-keeper-worker.js): a SharedWorker
+// where the browser has one — one keeper for every tab of the origin made with the same options
+// — otherwise a dedicated worker for this page. This object only forwards: calls and app
+// requests go to the worker, claims, events and answers come back. Nothing here, and no message
+// the worker sends, holds the token; there is no `accessToken()`.
+
+import * as js from "./intrinsics.js";
+import { problem, configError } from "./core.js";
+
+const EVENTS = ["token", "refresh", "logout", "error"];
+const WAKE_UPS = ["pageshow", "focus", "online"];
+const NULL_BODY = [204, 205, 304];
+
+/** Nothing to load in the page: the worker loads the wasm. Kept so code written for the main
+ * entry (`await init()`) runs unchanged. */
+export default function init() {
+  return Promise.resolve();
+}
+
+const cookies = () => {
+  try {
+    return globalThis.document?.cookie ?? "";
+  } catch {
+    return ""; // a sandboxed frame
+  }
+};
+
+/** A TokenKeeperError (or the error it was) from what the worker said. */
+const rebuild = (e) => {
+  if (e?.name == "TokenKeeperError") return problem(e.code, e.message, e.status);
+  if (e?.name == "AbortError") return new DOMException(e.message, "AbortError");
+  if (e?.name == "TypeError") return new TypeError(e.message);
+  return new Error(e?.message);
+};
+
+/** Keeps an API access token fresh and attached, in a worker the page's scripts cannot read. */
+export class TokenKeeper {
+  #port;
+  #worker; // a dedicated worker, ended by dispose()
+  #lastId = 0;
+  #calls = new Map(); // id → resolve, reject
+  #listeners = [];
+  #state = {}; // the claims and expiry the worker last reported
+  #opened; // the worker's answer to "open"
+  #stop = new AbortController();
+
+  /** Throws a `TokenKeeperError` with code `config` for options JSON cannot carry; the core's
+   * checks answer in the first call (and as an `error` event). */
+  constructor(options) {
+    let name;
+    try {
+      name = `token-keeper ${js.stringify(options ?? null)}`;
+    } catch {
+      throw configError("the options must be JSON: functions, BigInts and cycles cannot be sent");
+    }
+    if (typeof globalThis.SharedWorker == "function") {
+      const worker = new SharedWorker(new URL("./token-keeper-worker.js", import.meta.url), {
+        type: "module",
+        name,
+      });
+      this.#port = worker.port;
+    } else {
+      this.#port = this.#worker = new Worker(new URL("./token-keeper-worker.js", import.meta.url), {
+        type: "module",
+        name,
+      });
+    }
+    this.#port.onmessage = ({ data }) => this.#hear(data);
+    this.#opened = this.#ask("open", [options]);
+    this.#opened.catch((e) => this.#emit("error", e));
+    const signal = this.#stop.signal;
+    const wake = () => this.#post({ op: "wake" });
+    for (const name of WAKE_UPS) globalThis.addEventListener?.(name, wake, { signal });
+    globalThis.document?.addEventListener("visibilitychange", wake, { signal });
+    // The CSRF cookie may change while no call is made (another tab signed in): told at once
+    // where the browser says so.
+    globalThis.cookieStore?.addEventListener?.("change", wake, { signal });
+    globalThis.addEventListener?.("pagehide", () => this.#post({ op: "close" }), { signal });
+    this.fetch = this.fetch.bind(this);
+  }
+
+  /** The held token's claims, as the worker last reported them. */
+  claims() {
+    return this.#state.claims;
+  }
+
+  /** The held token's expiry on the local clock, in ms since the epoch. */
+  expiresAt() {
+    return this.#state.expiresAt;
+  }
+
+  /** Whether a token is held (as the worker last reported). */
+  get isAuthenticated() {
+    return this.#state.claims !== undefined;
+  }
+
+  restore() {
+    return this.#call("restore", []);
+  }
+
+  /** The credentials go to the worker; only the claims come back. */
+  login(body, init) {
+    return this.#call("login", [body, init?.headers ? { headers: init.headers } : undefined]);
+  }
+
+  refresh() {
+    return this.#call("refresh", []);
+  }
+
+  logout() {
+    return this.#call("logout", []);
+  }
+
+  /** Hands a token to the worker; resolves to its claims (a promise, unlike the main entry). */
+  setToken(token) {
+    return this.#call("setToken", [token]);
+  }
+
+  on(event, listener) {
+    if (!EVENTS.includes(event)) {
+      throw configError("on() takes one of the events token, refresh, logout, error");
+    }
+    if (typeof listener != "function") throw configError("on() takes a listener function");
+    const entry = [event, listener];
+    this.#listeners.push(entry);
+    return () => {
+      this.#listeners = this.#listeners.filter((e) => e != entry);
+    };
+  }
+
+  /** Stops listening; a dedicated worker ends, a shared one goes on for the other tabs. */
+  dispose() {
+    this.#post({ op: "close" });
+    this.#stop.abort();
+    this.#worker?.terminate();
+    this.#listeners = [];
+    this.#state = {};
+    const error = problem("aborted", "the keeper was disposed");
+    for (const { reject } of this.#calls.values()) reject(error);
+    this.#calls.clear();
+  }
+
+  /**
+   * `window.fetch`'s arguments and result: the request is described to the worker (its body read
+   * here), which sends it through its keeper; the answer is rebuilt from its status, headers and
+   * the body's stream, transferred. `url`, `redirected` and `type` are the worker's, set on it.
+   */
+  async fetch(input, init) {
+    const request = new js.Request(input, init);
+    const signal = init?.signal ?? (input instanceof js.Request ? input.signal : undefined);
+    signal?.throwIfAborted();
+    const body = request.body ? await request.arrayBuffer() : undefined;
+    const described = {
+      url: request.url,
+      method: request.method,
+      headers: [...js.requestHeaders(request)],
+      body,
+      mode: request.mode == "navigate" ? "same-origin" : request.mode,
+      credentials: request.credentials,
+      cache: request.cache,
+      redirect: request.redirect,
+      referrer: request.referrer,
+      referrerPolicy: request.referrerPolicy,
+      integrity: request.integrity,
+      keepalive: request.keepalive,
+    };
+    const id = ++this.#lastId;
+    const abort = () => this.#post({ op: "abort", args: [id] });
+    signal?.addEventListener("abort", abort, { once: true });
+    try {
+      await this.#opened;
+      const head = await this.#call("fetch", [described], id, body ? [body] : []);
+      if (head.status == 0) return Response.error(); // opaque (no-cors): no status to rebuild
+      const response = new Response(NULL_BODY.includes(head.status) ? null : head.body, head);
+      return Object.defineProperties(response, {
+        url: { value: head.url },
+        redirected: { value: head.redirected },
+        type: { value: head.type },
+      });
+    } catch (e) {
+      if (e?.name == "AbortError" && signal?.aborted) throw signal.reason;
+      throw e;
+    } finally {
+      signal?.removeEventListener("abort", abort);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  #post(message, transfer = []) {
+    try {
+      this.#port.postMessage({ ...message, cookies: cookies() }, transfer);
+    } catch {} // a terminated worker
+  }
+
+  #ask(op, args, id = ++this.#lastId, transfer) {
+    return new Promise((resolve, reject) => {
+      this.#calls.set(id, { resolve, reject });
+      this.#post({ id, op, args }, transfer);
+    });
+  }
+
+  async #call(op, args, id, transfer) {
+    if (op != "fetch") await this.#opened;
+    return this.#ask(op, args, id, transfer);
+  }
+
+  #hear(message) {
+    if (message.state) this.#state = message.state;
+    if (message.event) return this.#emit(message.event, message.event == "error" ? rebuild(message.detail) : message.detail);
+    const call = this.#calls.get(message.id);
+    this.#calls.delete(message.id);
+    if (message.ok) call?.resolve(message.value);
+    else call?.reject(rebuild(message.value));
+  }
+
+  #emit(event, detail) {
+    for (const [name, listener] of [...this.#listeners]) {
+      if (name == event) {
+        try {
+          listener(detail);
+        } catch {}
+      }
+    }
+  }
+}

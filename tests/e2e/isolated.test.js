@@ -1,0 +1,159 @@
+// token-keeper/isolated (issue 25): the keeper runs in a SharedWorker (or, where the page has
+// none, a dedicated worker) and the token never enters the page — not through a property, a
+// `BroadcastChannel`, a built-in replaced after init(), a message to the worker, or anything the
+// worker sends. Tabs share one SharedWorker keeper; dedicated workers take turns with the lock.
+// Each test runs in both modes, in Chromium, against the mock server (the plain module page
+// tests/e2e/page/isolated.html; the bundlers' builds are in bundlers.test.js).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { PAGE_URL, launch, reset, stats } from "./common.js";
+import { installSpies } from "./spies.js";
+
+const JWT = /eyJ[\w-]+\.eyJ|Bearer |DPoP ey/;
+const OPTIONS = { refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" };
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** A tab of `context` on the isolated page, its keeper made and restored (`window.keeper`). */
+async function tab(context, mode, extra = "") {
+  const page = await context.newPage();
+  page.problems = [];
+  page.on("pageerror", (e) => page.problems.push(e.message));
+  await page.goto(`${PAGE_URL}/isolated.html?${mode}${extra}`);
+  await page.waitForFunction(() => window.loaded);
+  page.restored = await page.evaluate(async (options) => {
+    window.keeper = new TokenKeeper(options);
+    window.events = [];
+    for (const name of ["token", "refresh", "logout", "error"]) {
+      window.keeper.on(name, (detail) => window.events.push([name, JSON.stringify(detail)]));
+    }
+    return window.keeper.restore();
+  }, OPTIONS);
+  return page;
+}
+
+const login = (page) =>
+  page.evaluate(() => keeper.login({ username: "alice", password: "wonderland" }).then((c) => c.sub));
+
+/** Requests `n` times at once; their statuses. */
+const calls = (page, n) =>
+  page.evaluate((n) => Promise.all(Array.from({ length: n }, () => keeper.fetch("/api/me").then((r) => r.status))), n);
+
+const revoke = (page) =>
+  page.evaluate(() => fetch("/__mock/config", {
+    method: "POST", headers: { "content-type": "application/json" }, body: '{"revoke_access_tokens":true}',
+  }));
+
+for (const mode of ["shared", "dedicated"]) {
+  test(`${mode}: no page script obtains the token — properties, channel, replaced built-ins, messages`, async () => {
+    await reset(PAGE_URL);
+    const context = await browser.newContext();
+    const page = await tab(context, mode, "&spy");
+    // A script that listens on the keeper's channel, as any page script can.
+    await page.evaluate(() => {
+      window.heard = [];
+      const name = "token-keeper:" + new URL("/auth/refresh", location.href).href;
+      new BroadcastChannel(name).onmessage = ({ data }) => window.heard.push(String(data));
+    });
+    await installSpies(page);
+    const found = await page.evaluate(async () => {
+      await keeper.login({ username: "alice", password: "wonderland" });
+      const first = (await keeper.fetch("/api/me")).status;
+      await fetch("/__mock/config", { method: "POST", headers: { "content-type": "application/json" }, body: '{"revoke_access_tokens":true}' });
+      const retried = await (await keeper.fetch("/api/echo", { method: "POST", body: "order 1" })).text();
+      await keeper.refresh();
+      // Everything the page can reach of the keeper.
+      const names = [];
+      for (let o = keeper; o; o = Object.getPrototypeOf(o)) names.push(...Object.getOwnPropertyNames(o));
+      const values = names.map((n) => { try { return typeof keeper[n] == "function" && n != "constructor" && keeper[n].length == 0 && !["dispose", "restore", "refresh", "logout", "login"].includes(n) ? JSON.stringify(keeper[n]()) : JSON.stringify(keeper[n]); } catch { return ""; } });
+      return { first, retried, names, values, claims: keeper.claims()?.sub };
+    });
+    assert.equal(found.first, 200);
+    assert.equal(found.retried, "order 1", "the 401's retry replays the POST body from the worker");
+    assert.equal(found.claims, "alice");
+    assert.ok(!found.names.includes("accessToken"), "no accessToken() in the isolated entry");
+    for (const v of found.values) assert.doesNotMatch(v ?? "", JWT);
+
+    // A page script that talks to the worker itself: it may use the keeper (§5.1.4), never read
+    // the token.
+    if (mode == "shared") {
+      const replies = await page.evaluate(async (options) => {
+        const worker = new SharedWorker("/pkg/token-keeper-worker.js", {
+          type: "module", name: `token-keeper ${JSON.stringify(options)}`,
+        });
+        const replies = [];
+        worker.port.onmessage = ({ data }) => replies.push(JSON.stringify(data));
+        const asks = ["open", "accessToken", "token", "constructor", "__proto__", "toString", "hasOwnProperty", "claims"];
+        asks.forEach((op, id) => worker.port.postMessage({ id, op, args: op == "open" ? [options] : [] }));
+        worker.port.postMessage({ id: 99, op: "fetch", args: [{ url: "/api/me" }] });
+        worker.port.postMessage("garbage");
+        worker.port.postMessage({ id: 100, op: "login", args: null });
+        await new Promise((r) => setTimeout(r, 500));
+        return replies;
+      }, OPTIONS);
+      assert.ok(replies.some((r) => r.includes('"id":99,"ok":true')), "the worker answered the script's request");
+      for (const r of replies) assert.doesNotMatch(r, JWT);
+    }
+
+    await page.evaluate(() => keeper.logout());
+    const { seen, heard, fromWorker, events } = await page.evaluate(() => ({
+      seen: window.seen, heard: window.heard, fromWorker: window.fromWorker, events: window.events,
+    }));
+    assert.deepEqual(seen, [], "a replaced built-in saw a token");
+    assert.ok(fromWorker.length >= 6, "the instrumentation saw the worker's messages");
+    for (const m of [...fromWorker, ...heard, ...events.map((e) => e[1])]) assert.doesNotMatch(m, JWT);
+    assert.ok(heard.some((m) => m.includes('"type":"signedIn"')), "the channel says a tab signed in");
+    const s = await stats(PAGE_URL);
+    assert.deepEqual([s.logins, s.api_unauthorized, s.reuse_detections], [1, 1, 0]);
+    assert.deepEqual(page.problems, []);
+    await context.close();
+  });
+
+  test(`${mode}: two tabs — one sign-in for both, concurrent 401s refresh once per keeper, a sign-out reaches the other`, async () => {
+    await reset(PAGE_URL);
+    const context = await browser.newContext();
+    const a = await tab(context, mode);
+    assert.equal(a.restored, false);
+    assert.equal(await login(a), "alice");
+    const b = await tab(context, mode);
+    assert.equal(b.restored, true, "the second tab is signed in");
+    assert.equal(await b.evaluate(() => keeper.claims().sub), "alice");
+    const before = await stats(PAGE_URL);
+    // One keeper for both tabs; dedicated workers each refresh for themselves, under the lock.
+    const keepers = mode == "shared" ? 1 : 2;
+    assert.deepEqual([before.logins, before.refreshes], [1, keepers - 1]);
+
+    await revoke(a);
+    const statuses = (await Promise.all([calls(a, 3), calls(b, 3)])).flat();
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200]);
+    const after = await stats(PAGE_URL);
+    assert.equal(after.refreshes - before.refreshes, keepers, "one refresh per keeper for six 401s");
+    assert.equal(after.reuse_detections, 0);
+
+    await b.evaluate(() => keeper.logout());
+    await a.waitForFunction(() => !keeper.isAuthenticated && events.some(([e]) => e == "logout"));
+    assert.deepEqual([...a.problems, ...b.problems], []);
+    await context.close();
+  });
+
+  test(`${mode}: a reload restores the session, and bad options are a config error`, async () => {
+    await reset(PAGE_URL);
+    const context = await browser.newContext();
+    const page = await tab(context, mode);
+    await login(page);
+    await page.reload();
+    await page.waitForFunction(() => window.loaded);
+    const restored = await page.evaluate(async (options) => {
+      const keeper = new TokenKeeper(options);
+      return [await keeper.restore(), keeper.isAuthenticated, keeper.claims().sub];
+    }, OPTIONS);
+    assert.deepEqual(restored, [true, true, "alice"]);
+    const error = await page.evaluate(() =>
+      new TokenKeeper({ refreshUrl: "" }).restore().catch((e) => [e.name, e.code, e.message]));
+    assert.deepEqual(error.slice(0, 2), ["TokenKeeperError", "config"]);
+    assert.match(error[2], /refreshUrl/);
+    await context.close();
+  });
+}

@@ -1,0 +1,70 @@
+// The spies of the hardening tests (hardening.test.js, isolated.test.js): a page script that
+// replaces the built-ins after the package loaded, and keeps the name of every one that saw a
+// string holding a JWT or an `Authorization` value in `window.seen`.
+
+/** Replaces the built-ins with spies that keep every string they see holding a JWT. */
+export function installSpies(page) {
+  return page.evaluate(() => {
+    const seen = (window.seen = []);
+    const stringify = JSON.stringify;
+    const look = (where, ...values) => {
+      for (const v of values) {
+        let text;
+        try {
+          text = typeof v == "string" ? v : v && typeof v == "object" ? stringify(v) : "";
+        } catch {
+          text = "";
+        }
+        if (/eyJ[\w-]+\.eyJ|Bearer |DPoP ey/.test(text ?? "")) seen.push(where);
+      }
+    };
+    const wrap = (target, name, where = name) => {
+      const real = target[name];
+      target[name] = function (...args) {
+        look(where, this, ...args);
+        const result = real.apply(this, args);
+        if (result && typeof result.then == "function") {
+          return result.then((r) => (look(`${where} result`, r), r));
+        }
+        look(`${where} result`, result);
+        return result;
+      };
+    };
+    const realFetch = window.fetch;
+    window.fetch = function (input, init) {
+      look("fetch", input instanceof Request ? [...input.headers] : input, init && [...new Headers(init.headers)]);
+      return realFetch.call(this, input, init);
+    };
+    const RealRequest = Request;
+    window.Request = class extends RealRequest {
+      constructor(input, init) {
+        super(input, init);
+        look("Request", init);
+      }
+      get headers() {
+        const headers = super.headers;
+        look("Request headers", [...headers]);
+        return headers;
+      }
+    };
+    for (const name of ["set", "append", "get", "has", "delete"]) wrap(Headers.prototype, name, `Headers.${name}`);
+    const headersGetter = Object.getOwnPropertyDescriptor(RealRequest.prototype, "headers").get;
+    Object.defineProperty(RealRequest.prototype, "headers", {
+      get() {
+        const headers = headersGetter.call(this);
+        look("Request.prototype.headers", [...headers]);
+        return headers;
+      },
+    });
+    for (const name of ["text", "json"]) wrap(Response.prototype, name, `Response.${name}`);
+    wrap(JSON, "parse");
+    wrap(JSON, "stringify");
+    wrap(TextDecoder.prototype, "decode");
+    wrap(TextEncoder.prototype, "encode");
+    wrap(TextEncoder.prototype, "encodeInto");
+    for (const name of ["slice", "split", "substring", "trim"]) wrap(String.prototype, name, `String.${name}`);
+    for (const name of ["keys", "entries", "hasOwn"]) wrap(Object, name, `Object.${name}`);
+    wrap(Array, "isArray");
+    wrap(Uint8Array.prototype, "set", "Uint8Array.set");
+  });
+}
