@@ -1,6 +1,7 @@
 // The packed npm tarball, installed into real apps and built with Vite, with webpack 5 and with
-// the Angular CLI's application builder (esbuild), each loaded in Chromium: the wasm must be found
-// without a plugin or a line of the app's build configuration about it.
+// the Angular CLI's application builder (esbuild), each loaded in Chromium: the wasm (and, for
+// token-keeper/isolated, the worker) must be found without a plugin or a line of the app's build
+// configuration about it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { VITE_URL, WEBPACK_URL, ANGULAR_URL, launch, reset, control, stats, storage } from "./common.js";
@@ -9,8 +10,17 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-for (const [bundler, base] of [["Vite", VITE_URL], ["webpack", WEBPACK_URL], ["Angular", ANGULAR_URL]]) {
-  test(`the ${bundler} build signs in, calls the API and recovers from a 401`, async () => {
+const builds = [
+  ["Vite", VITE_URL, "/"],
+  ["webpack", WEBPACK_URL, "/"],
+  ["Angular", ANGULAR_URL, "/"],
+  // token-keeper/isolated: the bundler must also ship the worker, which must find the wasm.
+  ["Vite", VITE_URL, "/isolated.html"],
+  ["webpack", WEBPACK_URL, "/isolated.html"],
+];
+for (const [bundler, base, path] of builds) {
+  const what = path == "/" ? `the ${bundler} build` : `the ${bundler} build of token-keeper/isolated`;
+  test(`${what} signs in, calls the API and recovers from a 401`, async () => {
     await reset(base);
     const page = await (await browser.newContext()).newPage();
     const problems = [];
@@ -20,7 +30,7 @@ for (const [bundler, base] of [["Vite", VITE_URL], ["webpack", WEBPACK_URL], ["A
     page.on("console", (m) => {
       if (m.type() == "error" && m.text().startsWith("ERROR")) problems.push(m.text());
     });
-    await page.goto(base);
+    await page.goto(base + path);
     await page.getByText("signed out").waitFor();
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByText("signed in as alice").waitFor();

@@ -8,10 +8,13 @@ import webpack from "webpack";
 const here = import.meta.dirname;
 const config = {
   mode: "production",
-  entry: resolve(here, "../vite-app/src/main.js"),
+  entry: {
+    main: resolve(here, "../vite-app/src/main.js"),
+    isolated: resolve(here, "../vite-app/src/isolated.js"),
+  },
   // The entry lives in ../vite-app; the package is this app's own install.
   resolve: { modules: [resolve(here, "node_modules")] },
-  output: { path: resolve(here, "dist"), filename: "main.js", clean: true },
+  output: { path: resolve(here, "dist"), filename: "[name].js", clean: true },
 };
 const stats = await new Promise((done, fail) =>
   webpack(config, (error, stats) => (error ? fail(error) : done(stats))));
@@ -19,8 +22,10 @@ if (stats.hasErrors() || stats.hasWarnings()) {
   console.error(stats.toString("errors-warnings"));
   process.exit(1);
 }
-const page = readFileSync(resolve(here, "../vite-app/index.html"), "utf8")
-  .replace('src="/src/main.js"', 'src="/main.js"')
-  .replace("Vite", "webpack");
-writeFileSync(resolve(here, "dist/index.html"), page);
+for (const [name, html] of [["main", "index.html"], ["isolated", "isolated.html"]]) {
+  const page = readFileSync(resolve(here, "../vite-app", html), "utf8")
+    .replace(`src="/src/${name}.js"`, `src="/${name}.js"`)
+    .replace("Vite", "webpack");
+  writeFileSync(resolve(here, "dist", html), page);
+}
 console.log(stats.toString({ assets: true, modules: false, colors: false }).split("\n").slice(0, 6).join("\n"));
