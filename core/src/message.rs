@@ -83,20 +83,14 @@ impl TabMessage {
             } => {
                 out.push_str("\"token\",\"token\":");
                 json::write_string(&mut out, token);
-                push_ms(&mut out, "receivedAt", *received_at_ms);
-                if let Some(lifetime) = lifetime_ms {
-                    push_ms(&mut out, "lifetime", *lifetime);
-                }
+                push_received(&mut out, *received_at_ms, *lifetime_ms);
             }
             TabMessage::SignedIn {
                 received_at_ms,
                 lifetime_ms,
             } => {
                 out.push_str("\"signedIn\"");
-                push_ms(&mut out, "receivedAt", *received_at_ms);
-                if let Some(lifetime) = lifetime_ms {
-                    push_ms(&mut out, "lifetime", *lifetime);
-                }
+                push_received(&mut out, *received_at_ms, *lifetime_ms);
             }
             TabMessage::Logout { at_ms } => {
                 out.push_str("\"logout\"");
@@ -160,6 +154,14 @@ fn ms(value: Option<Value>) -> Option<f64> {
     match value {
         Some(Value::Num(n)) if n.is_finite() && n >= 0.0 => Some(n),
         _ => None,
+    }
+}
+
+/// Appends when a token was received and its lifetime, when it has one.
+fn push_received(out: &mut String, received_at_ms: f64, lifetime_ms: Option<f64>) {
+    push_ms(out, "receivedAt", received_at_ms);
+    if let Some(lifetime) = lifetime_ms {
+        push_ms(out, "lifetime", lifetime);
     }
 }
 

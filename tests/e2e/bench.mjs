@@ -125,6 +125,50 @@ try {
   }, { driver: DRIVER, rounds: ROUNDS });
   console.log(`dpop: signing a proof (ES256, WebCrypto) takes a median of ${dpop.request.toFixed(2)} ms for a ` +
     `request carrying the token (with ath, its SHA-256), ${dpop.auth.toFixed(2)} ms for an auth call; ${ROUNDS} proofs each`);
+
+  // 5. token-keeper/isolated: a call through the keeper in a SharedWorker, and in a dedicated
+  //    worker (SharedWorker hidden while it is made), beside the in-page keeper.fetch, each paired
+  //    with window.fetch carrying the in-page keeper's bearer, interleaved as in 1.
+  await reset(BASE);
+  await page.evaluate(() => window.tokenKeeper.login({ username: "alice", password: "wonderland" }));
+  const isolated = await page.evaluate(async ({ rounds }) => {
+    const { TokenKeeper } = await import("/pkg/isolated.js");
+    const options = { refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" };
+    const shared = new TokenKeeper(options);
+    await shared.restore();
+    const saved = window.SharedWorker;
+    delete window.SharedWorker;
+    const dedicated = new TokenKeeper(options);
+    window.SharedWorker = saved;
+    await dedicated.restore();
+    const bearer = `Bearer ${window.tokenKeeper.accessToken()}`;
+    const plainCall = () => fetch("/api/me", { headers: { authorization: bearer } });
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const results = {};
+    for (const [name, keeper] of [["in the page", window.tokenKeeper], ["SharedWorker", shared], ["dedicated worker", dedicated]]) {
+      const keptCall = () => keeper.fetch("/api/me");
+      const plain = [], kept = [];
+      for (let i = 0; i < 30; i++) { await (await plainCall()).text(); await (await keptCall()).text(); }
+      const time = async (call, into) => {
+        const t = performance.now();
+        await (await call()).text();
+        into.push(performance.now() - t);
+      };
+      for (let i = 0; i < rounds; i++) {
+        if (i % 2) { await time(plainCall, plain); await time(keptCall, kept); }
+        else { await time(keptCall, kept); await time(plainCall, plain); }
+      }
+      results[name] = { plain: mean(plain), kept: mean(kept) };
+    }
+    shared.dispose();
+    dedicated.dispose();
+    return results;
+  }, { rounds: ROUNDS });
+  console.log(`isolated: GET with the bearer, mean of ${ROUNDS} interleaved pairs against window.fetch`);
+  for (const [name, t] of Object.entries(isolated)) {
+    console.log(`  ${name}: ${t.plain.toFixed(3)} ms vs ${t.kept.toFixed(3)} ms, ratio ${(t.kept / t.plain).toFixed(3)}, ` +
+      `${t.kept >= t.plain ? "+" : ""}${((t.kept - t.plain) * 1000).toFixed(0)} us per call`);
+  }
 } finally {
   await browser.close();
 }
