@@ -7,7 +7,7 @@ docs/development.md ("The docs check") says what a writer needs to know; in shor
 - ```js, ```javascript, ```ts, ```typescript, ```jsx and ```tsx blocks are type-checked with the
   TypeScript of tests/e2e (`strict`, `"lib": ["es2022", "dom"]`, `noEmit`) against the package's
   own declarations (npm/js/token-keeper.d.ts as `token-keeper`, npm/js/react.d.ts as
-  `token-keeper/react`; ky, axios, ofetch and React from tests/e2e/node_modules). Each block is
+  `token-keeper/react`, npm/js/isolated.d.ts as `token-keeper/isolated`; ky, axios, ofetch and React from tests/e2e/node_modules). Each block is
   a module of its own. A block that uses names from the text around it gets them from a comment
   on the line just before it, `<!-- tsc: declare const keeper: import("token-keeper").TokenKeeper; -->`,
   whose text goes first in the module.
@@ -197,6 +197,7 @@ def run_tsc(modules):
             "paths": {
                 "token-keeper": [f"{up}/npm/js/token-keeper.d.ts"],
                 "token-keeper/react": [f"{up}/npm/js/react.d.ts"],
+                "token-keeper/isolated": [f"{up}/npm/js/isolated.d.ts"],
                 "*": [f"{up}/tests/e2e/node_modules/*", f"{up}/tests/e2e/node_modules/@types/*"],
             },
         },

@@ -8,6 +8,7 @@ import init, {
   type Claims, type JwtHeader, type TokenKeeperError, type TokenKeeperErrorCode,
   type TokenKeeperOptions, type RefreshTrigger, type LogoutReason,
 } from "token-keeper";
+import initIsolated, { TokenKeeper as IsolatedKeeper } from "token-keeper/isolated";
 
 await init();
 await init(new URL("/assets/token-keeper.wasm", location.href));
@@ -83,3 +84,14 @@ keeper.isAuthenticated = true;
 
 void restored; void sub; void aud; void response; void set; void token; void held;
 void expiresAt; void signedIn; void payload; void header;
+
+// token-keeper/isolated: the same options and events; no accessToken(), and setToken answers
+// from the worker.
+await initIsolated();
+const isolated = new IsolatedKeeper(options);
+const isolatedClaims: Promise<Claims> = isolated.setToken("a.b.c");
+const isolatedFetch: typeof fetch = isolated.fetch;
+isolated.on("error", (e: TokenKeeperError) => e.code);
+void isolatedClaims, isolatedFetch;
+// @ts-expect-error the isolated entry never hands the token to the page
+isolated.accessToken();
