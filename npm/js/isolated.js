@@ -67,7 +67,7 @@ export class TokenKeeper {
       });
     }
     this.#port.onmessage = ({ data }) => this.#hear(data);
-    this.#opened = this.#ask("open", [options]);
+    this.#opened = this.#ask("open", []); // the worker reads the options from its name
     this.#opened.catch((e) => this.#emit("error", e));
     const signal = this.#stop.signal;
     const wake = () => this.#post({ op: "wake" });

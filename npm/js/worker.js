@@ -20,7 +20,7 @@ const ready = init(); // the wasm next to this script
 const ports = new Set();
 const aborts = new Map(); // port → (request id → its AbortController)
 let keeper;
-let options; // the options the keeper was made with, as JSON
+const PREFIX = "token-keeper ";
 
 const state = () => ({ claims: keeper?.claims(), expiresAt: keeper?.expiresAt() });
 
@@ -37,22 +37,17 @@ const broadcast = (message) => {
 };
 
 const OPS = {
-  async open(port, [given]) {
+  /** Makes the keeper, once, with the options the worker is named after (isolated.js names it
+   * `token-keeper <options as JSON>`): never with options a message brings, so a script that
+   * reaches the worker first cannot make it send the bearer elsewhere. */
+  async open() {
     await ready;
-    const json = JSON.stringify(given ?? null);
     if (!keeper) {
-      keeper = new TokenKeeper(given); // throws the core's config error
-      options = json;
+      keeper = new TokenKeeper(JSON.parse(globalThis.name.slice(PREFIX.length))); // or `config`
       for (const event of ["token", "refresh", "logout", "error"]) {
         keeper.on(event, (detail) =>
           broadcast({ event, detail: event == "error" ? plain(detail) : detail, state: state() }));
       }
-      // Timers sleep with the machine: a page that wakes wakes the keeper (its `focus` listener).
-    } else if (json != options) {
-      throw Object.assign(new Error("a keeper with other options runs in this worker"), {
-        name: "TokenKeeperError",
-        code: "config",
-      });
     }
   },
   restore: () => keeper.restore(),
@@ -60,6 +55,7 @@ const OPS = {
   logout: () => keeper.logout(),
   login: (port, [body, init]) => keeper.login(body, init),
   setToken: (port, [token]) => keeper.setToken(token),
+  /** Timers sleep with the machine: a page that wakes wakes the keeper (its `focus` listener). */
   wake() {
     globalThis.dispatchEvent(new Event("focus"));
   },

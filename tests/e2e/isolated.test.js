@@ -111,6 +111,31 @@ for (const mode of ["shared", "dedicated"]) {
     await context.close();
   });
 
+  if (mode == "shared") {
+    test("shared: a script that reaches the worker first cannot choose its options", async () => {
+      await reset(PAGE_URL);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${PAGE_URL}/isolated.html`);
+      await page.waitForFunction(() => window.loaded);
+      const sub = await page.evaluate(async (options) => {
+        // The worker the keeper will use (named by its options), opened with other options.
+        const rogue = new SharedWorker("/pkg/token-keeper-worker.js", {
+          type: "module", name: `token-keeper ${JSON.stringify(options)}`,
+        });
+        await new Promise((done) => {
+          rogue.port.onmessage = done;
+          rogue.port.postMessage({ id: 1, op: "open", args: [{ refreshUrl: "/elsewhere", loginUrl: "/elsewhere", allowedOrigins: ["https://evil.example"] }] });
+        });
+        const keeper = new TokenKeeper(options);
+        return (await keeper.login({ username: "alice", password: "wonderland" })).sub;
+      }, OPTIONS);
+      assert.equal(sub, "alice");
+      assert.equal((await stats(PAGE_URL)).logins, 1);
+      await context.close();
+    });
+  }
+
   test(`${mode}: two tabs — one sign-in for both, concurrent 401s refresh once per keeper, a sign-out reaches the other`, async () => {
     await reset(PAGE_URL);
     const context = await browser.newContext();
