@@ -1,7 +1,28 @@
-// An auth call's answer as the core takes it, and an answer's DPoP nonce handed to the core.
+// A login's credentials as the driver sends them, an auth call's answer as the core takes it, and
+// an answer's DPoP nonce handed to the core.
 
-import { wasm, put, MAX_INPUT } from "./core.js";
+import { wasm, put, configError, MAX_INPUT } from "./core.js";
 import * as js from "./intrinsics.js";
+
+/**
+ * `login(body, init)`'s arguments as they will be sent: `{ json, headers }`, copied now, so a
+ * caller changing its objects later changes nothing. Throws a `config` error.
+ */
+export function credentials(body, init) {
+  let json;
+  try {
+    json = js.stringify(body);
+  } catch {}
+  if (json === undefined) throw configError("login expects a body that JSON can encode");
+  try {
+    const headers = Object.entries(init?.headers ?? {});
+    if (!headers.every(([, v]) => typeof v == "string")) throw 0;
+    new Headers(headers); // the browser's own check of names and values
+    return { json, headers };
+  } catch {
+    throw configError("login's init.headers must map valid names to strings");
+  }
+}
 
 /**
  * POSTs an auth call: [status, body text, `Retry-After` in seconds (NaN when absent), the

@@ -21,7 +21,7 @@ import { Apps } from "./fetch.js";
 import { Locks } from "./locks.js";
 import { Dpop } from "./dpop.js";
 import { collected, create, detail } from "./create.js";
-import { nonce, post } from "./auth.js";
+import { credentials, nonce, post } from "./auth.js";
 import * as js from "./intrinsics.js";
 import { host } from "./host.js";
 
@@ -146,23 +146,13 @@ export class TokenKeeper {
 
   /** POSTs `body` as JSON to `loginUrl` (with `init.headers`); resolves to the new claims. */
   login(body, init) {
-    let json;
+    let login;
     try {
-      json = js.stringify(body);
-    } catch {}
-    if (json === undefined) {
-      return Promise.reject(configError("login expects a body that JSON can encode"));
+      login = credentials(body, init);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    let headers;
-    try {
-      // Copied now, so a caller changing its object later changes nothing.
-      headers = Object.entries(init?.headers ?? {});
-      if (!headers.every(([, v]) => typeof v == "string")) throw 0;
-      new Headers(headers); // the browser's own check of names and values
-    } catch {
-      return Promise.reject(configError("login's init.headers must map valid names to strings"));
-    }
-    return this.#call(wasm.login, { json, headers });
+    return this.#call(wasm.login, login);
   }
 
   /** Forces a refresh, joining the one in flight. */

@@ -38,6 +38,7 @@
 //! `drain.rs`, `login.rs`), the app requests (`fetch.rs`), DPoP (`dpop.rs`), the tabs
 //! (`tabs.rs`).
 
+mod answers;
 mod auth;
 mod calls;
 mod csrf;
@@ -45,6 +46,7 @@ mod dpop;
 mod drain;
 mod fetch;
 mod flight;
+mod flight_end;
 mod grant;
 mod lock;
 mod login;

@@ -1,6 +1,7 @@
 //! The keeper's decisions about other tabs around logins and sign-outs: a login under the
 //! lock, one replaced while it waits, a refresh refused after a newer token came, a sign-out
-//! from before a login, and a thief that hears the holder at work.
+//! from before a login, a thief that hears the holder at work, and a login dated from when it
+//! leaves.
 
 use alloc::string::String;
 
@@ -160,4 +161,24 @@ fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
     let out = drain(&mut k);
     assert_eq!(sent_auth(&out), None);
     assert!(matches!(settled(&out, CallId(2)), Some(Ok(Settled::Done))));
+}
+
+/// A login held back behind a refresh call still out is dated from when it leaves, not from when
+/// the user asked: dated earlier, the other tabs would take its token for older than one another
+/// tab got meanwhile, and keep that one.
+#[test]
+fn a_login_held_back_by_a_draining_refresh_is_dated_from_when_it_leaves() {
+    let mut k = signed_in(false, true);
+    k.refresh(CallId(2), T0 + 1.0);
+    let refresh = sent_auth(&drain(&mut k)).unwrap();
+    k.login(CallId(3), T0 + 2.0);
+    assert_eq!(sent_auth(&drain(&mut k)), None, "the login waits");
+    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 1_500.0);
+    let login = sent_auth(&drain(&mut k)).unwrap();
+    k.auth_answer(login, grant(&token(T0 + 1_500.0, 300.0, 3)), T0 + 1_520.0);
+    let dated = drain(&mut k).into_iter().find_map(|c| match c {
+        Command::Post(TabMessage::Token { received_at_ms, .. }) => Some(received_at_ms),
+        _ => None,
+    });
+    assert_eq!(dated, Some(T0 + 1_500.0));
 }
