@@ -166,11 +166,20 @@ export class TokenKeeper {
       keepalive: request.keepalive,
     };
     const id = ++this.#lastId;
-    const abort = () => this.#post({ op: "abort", args: [id] });
+    // An abort rejects at once, as `window.fetch` does, and stops the request in the worker
+    // (which may still be waiting for a refresh).
+    let abort;
+    const aborted = new Promise((_, reject) => {
+      abort = () => {
+        this.#post({ op: "abort", args: [id] });
+        reject(signal.reason);
+      };
+    });
     signal?.addEventListener("abort", abort, { once: true });
     try {
       await this.#opened;
-      const head = await this.#call("fetch", [described], id, body ? [body] : []);
+      const asked = this.#call("fetch", [described], id, body ? [body] : []);
+      const head = await (signal ? Promise.race([asked, aborted]) : asked);
       if (head.status == 0) return Response.error(); // opaque (no-cors): no status to rebuild
       const response = new Response(NULL_BODY.includes(head.status) ? null : head.body, head);
       return Object.defineProperties(response, {

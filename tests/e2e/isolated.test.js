@@ -163,6 +163,30 @@ for (const mode of ["shared", "dedicated"]) {
     await context.close();
   });
 
+  test(`${mode}: fetch as window.fetch — a Request with a body replayed after a 401, the answer's headers and url, an abort`, async () => {
+    await reset(PAGE_URL);
+    const context = await browser.newContext();
+    const page = await tab(context, mode);
+    await login(page);
+    await revoke(page);
+    const result = await page.evaluate(async () => {
+      const response = await keeper.fetch(new Request("/api/echo", {
+        method: "POST", body: "order 7", headers: { "content-type": "text/plain" },
+      }));
+      const answer = [response.status, await response.text(), response.headers.get("content-type"), response.url, response instanceof Response];
+      await fetch("/__mock/config", { method: "POST", headers: { "content-type": "application/json" }, body: '{"revoke_access_tokens":true,"refresh_delay_ms":1500}' });
+      const controller = new AbortController();
+      const started = performance.now();
+      const aborted = keeper.fetch("/api/me", { signal: controller.signal }).then(() => "answered", (e) => e.name);
+      setTimeout(() => controller.abort(), 200);
+      return [...answer, await aborted, performance.now() - started < 1400];
+    });
+    assert.deepEqual(result, [200, "order 7", "text/plain", `${PAGE_URL}/api/echo`, true, "AbortError", true]);
+    // The echo's first send and the aborted request's: each met the revoked token once.
+    assert.equal((await stats(PAGE_URL)).api_unauthorized, 2);
+    await context.close();
+  });
+
   test(`${mode}: a reload restores the session, and bad options are a config error`, async () => {
     await reset(PAGE_URL);
     const context = await browser.newContext();
