@@ -31,7 +31,7 @@ export class Apps {
   add(input, init) {
     const request = new js.Request(input, init);
     const { url, method } = request;
-    const app = { id: ++this.#next, request, url, method };
+    const app = { id: ++this.#next, request, url, method, signal: request.signal };
     // A body given in `init` (not a stream) is built a second time now, for a resend: cloning
     // would turn it into a stream, which Chromium uploads ~2 ms slower (measured). A GET or
     // HEAD has no body: the request itself can go twice. Anything else is cloned when sent.
@@ -42,13 +42,33 @@ export class Apps {
     return app;
   }
 
-  /** What the caller of `app` gets now: what the core gave it, or a promise of the keeper's. */
+  /**
+   * What the caller of `app` gets now: what the core gave it, or a promise of the keeper's — which
+   * an abort of the request's signal rejects at once, as `window.fetch` would, however long the
+   * refresh it waits for takes (the core forgets the request).
+   */
   outcome(app) {
     if (app.given) {
       app.given = false;
       return app.value;
     }
-    return new Promise((resolve) => (app.resolve = resolve));
+    const { signal, id } = app;
+    return new Promise((resolve, reject) => {
+      const abort = () => {
+        if (app.resolve == settle) {
+          app.resolve = undefined;
+          this.#apps.delete(id);
+          this.#core.failed(id);
+          reject(signal.reason);
+        }
+      };
+      const settle = (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      };
+      app.resolve = settle;
+      signal.aborted ? abort() : signal.addEventListener("abort", abort);
+    });
   }
 
   /** Gives the caller of `app` its answer (a response, or a promise of one). */

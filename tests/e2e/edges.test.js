@@ -220,3 +220,27 @@ test("refreshMethod GET: a token endpoint that takes only GET refreshes; POST wo
   const posted = await page.evaluate(() => posting.restore().then((r) => `restored ${r}`, (e) => e.status));
   assert.equal(posted, 405);
 });
+
+test("an abort while a request waits for its 401's refresh rejects at once, as window.fetch does, and the keeper goes on", async () => {
+  await reset(PAGE_URL);
+  const page = await open();
+  await keeperOf(page, "k", PAGE_URL);
+  const outcome = await page.evaluate(async (base) => {
+    await k.login({ username: "alice", password: "wonderland" });
+    await fetch(base + "/__mock/config", { method: "POST", headers: { "content-type": "application/json" }, body: '{"revoke_access_tokens":true,"refresh_delay_ms":1500}' });
+    const controller = new AbortController();
+    const started = performance.now();
+    const aborted = k.fetch(base + "/api/me", { signal: controller.signal }).then(() => "answered", (e) => e.name);
+    setTimeout(() => controller.abort(), 200);
+    const name = await aborted;
+    const took = performance.now() - started;
+    // The refresh it waited for still lands, and the next request uses its token.
+    const next = (await k.fetch(base + "/api/me")).status;
+    return [name, took < 1000, next];
+  }, PAGE_URL);
+  assert.deepEqual(outcome, ["AbortError", true, 200]);
+  const s = await stats(PAGE_URL);
+  assert.equal(s.refreshes, 1);
+  assert.equal(s.authorized_requests, 3, "the aborted request was not sent again");
+  assert.deepEqual(page.problems, []);
+});
