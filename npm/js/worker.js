@@ -20,6 +20,7 @@ const ready = init(); // the wasm next to this script
 const ports = new Set();
 const aborts = new Map(); // port → (request id → its AbortController)
 let keeper;
+let opening; // the keeper being made, once: calls that come meanwhile wait for it
 const PREFIX = "token-keeper ";
 
 const state = () => ({ claims: keeper?.claims(), expiresAt: keeper?.expiresAt() });
@@ -40,15 +41,19 @@ const OPS = {
   /** Makes the keeper, once, with the options the worker is named after (isolated.js names it
    * `token-keeper <options as JSON>`): never with options a message brings, so a script that
    * reaches the worker first cannot make it send the bearer elsewhere. */
-  async open() {
-    await ready;
-    if (!keeper) {
+  open() {
+    opening ??= ready.then(() => {
       keeper = new TokenKeeper(JSON.parse(globalThis.name.slice(PREFIX.length))); // or `config`
       for (const event of ["token", "refresh", "logout", "error"]) {
         keeper.on(event, (detail) =>
           broadcast({ event, detail: event == "error" ? plain(detail) : detail, state: state() }));
       }
-    }
+    });
+    // Bad options may be tried again (and fail again, each call with the `config` error).
+    return opening.catch((e) => {
+      opening = undefined;
+      throw e;
+    });
   },
   restore: () => keeper.restore(),
   refresh: () => keeper.refresh(),
@@ -97,8 +102,11 @@ async function hear(port, message) {
   if (typeof given == "string") cookies = given;
   const perform = Object.hasOwn(OPS, op) && OPS[op];
   if (!perform || !Array.isArray(args ?? [])) return;
-  if (op != "open" && op != "close" && !keeper) {
-    return port.postMessage({ id, ok: false, value: plain(new Error("the keeper is not open")) });
+  if (op != "open" && op != "close") {
+    await opening?.catch(() => {});
+    if (!keeper) {
+      return port.postMessage({ id, ok: false, value: plain(new Error("the keeper is not open")) });
+    }
   }
   try {
     const value = await perform(port, args ?? [], id);
