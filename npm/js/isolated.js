@@ -43,6 +43,7 @@ export class TokenKeeper {
   #listeners = [];
   #state = {}; // the claims and expiry the worker last reported
   #opened; // the worker's answer to "open"
+  #broken; // the error of a worker that could not be started
   #stop = new AbortController();
 
   /** Throws a `TokenKeeperError` with code `config` for options JSON cannot carry; the core's
@@ -54,18 +55,27 @@ export class TokenKeeper {
     } catch {
       throw configError("the options must be JSON: functions, BigInts and cycles cannot be sent");
     }
+    let worker;
     if (typeof globalThis.SharedWorker == "function") {
-      const worker = new SharedWorker(new URL("./token-keeper-worker.js", import.meta.url), {
+      worker = new SharedWorker(new URL("./token-keeper-worker.js", import.meta.url), {
         type: "module",
         name,
       });
       this.#port = worker.port;
     } else {
-      this.#port = this.#worker = new Worker(new URL("./token-keeper-worker.js", import.meta.url), {
+      worker = this.#worker = new Worker(new URL("./token-keeper-worker.js", import.meta.url), {
         type: "module",
         name,
       });
+      this.#port = worker;
     }
+    // A worker script that could not be loaded (not shipped, blocked by the CSP): every call
+    // waiting, and every later one, fails with `network` instead of waiting for ever.
+    worker.onerror = () => {
+      this.#broken = problem("network", "the token-keeper worker could not be started");
+      for (const { reject } of this.#calls.values()) reject(this.#broken);
+      this.#calls.clear();
+    };
     this.#port.onmessage = ({ data }) => this.#hear(data);
     this.#opened = this.#ask("open", []); // the worker reads the options from its name
     this.#opened.catch((e) => this.#emit("error", e));
@@ -205,6 +215,7 @@ export class TokenKeeper {
 
   #ask(op, args, id = ++this.#lastId, transfer) {
     return new Promise((resolve, reject) => {
+      if (this.#broken) return reject(this.#broken);
       this.#calls.set(id, { resolve, reject });
       this.#post({ id, op, args }, transfer);
     });

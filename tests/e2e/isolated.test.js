@@ -208,3 +208,21 @@ for (const mode of ["shared", "dedicated"]) {
     await context.close();
   });
 }
+
+test("a worker script that cannot be loaded fails every call with network, instead of waiting for ever", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route("**/token-keeper-worker.js", (route) => route.fulfill({ status: 404, body: "" }));
+  await page.goto(`${PAGE_URL}/isolated.html?dedicated`);
+  await page.waitForFunction(() => window.loaded);
+  const outcome = await page.evaluate(async (options) => {
+    const keeper = new TokenKeeper(options);
+    const settled = (p) => p.then(() => "resolved", (e) => `${e.name} ${e.code}`);
+    const timeout = new Promise((r) => setTimeout(() => r("still waiting"), 3000));
+    const first = await Promise.race([settled(keeper.restore()), timeout]);
+    const later = await Promise.race([settled(keeper.fetch("/api/me")), timeout]);
+    return [first, later];
+  }, OPTIONS);
+  assert.deepEqual(outcome, ["TokenKeeperError network", "TokenKeeperError network"]);
+  await context.close();
+});
