@@ -56,6 +56,10 @@ export class TokenKeeper {
       throw configError("the options must be JSON: functions, BigInts and cycles cannot be sent");
     }
     let worker;
+    if (typeof globalThis.Worker != "function") {
+      // A server (SSR, prerendering, Node): nothing to run the keeper in.
+      throw configError("token-keeper runs in the browser: make the keeper in client-only code");
+    }
     if (typeof globalThis.SharedWorker == "function") {
       worker = new SharedWorker(new URL("./token-keeper-worker.js", import.meta.url), {
         type: "module",

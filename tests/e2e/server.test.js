@@ -19,3 +19,12 @@ test("on a server: import, init() resolves without the wasm, a keeper says it ru
   await init(await readFile(new URL("token-keeper.wasm", pkg)));
   assert.deepEqual(decodeJwt("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9."), { sub: "alice" });
 });
+
+test("token-keeper/isolated on a server: import and init() touch nothing, a keeper says it runs in the browser", async () => {
+  const { default: init, TokenKeeper } = await import(new URL("isolated.js", pkg));
+  await init();
+  assert.throws(
+    () => new TokenKeeper({ refreshUrl: "/auth/refresh" }),
+    (e) => e.name === "TokenKeeperError" && e.code === "config" && /runs in the browser/.test(e.message),
+  );
+});
