@@ -104,32 +104,6 @@ impl Keeper {
             None
         }
     }
-
-    /// The one timer fired (or the driver checks early): start what is due.
-    pub fn handle_timeout(&mut self, now_ms: f64) {
-        if self.disposed {
-            return;
-        }
-        self.woke_late(now_ms);
-        if self
-            .auth
-            .login_waiting
-            .is_some_and(|(_, until)| now_ms >= until)
-        {
-            // The holder is frozen or gone: the login goes without the lock.
-            self.send_waiting_login(now_ms);
-        }
-        // A drain that ends lets the calls it held leave, before their own deadlines are read.
-        self.drain_timeout(now_ms);
-        self.auth_timeouts(now_ms);
-        self.flight_timeout(now_ms);
-        if self.refresh.scheduled_at_ms.is_some_and(|at| now_ms >= at) {
-            self.refresh.scheduled_at_ms = None;
-            if self.session.held.is_some() && self.unavailable().is_none() {
-                self.start_flight(Trigger::Schedule, now_ms);
-            }
-        }
-    }
 }
 
 pub(super) fn disposed() -> Error {

@@ -20,7 +20,8 @@
 //!
 //! | | what | where |
 //! |---|---|---|
-//! | getters | [`poll`](Keeper::poll), [`poll_timeout`](Keeper::poll_timeout), [`is_authenticated`](Keeper::is_authenticated), [`access_token`](Keeper::access_token), [`claims`](Keeper::claims), [`expires_at_ms`](Keeper::expires_at_ms), [`epoch`](Keeper::epoch), [`is_refreshing`](Keeper::is_refreshing), [`is_due`](Keeper::is_due), [`config`](Keeper::config), [`allowed`](Keeper::allowed), [`session`](Keeper::session), [`channel_name`](Keeper::channel_name) | this file |
+//! | getters | [`poll`](Keeper::poll), [`is_authenticated`](Keeper::is_authenticated), [`access_token`](Keeper::access_token), [`claims`](Keeper::claims), [`expires_at_ms`](Keeper::expires_at_ms), [`epoch`](Keeper::epoch), [`is_refreshing`](Keeper::is_refreshing), [`is_due`](Keeper::is_due), [`config`](Keeper::config), [`allowed`](Keeper::allowed), [`session`](Keeper::session), [`channel_name`](Keeper::channel_name) | this file |
+//! | | [`poll_timeout`](Keeper::poll_timeout) (the earliest of the deadline table) | `deadlines.rs` |
 //! | application calls | [`restore`](Keeper::restore), [`refresh`](Keeper::refresh), [`set_token`](Keeper::set_token), [`wake`](Keeper::wake), [`dispose`](Keeper::dispose) | `calls.rs` |
 //! | | [`login`](Keeper::login), [`logout`](Keeper::logout) | `auth.rs` |
 //! | | [`fetch`](Keeper::fetch) (an app request) | `fetch.rs` |
@@ -28,7 +29,7 @@
 //! | | [`fetch_answer`](Keeper::fetch_answer), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
 //! | | [`hear`](Keeper::hear) (a tab message) | `tabs.rs` |
 //! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
-//! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer) | `calls.rs` |
+//! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer: each deadline of the table that is due) | `deadlines.rs` |
 //! | questions an auth send still asks | [`csrf_header_from`](Keeper::csrf_header_from) (the cookie string), [`refresh_authorization`](Keeper::refresh_authorization), [`token_header`](Keeper::token_header), [`dpop_proof`](Keeper::dpop_proof), [`dpop_nonce`](Keeper::dpop_nonce) | `csrf.rs`, this file, `dpop.rs` |
 //! | outputs | [`Command`]: `SendAuth`, `AbortAuth`, `PassApp`, `SendApp`, `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs` |
 //! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, and the JSON [`Reader`](crate::json::Reader) | `types.rs` |
@@ -42,6 +43,7 @@ mod answers;
 mod auth;
 mod calls;
 mod csrf;
+mod deadlines;
 mod dpop;
 mod drain;
 mod fetch;
@@ -73,7 +75,6 @@ use crate::rng::Rng;
 use crate::schedule::Plan;
 use crate::Error;
 
-use flight::Flight;
 use token::Source;
 
 /// The scheduler never refreshes sooner than this after installing a token, so a server that
@@ -230,27 +231,6 @@ impl Keeper {
     /// (`tokenHeader`); the driver reports its value with the answer.
     pub fn token_header(&self) -> Option<&str> {
         self.config.token_header.as_deref()
-    }
-
-    /// When the driver's one timer must fire (ms on the local clock), if at all.
-    pub fn poll_timeout(&self) -> Option<f64> {
-        let flight = self.refresh.flight.as_ref().and_then(Flight::deadline_ms);
-        let draining = self.auth.draining.map(|(_, at)| at);
-        // Plain code: the iterator chain it replaces cost the npm wasm half a kilobyte.
-        let mut first: Option<f64> = None;
-        let mut take = |at: Option<f64>| {
-            if let Some(at) = at {
-                first = Some(first.map_or(at, |f: f64| f.min(at)));
-            }
-        };
-        take(self.refresh.scheduled_at_ms);
-        take(flight);
-        take(draining);
-        take(self.auth.login_waiting.map(|(_, until)| until));
-        for call in &self.auth.pending {
-            take(Some(call.deadline_ms));
-        }
-        first
     }
 
     fn plan(&self) -> Option<Plan> {
