@@ -53,10 +53,10 @@ export class TokenKeeper {
       this.#pump();
     },
     // With `dpop`, a request carrying the token gets a proof of its own, signed for each send.
-    proof: (request, authorization) =>
+    proof: (request, authorization, tokenAt) =>
       this.#dpop &&
       wasm.dpop_proof(this.#handle, put(request.url)) &&
-      this.#dpop.proof(request.method, said(), js.slice(authorization, 5)),
+      this.#dpop.proof(request.method, said(), js.slice(authorization, tokenAt)),
     failed: (id) => this.#feed(wasm.fetch_failed, id),
     forget: (id) => wasm.fetch_failed(this.#handle, id),
     halt: (e) => this.#halt(e),
@@ -285,7 +285,7 @@ export class TokenKeeper {
           this.#auth.delete(a);
           break;
         case 3:
-          this.#apps.send(a, b, c ? text : undefined);
+          this.#apps.send(a, b, c ? text : undefined, r[3]);
           break;
         case 4:
           this.#apps.finish(a);

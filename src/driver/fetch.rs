@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use token_keeper_core::{FetchId, Proof};
+use token_keeper_core::{Authorization, FetchId, Proof};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
@@ -86,16 +86,17 @@ fn take_app(inner: &Inner, id: FetchId) -> Option<App> {
 /// answer, or what `fetch` rejected with.
 async fn send(
     request: Request,
-    authorization: Option<String>,
+    authorization: Option<Authorization>,
     proof: Option<(Proof, Dpop)>,
 ) -> Result<Response, JsValue> {
-    if let Some(value) = &authorization {
+    if let Some(authorization) = &authorization {
         if let Some((proof, dpop)) = proof {
-            let token = value.strip_prefix("DPoP ");
+            // `ath` hashes the token: the core says where it starts.
+            let token = Some(authorization.token());
             let signed = dpop.proof(&request.method(), &proof, token).await?;
             request.headers().set("dpop", &signed)?;
         }
-        http::set_authorization(&request, value);
+        http::set_authorization(&request, authorization.expose());
     }
     let answer = JsFuture::from(http::send_now(&request)?).await?;
     answer
@@ -103,7 +104,12 @@ async fn send(
         .map_err(|_| JsValue::from_str("fetch gave something else than a response"))
 }
 
-pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&str>, watch: bool) {
+pub(super) fn send_app(
+    inner: &Rc<Inner>,
+    id: FetchId,
+    authorization: Option<&Authorization>,
+    watch: bool,
+) {
     let Some(mut app) = take_app(inner, id) else {
         return;
     };
@@ -125,7 +131,7 @@ pub(super) fn send_app(inner: &Rc<Inner>, id: FetchId, authorization: Option<&st
         .clone()
         .filter(|_| authorization.is_some())
         .and_then(|dpop| Some((inner.read(|k| k.dpop_proof(&request.url()))?, dpop)));
-    let sending = send(request, authorization.map(str::to_owned), proof);
+    let sending = send(request, authorization.cloned(), proof);
     if !watch {
         // The caller gets the browser's own answer or failure.
         let caller = app.caller.clone();

@@ -211,7 +211,7 @@ fn perform(inner: &Rc<Inner>, command: Command) {
         }
         Command::PassApp { id } => fetch::send_app(inner, id, None, false),
         Command::SendApp { id, authorization } => {
-            fetch::send_app(inner, id, Some(authorization.expose()), true);
+            fetch::send_app(inner, id, Some(&authorization), true);
         }
         Command::FinishApp { id } => fetch::finish_app(inner, id),
         Command::RequestLock { steal } => request_lock(inner, steal),

@@ -291,7 +291,7 @@ fn bearer_of(scheme: &str, token: &AccessToken) -> Authorization {
     let mut value = String::with_capacity(scheme.len() + token.0.len());
     value.push_str(scheme);
     value.push_str(&token.0);
-    Authorization(value)
+    Authorization(value, scheme.len())
 }
 
 #[cfg(test)]

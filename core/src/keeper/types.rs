@@ -63,12 +63,23 @@ impl fmt::Debug for AccessToken {
 
 /// An `Authorization` header value (`Bearer …`), handed to the driver for one request.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Authorization(pub(super) String);
+pub struct Authorization(pub(super) String, pub(super) usize);
 
 impl Authorization {
     /// The header value, to set on the request and drop.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// The token in it, after the scheme (`Bearer `, `DPoP `): a DPoP proof's `ath` hashes it.
+    /// The drivers take it from here rather than cutting the scheme off themselves.
+    pub fn token(&self) -> &str {
+        self.0.get(self.1..).unwrap_or_default()
+    }
+
+    /// Where the token starts (after the scheme and its space), in bytes.
+    pub fn token_at(&self) -> usize {
+        self.1
     }
 }
 

@@ -16,7 +16,8 @@ pub enum Kind {
     SendAuth = 1,
     /// Abort auth call r0.
     AbortAuth = 2,
-    /// Send app request r0; r1 = watch; r2 = 1 with the out string as `Authorization`.
+    /// Send app request r0; r1 = watch; r2 = 1 with the out string as `Authorization`, the
+    /// token in it from byte r3 (ASCII: the same in UTF-16 units).
     SendApp = 3,
     /// Give app request r0's caller its last answer.
     FinishApp = 4,
@@ -64,6 +65,8 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
         }
         Command::SendApp { id, authorization } => {
             (r[0], r[1], r[2]) = (num(id.0), 1.0, 1.0);
+            // Where the token starts in it, for a DPoP proof's `ath`.
+            r[3] = num(authorization.token_at() as u64);
             s.out.push_str(authorization.expose());
             Kind::SendApp
         }
