@@ -7,6 +7,16 @@
 
 import * as js from "./intrinsics.js";
 import { problem, configError } from "./core.js";
+import { credentials } from "./auth.js";
+
+// The way to the worker, taken when this module is evaluated (the login credentials go through
+// it): a script that replaces these later sees nothing (RFC 10017 §8.4, as intrinsics.js).
+const { apply } = Reflect;
+const G = globalThis;
+const { SharedWorker: SharedWorkerAtLoad, Worker: WorkerAtLoad } = G;
+const portGetter = SharedWorkerAtLoad && Object.getOwnPropertyDescriptor(SharedWorkerAtLoad.prototype, "port").get;
+const portPost = G.MessagePort?.prototype.postMessage;
+const workerPost = WorkerAtLoad?.prototype.postMessage;
 
 const EVENTS = ["token", "refresh", "logout", "error"];
 const WAKE_UPS = ["pageshow", "focus", "online"];
@@ -43,29 +53,45 @@ export class TokenKeeper {
   #listeners = [];
   #state = {}; // the claims and expiry the worker last reported
   #opened; // the worker's answer to "open"
-  #broken; // the error of a worker that could not be started
+  #broken; // why no call can be answered: a worker that could not start, or dispose()
   #stop = new AbortController();
 
   /** Throws a `TokenKeeperError` with code `config` for options JSON cannot carry; the core's
    * checks answer in the first call (and as an `error` event). */
   constructor(options) {
-    let name;
-    try {
-      name = `token-keeper ${js.stringify(options ?? null)}`;
-    } catch {
-      throw configError("the options must be JSON: functions, BigInts and cycles cannot be sent");
-    }
-    let worker;
     if (typeof globalThis.Worker != "function") {
       // A server (SSR, prerendering, Node): nothing to run the keeper in.
       throw configError("token-keeper runs in the browser: make the keeper in client-only code");
     }
+    // The login credentials go to the worker: not through a SharedWorker or Worker a later
+    // script put in place of the browser's (the calls below must name them as they are, so
+    // that bundlers find the worker; they are the ones taken when this module loaded).
+    if (globalThis.SharedWorker !== SharedWorkerAtLoad || globalThis.Worker !== WorkerAtLoad) {
+      throw configError("SharedWorker or Worker was replaced after token-keeper/isolated loaded");
+    }
+    let name;
+    try {
+      // The auth URLs resolved against the page: in the worker they would resolve against the
+      // worker's script.
+      const resolved = { ...options };
+      for (const key of ["refreshUrl", "loginUrl", "logoutUrl"]) {
+        if (typeof options?.[key] == "string" && options[key]) {
+          try {
+            resolved[key] = new URL(options[key], globalThis.location?.href).href;
+          } catch {} // the core names the option
+        }
+      }
+      name = `token-keeper ${js.stringify(options == null ? null : resolved)}`;
+    } catch {
+      throw configError("the options must be JSON: functions, BigInts and cycles cannot be sent");
+    }
+    let worker;
     if (typeof globalThis.SharedWorker == "function") {
       worker = new SharedWorker(new URL("./token-keeper-worker.js", import.meta.url), {
         type: "module",
         name,
       });
-      this.#port = worker.port;
+      this.#port = apply(portGetter, worker, []);
     } else {
       worker = this.#worker = new Worker(new URL("./token-keeper-worker.js", import.meta.url), {
         type: "module",
@@ -75,11 +101,7 @@ export class TokenKeeper {
     }
     // A worker script that could not be loaded (not shipped, blocked by the CSP): every call
     // waiting, and every later one, fails with `network` instead of waiting for ever.
-    worker.onerror = () => {
-      this.#broken = problem("network", "the token-keeper worker could not be started");
-      for (const { reject } of this.#calls.values()) reject(this.#broken);
-      this.#calls.clear();
-    };
+    worker.onerror = () => this.#stopAll(problem("network", "the token-keeper worker could not be started"));
     this.#port.onmessage = ({ data }) => this.#hear(data);
     this.#opened = this.#ask("open", []); // the worker reads the options from its name
     this.#opened.catch((e) => this.#emit("error", e));
@@ -90,7 +112,10 @@ export class TokenKeeper {
     // The CSRF cookie may change while no call is made (another tab signed in): told at once
     // where the browser says so.
     globalThis.cookieStore?.addEventListener?.("change", wake, { signal });
-    globalThis.addEventListener?.("pagehide", () => this.#post({ op: "close" }), { signal });
+    // A page leaving for good lets the worker forget it; one kept in the back/forward cache
+    // stays (its next message is heard as ever).
+    const leave = (e) => e.persisted || this.#post({ op: "close" });
+    globalThis.addEventListener?.("pagehide", leave, { signal });
     this.fetch = this.fetch.bind(this);
   }
 
@@ -113,9 +138,16 @@ export class TokenKeeper {
     return this.#call("restore", []);
   }
 
-  /** The credentials go to the worker; only the claims come back. */
+  /** The credentials go to the worker (checked and encoded here, as the main entry does them);
+   * only the claims come back. */
   login(body, init) {
-    return this.#call("login", [body, init?.headers ? { headers: init.headers } : undefined]);
+    let login;
+    try {
+      login = credentials(body, init);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#call("login", [login.json, login.headers]);
   }
 
   refresh() {
@@ -143,16 +175,16 @@ export class TokenKeeper {
     };
   }
 
-  /** Stops listening; a dedicated worker ends, a shared one goes on for the other tabs. */
+  /** Stops listening; a dedicated worker ends, a shared one goes on for the other tabs. Later
+   * calls reject with `aborted`. */
   dispose() {
     this.#post({ op: "close" });
     this.#stop.abort();
     this.#worker?.terminate();
+    this.#port.close?.();
     this.#listeners = [];
     this.#state = {};
-    const error = problem("aborted", "the keeper was disposed");
-    for (const { reject } of this.#calls.values()) reject(error);
-    this.#calls.clear();
+    this.#stopAll(problem("aborted", "the keeper was disposed"));
   }
 
   /**
@@ -162,26 +194,11 @@ export class TokenKeeper {
    */
   async fetch(input, init) {
     const request = new js.Request(input, init);
-    const signal = init?.signal ?? (input instanceof js.Request ? input.signal : undefined);
-    signal?.throwIfAborted();
-    const body = request.body ? await request.arrayBuffer() : undefined;
-    const described = {
-      url: request.url,
-      method: request.method,
-      headers: [...js.requestHeaders(request)],
-      body,
-      mode: request.mode == "navigate" ? "same-origin" : request.mode,
-      credentials: request.credentials,
-      cache: request.cache,
-      redirect: request.redirect,
-      referrer: request.referrer,
-      referrerPolicy: request.referrerPolicy,
-      integrity: request.integrity,
-      keepalive: request.keepalive,
-    };
+    const signal = request.signal; // init's, or the Request's
+    signal.throwIfAborted();
     const id = ++this.#lastId;
-    // An abort rejects at once, as `window.fetch` does, and stops the request in the worker
-    // (which may still be waiting for a refresh).
+    // An abort rejects at once, as `window.fetch` does — while the body is read here, while the
+    // worker starts, while the request waits there for a refresh — and stops it in the worker.
     let abort;
     const aborted = new Promise((_, reject) => {
       abort = () => {
@@ -189,40 +206,72 @@ export class TokenKeeper {
         reject(signal.reason);
       };
     });
-    signal?.addEventListener("abort", abort, { once: true });
+    aborted.catch(() => {}); // raced below; nobody else waits on it
+    signal.addEventListener("abort", abort, { once: true });
     try {
-      await this.#opened;
-      const asked = this.#call("fetch", [described], id, body ? [body] : []);
-      const head = await (signal ? Promise.race([asked, aborted]) : asked);
-      if (head.status == 0) return Response.error(); // opaque (no-cors): no status to rebuild
-      const response = new Response(NULL_BODY.includes(head.status) ? null : head.body, head);
+      const read = request.body ? request.arrayBuffer() : undefined;
+      const body = await Promise.race([read, aborted]);
+      await Promise.race([this.#opened, aborted]);
+      signal.throwIfAborted();
+      const described = {
+        url: request.url,
+        method: request.method,
+        headers: [...js.requestHeaders(request)],
+        body,
+        mode: request.mode == "navigate" ? "same-origin" : request.mode,
+        credentials: request.credentials,
+        cache: request.cache,
+        redirect: request.redirect,
+        // The page's own: in the worker "about:client" would name the worker's script.
+        referrer: request.referrer == "about:client" ? globalThis.location?.href : request.referrer,
+        referrerPolicy: request.referrerPolicy,
+        integrity: request.integrity,
+        keepalive: request.keepalive,
+      };
+      const head = await Promise.race([
+        this.#ask("fetch", [described], id, body ? [body] : []),
+        aborted,
+      ]);
+      // An opaque answer (no-cors, or a manual redirect) has no status to rebuild.
+      const response = head.status
+        ? new Response(NULL_BODY.includes(head.status) ? null : head.body, head)
+        : Response.error();
       return Object.defineProperties(response, {
         url: { value: head.url },
         redirected: { value: head.redirected },
         type: { value: head.type },
       });
-    } catch (e) {
-      if (e?.name == "AbortError" && signal?.aborted) throw signal.reason;
-      throw e;
     } finally {
-      signal?.removeEventListener("abort", abort);
+      signal.removeEventListener("abort", abort);
     }
   }
 
   // ---------------------------------------------------------------------------------------------
 
+  /** Posts to the worker with the browser's own `postMessage` (taken when the module loaded). */
   #post(message, transfer = []) {
-    try {
-      this.#port.postMessage({ ...message, cookies: cookies() }, transfer);
-    } catch {} // a terminated worker
+    apply(this.#worker ? workerPost : portPost, this.#port, [{ ...message, cookies: cookies() }, transfer]);
   }
 
   #ask(op, args, id = ++this.#lastId, transfer) {
     return new Promise((resolve, reject) => {
       if (this.#broken) return reject(this.#broken);
       this.#calls.set(id, { resolve, reject });
-      this.#post({ id, op, args }, transfer);
+      try {
+        this.#post({ id, op, args }, transfer);
+      } catch (e) {
+        // What cannot be cloned (a value of the page's own making) fails its call at once.
+        this.#calls.delete(id);
+        reject(e);
+      }
     });
+  }
+
+  /** No call can be answered any more: those waiting, and every later one, get `error`. */
+  #stopAll(error) {
+    this.#broken = error;
+    for (const { reject } of this.#calls.values()) reject(error);
+    this.#calls.clear();
   }
 
   async #call(op, args, id, transfer) {

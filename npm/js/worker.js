@@ -16,7 +16,6 @@ host.tabTokens = false;
 let cookies = "";
 host.cookies = () => cookies;
 
-const ready = init(); // the wasm next to this script
 const ports = new Set();
 const aborts = new Map(); // port → (request id → its AbortController)
 let keeper;
@@ -42,7 +41,8 @@ const OPS = {
    * `token-keeper <options as JSON>`): never with options a message brings, so a script that
    * reaches the worker first cannot make it send the bearer elsewhere. */
   open() {
-    opening ??= ready.then(() => {
+    // The wasm next to this script (init() tries again after a failed load).
+    opening ??= init().then(() => {
       keeper = new TokenKeeper(JSON.parse(globalThis.name.slice(PREFIX.length))); // or `config`
       for (const event of ["token", "refresh", "logout", "error"]) {
         keeper.on(event, (detail) =>
@@ -58,7 +58,8 @@ const OPS = {
   restore: () => keeper.restore(),
   refresh: () => keeper.refresh(),
   logout: () => keeper.logout(),
-  login: (port, [body, init]) => keeper.login(body, init),
+  // As the page checked and encoded them (auth.js `credentials`).
+  login: (port, [json, headers]) => keeper.login(JSON.parse(json), { headers: Object.fromEntries(headers) }),
   setToken: (port, [token]) => keeper.setToken(token),
   /** Timers sleep with the machine: a page that wakes wakes the keeper (its `focus` listener). */
   wake() {
@@ -100,6 +101,8 @@ async function send(port, request, id) {
 async function hear(port, message) {
   const { id, op, args, cookies: given } = message ?? {};
   if (typeof given == "string") cookies = given;
+  // A page back from the back/forward cache (or one this worker forgot) is heard again.
+  if (op != "close") ports.add(port);
   const perform = Object.hasOwn(OPS, op) && OPS[op];
   if (!perform || !Array.isArray(args ?? [])) return;
   if (op != "open" && op != "close") {

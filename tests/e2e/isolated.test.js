@@ -189,6 +189,23 @@ for (const mode of ["shared", "dedicated"]) {
     await context.close();
   });
 
+  test(`${mode}: a login with a proxied body (a framework's reactive form) signs in; after dispose() calls reject with aborted`, async () => {
+    await reset(PAGE_URL);
+    const context = await browser.newContext();
+    const page = await tab(context, mode);
+    const outcome = await page.evaluate(async () => {
+      // Structured clone refuses a Proxy: the credentials go as the JSON the main entry sends.
+      const form = new Proxy({ username: "alice", password: "wonderland" }, {});
+      const sub = (await keeper.login(form, { headers: new Headers() })).sub;
+      keeper.dispose();
+      const settled = (p) => p.then(() => "resolved", (e) => `${e.name} ${e.code}`);
+      const timeout = new Promise((r) => setTimeout(() => r("still waiting"), 3000));
+      return [sub, await Promise.race([settled(keeper.restore()), timeout]), keeper.isAuthenticated];
+    });
+    assert.deepEqual(outcome, ["alice", "TokenKeeperError aborted", false]);
+    await context.close();
+  });
+
   test(`${mode}: a reload restores the session, and bad options are a config error`, async () => {
     await reset(PAGE_URL);
     const context = await browser.newContext();
@@ -224,5 +241,32 @@ test("a worker script that cannot be loaded fails every call with network, inste
     return [first, later];
   }, OPTIONS);
   assert.deepEqual(outcome, ["TokenKeeperError network", "TokenKeeperError network"]);
+  await context.close();
+});
+
+test("relative auth URLs resolve against the page, not the worker's script; a SharedWorker replaced after load is refused", async () => {
+  await reset(PAGE_URL);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${PAGE_URL}/isolated.html`);
+  await page.waitForFunction(() => window.loaded);
+  const outcome = await page.evaluate(async () => {
+    // "auth/login" from /isolated.html is /auth/login; from the worker's script it would be
+    // /pkg/auth/login.
+    const keeper = new TokenKeeper({ refreshUrl: "auth/refresh", loginUrl: "auth/login" });
+    const sub = (await keeper.login({ username: "alice", password: "wonderland" })).sub;
+    const Real = window.SharedWorker;
+    window.SharedWorker = class extends Real {};
+    let refused;
+    try {
+      new TokenKeeper({ refreshUrl: "/auth/refresh" });
+    } catch (e) {
+      refused = `${e.code}: ${e.message}`;
+    }
+    window.SharedWorker = Real;
+    return [sub, refused];
+  });
+  assert.equal(outcome[0], "alice");
+  assert.match(outcome[1], /^config: SharedWorker or Worker was replaced/);
   await context.close();
 });
