@@ -232,9 +232,15 @@ export class TokenKeeper {
         this.#ask("fetch", [described], id, body ? [body] : []),
         aborted,
       ]);
+      // The caller's signal goes on to the body, as with `window.fetch`: an abort errors it
+      // with the signal's reason, and cancels the stream back to the worker's request.
+      let { body: stream } = head;
+      if (init?.signal || input instanceof js.Request) {
+        stream = stream?.pipeThrough?.(new TransformStream(), { signal }) ?? stream;
+      }
       // An opaque answer (no-cors, or a manual redirect) has no status to rebuild.
       const response = head.status
-        ? new Response(NULL_BODY.includes(head.status) ? null : head.body, head)
+        ? new Response(NULL_BODY.includes(head.status) ? null : stream, head)
         : Response.error();
       return Object.defineProperties(response, {
         url: { value: head.url },
