@@ -8,6 +8,7 @@
 import * as js from "./intrinsics.js";
 import { problem, configError } from "./core.js";
 import { credentials } from "./auth.js";
+import { emit, listen, onWakeUps } from "./listeners.js";
 
 // The way to the worker, taken when this module is evaluated (the login credentials go through
 // it): a script that replaces these later sees nothing (RFC 10017 §8.4, as intrinsics.js).
@@ -18,8 +19,6 @@ const portGetter = SharedWorkerAtLoad && Object.getOwnPropertyDescriptor(SharedW
 const portPost = G.MessagePort?.prototype.postMessage;
 const workerPost = WorkerAtLoad?.prototype.postMessage;
 
-const EVENTS = ["token", "refresh", "logout", "error"];
-const WAKE_UPS = ["pageshow", "focus", "online"];
 const NULL_BODY = [204, 205, 304];
 
 /** Nothing to load in the page: the worker loads the wasm. Kept so code written for the main
@@ -104,11 +103,10 @@ export class TokenKeeper {
     worker.onerror = () => this.#stopAll(problem("network", "the token-keeper worker could not be started"));
     this.#port.onmessage = ({ data }) => this.#hear(data);
     this.#opened = this.#ask("open", []); // the worker reads the options from its name
-    this.#opened.catch((e) => this.#emit("error", e));
+    this.#opened.catch((e) => emit(this.#listeners, "error", e));
     const signal = this.#stop.signal;
     const wake = () => this.#post({ op: "wake" });
-    for (const name of WAKE_UPS) globalThis.addEventListener?.(name, wake, { signal });
-    globalThis.document?.addEventListener("visibilitychange", wake, { signal });
+    onWakeUps(wake, signal);
     // The CSRF cookie may change while no call is made (another tab signed in): told at once
     // where the browser says so.
     globalThis.cookieStore?.addEventListener?.("change", wake, { signal });
@@ -164,15 +162,7 @@ export class TokenKeeper {
   }
 
   on(event, listener) {
-    if (!EVENTS.includes(event)) {
-      throw configError("on() takes one of the events token, refresh, logout, error");
-    }
-    if (typeof listener != "function") throw configError("on() takes a listener function");
-    const entry = [event, listener];
-    this.#listeners.push(entry);
-    return () => {
-      this.#listeners = this.#listeners.filter((e) => e != entry);
-    };
+    return listen(this.#listeners, event, listener);
   }
 
   /** Stops listening; a dedicated worker ends, a shared one goes on for the other tabs. Later
@@ -182,7 +172,7 @@ export class TokenKeeper {
     this.#stop.abort();
     this.#worker?.terminate();
     this.#port.close?.();
-    this.#listeners = [];
+    this.#listeners.length = 0;
     this.#state = {};
     this.#stopAll(problem("aborted", "the keeper was disposed"));
   }
@@ -287,20 +277,13 @@ export class TokenKeeper {
 
   #hear(message) {
     if (message.state) this.#state = message.state;
-    if (message.event) return this.#emit(message.event, message.event == "error" ? rebuild(message.detail) : message.detail);
+    if (message.event) {
+      const { event, detail } = message;
+      return emit(this.#listeners, event, event == "error" ? rebuild(detail) : detail);
+    }
     const call = this.#calls.get(message.id);
     this.#calls.delete(message.id);
     if (message.ok) call?.resolve(message.value);
     else call?.reject(rebuild(message.value));
-  }
-
-  #emit(event, detail) {
-    for (const [name, listener] of [...this.#listeners]) {
-      if (name == event) {
-        try {
-          listener(detail);
-        } catch {}
-      }
-    }
   }
 }

@@ -24,12 +24,11 @@ import { collected, create, detail } from "./create.js";
 import { credentials, nonce, post } from "./auth.js";
 import * as js from "./intrinsics.js";
 import { host } from "./host.js";
+import { EVENTS, emit, listen, onWakeUps } from "./listeners.js";
 
 export { default } from "./core.js";
 export { decodeJwt } from "./create.js";
 
-const EVENTS = ["token", "refresh", "logout", "error"];
-const WAKE_UPS = ["pageshow", "focus", "online"];
 
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
 export class TokenKeeper {
@@ -95,10 +94,7 @@ export class TokenKeeper {
     // Timers sleep with the machine and are throttled in hidden tabs: after these events the
     // core compares its deadline with the clock.
     const visible = () => (globalThis.document?.visibilityState == "hidden" ? 0 : 1);
-    const wake = () => this.#feed(wasm.wake, visible());
-    const signal = this.#stop.signal;
-    for (const name of WAKE_UPS) globalThis.addEventListener?.(name, wake, { signal });
-    globalThis.document?.addEventListener("visibilitychange", wake, { signal });
+    onWakeUps(() => this.#feed(wasm.wake, visible()), this.#stop.signal);
     // A function value, like `window.fetch`: a library given `keeper.fetch` calls it unbound.
     this.fetch = this.fetch.bind(this);
   }
@@ -185,15 +181,7 @@ export class TokenKeeper {
 
   /** Listens for an event; returns the function that stops listening. */
   on(event, listener) {
-    if (!EVENTS.includes(event)) {
-      throw configError("on() takes one of the events token, refresh, logout, error");
-    }
-    if (typeof listener != "function") throw configError("on() takes a listener function");
-    const entry = [event, listener];
-    this.#listeners.push(entry);
-    return () => {
-      this.#listeners = this.#listeners.filter((e) => e != entry);
-    };
+    return listen(this.#listeners, event, listener);
   }
 
   /** Stops timers, listeners and channels and forgets the token. */
@@ -203,7 +191,7 @@ export class TokenKeeper {
     this.#stop.abort();
     this.#channel?.close();
     this.#channel = undefined;
-    this.#listeners = [];
+    this.#listeners.length = 0;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -331,15 +319,7 @@ export class TokenKeeper {
   }
 
   #emit(kind, expiresAt, text) {
-    const payload = detail(kind, expiresAt, text);
-    // A copy: a listener may subscribe, unsubscribe or call the keeper.
-    for (const [event, listener] of [...this.#listeners]) {
-      if (event == EVENTS[kind]) {
-        try {
-          listener(payload);
-        } catch {} // a listener that throws must not break the keeper or the others
-      }
-    }
+    emit(this.#listeners, EVENTS[kind], detail(kind, expiresAt, text));
   }
 
   /** POSTs to an auth endpoint with the cookies; the answer goes back to the core, whole. */
