@@ -116,12 +116,13 @@ async function hear(port, message) {
     if (id === undefined) return;
     if (op == "fetch") {
       // The answer's body goes over as a stream, transferred; where streams cannot be, as bytes.
+      // No `state`: a request that changed it (a refresh, a sign-out) had its event sent first.
       const { head, body } = value;
       try {
-        port.postMessage({ id, ok: true, value: { ...head, body }, state: state() }, body ? [body] : []);
+        port.postMessage({ id, ok: true, value: { ...head, body } }, body ? [body] : []);
       } catch {
         const bytes = body ? await new Response(body).arrayBuffer() : null;
-        port.postMessage({ id, ok: true, value: { ...head, body: bytes }, state: state() }, bytes ? [bytes] : []);
+        port.postMessage({ id, ok: true, value: { ...head, body: bytes } }, bytes ? [bytes] : []);
       }
     } else {
       port.postMessage({ id, ok: true, value, state: state() });
