@@ -127,7 +127,7 @@ try {
     `request carrying the token (with ath, its SHA-256), ${dpop.auth.toFixed(2)} ms for an auth call; ${ROUNDS} proofs each`);
 
   // 5. token-keeper/isolated: a call through the keeper in a SharedWorker, and in a dedicated
-  //    worker (SharedWorker hidden while it is made), beside the in-page keeper.fetch, each paired
+  //    worker (SharedWorker hidden while a second copy of the module loads), beside the in-page keeper.fetch, each paired
   //    with window.fetch carrying the in-page keeper's bearer, interleaved as in 1.
   await reset(BASE);
   await page.evaluate(() => window.tokenKeeper.login({ username: "alice", password: "wonderland" }));
@@ -136,9 +136,12 @@ try {
     const options = { refreshUrl: "/auth/refresh", loginUrl: "/auth/login", logoutUrl: "/auth/logout" };
     const shared = new TokenKeeper(options);
     await shared.restore();
+    // A second copy of the module, evaluated without SharedWorker (it takes the constructors
+    // when it loads, and refuses ones replaced later).
     const saved = window.SharedWorker;
     delete window.SharedWorker;
-    const dedicated = new TokenKeeper(options);
+    const { TokenKeeper: Dedicated } = await import("/pkg/isolated.js?dedicated");
+    const dedicated = new Dedicated(options);
     window.SharedWorker = saved;
     await dedicated.restore();
     const bearer = `Bearer ${window.tokenKeeper.accessToken()}`;
