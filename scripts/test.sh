@@ -14,7 +14,17 @@ began=$SECONDS
 # Each step says when it starts (seconds into the run): where a cold run's minutes go.
 step() { printf '\n== %s (at %d s)\n' "$*" $((SECONDS - began)); }
 # Runs a test command, keeping its output for the summary.
-run() { "$@" 2>&1 | tee -a "$log"; }
+# A failing runner's failures are printed again at the end, so the tail of a long log (all a CI
+# page may show) names them.
+run() {
+  local from
+  from=$(wc -l <"$log")
+  if ! "$@" 2>&1 | tee -a "$log"; then
+    printf '\n== failed: %s\n' "$*"
+    tail -n +"$((from + 1))" "$log" | awk '/^(not ok|test .* FAILED|---- )/ { on = 1 } on && n < 200 { print; n++ } /^  \.\.\.$/ { on = 0 }'
+    return 1
+  fi
+}
 
 step "format"
 cargo fmt --all -- --check

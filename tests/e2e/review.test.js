@@ -191,7 +191,7 @@ test("a megabyte auth answer is not handed to the wasm: the refresh fails with i
     await control(PAGE_URL, "/__mock/config", { garble_next_refreshes: 1, garble_body_bytes: 1_000_000 });
     const seen = await page.evaluate(async (settle) => {
       settle = eval(settle);
-      const hung = new Promise((resolve) => setTimeout(() => resolve("hung"), 3000));
+      const hung = new Promise((resolve) => setTimeout(() => resolve("hung"), 10000));
       const refreshed = await Promise.race([keeper.refresh().then(() => "refreshed", (e) => e.code), hung]);
       return { refreshed, then: await settle([() => keeper.fetch("/api/me")]) };
     }, SETTLE);
