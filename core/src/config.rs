@@ -251,6 +251,56 @@ impl Config {
     }
 }
 
+/// An option given in milliseconds (`refreshLeadMs`, `timeoutMs`, `retry.baseDelayMs`…), named
+/// `key`: a duration from 0 to 10^12 ms, rounded to the millisecond.
+///
+/// # Errors
+///
+/// A `config` error naming `key` when `ms` is out of that range (or not a number).
+pub fn millis(key: &str, ms: f64) -> Result<Duration, Error> {
+    if !(0.0..=1.0e12).contains(&ms) {
+        return Err(config_error(
+            key,
+            "must be between 0 and 10^12 milliseconds",
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(Duration::from_millis((ms + 0.5) as u64))
+}
+
+/// `retry.attempts`: a whole number from 0 to 100.
+///
+/// # Errors
+///
+/// A `config` error naming `retry.attempts` otherwise.
+pub fn attempts(n: f64) -> Result<u32, Error> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let whole = n as u32;
+    if (0.0..=100.0).contains(&n) && n == f64::from(whole) {
+        Ok(whole)
+    } else {
+        Err(config_error(
+            "retry.attempts",
+            "must be a whole number from 0 to 100",
+        ))
+    }
+}
+
+impl RefreshMethod {
+    /// The `refreshMethod` option's value.
+    ///
+    /// # Errors
+    ///
+    /// A `config` error unless `method` is `"POST"` or `"GET"`.
+    pub fn from_option(method: &str) -> Result<RefreshMethod, Error> {
+        match method {
+            "POST" => Ok(RefreshMethod::Post),
+            "GET" => Ok(RefreshMethod::Get),
+            _ => Err(config_error("refreshMethod", "must be \"POST\" or \"GET\"")),
+        }
+    }
+}
+
 /// A byte of an HTTP header name (RFC 9110 `tchar`).
 fn is_header_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)

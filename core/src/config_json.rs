@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use crate::config::{
-    config_error, Config, Csrf, RefreshMethod, Retry, CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS,
+    self, config_error, Config, Csrf, RefreshMethod, Retry, CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS,
 };
 use crate::json::{Parsed, Reader, Value};
 use crate::Error;
@@ -66,13 +66,7 @@ fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(),
         14 => c.token_header = Some(string(key, value)?),
         15 => c.dpop = boolean(key, value)?,
         17 => c.refresh_after_login = boolean(key, value)?,
-        _ => {
-            c.refresh_method = match string(key, value)?.as_str() {
-                "POST" => RefreshMethod::Post,
-                "GET" => RefreshMethod::Get,
-                _ => return Err(config_error(key, "must be \"POST\" or \"GET\"")),
-            }
-        }
+        _ => c.refresh_method = RefreshMethod::from_option(&string(key, value)?)?,
     }
     Ok(())
 }
@@ -121,15 +115,7 @@ fn number(key: &str, value: &Value) -> Result<f64, Error> {
 }
 
 fn millis(key: &str, value: &Value) -> Result<Duration, Error> {
-    let ms = number(key, value)?;
-    if !(0.0..=1.0e12).contains(&ms) {
-        return Err(config_error(
-            key,
-            "must be between 0 and 10^12 milliseconds",
-        ));
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(Duration::from_millis((ms + 0.5) as u64))
+    config::millis(key, number(key, value)?)
 }
 
 /// `csrf`: `false`, or an object of the three names (each a string).
@@ -163,18 +149,7 @@ fn retry(value: Value, reader: Reader) -> Result<Retry, Error> {
     let values = known(reader, &text, "retry.", &RETRY_OPTIONS)?.unwrap_or_default();
     let mut values = values.into_iter();
     if let Some(Some(value)) = values.next() {
-        match number("retry.attempts", &value)? {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            n if (0.0..=100.0).contains(&n) && n == f64::from(n as u32) => {
-                retry.attempts = n as u32
-            }
-            _ => {
-                return Err(config_error(
-                    "retry.attempts",
-                    "must be a whole number from 0 to 100",
-                ))
-            }
-        }
+        retry.attempts = config::attempts(number("retry.attempts", &value)?)?;
     }
     if let Some(Some(value)) = values.next() {
         retry.base_delay = millis("retry.baseDelayMs", &value)?;

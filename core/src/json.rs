@@ -1,7 +1,8 @@
 //! JSON at the seam: the core reads no JSON text itself. The driver hands it a [`Reader`] — the
 //! platform's parser, `JSON.parse` in the npm package, `serde_json` in the Rust crate and the
 //! simulation (`serde_reader`, feature `serde`) — and the core asks it for the few top-level
-//! members it wants of an auth answer, a JWT segment, a tab message or the options, as typed
+//! members it wants of an auth answer, a JWT segment, a tab message or (from a Rust app's settings,
+//! [`crate::Config::from_json`]) the options, as typed
 //! [`Value`]s. It then checks their meaning itself (types, ranges, combinations), with the same
 //! errors whichever parser read them. A JSON reader in the npm wasm cost it about 6 KB raw
 //! (docs/performance.md); `JSON.parse` is already in every browser.

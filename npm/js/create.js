@@ -1,9 +1,11 @@
 // What the driver makes from what the wasm and the page hand over: a keeper in the wasm from
-// `new TokenKeeper(options)` (the options as JSON, which the core reads with JSON.parse through
-// its import and checks; the page's origin; the auth URLs and the allowed origins as the browser
-// resolves them; what the page offers for tabs), a JWT's claims, and an event's detail.
+// `new TokenKeeper(options)` (the options typed here — each of the right type, no unknown name —
+// and handed over as lines and numbers, whose meaning the core checks; the page's origin; the auth
+// URLs and the allowed origins as the browser resolves them; what the page offers for tabs), a
+// JWT's claims, and an event's detail.
 
-import { core, halt, problem, put, said, failure } from "./core.js";
+import { core, configError, halt, problem, put, said, failure } from "./core.js";
+import * as js from "./intrinsics.js";
 import { host } from "./host.js";
 
 /**
@@ -44,16 +46,64 @@ export const detail = (kind, expiresAt, text) =>
     failure,
   ][kind]?.();
 
+// The options' types, in the order the wasm's create takes them (npm/wasm/src/create.rs): the
+// strings, then the numbers, then the flags. Their meaning (ranges, combinations, a required
+// refreshUrl) the core checks.
+const STRINGS = ["refreshUrl", "loginUrl", "logoutUrl", "tokenField", "channelName", "tokenHeader", "refreshMethod"];
+const NUMBERS = ["refreshLeadMs", "refreshLeadRatio", "jitterRatio", "timeoutMs"];
+const FLAGS = ["crossTab", "sendAccessTokenOnRefresh", "dpop", "refreshAfterLogin", "csrf", "allowedOrigins"];
+const CSRF = ["headerName", "cookieName", "responseField"];
+const RETRY = ["attempts", "baseDelayMs", "maxDelayMs"];
+
+const bad = (name, what) => configError(`option \`${name}\` ${what}`);
+const object = (v) => v && typeof v == "object" && !js.isArray(v);
+const string = (v, name) => {
+  if (typeof v != "string") throw bad(name, "must be a string");
+  if (v.includes("\n")) throw bad(name, "must not contain a line break");
+};
+const number = (v, name) => {
+  if (!Number.isFinite(v)) throw bad(name, "must be a finite number");
+};
+const boolean = (v, name) => {
+  if (typeof v != "boolean") throw bad(name, "must be a boolean");
+};
+// Each option's type check. An option `undefined` is one not given.
+const TYPES = {
+  ...Object.fromEntries(STRINGS.map((n) => [n, string])),
+  ...Object.fromEntries(NUMBERS.map((n) => [n, number])),
+  ...Object.fromEntries(FLAGS.slice(0, 4).map((n) => [n, boolean])),
+  allowedOrigins: (v, name) => {
+    if (!js.isArray(v) || !v.every((s) => typeof s == "string")) throw bad(name, "must be an array of strings");
+  },
+  csrf: (v, name) => {
+    if (v !== false && !object(v)) throw bad(name, "must be false or an object");
+    if (v) members(v, "csrf.", CSRF, string);
+  },
+  retry: (v, name) => {
+    if (!object(v)) throw bad(name, "must be an object");
+    members(v, "retry.", RETRY, number);
+  },
+};
+
+/** Checks the members of `o` named in `names` (each with `check`), and refuses any other. */
+function members(o, prefix, names, check) {
+  for (const key of js.keys(o)) {
+    const name = prefix + key;
+    if (o[key] === undefined) continue;
+    if (!names.includes(key)) throw bad(name, "is not an option of TokenKeeper");
+    (check ?? TYPES[key])(o[key], name);
+  }
+}
+
 /**
  * Makes the keeper: [its handle, the lock's and channel's name (empty when tabs are not
  * coordinated), whether a channel opens here (1 or 2, 0 when not), the resolved [loginUrl, refreshUrl,
- * logoutUrl]]. Throws the core's `config` error.
+ * logoutUrl]]. Throws a `config` error: an option of the wrong type here, the core's otherwise.
  */
 export function create(w, options) {
-  let json = "";
-  try {
-    json = JSON.stringify(options ?? null);
-  } catch {} // an option JSON cannot encode: the core refuses "" with a config error
+  const o = options;
+  if (!object(o)) throw bad("options", "must be an object with refreshUrl");
+  members(o, "", js.keys(TYPES));
   const base = globalThis.location?.href;
   const resolve = (url) => {
     try {
@@ -69,10 +119,16 @@ export function create(w, options) {
       return "";
     }
   };
-  const urls = [options?.loginUrl, options?.refreshUrl, options?.logoutUrl].map(resolve);
+  const urls = [o.loginUrl, o.refreshUrl, o.logoutUrl].map(resolve);
   const [login, refresh, logout] = urls;
-  const lines = [json, globalThis.origin ?? "", refresh, login, logout];
-  if (Array.isArray(options?.allowedOrigins)) lines.push(...options.allowedOrigins.map(origin));
+  const csrf = o.csrf || {};
+  const retry = o.retry ?? {};
+  const given = (v) => (v === undefined ? "" : "=" + v);
+  const lines = [globalThis.origin ?? "", refresh, login, logout, ...STRINGS.map((n) => given(o[n])), ...CSRF.map((n) => given(csrf[n]))];
+  if (o.allowedOrigins) lines.push(...o.allowedOrigins.map(origin));
+  let flags = 0;
+  FLAGS.forEach((n, i) => (flags |= (o[n] === undefined ? 0 : o[n] ? 2 : 1) << (2 * i)));
+  const numbers = [...NUMBERS.map((n) => o[n]), ...RETRY.map((n) => retry[n])].map((v) => v ?? NaN);
   let channels = 0; // whether a channel opens here (an opaque origin may refuse one)
   try {
     new BroadcastChannel("token-keeper-probe").close();
@@ -84,6 +140,8 @@ export function create(w, options) {
       globalThis.navigator?.locks ? 1 : 0,
       channels,
       Math.random() * 2 ** 53,
+      flags,
+      ...numbers,
     );
     if (handle < 0) throw failure();
     return [handle, said(), channels, urls];

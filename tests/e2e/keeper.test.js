@@ -87,13 +87,15 @@ test("bad options are config errors naming the option; a keeper is not made", as
       { refreshUrl: "/r", csrf: true }, { refreshUrl: "/r", retry: { attempts: 1.5 } },
       { refreshUrl: "/r", allowedOrigins: ["not a url"] }, { refreshUrl: "http://[bad" },
       { refreshUrl: "/r", jitterRatio: 1 }, { refreshUrl: "/r", loginUrl: 10n },
+      { refreshUrl: "/r", tokenField: "a\nb" }, { refreshUrl: "/r", retry: [] }, { refreshUrl: "/r", onToken() {} },
     ];
     return tries.map((options) => {
       try { new TokenKeeper(options); return null; } catch (e) { return [e.name, e.code, e.message]; }
     });
   });
   const named = ["options", "options", "refreshUrl", "refreshUrl", "refreshURL", "timeoutMs", "timeoutMs",
-    "csrf", "retry.attempts", "allowedOrigins", "refreshUrl", "jitterRatio", "options"];
+    "csrf", "retry.attempts", "allowedOrigins", "refreshUrl", "jitterRatio", "loginUrl", "tokenField", "retry",
+    "onToken"];
   cases.forEach((c, i) => {
     assert.ok(c, `case ${i} made a keeper`);
     assert.deepEqual(c.slice(0, 2), ["TokenKeeperError", "config"], c[2]);

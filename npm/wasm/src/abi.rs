@@ -115,7 +115,8 @@ exports! {
     reg() -> *const f64;
     buf(len: usize) -> *mut u8;
     decode(len: usize, header: u32) -> u32;
-    create(len: usize, locks: u32, channel: u32, seed: f64) -> i32;
+    create(len: usize, locks: u32, channel: u32, seed: f64, flags: u32,
+           lead: f64, ratio: f64, jitter: f64, timeout: f64, tries: f64, base: f64, max: f64) -> i32;
     free(h: u32) -> u32;
     poll(h: u32) -> u32;
     deadline(h: u32) -> f64;

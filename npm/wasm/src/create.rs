@@ -3,8 +3,11 @@
 //! allow-list.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
+use token_keeper_core::config::{attempts, config_error, millis, RefreshMethod, Retry};
 use token_keeper_core::origin::allow_list;
+use token_keeper_core::schedule::Policy;
 use token_keeper_core::{jwt, AllowList, Config, Environment, Error, Keeper};
 
 use crate::abi::read_json;
@@ -30,14 +33,43 @@ pub(crate) fn decode(s: &mut State, len: usize, header: u32) -> u32 {
     }
 }
 
-/// `new TokenKeeper(options)`. At [`buf`], lines: the options as JSON, the page's origin, then
-/// `refreshUrl`, `loginUrl` and `logoutUrl` resolved against the page (empty when they do not
-/// parse), then each of `allowedOrigins` as the browser normalizes it (empty when it does not
-/// parse). `channel`: 0 no channel, 1 a channel, 2 a channel that carries no token (the isolated
-/// entry). The handle, with the channel name out (empty when tabs are not coordinated); or -1
-/// with an error.
-pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: f64) -> i32 {
-    match configure(s.input(len)) {
+/// The options' numbers, `NaN` for one not given.
+type Numbers = [f64; 7];
+
+/// `new TokenKeeper(options)`, its options typed by JavaScript (each of the right type, no
+/// unknown name: npm/js/create.js); their meaning is checked here, by the core's rules.
+///
+/// At [`buf`](crate::api::buf), lines: the page's origin, then `refreshUrl`, `loginUrl` and
+/// `logoutUrl` resolved against the page (empty when they do not parse), then the string options
+/// as given, each `=` and its value or empty when not given — `refreshUrl`, `loginUrl`,
+/// `logoutUrl`, `tokenField`, `channelName`, `tokenHeader`, `refreshMethod`, `csrf.headerName`,
+/// `csrf.cookieName`, `csrf.responseField` — then each of `allowedOrigins` as the browser
+/// normalizes it (empty when it does not parse). `flags`, two bits each (0 not given, 1 `false`,
+/// 2 `true` or, for `csrf`, an object; 2 for `allowedOrigins` given): `crossTab`,
+/// `sendAccessTokenOnRefresh`, `dpop`, `refreshAfterLogin`, `csrf`, `allowedOrigins`.
+/// Then the numbers, `NaN` for one not given: `refreshLeadMs`, `refreshLeadRatio`,
+/// `jitterRatio`, `timeoutMs`, `retry.attempts`, `retry.baseDelayMs`, `retry.maxDelayMs`.
+/// `channel`: 0 no channel, 1 a channel, 2 a channel that carries no token (the isolated entry).
+/// The handle, with the channel name out (empty when tabs are not coordinated); or -1 with an
+/// error.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn create(
+    s: &mut State,
+    len: usize,
+    locks: u32,
+    channel: u32,
+    seed: f64,
+    flags: u32,
+    lead: f64,
+    ratio: f64,
+    jitter: f64,
+    timeout: f64,
+    tries: f64,
+    base: f64,
+    max: f64,
+) -> i32 {
+    let numbers = [lead, ratio, jitter, timeout, tries, base, max];
+    match configure(s.input(len), flags, numbers) {
         Ok((config, allowed, session)) => {
             let cross_tab = config.cross_tab;
             let name = if cross_tab {
@@ -76,18 +108,113 @@ pub(crate) fn create(s: &mut State, len: usize, locks: u32, channel: u32, seed: 
 }
 
 /// The options, the allow-list, and the session (`refreshUrl` resolved).
-fn configure(text: &str) -> Result<(Config, AllowList, String), Error> {
-    // Byte scans: `str`'s pattern searchers cost the wasm hundreds of bytes. Cut at `\n`, so
-    // every line is still UTF-8.
+fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, String), Error> {
+    // What can be refused is checked before anything is allocated: each early return with
+    // strings alive would carry its own clean-up of them (wasm bytes).
+    let [lead, ratio, jitter, timeout, tries, base, max] = n;
+    // NaN: not given (JavaScript refused any other number that is not finite).
+    let given = |x: f64| x == x;
+    let mut retry = Retry::default();
+    let mut policy = Policy::default();
+    if given(lead) {
+        policy.lead = millis("refreshLeadMs", lead)?;
+    }
+    if given(ratio) {
+        policy.lead_ratio = ratio;
+    }
+    if given(jitter) {
+        policy.jitter_ratio = jitter;
+    }
+    let timeout = if given(timeout) {
+        Some(millis("timeoutMs", timeout)?)
+    } else {
+        None
+    };
+    if given(tries) {
+        retry.attempts = attempts(tries)?;
+    }
+    if given(base) {
+        retry.base_delay = millis("retry.baseDelayMs", base)?;
+    }
+    if given(max) {
+        retry.max_delay = millis("retry.maxDelayMs", max)?;
+    }
+    // Byte scans: `str`'s pattern searchers cost the wasm hundreds of bytes. Cut at `\n` (which
+    // JavaScript refuses in a string option), so every line is still UTF-8.
     let mut lines = text
         .as_bytes()
         .split(|&b| b == b'\n')
         .map(|line| core::str::from_utf8(line).unwrap_or_default());
-    let config = Config::from_json(lines.next().unwrap_or_default(), read_json)?;
-    let page = lines.next().unwrap_or_default();
-    let refresh = lines.next().unwrap_or_default();
-    let login = lines.next().filter(|_| config.login_url.is_some());
-    let logout = lines.next().filter(|_| config.logout_url.is_some());
-    let allowed = allow_list(&config, page, [Some(refresh), login, logout], lines)?;
-    Ok((config, allowed, String::from(refresh)))
+    let mut head = [""; 4];
+    for slot in &mut head {
+        *slot = lines.next().unwrap_or_default();
+    }
+    let [page, refresh, login, logout] = head;
+    // The string options: `=` and the value when given.
+    let mut strings = [None; 10];
+    for slot in &mut strings {
+        *slot = lines.next().and_then(|line| line.strip_prefix('='));
+    }
+    let [refresh_url, login_url, logout_url, field, channel, header, method, csrf @ ..] = strings;
+    let refresh_url = refresh_url.ok_or_else(|| config_error("refreshUrl", "is required"))?;
+    let method = match method {
+        Some(method) => RefreshMethod::from_option(method)?,
+        None => RefreshMethod::Post,
+    };
+    let flag = |i: u32| (flags >> (2 * i)) & 3;
+    let mut c = Config::new(refresh_url);
+    c.login_url = login_url.map(String::from);
+    c.logout_url = logout_url.map(String::from);
+    if let Some(field) = field {
+        c.token_field = String::from(field);
+    }
+    c.channel_name = channel.map(String::from);
+    c.token_header = header.map(String::from);
+    c.refresh_method = method;
+    c.policy = policy;
+    c.retry = retry;
+    if let Some(timeout) = timeout {
+        c.timeout = timeout;
+    }
+    let mut i = 0;
+    for on in [
+        &mut c.cross_tab,
+        &mut c.send_access_token_on_refresh,
+        &mut c.dpop,
+        &mut c.refresh_after_login,
+    ] {
+        if flag(i) != 0 {
+            *on = flag(i) == 2;
+        }
+        i += 1;
+    }
+    if flag(4) == 1 {
+        c.csrf = None;
+    } else if let Some(names) = &mut c.csrf {
+        for (slot, value) in [
+            &mut names.header_name,
+            &mut names.cookie_name,
+            &mut names.response_field,
+        ]
+        .into_iter()
+        .zip(csrf)
+        {
+            if let Some(value) = value {
+                *slot = String::from(value);
+            }
+        }
+    }
+    let origins: Vec<&str> = lines.collect();
+    if flag(5) != 0 {
+        let mut listed = Vec::new();
+        for origin in &origins {
+            listed.push(String::from(*origin));
+        }
+        c.allowed_origins = Some(listed);
+    }
+    let c = c.validate()?;
+    let login = Some(login).filter(|_| c.login_url.is_some());
+    let logout = Some(logout).filter(|_| c.logout_url.is_some());
+    let allowed = allow_list(&c, page, [Some(refresh), login, logout], origins)?;
+    Ok((c, allowed, String::from(refresh)))
 }

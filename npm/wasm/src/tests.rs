@@ -30,57 +30,102 @@ fn token(iat_s: f64, life_s: f64) -> String {
     format!("{header}.{payload}.c2ln")
 }
 
-fn keeper(s: &mut State, options: &str) -> i32 {
+/// Options as npm/js/create.js hands them over: `strings`, the string options' lines (each `=`
+/// and the value, or empty: refreshUrl, loginUrl, logoutUrl, tokenField, channelName,
+/// tokenHeader, refreshMethod, the csrf names), after the page's origin and the resolved URLs.
+fn made(s: &mut State, strings: &str, flags: u32, numbers: [f64; 7]) -> i32 {
     let lines = format!(
-        "{options}\nhttps://app.example\nhttps://app.example/auth/refresh\n\
-         https://app.example/auth/login\n\n"
+        "https://app.example\nhttps://app.example/auth/refresh\nhttps://app.example/auth/login\n\n{strings}"
     );
     let len = put(s, &lines);
-    api::create(s, len, 1, 1, 7.0)
+    let [a, b, c, d, e, f, g] = numbers;
+    api::create(s, len, 1, 1, 7.0, flags, a, b, c, d, e, f, g)
+}
+
+/// No number given.
+const NONE: [f64; 7] = [f64::NAN; 7];
+
+fn keeper(s: &mut State, strings: &str) -> i32 {
+    made(s, strings, 0, NONE)
 }
 
 #[test]
-fn a_keeper_is_made_from_json_options_and_names_its_channel() {
+fn a_keeper_is_made_from_typed_options_and_names_its_channel() {
     let mut s = State::new();
-    let h = keeper(
-        &mut s,
-        r#"{"refreshUrl":"/auth/refresh","loginUrl":"/auth/login"}"#,
-    );
+    let h = keeper(&mut s, "=/auth/refresh\n=/auth/login");
     assert_eq!(h, 0);
     // Derived from the session (the resolved refreshUrl): keepers of two backends keep apart.
     assert_eq!(out(&mut s), "token-keeper:https://app.example/auth/refresh");
-    let h = keeper(&mut s, r#"{"refreshUrl":"/r","crossTab":false}"#);
+    // crossTab false: its two bits 1.
+    let h = made(&mut s, "=/r", 1, NONE);
     assert_eq!(h, 1);
     assert_eq!(out(&mut s), "", "no channel without crossTab");
     assert_eq!(api::free(&mut s, 0), 1);
-    assert_eq!(
-        keeper(&mut s, r#"{"refreshUrl":"/r"}"#),
-        0,
-        "a freed slot is used again"
-    );
+    assert_eq!(keeper(&mut s, "=/r"), 0, "a freed slot is used again");
+    // channelName given.
+    assert_eq!(keeper(&mut s, "=/r\n\n\n\n=shop"), 2);
+    assert_eq!(out(&mut s), "shop");
 }
 
 #[test]
-fn bad_options_and_unparsable_urls_are_config_errors() {
+fn options_out_of_range_and_unparsable_urls_are_config_errors() {
     let mut s = State::new();
-    assert_eq!(keeper(&mut s, r#"{"refreshUrl":5}"#), -1);
-    assert!(out(&mut s).starts_with("config\noption `refreshUrl` must be a string"));
+    let refused = |s: &mut State, strings: &str, flags: u32, numbers: [f64; 7]| {
+        assert_eq!(made(s, strings, flags, numbers), -1, "{strings:?}");
+        out(s)
+    };
+    assert_eq!(
+        refused(&mut s, "", 0, NONE),
+        "config\noption `refreshUrl` is required"
+    );
+    assert_eq!(
+        refused(&mut s, "=", 0, NONE),
+        "config\noption `refreshUrl` must not be empty"
+    );
     // loginUrl given, but the page could not resolve it (JavaScript wrote an empty line).
-    let len = put(&mut s, "{\"refreshUrl\":\"/r\",\"loginUrl\":\"http://[\"}\nhttps://a.example\nhttps://a.example/r\n\n");
-    assert_eq!(api::create(&mut s, len, 0, 0, 1.0), -1);
-    assert_eq!(out(&mut s), "config\noption `loginUrl` is not a valid url");
     let len = put(
         &mut s,
-        "{\"refreshUrl\":\"/r\",\"allowedOrigins\":[\"x\"]}\nnull\nhttps://a.example/r\n\n\n",
+        "https://a.example\nhttps://a.example/r\n\n\n=/r\n=http://[",
     );
-    assert_eq!(api::create(&mut s, len, 0, 0, 1.0), -1);
-    assert!(out(&mut s).contains("allowedOrigins"));
+    let n = NONE;
+    assert_eq!(
+        api::create(&mut s, len, 0, 0, 1.0, 0, n[0], n[1], n[2], n[3], n[4], n[5], n[6]),
+        -1
+    );
+    assert_eq!(out(&mut s), "config\noption `loginUrl` is not a valid url");
+    // allowedOrigins given (its bits 2): an entry the browser could not read as an origin.
+    let strings = "=/r\n\n\n\n\n\n\n\n\n\n";
+    assert!(refused(&mut s, strings, 2 << 10, NONE).contains("allowedOrigins"));
+    let mut n = NONE;
+    n[3] = -1.0;
+    assert_eq!(
+        refused(&mut s, "=/r", 0, n),
+        "config\noption `timeoutMs` must be between 0 and 10^12 milliseconds"
+    );
+    let mut n = NONE;
+    n[4] = 1.5;
+    assert_eq!(
+        refused(&mut s, "=/r", 0, n),
+        "config\noption `retry.attempts` must be a whole number from 0 to 100"
+    );
+    let mut n = NONE;
+    n[1] = 1.0;
+    assert!(refused(&mut s, "=/r", 0, n).contains("refreshLeadRatio"));
+    assert_eq!(
+        refused(&mut s, "=/r\n\n\n\n\n\n=PUT", 0, NONE),
+        "config\noption `refreshMethod` must be \"POST\" or \"GET\""
+    );
+    // dpop and sendAccessTokenOnRefresh both true.
+    assert!(refused(&mut s, "=/r", (2 << 2) | (2 << 4), NONE).contains("dpop"));
+    // csrf given as an object with an empty header name.
+    assert!(refused(&mut s, "=/r\n\n\n\n\n\n\n=", 2 << 8, NONE).contains("csrf"));
+    assert!(s.keepers.iter().all(Option::is_none), "nothing was made");
 }
 
 #[test]
 fn a_restore_goes_through_commands_to_a_settled_call() {
     let mut s = State::new();
-    let h = keeper(&mut s, r#"{"refreshUrl":"/auth/refresh"}"#) as u32;
+    let h = keeper(&mut s, "=/auth/refresh") as u32;
     api::restore(&mut s, h, 1.0, T0);
     // The refresh event, the Web Lock, then the refresh call under the lock.
     assert_eq!(api::poll(&mut s, h), Kind::Emit as u32);
@@ -135,7 +180,7 @@ fn a_restore_goes_through_commands_to_a_settled_call() {
 #[test]
 fn set_token_and_decode_report_errors_without_changing_anything() {
     let mut s = State::new();
-    let h = keeper(&mut s, r#"{"refreshUrl":"/r"}"#) as u32;
+    let h = keeper(&mut s, "=/r") as u32;
     let len = put(&mut s, "e30.!.x");
     assert_eq!(api::set_token(&mut s, h, len, T0), 0);
     assert_eq!(
@@ -175,8 +220,8 @@ proptest! {
     fn no_input_makes_an_export_panic(text in ".{0,200}", n in any::<u32>(), x in any::<f64>()) {
         let mut s = State::new();
         let len = put(&mut s, &text);
-        let _ = api::create(&mut s, len, n & 1, n & 2, x);
-        let h = keeper(&mut s, r#"{"refreshUrl":"/r"}"#) as u32;
+        let _ = api::create(&mut s, len, n & 1, n & 2, x, n, x, x, x, x, x, x, x);
+        let h = keeper(&mut s, "=/r") as u32;
         for f in [api::hear, api::set_token] {
             let len = put(&mut s, &text);
             let _ = f(&mut s, h, len, x);
