@@ -158,7 +158,10 @@ fn the_reissue_options_are_read_and_checked() {
         problem(r#"{"refreshUrl":"/r","sendAccessTokenOnRefresh":1}"#),
         "option `sendAccessTokenOnRefresh` must be a boolean"
     );
-    for bad in [r#""""#, r#""Bad Header""#, r#""x:y""#] {
+    // Every tchar of RFC 9110 is a header name's.
+    let c = from_json(r#"{"refreshUrl":"/r","tokenHeader":"X-!#$%&'*+-.^_`|~9z"}"#).unwrap();
+    assert_eq!(c.token_header.as_deref(), Some("X-!#$%&'*+-.^_`|~9z"));
+    for bad in [r#""""#, r#""Bad Header""#, r#""x:y""#, r#""x(y""#, r#""é""#] {
         let json = format!(r#"{{"refreshUrl":"/r","tokenHeader":{bad}}}"#);
         assert_eq!(problem(&json), "option `tokenHeader` must be a header name");
     }

@@ -31,7 +31,7 @@ pub fn origin_of_absolute(url: &str) -> Option<&str> {
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
         .map_or(bytes.len(), |i| after_scheme + i);
     let host = bytes.get(after_scheme..end)?;
-    if host.is_empty() || host.contains(&b'@') {
+    if host.is_empty() || host.iter().any(|&b| b == b'@') {
         return None;
     }
     url.get(..end)
