@@ -113,7 +113,7 @@ fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, S
     // strings alive would carry its own clean-up of them (wasm bytes).
     let [lead, ratio, jitter, timeout, tries, base, max] = n;
     // NaN: not given (JavaScript refused any other number that is not finite).
-    let given = |x: f64| x == x;
+    let given = |x: f64| !x.is_nan();
     let mut retry = Retry::default();
     let mut policy = Policy::default();
     if given(lead) {
@@ -176,17 +176,16 @@ fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, S
     if let Some(timeout) = timeout {
         c.timeout = timeout;
     }
-    let mut i = 0;
-    for on in [
+    let flagged = [
         &mut c.cross_tab,
         &mut c.send_access_token_on_refresh,
         &mut c.dpop,
         &mut c.refresh_after_login,
-    ] {
+    ];
+    for (on, i) in flagged.into_iter().zip(0..) {
         if flag(i) != 0 {
             *on = flag(i) == 2;
         }
-        i += 1;
     }
     if flag(4) == 1 {
         c.csrf = None;
