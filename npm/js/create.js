@@ -57,42 +57,59 @@ const RETRY = ["attempts", "baseDelayMs", "maxDelayMs"];
 
 const bad = (name, what) => configError(`option \`${name}\` ${what}`);
 const object = (v) => v && typeof v == "object" && !js.isArray(v);
+// Each check returns what is handed over: the value, or a copy of it.
 const string = (v, name) => {
+  if (v instanceof URL) v = v.href; // as JSON.stringify wrote one
   if (typeof v != "string") throw bad(name, "must be a string");
+  // A URL parser drops line breaks; in any other option one would be part of the value, which
+  // the lines handed to the wasm cannot carry.
+  if (name.endsWith("Url")) v = v.replaceAll("\n", "");
   if (v.includes("\n")) throw bad(name, "must not contain a line break");
+  return v;
 };
 const number = (v, name) => {
   if (!Number.isFinite(v)) throw bad(name, "must be a finite number");
+  return v;
 };
 const boolean = (v, name) => {
   if (typeof v != "boolean") throw bad(name, "must be a boolean");
+  return v;
 };
-// Each option's type check. An option `undefined` is one not given.
+// Each option's check. An option `undefined` is one not given.
 const TYPES = {
   ...Object.fromEntries(STRINGS.map((n) => [n, string])),
   ...Object.fromEntries(NUMBERS.map((n) => [n, number])),
   ...Object.fromEntries(FLAGS.slice(0, 4).map((n) => [n, boolean])),
   allowedOrigins: (v, name) => {
-    if (!js.isArray(v) || !v.every((s) => typeof s == "string")) throw bad(name, "must be an array of strings");
+    const list = js.isArray(v) && [...v];
+    if (!list || !list.every((s) => typeof s == "string")) throw bad(name, "must be an array of strings");
+    return list;
   },
   csrf: (v, name) => {
     if (v !== false && !object(v)) throw bad(name, "must be false or an object");
-    if (v) members(v, "csrf.", CSRF, string);
+    return v && members(v, "csrf.", CSRF, string);
   },
   retry: (v, name) => {
     if (!object(v)) throw bad(name, "must be an object");
-    members(v, "retry.", RETRY, number);
+    return members(v, "retry.", RETRY, number);
   },
 };
 
-/** Checks the members of `o` named in `names` (each with `check`), and refuses any other. */
+/**
+ * The members of `o` named in `names`, each checked (with `check`) and read once, in an object
+ * of no prototype: its own properties only (JSON.stringify's), so that nothing set on
+ * `Object.prototype` by some library becomes an option. Any other name is refused.
+ */
 function members(o, prefix, names, check) {
+  const copy = { __proto__: null };
   for (const key of js.keys(o)) {
+    const v = o[key];
+    if (v === undefined) continue;
     const name = prefix + key;
-    if (o[key] === undefined) continue;
     if (!names.includes(key)) throw bad(name, "is not an option of TokenKeeper");
-    (check ?? TYPES[key])(o[key], name);
+    copy[key] = (check ?? TYPES[key])(v, name);
   }
+  return copy;
 }
 
 /**
@@ -101,9 +118,13 @@ function members(o, prefix, names, check) {
  * logoutUrl]]. Throws a `config` error: an option of the wrong type here, the core's otherwise.
  */
 export function create(w, options) {
-  const o = options;
-  if (!object(o)) throw bad("options", "must be an object with refreshUrl");
-  members(o, "", js.keys(TYPES));
+  if (!object(options)) throw bad("options", "must be an object with refreshUrl");
+  let o;
+  try {
+    o = members(options, "", js.keys(TYPES));
+  } catch (e) {
+    throw e?.code ? e : bad("options", "could not be read"); // a getter threw
+  }
   const base = globalThis.location?.href;
   const resolve = (url) => {
     try {
@@ -121,10 +142,12 @@ export function create(w, options) {
   };
   const urls = [o.loginUrl, o.refreshUrl, o.logoutUrl].map(resolve);
   const [login, refresh, logout] = urls;
-  const csrf = o.csrf || {};
-  const retry = o.retry ?? {};
+  const none = { __proto__: null };
+  const csrf = o.csrf || none;
+  const retry = o.retry ?? none;
   const given = (v) => (v === undefined ? "" : "=" + v);
-  const lines = [globalThis.origin ?? "", refresh, login, logout, ...STRINGS.map((n) => given(o[n])), ...CSRF.map((n) => given(csrf[n]))];
+  const page = String(globalThis.origin ?? "");
+  const lines = [page.includes("\n") ? "" : page, refresh, login, logout, ...STRINGS.map((n) => given(o[n])), ...CSRF.map((n) => given(csrf[n]))];
   if (o.allowedOrigins) lines.push(...o.allowedOrigins.map(origin));
   let flags = 0;
   FLAGS.forEach((n, i) => (flags |= (o[n] === undefined ? 0 : o[n] ? 2 : 1) << (2 * i)));

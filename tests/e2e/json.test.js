@@ -1,7 +1,8 @@
 // The JSON seam in the npm package: the wasm reads no JSON itself; JavaScript's JSON.parse reads
-// tokens and options and hands the members the core asks for over to it, and the core checks
-// their meaning — with the same errors the Rust crate's serde_json reader gives (core/src/jwt.rs,
-// config_json.rs and their tests). In Chromium, on the package as shipped.
+// tokens and hands the members the core asks for over to it, and the driver checks the options'
+// types itself; the core checks their meaning — with the same errors the Rust crate's serde_json
+// reader gives (core/src/jwt.rs, config_json.rs and their tests). In Chromium, on the package as
+// shipped.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { PAGE_URL, launch } from "./common.js";
@@ -81,6 +82,48 @@ test("options of the wrong type or unknown are config errors naming the option",
     assert.match(seen[2], named, JSON.stringify(options));
   }
   assert.equal(await made({ refreshUrl: "/r", retry: { attempts: 2 }, csrf: false, allowedOrigins: [] }), false);
+});
+
+test("options are the object's own: nothing set on Object.prototype becomes one; a URL object, a URL with a line break and a throwing getter", async () => {
+  const seen = await page.evaluate(() => {
+    const made = (options) => {
+      try {
+        const k = new TokenKeeper(options);
+        k.dispose();
+        return "made";
+      } catch (e) {
+        return `${e.code}: ${e.message}`;
+      }
+    };
+    // A library that polluted the prototype: were these read, each would refuse the keeper.
+    Object.prototype.timeoutMs = -1;
+    Object.prototype.retry = 5;
+    Object.prototype.headerName = "";
+    let polluted;
+    try {
+      polluted = made({ refreshUrl: "/auth/refresh", csrf: {} });
+    } finally {
+      delete Object.prototype.timeoutMs;
+      delete Object.prototype.retry;
+      delete Object.prototype.headerName;
+    }
+    return [
+      polluted,
+      made({ refreshUrl: new URL("/auth/refresh", location.href) }),
+      made({ refreshUrl: "/auth/\nrefresh" }),
+      made({ refreshUrl: "/r", tokenField: "a\nb" }),
+      made({ get refreshUrl() { throw new Error("no"); } }),
+      made(Object.create({ refreshUrl: "/r" })),
+    ];
+  });
+  assert.deepEqual(seen, [
+    "made",
+    "made",
+    "made",
+    "config: option `tokenField` must not contain a line break",
+    "config: option `options` could not be read",
+    "config: option `refreshUrl` is required",
+  ]);
 });
 
 test("decode against a reference: 400 generated tokens, JSON.parse's path agrees with the core's rules", async () => {

@@ -111,6 +111,28 @@ pub(crate) fn create(
 fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, String), Error> {
     // What can be refused is checked before anything is allocated: each early return with
     // strings alive would carry its own clean-up of them (wasm bytes).
+    // Byte scans: `str`'s pattern searchers cost the wasm hundreds of bytes. Cut at `\n` (which
+    // JavaScript refuses in a string option), so every line is still UTF-8.
+    let mut lines = text
+        .as_bytes()
+        .split(|&b| b == b'\n')
+        .map(|line| core::str::from_utf8(line).unwrap_or_default());
+    let mut head = [""; 4];
+    for slot in &mut head {
+        *slot = lines.next().unwrap_or_default();
+    }
+    let [page, refresh, login, logout] = head;
+    // The string options: `=` and the value when given.
+    let mut strings = [None; 10];
+    for slot in &mut strings {
+        *slot = lines.next().and_then(|line| line.strip_prefix('='));
+    }
+    let [refresh_url, login_url, logout_url, field, channel, header, method, csrf @ ..] = strings;
+    let refresh_url = refresh_url.ok_or_else(|| config_error("refreshUrl", "is required"))?;
+    let method = match method {
+        Some(method) => RefreshMethod::from_option(method)?,
+        None => RefreshMethod::Post,
+    };
     let [lead, ratio, jitter, timeout, tries, base, max] = n;
     // NaN: not given (JavaScript refused any other number that is not finite).
     let given = |x: f64| !x.is_nan();
@@ -139,28 +161,6 @@ fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, S
     if given(max) {
         retry.max_delay = millis("retry.maxDelayMs", max)?;
     }
-    // Byte scans: `str`'s pattern searchers cost the wasm hundreds of bytes. Cut at `\n` (which
-    // JavaScript refuses in a string option), so every line is still UTF-8.
-    let mut lines = text
-        .as_bytes()
-        .split(|&b| b == b'\n')
-        .map(|line| core::str::from_utf8(line).unwrap_or_default());
-    let mut head = [""; 4];
-    for slot in &mut head {
-        *slot = lines.next().unwrap_or_default();
-    }
-    let [page, refresh, login, logout] = head;
-    // The string options: `=` and the value when given.
-    let mut strings = [None; 10];
-    for slot in &mut strings {
-        *slot = lines.next().and_then(|line| line.strip_prefix('='));
-    }
-    let [refresh_url, login_url, logout_url, field, channel, header, method, csrf @ ..] = strings;
-    let refresh_url = refresh_url.ok_or_else(|| config_error("refreshUrl", "is required"))?;
-    let method = match method {
-        Some(method) => RefreshMethod::from_option(method)?,
-        None => RefreshMethod::Post,
-    };
     let flag = |i: u32| (flags >> (2 * i)) & 3;
     let mut c = Config::new(refresh_url);
     c.login_url = login_url.map(String::from);
