@@ -92,7 +92,13 @@ for (const mode of ["shared", "dedicated"]) {
       port.postMessage({ id: 99, op: "fetch", args: [{ url: "/api/me" }] });
       port.postMessage("garbage");
       port.postMessage({ id: 100, op: "login", args: null });
-      await new Promise((r) => setTimeout(r, 500));
+      // Until the worker answered the fetch and the restore (its start and the wasm's load first:
+      // seconds on a loaded machine), then a moment for anything else it would send.
+      const answered = (id) => replies.some((r) => r.includes(`"id":${id},`));
+      for (let waited = 0; waited < 10000 && !(answered(99) && answered(1)); waited += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
       return replies;
     }, { options: OPTIONS, mode });
     assert.ok(replies.some((r) => r.includes('"id":99,"ok":true')), "the worker answered the script's request");
