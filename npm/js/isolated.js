@@ -8,6 +8,7 @@
 import * as js from "./intrinsics.js";
 import { problem, configError } from "./core.js";
 import { credentials } from "./auth.js";
+import { checked } from "./options.js";
 import { emit, listen, onWakeUps } from "./listeners.js";
 
 // The way to the worker, taken when this module is evaluated (the login credentials go through
@@ -68,22 +69,19 @@ export class TokenKeeper {
     if (globalThis.SharedWorker !== SharedWorkerAtLoad || globalThis.Worker !== WorkerAtLoad) {
       throw configError("SharedWorker or Worker was replaced after token-keeper/isolated loaded");
     }
-    let name;
-    try {
-      // The auth URLs resolved against the page: in the worker they would resolve against the
-      // worker's script.
-      const resolved = { ...options };
-      for (const key of ["refreshUrl", "loginUrl", "logoutUrl"]) {
-        if (typeof options?.[key] == "string" && options[key]) {
-          try {
-            resolved[key] = new URL(options[key], globalThis.location?.href).href;
-          } catch {} // the core names the option
-        }
+    // Their types checked here, as the main entry does (a `config` error thrown); their meaning
+    // in the worker, whose first call rejects with it.
+    const resolved = { ...checked(options) };
+    // The auth URLs resolved against the page: in the worker they would resolve against the
+    // worker's script.
+    for (const key of ["refreshUrl", "loginUrl", "logoutUrl"]) {
+      if (resolved[key]) {
+        try {
+          resolved[key] = new URL(resolved[key], globalThis.location?.href).href;
+        } catch {} // the core names the option
       }
-      name = `token-keeper ${js.stringify(options == null ? null : resolved)}`;
-    } catch {
-      throw configError("the options must be JSON: functions, BigInts and cycles cannot be sent");
     }
+    const name = `token-keeper ${js.stringify(resolved)}`;
     let worker;
     if (typeof globalThis.SharedWorker == "function") {
       worker = new SharedWorker(new URL("./token-keeper-worker.js", import.meta.url), {

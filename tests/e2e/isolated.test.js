@@ -260,6 +260,16 @@ for (const mode of ["shared", "dedicated"]) {
       new TokenKeeper({ refreshUrl: "" }).restore().catch((e) => [e.name, e.code, e.message]));
     assert.deepEqual(error.slice(0, 2), ["TokenKeeperError", "config"]);
     assert.match(error[2], /refreshUrl/);
+    // A wrong type is thrown by the constructor, as by the main entry's, with the same message.
+    const thrown = await page.evaluate(() => {
+      try {
+        new TokenKeeper({ refreshUrl: "/auth/refresh", crossTab: "yes", onToken() {} });
+        return "made";
+      } catch (e) {
+        return [e.name, e.code, e.message];
+      }
+    });
+    assert.deepEqual(thrown, ["TokenKeeperError", "config", "option `crossTab` must be a boolean"]);
     await context.close();
   });
 }
