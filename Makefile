@@ -4,6 +4,7 @@
 #               (REDIS=1: the families in a Redis of its own; REDIS_URL=redis://…: in that one)
 #   make size   build the package and print its size, raw and gzip -9
 #   make bench  build the package and print the speed figures (fetch overhead, single flight)
+#   make functions  build the package and print the wasm's largest functions (where its size is)
 #   make pkg    build the npm package into pkg/
 #   make soak   the long runs: 200,000,000+ simulated steps, 1,000,000 decoder cases per property
 #   make example  build examples/leptos-app (optimized) and serve it with the mock server on 127.0.0.1:8081
@@ -12,7 +13,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup test demo example size bench pkg soak mock-server
+.PHONY: setup test demo example size functions bench pkg soak mock-server
 
 setup:
 	@scripts/setup.sh
@@ -25,6 +26,9 @@ pkg: setup
 
 size: pkg
 	@scripts/size.sh
+
+functions: pkg
+	@scripts/functions.sh
 
 bench: pkg
 	@scripts/bench.sh
