@@ -5,7 +5,7 @@
 // JWT's claims, and an event's detail.
 
 import { core, halt, problem, put, said, failure } from "./core.js";
-import { checked, CSRF, FLAGS, NUMBERS, RETRY, STRINGS } from "./options.js";
+import { atPage, checked, CSRF, FLAGS, NUMBERS, RETRY, STRINGS } from "./options.js";
 import { host } from "./host.js";
 
 /**
@@ -53,14 +53,7 @@ export const detail = (kind, expiresAt, text) =>
  */
 export function create(w, options) {
   const o = checked(options);
-  const base = globalThis.location?.href;
-  const resolve = (url) => {
-    try {
-      return url === undefined ? "" : new URL(url, base).href;
-    } catch {
-      return ""; // the core names the option
-    }
-  };
+  const resolve = (url) => (url === undefined ? "" : (atPage(url) ?? ""));
   const origin = (url) => {
     try {
       return new URL(url).origin;

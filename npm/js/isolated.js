@@ -8,7 +8,7 @@
 import * as js from "./intrinsics.js";
 import { problem, configError } from "./core.js";
 import { credentials } from "./auth.js";
-import { checked } from "./options.js";
+import { atPage, checked } from "./options.js";
 import { emit, listen, onWakeUps } from "./listeners.js";
 
 // The way to the worker, taken when this module is evaluated (the login credentials go through
@@ -56,8 +56,8 @@ export class TokenKeeper {
   #broken; // why no call can be answered: a worker that could not start, or dispose()
   #stop = new AbortController();
 
-  /** Throws a `TokenKeeperError` with code `config` for options JSON cannot carry; the core's
-   * checks answer in the first call (and as an `error` event). */
+  /** Throws a `TokenKeeperError` with code `config` for an option of the wrong type; the core's
+   * checks of their meaning answer in the first call (and as an `error` event). */
   constructor(options) {
     if (typeof globalThis.Worker != "function") {
       // A server (SSR, prerendering, Node): nothing to run the keeper in.
@@ -71,15 +71,9 @@ export class TokenKeeper {
     }
     // Their types checked here, as the main entry does (a `config` error thrown); their meaning
     // in the worker, whose first call rejects with it.
-    const resolved = { ...checked(options) };
-    // The auth URLs resolved against the page: in the worker they would resolve against the
-    // worker's script.
+    const resolved = checked(options);
     for (const key of ["refreshUrl", "loginUrl", "logoutUrl"]) {
-      if (resolved[key]) {
-        try {
-          resolved[key] = new URL(resolved[key], globalThis.location?.href).href;
-        } catch {} // the core names the option
-      }
+      if (resolved[key]) resolved[key] = atPage(resolved[key]) ?? resolved[key];
     }
     const name = `token-keeper ${js.stringify(resolved)}`;
     let worker;
@@ -136,14 +130,9 @@ export class TokenKeeper {
 
   /** The credentials go to the worker (checked and encoded here, as the main entry does them);
    * only the claims come back. */
-  login(body, init) {
-    let login;
-    try {
-      login = credentials(body, init);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#call("login", [login.json, login.headers]);
+  async login(body, init) {
+    const { json, headers } = credentials(body, init); // throws: the promise rejects
+    return this.#call("login", [json, headers]);
   }
 
   refresh() {
@@ -268,9 +257,9 @@ export class TokenKeeper {
     this.#calls.clear();
   }
 
-  async #call(op, args, id, transfer) {
-    if (op != "fetch") await this.#opened;
-    return this.#ask(op, args, id, transfer);
+  async #call(op, args) {
+    await this.#opened;
+    return this.#ask(op, args);
   }
 
   #hear(message) {

@@ -71,6 +71,16 @@ function members(o, prefix, names, check) {
 }
 
 /**
+ * `url` resolved against the page, as the auth URLs are (in the isolated entry's worker they
+ * would resolve against its script); `undefined` when it does not parse.
+ */
+export const atPage = (url) => {
+  try {
+    return new URL(url, globalThis.location?.href).href;
+  } catch {} // the core names the option
+};
+
+/**
  * The options as the keeper takes them: a copy of `options`' own properties, each of the right
  * type (a `URL` object as its `href`). Throws a `config` error naming the first that is not.
  */

@@ -29,7 +29,6 @@ import { EVENTS, emit, listen, onWakeUps } from "./listeners.js";
 export { default } from "./core.js";
 export { decodeJwt } from "./create.js";
 
-
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
 export class TokenKeeper {
   #handle;
@@ -141,14 +140,8 @@ export class TokenKeeper {
   }
 
   /** POSTs `body` as JSON to `loginUrl` (with `init.headers`); resolves to the new claims. */
-  login(body, init) {
-    let login;
-    try {
-      login = credentials(body, init);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#call(wasm.login, login);
+  async login(body, init) {
+    return this.#call(wasm.login, credentials(body, init)); // a throw rejects the promise
   }
 
   /** Forces a refresh, joining the one in flight. */

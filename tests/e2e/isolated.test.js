@@ -16,13 +16,20 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-/** A tab of `context` on the isolated page, its keeper made and restored (`window.keeper`). */
-async function tab(context, mode, extra = "") {
+/** A tab of `context` on the isolated page (`query` after its `?`), loaded, no keeper made yet;
+ * its page errors in `page.problems`. */
+async function blank(context, query = "") {
   const page = await context.newPage();
   page.problems = [];
   page.on("pageerror", (e) => page.problems.push(e.message));
-  await page.goto(`${PAGE_URL}/isolated.html?${mode}${extra}`);
+  await page.goto(`${PAGE_URL}/isolated.html?${query}`);
   await page.waitForFunction(() => window.loaded);
+  return page;
+}
+
+/** A tab of `context` on the isolated page, its keeper made and restored (`window.keeper`). */
+async function tab(context, mode, extra = "") {
+  const page = await blank(context, mode + extra);
   page.restored = await page.evaluate(async (options) => {
     window.keeper = new TokenKeeper(options);
     window.events = [];
@@ -123,9 +130,7 @@ for (const mode of ["shared", "dedicated"]) {
     test("shared: a script that reaches the worker first cannot choose its options", async () => {
       await reset(PAGE_URL);
       const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${PAGE_URL}/isolated.html`);
-      await page.waitForFunction(() => window.loaded);
+      const page = await blank(context);
       const sub = await page.evaluate(async (options) => {
         // The worker the keeper will use (named by its options), opened with other options.
         const rogue = new SharedWorker("/pkg/token-keeper-worker.js", {
@@ -295,9 +300,7 @@ test("a worker script that cannot be loaded fails every call with network, inste
 test("relative auth URLs resolve against the page, not the worker's script; a SharedWorker replaced after load is refused", async () => {
   await reset(PAGE_URL);
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${PAGE_URL}/isolated.html`);
-  await page.waitForFunction(() => window.loaded);
+  const page = await blank(context);
   const outcome = await page.evaluate(async () => {
     // "auth/login" from /isolated.html is /auth/login; from the worker's script it would be
     // /pkg/auth/login.

@@ -218,9 +218,10 @@ pub struct Environment {
     /// A `BroadcastChannel` is open (and `crossTab` is on).
     pub channel: bool,
     /// Tab messages may carry the token. `false` in the isolated entry (`token-keeper/isolated`),
-    /// where any page script could listen on the channel: a token message then says only that a
-    /// tab got a token (its `token` is empty), and a keeper that hears one refreshes for itself
-    /// under the lock, as tabs do under `dpop`.
+    /// where any page script could listen on the channel: a new token is announced as
+    /// [`TabMessage::SignedIn`](crate::message::TabMessage::SignedIn) (there is a session, not
+    /// what it is), and a keeper that hears one refreshes for itself under the lock, as tabs do
+    /// under `dpop`.
     pub tab_tokens: bool,
     /// Seed of the jitter and backoff randomness.
     pub seed: u64,
