@@ -16,7 +16,11 @@ const leb = () => {
   } while (byte & 0x80);
   return value;
 };
-const skip = () => (at += leb()); // a name, or a section's rest
+// A name, or a section's rest. (Not `at += leb()`: that reads `at` before leb() moves it.)
+const skip = () => {
+  const length = leb();
+  at += length;
+};
 let imported = 0;
 const sizes = [];
 const names = new Map();

@@ -60,8 +60,8 @@ impl TokenKeeper {
             let channel = if cross_tab {
                 let weak = weak.clone();
                 Channel::open(&name, move |message| {
-                    if let (Some(inner), Some(text)) = (weak.upgrade(), message.as_string()) {
-                        driver::with_core(&inner, |k, now| k.hear(&text, now));
+                    if let Some(inner) = weak.upgrade() {
+                        driver::with_core(&inner, |k, now| k.hear(&message, now));
                     }
                 })
             } else {

@@ -10,6 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
+use token_keeper_core::Wire;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -28,16 +29,16 @@ pub(crate) struct Channel {
 }
 
 impl Channel {
-    /// Opens channel `name`; `on_message` receives each message's `data`.
-    pub(crate) fn open(
-        name: &str,
-        mut on_message: impl FnMut(JsValue) + 'static,
-    ) -> Option<Channel> {
+    /// Opens channel `name`; `on_message` receives each message that is a [`Wire`] structure
+    /// (through serde-wasm-bindgen, as a JavaScript tab's structured clone reads; anything else
+    /// is no keeper's word and is dropped).
+    pub(crate) fn open(name: &str, mut on_message: impl FnMut(Wire) + 'static) -> Option<Channel> {
         let constructor: Function = global("BroadcastChannel")?.dyn_into().ok()?;
         let channel = Reflect::construct(&constructor, &Array::of1(&name.into())).ok()?;
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            if let Ok(data) = Reflect::get(&event, &"data".into()) {
-                on_message(data);
+            let data = Reflect::get(&event, &"data".into()).unwrap_or_default();
+            if let Ok(wire) = serde_wasm_bindgen::from_value::<Wire>(data) {
+                on_message(wire);
             }
         });
         Reflect::set(&channel, &"onmessage".into(), on_message.as_ref()).ok()?;
@@ -47,10 +48,13 @@ impl Channel {
         })
     }
 
-    /// Posts `message` to every other channel of that name on the origin.
-    pub(crate) fn post(&self, message: &JsValue) {
+    /// Posts `message` to every other channel of that name on the origin, as a plain object.
+    pub(crate) fn post(&self, message: &Wire) {
+        let Ok(value) = serde_wasm_bindgen::to_value(message) else {
+            return;
+        };
         if let Some(post) = method(&self.channel, "postMessage") {
-            let _ = post.call1(&self.channel, message);
+            let _ = post.call1(&self.channel, &value);
         }
     }
 }

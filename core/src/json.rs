@@ -1,13 +1,13 @@
 //! JSON at the seam: the core reads no JSON text itself. The driver hands it a [`Reader`] — the
 //! platform's parser, `JSON.parse` in the npm package, `serde_json` in the Rust crate and the
 //! simulation (`serde_reader`, feature `serde`) — and the core asks it for the few top-level
-//! members it wants of an auth answer, a JWT segment, a tab message or (from a Rust app's settings,
+//! members it wants of an auth answer, a JWT segment or (from a Rust app's settings,
 //! [`crate::Config::from_json`]) the options, as typed
 //! [`Value`]s. It then checks their meaning itself (types, ranges, combinations), with the same
 //! errors whichever parser read them. A JSON reader in the npm wasm cost it about 6 KB raw
 //! (docs/performance.md); `JSON.parse` is already in every browser.
 //!
-//! Two small writers stay: tab messages and a few messages are written here.
+//! One small writer stays: a whole number in decimal, for an error message.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -98,40 +98,6 @@ pub fn serde_reader(text: &str, wanted: &[&str]) -> Parsed {
             .cloned(),
     }
 }
-
-/// Appends `s` to `out` as a JSON string literal (quotes included), escaping `"` `\` and control
-/// characters (< 0x20) as \n \r \t \b \f or \u00XX; everything else as is (UTF-8). Runs between
-/// escapes are copied whole rather than character by character.
-pub(crate) fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    let mut run = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        let (escape, hex) = match b {
-            b'"' => ("\\\"", false),
-            b'\\' => ("\\\\", false),
-            b'\n' => ("\\n", false),
-            b'\r' => ("\\r", false),
-            b'\t' => ("\\t", false),
-            0x08 => ("\\b", false),
-            0x0c => ("\\f", false),
-            0..=0x0f => ("\\u000", true),
-            0x10..=0x1f => ("\\u001", true),
-            _ => continue,
-        };
-        // Cut at ASCII bytes, so on character boundaries.
-        out.push_str(s.get(run..i).unwrap_or_default());
-        out.push_str(escape);
-        if hex {
-            let digit = usize::from(b & 0xf);
-            out.push_str(HEX.get(digit..=digit).unwrap_or_default());
-        }
-        run = i + 1;
-    }
-    out.push_str(s.get(run..).unwrap_or_default());
-    out.push('"');
-}
-
-const HEX: &str = "0123456789abcdef";
 
 /// Appends a non-negative whole number (u64) in decimal, without core::fmt.
 pub(crate) fn write_u64(out: &mut String, n: u64) {

@@ -9,7 +9,7 @@
 //! - [`Keeper`]: the keeper as a state machine — fed inputs (user calls, auth answers, app
 //!   responses, tab messages, locks, timers, wake-ups) with the local time, it returns
 //!   [`Command`]s for a driver to perform;
-//! - [`TabMessage`]: what tabs tell each other, with one encoding;
+//! - [`TabMessage`]: what tabs tell each other, and [`Wire`], the one structure it travels as;
 //! - [`Error`]: the one error type, with stable codes shared with JavaScript;
 //! - [`json`]: the seam's JSON — the core reads none itself: each driver hands it the platform's
 //!   parser as a [`json::Reader`].
@@ -45,5 +45,5 @@ pub use keeper::{
     AccessToken, Answer, AuthId, AuthKind, Authorization, CallId, Command, Environment, FetchId,
     Keeper, Proof, Settled,
 };
-pub use message::TabMessage;
+pub use message::{TabMessage, Wire};
 pub use origin::AllowList;

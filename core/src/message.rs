@@ -1,20 +1,127 @@
-//! What tabs of one origin tell each other over the `BroadcastChannel`, as typed messages with
-//! one text encoding (JSON), so a JavaScript tab and a Rust tab of the same app understand each
-//! other.
+//! What tabs of one origin tell each other over the `BroadcastChannel`: typed messages
+//! ([`TabMessage`]) that travel as one versioned structure ([`Wire`]), which a JavaScript tab posts
+//! as a structured clone (a plain object) and a Rust tab through `serde-wasm-bindgen`, so the two
+//! understand each other without a JSON text between them:
+//!
+//! ```text
+//! { v: 1, type: "token",    session, token, at, lifetime? }   at: when it was received
+//! { v: 1, type: "signedIn", session, at, lifetime? }          (the isolated entry: no token)
+//! { v: 1, type: "logout",   session, at }
+//! { v: 1, type: "working",  session, for }
+//! ```
 //!
 //! Every message names the session it belongs to (the keeper's [`crate::Keeper::session`], its
 //! resolved `refreshUrl`): keepers of different backends may share one channel (an app that set
-//! one `channelName` for both, an older version's default), and a message of another session is
-//! none of this keeper's business.
+//! one `channelName` for both), and a message of another session is none of this keeper's
+//! business. A message of another version (`v`) — a tab still running an older release, whose
+//! messages were JSON text — is not heard either.
 //!
-//! Decoding checks shapes only: a message that is not one of these, of another session, or whose
-//! fields have the wrong types or impossible values, is `None` and ignored. Whether a well-formed token message
-//! is worth adopting (it decodes, is not expired, is newer than the token held, was not received
-//! in the future) is the keeper's decision, in `keeper::tabs`.
+//! Reading checks shapes only: a message that is not one of these, of another session or version,
+//! or whose fields have impossible values, is `None` and ignored. Whether a well-formed token
+//! message is worth adopting (it decodes, is not expired, is newer than the token held, was not
+//! received in the future) is the keeper's decision, in `keeper::tabs`.
 
 use alloc::string::String;
 
-use crate::json::{self, Reader, Value};
+/// The version of [`Wire`] this build posts and hears.
+pub const VERSION: f64 = 1.0;
+
+/// What a [`Wire`] message says: its `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
+pub enum Kind {
+    /// `"token"`: [`TabMessage::Token`].
+    Token,
+    /// `"signedIn"`: [`TabMessage::SignedIn`].
+    SignedIn,
+    /// `"logout"`: [`TabMessage::Logout`].
+    Logout,
+    /// `"working"`: [`TabMessage::Working`].
+    Working,
+}
+
+impl Kind {
+    /// Every kind, in the order of its number in the npm build's calling convention.
+    pub const ALL: [Kind; 4] = [Kind::Token, Kind::SignedIn, Kind::Logout, Kind::Working];
+}
+
+/// A tab message as it crosses the channel: what each driver converts to and from the platform's
+/// value (see the module's doc). Fields are as the other tab sent them; the core judges them
+/// ([`TabMessage::from_wire`]). Times are milliseconds on the local clock, which every tab shares.
+#[derive(Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
+pub struct Wire {
+    /// The structure's version: [`VERSION`].
+    pub v: f64,
+    /// What the message says.
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
+    pub kind: Kind,
+    /// The sender's session: its resolved `refreshUrl`.
+    pub session: String,
+    /// `token`: the access token.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub token: Option<String>,
+    /// `token`, `signedIn`: when the sender received the token; `logout`: when it signed out.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub at: Option<f64>,
+    /// `token`, `signedIn`: the token's lifetime as the sender planned it; absent for a token that
+    /// never expires.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub lifetime: Option<f64>,
+    /// `working`: how long until the lock holder's next sign of life at the latest.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "for", default, skip_serializing_if = "Option::is_none")
+    )]
+    pub for_ms: Option<f64>,
+}
+
+impl Wire {
+    /// A message of `kind` for `session` with no fields yet.
+    #[must_use]
+    pub fn new(kind: Kind, session: &str) -> Wire {
+        Wire {
+            v: VERSION,
+            kind,
+            session: String::from(session),
+            token: None,
+            at: None,
+            lifetime: None,
+            for_ms: None,
+        }
+    }
+}
+
+impl core::fmt::Debug for Wire {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never the token itself.
+        f.debug_struct("Wire")
+            .field("v", &self.v)
+            .field("kind", &self.kind)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("at", &self.at)
+            .field("lifetime", &self.lifetime)
+            .field("for", &self.for_ms)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A message between tabs.
 #[derive(Clone, PartialEq)]
@@ -61,234 +168,92 @@ impl core::fmt::Debug for TabMessage {
     }
 }
 
-const KEYS: &[&str] = &[
-    "type",
-    "token",
-    "receivedAt",
-    "lifetime",
-    "at",
-    "for",
-    "session",
-];
-
 impl TabMessage {
-    /// The message as JSON text, for `session`. Times are whole milliseconds.
-    pub fn encode(&self, session: &str) -> String {
-        let mut out = String::from("{\"type\":");
-        match self {
+    /// The message as it travels, for `session`. Times are whole milliseconds, as they were when
+    /// messages were JSON text (so a tab hears the moment of a sign-out as every other tab does).
+    #[must_use]
+    pub fn wire(&self, session: &str) -> Wire {
+        let (kind, token, at, lifetime, for_ms) = match self {
             TabMessage::Token {
                 token,
                 received_at_ms,
                 lifetime_ms,
-            } => {
-                out.push_str("\"token\",\"token\":");
-                json::write_string(&mut out, token);
-                push_received(&mut out, *received_at_ms, *lifetime_ms);
-            }
+            } => (
+                Kind::Token,
+                Some(token.clone()),
+                Some(*received_at_ms),
+                *lifetime_ms,
+                None,
+            ),
             TabMessage::SignedIn {
                 received_at_ms,
                 lifetime_ms,
-            } => {
-                out.push_str("\"signedIn\"");
-                push_received(&mut out, *received_at_ms, *lifetime_ms);
-            }
-            TabMessage::Logout { at_ms } => {
-                out.push_str("\"logout\"");
-                push_ms(&mut out, "at", *at_ms);
-            }
-            TabMessage::Working { for_ms } => {
-                out.push_str("\"working\"");
-                push_ms(&mut out, "for", *for_ms);
-            }
+            } => (
+                Kind::SignedIn,
+                None,
+                Some(*received_at_ms),
+                *lifetime_ms,
+                None,
+            ),
+            TabMessage::Logout { at_ms } => (Kind::Logout, None, Some(*at_ms), None, None),
+            TabMessage::Working { for_ms } => (Kind::Working, None, None, None, Some(*for_ms)),
+        };
+        Wire {
+            token,
+            at: at.map(whole),
+            lifetime: lifetime.map(whole),
+            for_ms: for_ms.map(whole),
+            ..Wire::new(kind, session)
         }
-        out.push_str(",\"session\":");
-        json::write_string(&mut out, session);
-        out.push('}');
-        out
     }
 
-    /// The message `text` encodes, or `None` when it is not a well-formed message of
-    /// `session`.
-    pub fn decode(text: &str, session: &str, reader: Reader) -> Option<TabMessage> {
-        let values = json::fields(reader, text, KEYS).ok()??;
-        let [kind, token, received_at, lifetime, at, for_ms, of] =
-            <[Option<Value>; 7]>::try_from(values).ok()?;
-        match of {
-            Some(Value::Str(of)) if of == session => {}
-            _ => return None,
-        }
-        let Some(Value::Str(kind)) = kind else {
+    /// The message `wire` carries, or `None` when it is not a well-formed message of this
+    /// version and of `session`.
+    #[must_use]
+    pub fn from_wire(wire: &Wire, session: &str) -> Option<TabMessage> {
+        if wire.v != VERSION || wire.session != session {
             return None;
-        };
-        let lifetime_ms = match lifetime {
-            None => None,
-            Some(v) => Some(ms(Some(v))?),
-        };
-        match kind.as_str() {
-            "token" => {
-                let Some(Value::Str(token)) = token else {
-                    return None;
-                };
-                (!token.is_empty()).then_some(())?;
-                Some(TabMessage::Token {
-                    token,
-                    received_at_ms: ms(received_at)?,
-                    lifetime_ms,
-                })
-            }
-            "signedIn" => Some(TabMessage::SignedIn {
-                received_at_ms: ms(received_at)?,
-                lifetime_ms,
-            }),
-            "logout" => Some(TabMessage::Logout { at_ms: ms(at)? }),
-            "working" => Some(TabMessage::Working {
-                for_ms: ms(for_ms)?,
-            }),
-            _ => None,
         }
+        let lifetime_ms = match wire.lifetime {
+            None => None,
+            Some(l) => Some(ms(Some(l))?),
+        };
+        Some(match wire.kind {
+            Kind::Token => TabMessage::Token {
+                token: wire.token.clone().filter(|t| !t.is_empty())?,
+                received_at_ms: ms(wire.at)?,
+                lifetime_ms,
+            },
+            Kind::SignedIn => TabMessage::SignedIn {
+                received_at_ms: ms(wire.at)?,
+                lifetime_ms,
+            },
+            Kind::Logout => TabMessage::Logout {
+                at_ms: ms(wire.at)?,
+            },
+            Kind::Working => TabMessage::Working {
+                for_ms: ms(wire.for_ms)?,
+            },
+        })
     }
 }
 
 /// A time or duration field: a finite number of milliseconds, not negative.
-fn ms(value: Option<Value>) -> Option<f64> {
-    match value {
-        Some(Value::Num(n)) if n.is_finite() && n >= 0.0 => Some(n),
-        _ => None,
-    }
+fn ms(value: Option<f64>) -> Option<f64> {
+    value.filter(|n| n.is_finite() && *n >= 0.0)
 }
 
-/// Appends when a token was received and its lifetime, when it has one.
-fn push_received(out: &mut String, received_at_ms: f64, lifetime_ms: Option<f64>) {
-    push_ms(out, "receivedAt", received_at_ms);
-    if let Some(lifetime) = lifetime_ms {
-        push_ms(out, "lifetime", lifetime);
-    }
-}
-
-/// Appends `,"key":<ms>` with `ms` rounded down to a whole number (no float formatting).
-fn push_ms(out: &mut String, key: &str, ms: f64) {
-    out.push_str(",\"");
-    out.push_str(key);
-    out.push_str("\":");
-    // Saturating cast: negative and NaN become 0, which decoding accepts as a time.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    json::write_u64(out, ms as u64);
+/// `ms` rounded down to a whole number; negative and NaN become 0 (which reading accepts as a
+/// time), as the JSON text's whole numbers did. (A saturating cast: `floor` is not in `core`.)
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+fn whole(ms: f64) -> f64 {
+    ms as u64 as f64
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const S: &str = "https://app.example/auth/refresh";
-
-    #[test]
-    fn every_message_round_trips() {
-        for message in [
-            TabMessage::Token {
-                token: "a.b.c".into(),
-                received_at_ms: 1_700_000_000_123.0,
-                lifetime_ms: Some(300_000.0),
-            },
-            TabMessage::Token {
-                token: "a.\"b\".c".into(),
-                received_at_ms: 5.0,
-                lifetime_ms: None,
-            },
-            TabMessage::SignedIn {
-                received_at_ms: 9.0,
-                lifetime_ms: Some(60_000.0),
-            },
-            TabMessage::Logout { at_ms: 42.0 },
-            TabMessage::Working { for_ms: 10_000.0 },
-        ] {
-            assert_eq!(
-                TabMessage::decode(&message.encode(S), S, crate::json::serde_reader),
-                Some(message)
-            );
-        }
-    }
-
-    #[test]
-    fn malformed_or_hostile_messages_are_none() {
-        for text in [
-            "",
-            "null",
-            "[]",
-            r#"{"type":"token"}"#,
-            r#"{"type":"token","token":"","receivedAt":1}"#,
-            r#"{"type":"token","token":"a.b.c"}"#,
-            r#"{"type":"token","token":"a.b.c","receivedAt":"1"}"#,
-            r#"{"type":"token","token":"a.b.c","receivedAt":-1}"#,
-            r#"{"type":"token","token":"a.b.c","receivedAt":1,"lifetime":null}"#,
-            r#"{"type":"token","token":"a.b.c","receivedAt":1,"lifetime":-5}"#,
-            r#"{"type":"token","token":7,"receivedAt":1}"#,
-            r#"{"type":"logout"}"#,
-            r#"{"type":"working","for":"long"}"#,
-            r#"{"type":"steal"}"#,
-            r#"{"type":["token"]}"#,
-        ] {
-            let text = &text.replacen('{', r#"{"session":"https://app.example/auth/refresh","#, 1);
-            assert_eq!(
-                TabMessage::decode(text, S, crate::json::serde_reader),
-                None,
-                "{text}"
-            );
-        }
-    }
-
-    proptest::proptest! {
-        /// Whatever another tab (or a script posting on the channel) sends, decoding returns.
-        #[test]
-        fn fuzz_tab_messages_never_panic(text in ".{0,200}") {
-            let _ = TabMessage::decode(&text, S, crate::json::serde_reader);
-        }
-
-        /// Shapes close to real messages, with fields of every type, never panic either.
-        #[test]
-        fn fuzz_near_messages_never_panic(
-            kind in proptest::sample::select(alloc::vec!["token", "logout", "working", "", "Token", "\\u0074oken"]),
-            value in proptest::sample::select(alloc::vec!["1", "-1", "1e999", "\"x\"", "null", "[]", "{}", "true", "0.5", "9007199254740993"]),
-        ) {
-            for key in ["token", "receivedAt", "lifetime", "at", "for"] {
-                let text = alloc::format!(r#"{{"type":"{kind}","{key}":{value},"token":"a.b.c","receivedAt":1}}"#);
-                let _ = TabMessage::decode(&text, S, crate::json::serde_reader);
-            }
-        }
-    }
-
-    #[test]
-    fn a_message_of_another_session_or_of_none_is_not_heard() {
-        let message = TabMessage::Logout { at_ms: 5.0 };
-        let other = message.encode("https://other.example/auth/refresh");
-        assert_eq!(
-            TabMessage::decode(&other, S, crate::json::serde_reader),
-            None
-        );
-        assert_eq!(
-            TabMessage::decode(r#"{"type":"logout","at":5}"#, S, crate::json::serde_reader),
-            None
-        );
-        assert_eq!(
-            TabMessage::decode(
-                r#"{"session":7,"type":"logout","at":5}"#,
-                S,
-                crate::json::serde_reader
-            ),
-            None
-        );
-        assert_eq!(
-            TabMessage::decode(&message.encode(S), S, crate::json::serde_reader),
-            Some(message)
-        );
-    }
-
-    #[test]
-    fn debug_never_shows_the_token() {
-        let message = TabMessage::Token {
-            token: "secret.token.value".into(),
-            received_at_ms: 1.0,
-            lifetime_ms: None,
-        };
-        assert!(!alloc::format!("{message:?}").contains("secret"));
-    }
-}
+#[path = "message_tests.rs"]
+mod tests;

@@ -45,7 +45,7 @@ export async function post(url, init, tokenHeader, handle) {
 export function nonce(handle, response) {
   const value = js.getHeader(js.responseHeaders(response), "dpop-nonce");
   if (value != null) {
-    wasm.token_header(put(value));
+    wasm.second(put(value));
     wasm.dpop_nonce(handle, put(response.url));
   }
 }

@@ -27,6 +27,11 @@ import { host } from "./host.js";
 import { EVENTS, emit, listen, onWakeUps } from "./listeners.js";
 
 export { default } from "./core.js";
+
+/** A tab message's `type`s, by their number in the wasm's calling convention. */
+const KINDS = ["token", "signedIn", "logout", "working"];
+/** Its numbers, from register 1 on. */
+const NUMBERS = ["at", "lifetime", "for"];
 export { decodeJwt } from "./create.js";
 
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
@@ -46,7 +51,7 @@ export class TokenKeeper {
       // asks for a new nonce).
       const www =
         response.status == 401 && js.getHeader(js.responseHeaders(response), "www-authenticate");
-      if (www) wasm.token_header(put(www));
+      if (www) wasm.second(put(www));
       wasm.fetch_answer(this.#handle, id, response.status, put(response.url), Date.now());
       this.#pump();
     },
@@ -83,12 +88,7 @@ export class TokenKeeper {
     this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
     if (name && channels) {
       this.#channel = new BroadcastChannel(name);
-      this.#channel.onmessage = ({ data }) => {
-        // A longer one is no word of a keeper's: dropped unread.
-        if (typeof data == "string" && data.length <= MAX_INPUT) {
-          this.#feed((handle, now) => wasm.hear(handle, put(data), now));
-        }
-      };
+      this.#channel.onmessage = ({ data }) => this.#hear(Object(data));
     }
     // Timers sleep with the machine and are throttled in hidden tabs: after these events the
     // core compares its deadline with the clock.
@@ -278,9 +278,7 @@ export class TokenKeeper {
           this.#locks.release();
           break;
         case 7:
-          try {
-            this.#channel?.postMessage(text);
-          } catch {} // a closed channel: the other tabs miss one word, as with a lost message
+          this.#post(r, text);
           break;
         case 8:
           this.#emit(a, b, text);
@@ -301,6 +299,33 @@ export class TokenKeeper {
         }, Math.min(Math.ceil(at - Date.now()), 2 ** 31 - 1)); // early by a fraction: nothing due
       }
     }
+  }
+
+  /**
+   * Another tab's message, a structured clone (core/src/message.rs has its members): each member
+   * handed over as its type allows — a string longer than MAX_INPUT or of another type as "", a
+   * number absent as NaN and of another type as -1 — and the core judges the whole.
+   */
+  #hear(m) {
+    const text = (s) => (typeof s == "string" && s.length <= MAX_INPUT ? s : "");
+    const n = (x) => (typeof x == "number" ? x : x === undefined ? NaN : -1);
+    this.#feed((handle, now) => {
+      wasm.second(put(text(m.session)));
+      const token = put(text(m.token));
+      wasm.hear(handle, token, n(m.v), KINDS.indexOf(m.type), n(m.at), n(m.lifetime), n(m.for), now);
+    });
+  }
+
+  /** Posts the message the core wrote (`Post`, npm/wasm/src/commands.rs) to the other tabs. */
+  #post(r, text) {
+    const [session, token] = js.split(text, "\n");
+    const message = { v: r[4], type: KINDS[r[0]], session };
+    if (token) message.token = token;
+    // The members a message has; the others are absent, not undefined.
+    NUMBERS.forEach((name, i) => r[i + 1] == r[i + 1] && (message[name] = r[i + 1]));
+    try {
+      this.#channel?.postMessage(message);
+    } catch {} // a closed channel: the other tabs miss one word, as with a lost message
   }
 
   #settle(id, result, text) {
@@ -357,7 +382,7 @@ export class TokenKeeper {
     this.#auth.delete(id);
     try {
       // Handed over just before the answer it belongs to: the core keeps it for that one only.
-      if (status && token != null) core().token_header(put(token));
+      if (status && token != null) core().second(put(token));
       this.#feed(wasm.auth_answer, id, status, put(text), retryAfter);
     } catch (e) {
       this.#halt(e);

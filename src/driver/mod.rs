@@ -12,7 +12,6 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use token_keeper_core::{AuthId, CallId, Command, Event, Keeper, Settled};
-use wasm_bindgen::JsValue;
 use web_sys::AbortController;
 
 mod auth;
@@ -221,8 +220,7 @@ fn perform(inner: &Rc<Inner>, command: Command) {
         }
         Command::Post(message) => {
             if let Some(channel) = &inner.io.borrow().channel {
-                let text = inner.read(|k| message.encode(k.session()));
-                channel.post(&JsValue::from_str(&text));
+                channel.post(&inner.read(|k| message.wire(k.session())));
             }
         }
         Command::Emit(event) => emit(inner, &event),

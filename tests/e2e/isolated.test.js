@@ -62,7 +62,7 @@ for (const mode of ["shared", "dedicated"]) {
     await page.evaluate(() => {
       window.heard = [];
       const name = "token-keeper:" + new URL("/auth/refresh", location.href).href;
-      new BroadcastChannel(name).onmessage = ({ data }) => window.heard.push(String(data));
+      new BroadcastChannel(name).onmessage = ({ data }) => window.heard.push(JSON.stringify(data));
     });
     await installSpies(page);
     const found = await page.evaluate(async () => {

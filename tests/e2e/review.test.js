@@ -179,7 +179,12 @@ test("a megabyte tab message is not handed to the wasm: the keeper keeps working
   tightly({ channelName: "review-big" }, async (page) => {
     const seen = await page.evaluate(async (settle) => {
       settle = eval(settle);
-      new BroadcastChannel("review-big").postMessage("x".repeat(1 << 20));
+      const channel = new BroadcastChannel("review-big");
+      const session = new URL("/auth/refresh", location.href).href;
+      const big = "x".repeat(1 << 20);
+      channel.postMessage(big);
+      channel.postMessage({ v: 1, type: "token", session, token: big, at: Date.now(), lifetime: 1 });
+      channel.postMessage({ v: 1, type: "logout", session: big, at: Date.now() });
       await new Promise((resolve) => setTimeout(resolve, 300)); // delivered by then
       return settle([() => keeper.fetch("/api/me")]);
     }, SETTLE);

@@ -121,6 +121,43 @@ test("signing out in one tab signs every tab out within a second", async () => {
   await context.close();
 });
 
+test("tab messages are the documented structure: what a tab posts, and what it hears", async () => {
+  await reset(DEMO_URL);
+  const context = await browser.newContext();
+  const [a, b] = await openTabs(context, 2);
+  // A script of tab b listens on the channel, as any script of the origin can.
+  await b.evaluate(() => {
+    window.session = new URL("/auth/refresh", location.href).href;
+    window.channel = new BroadcastChannel("token-keeper:" + window.session);
+    window.heard = [];
+    window.channel.onmessage = ({ data }) => window.heard.push(data);
+  });
+  await signIn(a);
+  await b.waitForFunction(() => window.heard.some((m) => m.type == "token"));
+  const message = await b.evaluate(() => window.heard.find((m) => m.type == "token"));
+  assert.deepEqual(Object.keys(message).sort(), ["at", "lifetime", "session", "token", "type", "v"]);
+  assert.equal(message.v, 1);
+  assert.equal(message.session, await b.evaluate(() => window.session));
+  assert.ok(message.token.split(".").length == 3 && Number.isInteger(message.at) && message.lifetime > 0);
+  await b.waitForFunction(() => window.tokenKeeper.isAuthenticated);
+
+  // Tab a hears a sign-out posted in that structure — not one of another version or session.
+  const hear = (m) => b.evaluate(async (m) => {
+    const message = typeof m == "string" ? m : { session: window.session, at: Date.now(), ...m };
+    window.channel.postMessage(message);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }, m);
+  await hear({ v: 2, type: "logout" });
+  await hear({ v: 1, type: "logout", session: "https://other.example/auth/refresh" });
+  await hear({ v: 1, type: "logout", at: "now" });
+  await hear(JSON.stringify({ type: "logout" })); // an older release's JSON text
+  assert.equal(await a.evaluate(() => window.tokenKeeper.isAuthenticated), true);
+  await hear({ v: 1, type: "logout" });
+  await a.waitForFunction(() => !window.tokenKeeper.isAuthenticated, null, { timeout: 1000 });
+  await a.getByText("signed out (tab)").first().waitFor();
+  await context.close();
+});
+
 // Chrome DevTools' Page.setWebLifecycleState "frozen" has no effect in this headless Chromium
 // (timers keep running, no freeze event: checked), so the tab is frozen the other way DevTools
 // can: its JavaScript thread is paused, timers included, as in a frozen or sleeping tab.

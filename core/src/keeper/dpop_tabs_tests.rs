@@ -16,7 +16,7 @@ fn tabs_do_not_adopt_each_other_s_tokens_but_a_signed_out_tab_refreshes_for_its_
         received_at_ms: T0,
         lifetime_ms: Some(300_000.0),
     }
-    .encode(SESSION);
+    .wire(SESSION);
 
     // Signed in: the other tab's token is ignored; no refresh either.
     let mut k = signed_in_dpop(true, true);
@@ -58,7 +58,7 @@ fn a_waiting_tab_refreshes_for_itself_after_the_lock_even_if_another_tab_just_di
         received_at_ms: T0 + 1.0,
         lifetime_ms: Some(300_000.0),
     }
-    .encode(SESSION);
+    .wire(SESSION);
     k.hear(&other, T0 + 2.0);
     // It may listen a moment first (the other tab was working); then it sends its own refresh.
     assert!(
@@ -67,13 +67,13 @@ fn a_waiting_tab_refreshes_for_itself_after_the_lock_even_if_another_tab_just_di
     );
 }
 
-fn heard(token: &str, at: f64) -> String {
+fn heard(token: &str, at: f64) -> Wire {
     TabMessage::Token {
         token: token.into(),
         received_at_ms: at,
         lifetime_ms: Some(300_000.0),
     }
-    .encode(SESSION)
+    .wire(SESSION)
 }
 
 /// A token of `sub`, issued at `now_ms`, living 300 s.
@@ -127,7 +127,7 @@ fn a_signed_out_tab_whose_refresh_for_another_tab_s_session_is_refused_stops_unt
     assert!(!k.is_refreshing());
     // A sign-out heard, then a new login: worth a try again.
     k.hear(
-        &TabMessage::Logout { at_ms: T0 + 600.0 }.encode(SESSION),
+        &TabMessage::Logout { at_ms: T0 + 600.0 }.wire(SESSION),
         T0 + 600.0,
     );
     k.hear(

@@ -320,7 +320,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     k.hear(
-        &TabMessage::Logout { at_ms: T0 + 2.0 }.encode(SESSION),
+        &TabMessage::Logout { at_ms: T0 + 2.0 }.wire(SESSION),
         T0 + 2.0,
     );
     drain(&mut k);

@@ -166,8 +166,8 @@ impl Keeper {
         &self.env.allowed
     }
 
-    /// What identifies the session: `refreshUrl` resolved against the page. Tab messages are
-    /// encoded and decoded for it ([`TabMessage::encode`](crate::message::TabMessage::encode)).
+    /// What identifies the session: `refreshUrl` resolved against the page. Tab messages name it
+    /// ([`TabMessage::wire`](crate::message::TabMessage::wire)).
     pub fn session(&self) -> &str {
         &self.env.session
     }

@@ -123,7 +123,7 @@ fn a_refresh_carries_the_newest_token_heard_even_one_that_ran_out() {
         lifetime_ms: Some(60_000.0),
     };
     // Heard two minutes later, when it has run out.
-    k.hear(&message.encode(SESSION), T0 + 120_000.0);
+    k.hear(&message.wire(SESSION), T0 + 120_000.0);
     drain(&mut k);
     assert_eq!(
         k.access_token().map(|t| String::from(t.expose())),
@@ -139,6 +139,6 @@ fn a_refresh_carries_the_newest_token_heard_even_one_that_ran_out() {
 
     // Without the option nothing is kept.
     let mut plain = Keeper::new(Config::new("/r"), keeper(false, true).env.clone());
-    plain.hear(&message.encode(SESSION), T0 + 120_000.0);
+    plain.hear(&message.wire(SESSION), T0 + 120_000.0);
     assert!(plain.session.heard_expired.is_none());
 }

@@ -43,13 +43,13 @@ fn bearer_sent(commands: &[Command], id: FetchId) -> bool {
         .any(|c| matches!(c, Command::SendApp { id: i, .. } if *i == id))
 }
 
-fn token_message(token: String, at: f64, session: &str) -> String {
+fn token_message(token: String, at: f64, session: &str) -> Wire {
     TabMessage::Token {
         token,
         received_at_ms: at,
         lifetime_ms: Some(300_000.0),
     }
-    .encode(session)
+    .wire(session)
 }
 
 // Keepers of different backends on one origin ------------------------------------------------
@@ -75,7 +75,7 @@ fn a_message_of_another_session_is_neither_adopted_nor_obeyed() {
     );
     assert_eq!(k.access_token().cloned(), mine);
     k.hear(
-        &TabMessage::Logout { at_ms: T0 + 3.0 }.encode(OTHER_SESSION),
+        &TabMessage::Logout { at_ms: T0 + 3.0 }.wire(OTHER_SESSION),
         T0 + 3.0,
     );
     assert!(k.is_authenticated());
@@ -363,7 +363,7 @@ fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
     // A tab message as long: not heard.
     let mut k = keeper(true, true);
     let mut message = token_message(token, T0 + 1.0, SESSION);
-    message.insert_str(1, &format!(r#""pad":"{}","#, "x".repeat(MAX_INPUT_BYTES)));
+    message.session.push_str(&"x".repeat(MAX_INPUT_BYTES));
     k.hear(&message, T0 + 2.0);
     assert!(!k.is_authenticated());
 }
@@ -377,7 +377,7 @@ fn with_dpop_a_heard_token_that_has_run_out_starts_no_refresh() {
         received_at_ms: T0,
         lifetime_ms: Some(3_000.0),
     };
-    k.hear(&old.encode(SESSION), T0 + 40_000.0);
+    k.hear(&old.wire(SESSION), T0 + 40_000.0);
     assert!(!k.is_refreshing(), "no news of a running session");
     // A live one is news: this tab refreshes for its own key (and is not held back later).
     let live = TabMessage::Token {
@@ -385,6 +385,6 @@ fn with_dpop_a_heard_token_that_has_run_out_starts_no_refresh() {
         received_at_ms: T0 + 40_000.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&live.encode(SESSION), T0 + 40_001.0);
+    k.hear(&live.wire(SESSION), T0 + 40_001.0);
     assert!(k.is_refreshing());
 }

@@ -8,17 +8,19 @@ use alloc::string::String;
 use super::{AccessToken, Keeper, Source, TAB_REFRESH_BACKOFF_MS};
 use crate::event::{LogoutReason, Trigger};
 use crate::jwt::decode_unverified;
-use crate::message::TabMessage;
+use crate::message::{TabMessage, Wire};
 use crate::schedule::lifetime_ms;
 
 impl Keeper {
-    /// A message from another tab, as the channel delivered it (text; anything else is not one of
-    /// ours and the driver drops it). A message of another session is ignored.
-    pub fn hear(&mut self, text: &str, now_ms: f64) {
-        if self.disposed || text.len() > super::MAX_INPUT_BYTES {
+    /// A message from another tab, as the driver converted the channel's value (anything that
+    /// is not a [`Wire`] is not one of ours and the driver drops it). A message of another
+    /// session or version, or longer than [`super::MAX_INPUT_BYTES`], is ignored.
+    pub fn hear(&mut self, wire: &Wire, now_ms: f64) {
+        let len = wire.session.len() + wire.token.as_ref().map_or(0, String::len);
+        if self.disposed || len > super::MAX_INPUT_BYTES {
             return;
         }
-        match TabMessage::decode(text, &self.env.session, self.env.json) {
+        match TabMessage::from_wire(wire, &self.env.session) {
             Some(TabMessage::Token {
                 token,
                 received_at_ms,

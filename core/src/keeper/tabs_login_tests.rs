@@ -85,7 +85,7 @@ fn a_refresh_refused_after_another_tab_s_newer_token_came_keeps_that_token() {
         received_at_ms: T0 + 150.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&message.encode(SESSION), T0 + 151.0);
+    k.hear(&message.wire(SESSION), T0 + 151.0);
     k.auth_answer(id, status(401), T0 + 200.0);
     let out = drain(&mut k);
     assert!(k.is_authenticated());
@@ -104,7 +104,7 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     let mut k = keeper(true, true);
     k.login(CallId(1), T0 + 10.0);
     drain(&mut k);
-    k.hear(&TabMessage::Logout { at_ms: T0 }.encode(SESSION), T0 + 11.0);
+    k.hear(&TabMessage::Logout { at_ms: T0 }.wire(SESSION), T0 + 11.0);
     k.lock_granted(T0 + 12.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, grant(&token(T0 + 12.0, 300.0, 1)), T0 + 20.0);
@@ -118,7 +118,7 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     k.login(CallId(1), T0);
     drain(&mut k);
     k.hear(
-        &TabMessage::Logout { at_ms: T0 + 5.0 }.encode(SESSION),
+        &TabMessage::Logout { at_ms: T0 + 5.0 }.wire(SESSION),
         T0 + 6.0,
     );
     let out = drain(&mut k);
@@ -136,7 +136,7 @@ fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
     let (mut k, steal_at) = asked_to_steal();
     // The holder is alive after all: its word comes before the stolen lock does.
     k.hear(
-        &TabMessage::Working { for_ms: 10_000.0 }.encode(SESSION),
+        &TabMessage::Working { for_ms: 10_000.0 }.wire(SESSION),
         steal_at + 1.0,
     );
     k.lock_granted(steal_at + 2.0);
@@ -155,7 +155,7 @@ fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
             received_at_ms: steal_at + 300.0,
             lifetime_ms: Some(300_000.0),
         }
-        .encode(SESSION),
+        .wire(SESSION),
         steal_at + 301.0,
     );
     let out = drain(&mut k);

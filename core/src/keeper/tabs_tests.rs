@@ -1,7 +1,6 @@
 //! The keeper's decisions about other tabs, in simulated time: the lock and its steal, the
 //! word a holder gives while it works, what a tab makes of the others' messages.
 
-use alloc::format;
 use alloc::string::String;
 
 use super::tests::*;
@@ -54,7 +53,7 @@ fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
     drain(&mut k);
     // The holder backs off on a 429 with Retry-After: 30 s and says so.
     k.hear(
-        &TabMessage::Working { for_ms: 30_000.0 }.encode(SESSION),
+        &TabMessage::Working { for_ms: 30_000.0 }.wire(SESSION),
         T0 + 5.0,
     );
     assert!(k.poll_timeout().unwrap() >= T0 + 40_000.0);
@@ -83,7 +82,7 @@ fn a_tab_that_wakes_late_to_steal_listens_first() {
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
     k.hear(
-        &TabMessage::Working { for_ms: 10_000.0 }.encode(SESSION),
+        &TabMessage::Working { for_ms: 10_000.0 }.wire(SESSION),
         steal_at + 5_001.0,
     );
     k.handle_timeout(steal_at + 5_050.0);
@@ -153,10 +152,17 @@ fn tab_messages_are_trusted_no_further_than_their_types() {
     let held = k.access_token().cloned();
     let now = T0 + 10_000.0;
     let fresh = token(now - 1_000.0, 300.0, 7);
-    let no_lifetime = format!(
-        r#"{{"type":"token","token":"{fresh}","receivedAt":{}}}"#,
-        now - 1_000.0
-    );
+    let no_lifetime = TabMessage::Token {
+        token: fresh.clone(),
+        received_at_ms: now - 1_000.0,
+        lifetime_ms: None,
+    };
+    // A well-formed newer one, adopted below.
+    let good = TabMessage::Token {
+        token: fresh.clone(),
+        received_at_ms: now - 1_000.0,
+        lifetime_ms: Some(3_600_000.0),
+    };
     let expired = TabMessage::Token {
         token: token(T0 - 400_000.0, 300.0, 8),
         received_at_ms: T0 - 400_000.0,
@@ -178,25 +184,23 @@ fn tab_messages_are_trusted_no_further_than_their_types() {
         lifetime_ms: Some(300_000.0),
     };
     for text in [
-        no_lifetime,
-        expired.encode(SESSION),
-        older.encode(SESSION),
-        future.encode(SESSION),
-        undecodable.encode(SESSION),
-        String::from("{\"type\":\"token\",\"token\":5}"),
-        String::from("garbage"),
+        no_lifetime.wire(SESSION),
+        expired.wire(SESSION),
+        older.wire(SESSION),
+        future.wire(SESSION),
+        undecodable.wire(SESSION),
+        Wire::new(Kind::Token, SESSION),
+        Wire {
+            v: 0.0,
+            ..good.wire(SESSION)
+        },
     ] {
         k.hear(&text, now);
-        assert!(drain(&mut k).is_empty(), "{text}");
+        assert!(drain(&mut k).is_empty(), "{text:?}");
         assert_eq!(k.access_token(), held.as_ref());
     }
-    // A well-formed newer one is adopted, with the claims capping a lifetime told too long.
-    let good = TabMessage::Token {
-        token: fresh,
-        received_at_ms: now - 1_000.0,
-        lifetime_ms: Some(3_600_000.0),
-    };
-    k.hear(&good.encode(SESSION), now);
+    // The well-formed newer one is adopted, with the claims capping a lifetime told too long.
+    k.hear(&good.wire(SESSION), now);
     assert!(has_event(&drain(&mut k), "token"));
     let expires = k.expires_at_ms().unwrap();
     assert!(
@@ -217,11 +221,11 @@ fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
         &TabMessage::Logout {
             at_ms: T0 + 2_000.0,
         }
-        .encode(SESSION),
+        .wire(SESSION),
         T0 + 2_001.0,
     );
     assert!(!k.is_authenticated());
-    k.hear(&before.encode(SESSION), T0 + 2_002.0);
+    k.hear(&before.wire(SESSION), T0 + 2_002.0);
     assert!(!k.is_authenticated());
 }
 
@@ -238,7 +242,7 @@ fn a_tab_whose_restore_was_refused_still_hears_a_login_that_began_before() {
         received_at_ms: T0 + 5.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&login.encode(SESSION), T0 + 31.0);
+    k.hear(&login.wire(SESSION), T0 + 31.0);
     assert!(k.is_authenticated());
 }
 
@@ -248,7 +252,7 @@ fn a_holder_cannot_keep_the_others_waiting_forever() {
     k.refresh(CallId(2), T0);
     drain(&mut k);
     k.hear(
-        &TabMessage::Working { for_ms: 1.0e12 }.encode(SESSION),
+        &TabMessage::Working { for_ms: 1.0e12 }.wire(SESSION),
         T0 + 1.0,
     );
     let steal_at = k.poll_timeout().unwrap();
@@ -261,7 +265,7 @@ fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
     k.refresh(CallId(2), T0);
     let first = sent_auth(&drain(&mut k)).unwrap();
     k.hear(
-        &TabMessage::Logout { at_ms: T0 + 1.0 }.encode(SESSION),
+        &TabMessage::Logout { at_ms: T0 + 1.0 }.wire(SESSION),
         T0 + 1.0,
     );
     drain(&mut k);

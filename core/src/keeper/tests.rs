@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 pub(super) use super::*;
-pub(super) use crate::message::TabMessage;
+pub(super) use crate::message::{Kind, TabMessage, Wire};
 
 pub(super) const ORIGIN: &str = "https://app.example";
 pub(super) const T0: f64 = 1_700_000_000_000.0;

@@ -194,7 +194,7 @@ pub enum Command {
     },
     /// Release the refresh lock (or stop waiting for it).
     ReleaseLock,
-    /// Post this message to the other tabs (encoded with [`TabMessage::encode`], for
+    /// Post this message to the other tabs (as [`TabMessage::wire`] makes it, for
     /// [`Keeper::session`]).
     Post(TabMessage),
     /// Call the app's listeners.

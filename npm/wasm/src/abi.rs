@@ -128,14 +128,14 @@ exports! {
     wake(h: u32, visible: u32, now: f64) -> u32;
     timeout(h: u32, now: f64) -> u32;
     dispose(h: u32) -> u32;
-    hear(h: u32, len: usize, now: f64) -> u32;
+    hear(h: u32, len: usize, v: f64, kind: i32, at: f64, lifetime: f64, for_ms: f64, now: f64) -> u32;
     auth_answer(h: u32, id: f64, status: u32, len: usize, retry_after: f64, now: f64) -> u32;
     fetch(h: u32, id: f64, len: usize, has_authorization: u32, now: f64) -> u32;
     fetch_answer(h: u32, id: f64, status: u32, len: usize, now: f64) -> u32;
     fetch_failed(h: u32, id: f64) -> u32;
     lock(h: u32, what: u32, now: f64) -> u32;
     auth_headers(h: u32, len: usize, kind: u32) -> u32;
-    token_header(len: usize) -> u32;
+    second(len: usize) -> u32;
     dpop_proof(h: u32, len: usize) -> u32;
     dpop_nonce(h: u32, len: usize) -> u32;
     token(h: u32) -> u32;

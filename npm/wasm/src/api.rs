@@ -14,6 +14,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use token_keeper_core::message::{Kind as MessageKind, Wire};
 use token_keeper_core::{Answer, AuthId, AuthKind, CallId, Error, FetchId, Keeper};
 
 pub(crate) use crate::commands::poll;
@@ -27,7 +28,7 @@ pub struct State {
     pub(crate) reg: [f64; 8],
     buf: Vec<u8>,
     pub(crate) out: String,
-    /// A header value for the export called next ([`token_header`]).
+    /// A second string for the export called next ([`second`]).
     header: Option<String>,
 }
 
@@ -197,9 +198,42 @@ pub(crate) fn dispose(s: &mut State, h: u32) -> u32 {
     s.feed(h, Keeper::dispose)
 }
 
-/// A message from another tab (the text of the channel message).
-pub(crate) fn hear(s: &mut State, h: u32, len: usize, now: f64) -> u32 {
-    s.feed_str(h, len, |k, text| k.hear(text, now))
+/// A message from another tab, its members as JavaScript read them off the structured clone
+/// (`message.rs` has the structure): the token at [`buf`] ("" for none), the session handed over
+/// just before with [`second`]; `kind` the `type`'s index in [`MessageKind::ALL`] (−1: another);
+/// the numbers NaN when absent (a member of the wrong type comes as −1, which the core refuses).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn hear(
+    s: &mut State,
+    h: u32,
+    len: usize,
+    v: f64,
+    kind: i32,
+    at: f64,
+    lifetime: f64,
+    for_ms: f64,
+    now: f64,
+) -> u32 {
+    let session = s.header.take().unwrap_or_default();
+    let Some(&kind) = usize::try_from(kind)
+        .ok()
+        .and_then(|i| MessageKind::ALL.get(i))
+    else {
+        return 0;
+    };
+    let given = |n: f64| (!n.is_nan()).then_some(n);
+    s.feed_str(h, len, |k, token| {
+        let wire = Wire {
+            v,
+            kind,
+            session,
+            token: (!token.is_empty()).then(|| String::from(token)),
+            at: given(at),
+            lifetime: given(lifetime),
+            for_ms: given(for_ms),
+        };
+        k.hear(&wire, now);
+    })
 }
 
 /// Auth call `id` answered with `status` and the body at [`buf`]; status 0: it failed.
@@ -237,7 +271,7 @@ pub(crate) fn fetch(s: &mut State, h: u32, id_: f64, len: usize, has: u32, now: 
 }
 
 /// App request `id`'s answer: its status and final URL (at [`buf`]); with `dpop`, a 401's
-/// `WWW-Authenticate` value handed over just before with [`token_header`].
+/// `WWW-Authenticate` value handed over just before with [`second`].
 pub(crate) fn fetch_answer(
     s: &mut State,
     h: u32,
@@ -269,7 +303,7 @@ pub(crate) fn dpop_proof(s: &mut State, h: u32, len: usize) -> u32 {
 }
 
 /// `dpop`: an answer from the URL at [`buf`] carried the `DPoP-Nonce` handed over just before
-/// with [`token_header`].
+/// with [`second`].
 pub(crate) fn dpop_nonce(s: &mut State, h: u32, len: usize) -> u32 {
     let nonce = s.header.take().unwrap_or_default();
     s.feed_str(h, len, |k, url| k.dpop_nonce(url, &nonce))
@@ -319,10 +353,10 @@ pub(crate) fn auth_headers(s: &mut State, h: u32, len: usize, kind: u32) -> u32 
     any
 }
 
-/// A response header's value (at [`buf`]) for the export called next, which takes it: the
-/// `tokenHeader` value before [`auth_answer`], a 401's `WWW-Authenticate` before
-/// [`fetch_answer`], a `DPoP-Nonce` before [`dpop_nonce`].
-pub(crate) fn token_header(s: &mut State, len: usize) -> u32 {
+/// A second string (at [`buf`]) for the export called next, which takes it: the `tokenHeader`
+/// value before [`auth_answer`], a 401's `WWW-Authenticate` before [`fetch_answer`], a
+/// `DPoP-Nonce` before [`dpop_nonce`], a tab message's session before [`hear`].
+pub(crate) fn second(s: &mut State, len: usize) -> u32 {
     let value = String::from(s.input(len));
     s.header = Some(value);
     1

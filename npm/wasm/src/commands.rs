@@ -25,7 +25,9 @@ pub enum Kind {
     RequestLock = 5,
     /// Release the lock (or stop waiting for it).
     ReleaseLock = 6,
-    /// Post the out string to the other tabs.
+    /// Post a message to the other tabs (`message.rs` has the structure): r0 its `type`'s index
+    /// in `Kind::ALL`, r1 `at`, r2 `lifetime`, r3 `for` (NaN: absent), r4 `v`; the out string
+    /// its session, then, after a line break, its token when it has one.
     Post = 7,
     /// Emit an event: r0 = 0 token (claims JSON out, expiry r1), 1 refresh (trigger out),
     /// 2 logout (reason out), 3 error.
@@ -80,10 +82,23 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
         }
         Command::ReleaseLock => Kind::ReleaseLock,
         Command::Post(message) => {
-            s.out = s
-                .keeper(h)
-                .map(|k| message.encode(k.session()))
-                .unwrap_or_default();
+            let Some(k) = s.keepers.get(h as usize).and_then(Option::as_ref) else {
+                return Kind::None as u32;
+            };
+            let wire = message.wire(k.session());
+            let number = |n: Option<f64>| n.unwrap_or(f64::NAN);
+            s.reg[..5].copy_from_slice(&[
+                f64::from(wire.kind as u8),
+                number(wire.at),
+                number(wire.lifetime),
+                number(wire.for_ms),
+                wire.v,
+            ]);
+            s.out.push_str(&wire.session);
+            if let Some(token) = &wire.token {
+                s.out.push('\n');
+                s.out.push_str(token);
+            }
             Kind::Post
         }
         Command::Emit(event) => {

@@ -135,7 +135,16 @@ fn a_restore_goes_through_commands_to_a_settled_call() {
     api::lock(&mut s, h, 0, T0);
     // The other tabs hear that this one is working on it, then the call goes.
     assert_eq!(api::poll(&mut s, h), Kind::Post as u32);
-    assert!(out(&mut s).contains(r#""type":"working""#));
+    assert_eq!(
+        out(&mut s),
+        "https://app.example/auth/refresh",
+        "its session, no token"
+    );
+    assert_eq!((s.reg()[0], s.reg()[4]), (3.0, 1.0), "working, version 1");
+    assert!(
+        s.reg()[3] > 0.0 && s.reg()[1].is_nan() && s.reg()[2].is_nan(),
+        "for, no at"
+    );
     assert_eq!(api::poll(&mut s, h), Kind::SendAuth as u32);
     let (id, kind) = (s.reg()[0], s.reg()[1]);
     assert_eq!(kind, 1.0, "a refresh");
@@ -222,10 +231,13 @@ proptest! {
         let len = put(&mut s, &text);
         let _ = api::create(&mut s, len, n & 1, n & 2, x, n, x, x, x, x, x, x, x);
         let h = keeper(&mut s, "=/r") as u32;
-        for f in [api::hear, api::set_token] {
-            let len = put(&mut s, &text);
-            let _ = f(&mut s, h, len, x);
-        }
+        let len = put(&mut s, &text);
+        let _ = api::second(&mut s, len);
+        let len = put(&mut s, &text);
+        #[allow(clippy::cast_possible_wrap)]
+        let _ = api::hear(&mut s, h, len, x, n as i32 % 5, x, x, x, x);
+        let len = put(&mut s, &text);
+        let _ = api::set_token(&mut s, h, len, x);
         let len = put(&mut s, &text);
         let _ = api::auth_answer(&mut s, h, x, n, len, x, x);
         let len = put(&mut s, &text);
@@ -235,7 +247,7 @@ proptest! {
         let len = put(&mut s, &text);
         let _ = api::auth_headers(&mut s, h, len, n);
         let len = put(&mut s, &text);
-        let _ = api::token_header(&mut s, len);
+        let _ = api::second(&mut s, len);
         let len = put(&mut s, &text);
         let _ = api::decode(&mut s, len, n);
         let _ = api::lock(&mut s, h, n, x);
@@ -243,7 +255,7 @@ proptest! {
         let _ = api::timeout(&mut s, h, x);
         while api::poll(&mut s, h) != 0 {}
         // Lengths past the buffer read as an empty string.
-        let _ = api::hear(&mut s, h, usize::MAX, x);
+        let _ = api::hear(&mut s, h, usize::MAX, 1.0, 2, x, x, x, x);
         let _ = api::dispose(&mut s, h);
     }
 }

@@ -116,7 +116,7 @@ impl World {
                     token_keeper_core::TabMessage::Logout { at_ms } => Some(at_ms.floor()),
                     _ => None,
                 };
-                let text = message.encode(self.tabs[tab].core.session());
+                let wire = message.wire(self.tabs[tab].core.session());
                 for to in 0..self.tabs.len() {
                     if to == tab || !self.tabs[to].alive {
                         continue;
@@ -129,7 +129,7 @@ impl World {
                         at,
                         Ev::Deliver {
                             tab: to,
-                            text: text.clone(),
+                            wire: wire.clone(),
                             logout,
                         },
                     );

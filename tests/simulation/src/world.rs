@@ -50,7 +50,7 @@ pub enum Ev {
     /// A tab message reaches a tab.
     Deliver {
         tab: usize,
-        text: String,
+        wire: token_keeper_core::Wire,
         /// A sign-out's moment, as the message says it (whole ms).
         logout: Option<f64>,
     },
@@ -431,15 +431,15 @@ impl World {
                     k.fetch_answer(id, status, url, www, now);
                 });
             }
-            Ev::Deliver { tab, text, logout } => {
-                self.note(|| format!("tab {tab} hears {}", &text[..text.len().min(40)]));
+            Ev::Deliver { tab, wire, logout } => {
+                self.note(|| format!("tab {tab} hears {wire:?}"));
                 if let Some(at) = logout {
                     // From the sign-out's own moment: a login this tab began after it (and sent
                     // before hearing of it) is a new session, which the sign-out does not end.
                     let fence = &mut self.tabs[tab].fence_ms;
                     *fence = Some(fence.map_or(at, |f| f.max(at)));
                 }
-                self.drive(tab, |k| k.hear(&text, now));
+                self.drive(tab, |k| k.hear(&wire, now));
             }
             Ev::Grant { tab } => {
                 self.note(|| format!("tab {tab} granted"));
