@@ -319,10 +319,8 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     let url = format!("{ORIGIN}/api/me");
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
-    k.hear(
-        &TabMessage::Logout { at_ms: T0 + 2.0 }.wire(SESSION),
-        T0 + 2.0,
-    );
+    let logout = TabMessage::Logout { at_ms: T0 + 2.0 }.wire(SESSION);
+    k.hear(&logout, T0 + 2.0);
     drain(&mut k);
     k.fetch_answer(
         FetchId(5),
