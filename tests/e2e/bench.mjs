@@ -78,6 +78,45 @@ try {
   }
   console.log("  (performance.now() ticks in 0.1 ms steps here: means of 1,000 pairs resolve what single calls cannot)");
 
+  // 1b. Where the CPU goes: Chromium's sampling profiler over 2,000 sequential calls of each kind
+  //     (the GET with the bearer), self time per call by what ran.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+  const KINDS = [
+    ["the browser outside JavaScript (bindings, IPC, garbage collection)", /^\((program|garbage collector)\)/],
+    ["fetch() and new Request() (native)", /^(fetch|Request) :/],
+    ["UTF-8 to and from the wasm (encodeInto, decode)", /^(encodeInto|decode) :/],
+    ["the wasm (its functions and the calls into it)", /wasm/],
+    ["JavaScript: the driver's, or the page's call, and the other built-ins", /./],
+  ];
+  const profile = async (plain) => {
+    await cdp.send("Profiler.start");
+    await page.evaluate(async (plain) => {
+      const bearer = `Bearer ${window.tokenKeeper.accessToken()}`;
+      const call = plain
+        ? () => fetch("/api/me", { headers: { authorization: bearer } })
+        : () => window.tokenKeeper.fetch("/api/me");
+      for (let i = 0; i < 2000; i++) await (await call()).text();
+    }, plain);
+    const { profile: { nodes, samples } } = await cdp.send("Profiler.stop");
+    const byId = new Map(nodes.map((n) => [n.id, n.callFrame]));
+    const us = KINDS.map(() => 0);
+    for (const id of samples) {
+      const { functionName, url } = byId.get(id);
+      const name = `${functionName || "(anonymous)"} :${url}`;
+      if (name.startsWith("(idle)")) continue;
+      us[KINDS.findIndex(([, pattern]) => pattern.test(name))] += 50 / 2000;
+    }
+    return us;
+  };
+  const [plainCpu, keptCpu] = [await profile(true), await profile(false)];
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  console.log(`  where the CPU goes (GET with the bearer, Chromium's profiler, 2,000 calls each): ` +
+    `${sum(plainCpu).toFixed(0)} us per window.fetch call, ${sum(keptCpu).toFixed(0)} us per keeper.fetch call`);
+  KINDS.forEach(([label], i) => console.log(`    ${label}: ${plainCpu[i].toFixed(1)} vs ${keptCpu[i].toFixed(1)} us, ` +
+    `${keptCpu[i] >= plainCpu[i] ? "+" : ""}${(keptCpu[i] - plainCpu[i]).toFixed(1)}`));
+
   // 2. Single flight: 50 concurrent callers after every access token is revoked.
   await control(BASE, "/__mock/config", { revoke_access_tokens: true, refresh_delay_ms: 100 });
   let before = await stats(BASE);
