@@ -30,13 +30,18 @@ pub(crate) struct Channel {
 
 impl Channel {
     /// Opens channel `name`; `on_message` receives each message that is a [`Wire`] structure
-    /// (through serde-wasm-bindgen, as a JavaScript tab's structured clone reads; anything else
-    /// is no keeper's word and is dropped).
+    /// (an object read through serde-wasm-bindgen: a member of another type, or a required one
+    /// missing, and the message is dropped, as a JavaScript tab drops it; `null` is absent).
     pub(crate) fn open(name: &str, mut on_message: impl FnMut(Wire) + 'static) -> Option<Channel> {
         let constructor: Function = global("BroadcastChannel")?.dyn_into().ok()?;
         let channel = Reflect::construct(&constructor, &Array::of1(&name.into())).ok()?;
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             let data = Reflect::get(&event, &"data".into()).unwrap_or_default();
+            // An object, as a JavaScript tab requires (serde would also read an array as the
+            // structure's members in order).
+            if !data.is_object() || Array::is_array(&data) {
+                return;
+            }
             if let Ok(wire) = serde_wasm_bindgen::from_value::<Wire>(data) {
                 on_message(wire);
             }

@@ -26,27 +26,55 @@ use alloc::string::String;
 /// The version of [`Wire`] this build posts and hears.
 pub const VERSION: f64 = 1.0;
 
-/// What a [`Wire`] message says: its `type`.
+/// What a [`Wire`] message says: its `type`, a string. Its number (`as u8`, the index in
+/// [`Kind::ALL`]) is how the npm build's calling convention carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "camelCase")
-)]
+#[repr(u8)]
 pub enum Kind {
     /// `"token"`: [`TabMessage::Token`].
-    Token,
+    Token = 0,
     /// `"signedIn"`: [`TabMessage::SignedIn`].
-    SignedIn,
+    SignedIn = 1,
     /// `"logout"`: [`TabMessage::Logout`].
-    Logout,
+    Logout = 2,
     /// `"working"`: [`TabMessage::Working`].
-    Working,
+    Working = 3,
 }
 
 impl Kind {
-    /// Every kind, in the order of its number in the npm build's calling convention.
+    /// Every kind, each at the index of its number.
     pub const ALL: [Kind; 4] = [Kind::Token, Kind::SignedIn, Kind::Logout, Kind::Working];
+
+    /// Its `type` string.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Token => "token",
+            Kind::SignedIn => "signedIn",
+            Kind::Logout => "logout",
+            Kind::Working => "working",
+        }
+    }
+}
+
+// Only from a string: serde's derived enum would also take `{ "logout": null }`, which a
+// JavaScript tab does not.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Kind, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| serde::de::Error::custom("not a tab message type"))
+    }
 }
 
 /// A tab message as it crosses the channel: what each driver converts to and from the platform's
@@ -214,26 +242,26 @@ impl TabMessage {
         if wire.v != VERSION || wire.session != session {
             return None;
         }
-        let lifetime_ms = match wire.lifetime {
-            None => None,
-            Some(l) => Some(ms(Some(l))?),
-        };
+        // Every number present must be one, whether this kind reads it or not.
+        let [at, lifetime_ms, for_ms] = [wire.at, wire.lifetime, wire.for_ms];
+        if [at, lifetime_ms, for_ms]
+            .into_iter()
+            .any(|n| n.is_some() && ms(n).is_none())
+        {
+            return None;
+        }
         Some(match wire.kind {
             Kind::Token => TabMessage::Token {
                 token: wire.token.clone().filter(|t| !t.is_empty())?,
-                received_at_ms: ms(wire.at)?,
+                received_at_ms: at?,
                 lifetime_ms,
             },
             Kind::SignedIn => TabMessage::SignedIn {
-                received_at_ms: ms(wire.at)?,
+                received_at_ms: at?,
                 lifetime_ms,
             },
-            Kind::Logout => TabMessage::Logout {
-                at_ms: ms(wire.at)?,
-            },
-            Kind::Working => TabMessage::Working {
-                for_ms: ms(wire.for_ms)?,
-            },
+            Kind::Logout => TabMessage::Logout { at_ms: at? },
+            Kind::Working => TabMessage::Working { for_ms: for_ms? },
         })
     }
 }

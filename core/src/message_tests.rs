@@ -86,6 +86,17 @@ fn malformed_or_hostile_messages_are_none() {
             ..Wire::new(Kind::Working, S)
         },
         Wire::new(Kind::Logout, S),
+        // A number this kind does not read must still be one.
+        Wire {
+            at: Some(5.0),
+            for_ms: Some(-1.0),
+            ..Wire::new(Kind::Logout, S)
+        },
+        Wire {
+            at: Some(5.0),
+            lifetime: Some(f64::NAN),
+            ..Wire::new(Kind::Logout, S)
+        },
         Wire::new(Kind::Working, S),
         Wire::new(Kind::SignedIn, S),
         // Another version, another session, or none.
@@ -161,6 +172,17 @@ fn the_structure_s_members_are_the_documented_ones() {
         TabMessage::from_wire(&read, S),
         Some(TabMessage::Logout { at_ms: 42.0 })
     );
-    // A tab of an older release posted JSON text: not a structure at all.
+    // A tab of an older build posted JSON text: not a structure at all.
     assert!(serde_json::from_str::<Wire>(r#""{\"type\":\"logout\"}""#).is_err());
+    // `type` is a string, never serde's `{ "logout": null }` for a variant; `null` is absent.
+    let with = |members: &str| {
+        serde_json::from_str::<Wire>(&alloc::format!(
+            r#"{{"v":1,"session":"{S}","at":42,{members}}}"#
+        ))
+    };
+    assert!(with(r#""type":{"logout":null}"#).is_err());
+    assert!(with(r#""type":"Logout""#).is_err());
+    assert!(with(r#""type":"logout","token":7"#).is_err());
+    let read = with(r#""type":"logout","lifetime":null,"token":null"#).unwrap();
+    assert_eq!((read.lifetime, read.token), (None, None));
 }

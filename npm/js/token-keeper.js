@@ -32,6 +32,11 @@ export { default } from "./core.js";
 const KINDS = ["token", "signedIn", "logout", "working"];
 /** Its numbers, from register 1 on. */
 const NUMBERS = ["at", "lifetime", "for"];
+/** Its members: name, type, whether it is required. */
+const SHAPE = [
+  ["v", "number", 1], ["type", "string", 1], ["session", "string", 1], ["token", "string"],
+  ["at", "number"], ["lifetime", "number"], ["for", "number"],
+];
 export { decodeJwt } from "./create.js";
 
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
@@ -88,7 +93,7 @@ export class TokenKeeper {
     this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
     if (name && channels) {
       this.#channel = new BroadcastChannel(name);
-      this.#channel.onmessage = ({ data }) => this.#hear(Object(data));
+      this.#channel.onmessage = ({ data }) => this.#hear(data);
     }
     // Timers sleep with the machine and are throttled in hidden tabs: after these events the
     // core compares its deadline with the clock.
@@ -302,17 +307,22 @@ export class TokenKeeper {
   }
 
   /**
-   * Another tab's message, a structured clone (core/src/message.rs has its members): each member
-   * handed over as its type allows — a string longer than MAX_INPUT or of another type as "", a
-   * number absent as NaN and of another type as -1 — and the core judges the whole.
+   * Another tab's message, a structured clone (core/src/message.rs has its members). What does not
+   * fit the structure is dropped here, as serde drops it in a Rust tab: not an object, a member of
+   * another type, a required one missing (null is absent), a string longer than MAX_INPUT. The
+   * core judges the rest: version, session, the values (a number NaN goes as -1, which it refuses).
    */
   #hear(m) {
-    const text = (s) => (typeof s == "string" && s.length <= MAX_INPUT ? s : "");
-    const n = (x) => (typeof x == "number" ? x : x === undefined ? NaN : -1);
+    if (typeof m != "object" || m == null || js.isArray(m)) return;
+    for (const [name, type, required] of SHAPE) {
+      const x = m[name];
+      if (x == null ? required : typeof x != type || x.length > MAX_INPUT) return;
+    }
+    const n = (x) => (x == null ? NaN : x == x ? x : -1);
     this.#feed((handle, now) => {
-      wasm.second(put(text(m.session)));
-      const token = put(text(m.token));
-      wasm.hear(handle, token, n(m.v), KINDS.indexOf(m.type), n(m.at), n(m.lifetime), n(m.for), now);
+      wasm.second(put(m.session));
+      const token = put(m.token ?? "");
+      wasm.hear(handle, token, m.v, KINDS.indexOf(m.type), n(m.at), n(m.lifetime), n(m.for), now);
     });
   }
 

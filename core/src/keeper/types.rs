@@ -231,8 +231,7 @@ pub struct Environment {
     /// keepers of different backends on one origin (micro-frontends, two apps under two paths)
     /// never adopt, or end, each other's sessions.
     pub session: String,
-    /// The platform's JSON parser, which reads auth answers, tokens and tab messages for the
-    /// core: `JSON.parse` in the npm package, `json::serde_reader` in the
+    /// The platform's JSON parser, which reads auth answers and tokens for the core: `JSON.parse` in the npm package, `json::serde_reader` in the
     /// Rust crate and the simulation.
     pub json: crate::json::Reader,
 }

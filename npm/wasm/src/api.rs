@@ -199,9 +199,10 @@ pub(crate) fn dispose(s: &mut State, h: u32) -> u32 {
 }
 
 /// A message from another tab, its members as JavaScript read them off the structured clone
-/// (`message.rs` has the structure): the token at [`buf`] ("" for none), the session handed over
-/// just before with [`second`]; `kind` the `type`'s index in [`MessageKind::ALL`] (−1: another);
-/// the numbers NaN when absent (a member of the wrong type comes as −1, which the core refuses).
+/// (`message.rs` has the structure; JavaScript dropped what does not fit it): the token at
+/// [`buf`] ("" for none), the session handed over just before with [`second`]; `kind` the `type`'s
+/// index in [`MessageKind::ALL`] (−1: another, dropped); the numbers NaN when absent (one that
+/// was NaN comes as −1, which the core refuses).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn hear(
     s: &mut State,
