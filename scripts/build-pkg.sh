@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/:
-#   token-keeper.wasm      the core behind raw exports (npm/wasm), no_std, through wasm-opt -Oz
+#   token-keeper.wasm      the core behind raw exports (npm/wasm), no_std, through wasm-opt (wasm-opt.sh)
 #                          (binaryen from npm, tools/: Debian's 108 writes wasm Chromium refuses)
 #   token-keeper.js        the JavaScript driver (npm/js/, entry token-keeper.js), bundled into
 #                          one file and minified by esbuild,
@@ -27,11 +27,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 rm -rf pkg
 mkdir -p pkg
 cargo build -q --release --target wasm32-unknown-unknown -p token-keeper-wasm
-tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-bulk-memory-opt \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  --enable-reference-types --enable-multivalue \
-  --strip-debug --strip-producers --strip-target-features \
-  target/wasm32-unknown-unknown/release/token_keeper_wasm.wasm -o pkg/token-keeper.wasm
+. scripts/wasm-opt.sh
+optimize target/wasm32-unknown-unknown/release/token_keeper_wasm.wasm pkg/token-keeper.wasm \
+  --strip-debug --strip-producers --strip-target-features
 tools/node_modules/.bin/esbuild npm/js/token-keeper.js --log-level=warning --bundle --minify \
   --format=esm --target=es2022 --sourcemap --outfile=pkg/token-keeper.js
 tools/node_modules/.bin/esbuild npm/js/react.js --log-level=warning --bundle --minify \
