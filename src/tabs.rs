@@ -37,8 +37,8 @@ impl Channel {
         let channel = Reflect::construct(&constructor, &Array::of1(&name.into())).ok()?;
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             let data = Reflect::get(&event, &"data".into()).unwrap_or_default();
-            // An object, as a JavaScript tab requires (serde would also read an array as the
-            // structure's members in order).
+            // An object, as a JavaScript tab requires: never an array, whatever a deserializer
+            // would make of one.
             if !data.is_object() || Array::is_array(&data) {
                 return;
             }

@@ -265,3 +265,71 @@ async fn a_login_while_signed_in_carries_the_csrf_header() {
     assert_eq!(count("csrf_rejections"), Some(0.0));
     keeper.dispose();
 }
+
+// Tab messages travel as one structure (core/src/message.rs): what a Rust tab posts is the
+// documented object, and it hears a sign-out of its session in that structure posted by any
+// script of the origin — but drops, as a JavaScript tab does, what does not fit it.
+#[wasm_bindgen_test]
+async fn a_rust_tab_posts_and_hears_tab_messages_as_the_documented_structure() {
+    reset_with("{}").await;
+    let session = url("/auth/refresh");
+    // A script of the page on the keeper's channel.
+    let script = js_sys::Function::new_with_args(
+        "name",
+        "const channel = new BroadcastChannel(name), heard = [];
+         channel.onmessage = ({ data }) => heard.push(data);
+         return { heard, post: (m) => channel.postMessage(typeof m == 'string' ? JSON.parse(m) : m) };",
+    )
+    .call1(&JsValue::NULL, &format!("token-keeper:{session}").into())
+    .unwrap();
+    let keeper = signed_in(builder()).await;
+    let (events, _sub) = names(&keeper);
+    sleep_ms(300.0).await;
+    let heard = Array::from(&get(&script, "heard"));
+    let token = heard
+        .iter()
+        .find(|m| get(m, "type").as_string().as_deref() == Some("token"))
+        .expect("the login's token was posted");
+    let mut keys: Vec<String> = js_sys::Object::keys(&token.clone().into())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["at", "lifetime", "session", "token", "type", "v"]);
+    assert_eq!(
+        (num(&token, "v"), get(&token, "session").as_string()),
+        (1.0, Some(session.clone()))
+    );
+
+    let post = js_sys::Function::from(get(&script, "post"));
+    let at = now_ms();
+    let message = |rest: &str| format!(r#"{{"session":"{session}","at":{at},{rest}}}"#);
+    for unfit in [
+        format!(r#"[1,"logout","{session}",null,{at}]"#),
+        message(r#""v":1,"type":{"logout":null}"#),
+        message(r#""v":1,"type":"logout","for":"x""#),
+        message(r#""v":1,"type":"logout","token":7"#),
+        message(r#""v":2,"type":"logout""#),
+        serde_json_string(&message(r#""type":"logout""#)), // JSON text, as an older build sent
+    ] {
+        post.call1(&JsValue::NULL, &unfit.into()).unwrap();
+    }
+    sleep_ms(300.0).await;
+    assert!(
+        keeper.is_authenticated(),
+        "a message that does not fit was heard"
+    );
+    post.call1(&JsValue::NULL, &message(r#""v":1,"type":"logout""#).into())
+        .unwrap();
+    sleep_ms(300.0).await;
+    assert!(!keeper.is_authenticated());
+    assert_eq!(events.borrow().as_slice(), ["logout"]);
+}
+
+/// `text` as a JSON string literal: JSON.parse of it gives `text` itself, a string.
+fn serde_json_string(text: &str) -> String {
+    js_sys::JSON::stringify(&text.into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
