@@ -265,9 +265,8 @@ pub fn decode_unverified(token: &str, reader: Reader) -> Result<Claims, JwtError
         jti: None,
         json,
     };
-    for (index, value) in raw.into_iter().enumerate() {
+    for (value, &claim) in raw.into_iter().zip(CLAIM_KEYS) {
         let Some(value) = value else { continue };
-        let claim = CLAIM_KEYS[index];
         match claim {
             "aud" => {
                 claims.aud = Some(match value {
@@ -321,9 +320,8 @@ fn header_from(segment: &str, reader: Reader) -> Result<Header, JwtError> {
         kid: None,
         json,
     };
-    for (index, value) in raw.into_iter().enumerate() {
+    for (value, &name) in raw.into_iter().zip(HEADER_KEYS) {
         let Some(value) = value else { continue };
-        let name = HEADER_KEYS[index];
         let Value::Str(s) = value else {
             return Err(wrong_type(name, "a string"));
         };

@@ -67,10 +67,9 @@ impl Keeper {
         www_authenticate: Option<&str>,
         now_ms: f64,
     ) {
-        let Some(index) = self.fetches.iter().position(|w| w.id == id) else {
+        let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
             return self.push(Command::FinishApp { id });
         };
-        let watched = &mut self.fetches[index];
         // As for the 401 retry: only a request of this session, with a token still held, whose
         // answer came from an allowed origin; anything else gets the answer it had, below.
         let nonce_retry = status == 401
@@ -86,7 +85,6 @@ impl Keeper {
             watched.nonce_retried = true;
             return self.send_app(id);
         }
-        let watched = &self.fetches[index];
         let retry = status == 401
             && crate::challenge::blames_token(www_authenticate)
             && !watched.retried
@@ -94,10 +92,11 @@ impl Keeper {
             && watched.epoch == self.session.epoch
             && self.session.held.is_some()
             && self.env.allowed.allows(url);
+        let token_changed = watched.generation != Some(self.session.generation);
         if !retry {
             return self.finish_app(id);
         }
-        if watched.generation != Some(self.session.generation) {
+        if token_changed {
             // The token changed since this request left: retry with the new one.
             return self.retry_app(id);
         }

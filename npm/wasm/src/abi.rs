@@ -40,10 +40,32 @@ static STATE: Local = Local(RefCell::new(State::new()));
 /// Runs `f` on the state. Exports that use it never nest: the one import, `tk.json`, calls back
 /// only [`field`], which does not use it, so the borrow cannot fail.
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    let mut state = STATE.0.borrow_mut();
+    let mut state = borrow(&STATE.0);
     let r = f(&mut state);
     state.sync();
     r
+}
+
+/// `cell`, borrowed; borrowed already (after a trap, see the module's doc), a trap again.
+/// `RefCell::borrow_mut` would do the same through a panic, whose message and source path would
+/// stay in the wasm's data.
+fn borrow<T>(cell: &RefCell<T>) -> core::cell::RefMut<'_, T> {
+    match cell.try_borrow_mut() {
+        Ok(borrowed) => borrowed,
+        Err(_) => trap(),
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+fn trap() -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// Natively (the tests) a panic stands in for the trap.
+#[cfg(not(all(target_arch = "wasm32", not(test))))]
+#[allow(clippy::panic)]
+fn trap() -> ! {
+    panic!("the state is borrowed: a trap in the wasm")
 }
 
 #[cfg(all(target_arch = "wasm32", not(test)))]
@@ -55,7 +77,7 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 #[cfg(all(target_arch = "wasm32", not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    core::arch::wasm32::unreachable()
+    trap()
 }
 
 /// The members JavaScript is handing over, apart from [`STATE`] (which is borrowed meanwhile).
@@ -84,11 +106,11 @@ pub(crate) fn read_json(text: &str, wanted: &[&str]) -> token_keeper_core::json:
         keys.push_str(key);
         keys.push('\n');
     }
-    FIELDS.0.borrow_mut().start(wanted.len());
+    borrow(&FIELDS.0).start(wanted.len());
     // SAFETY: both pointers are to live UTF-8 of the lengths given, which the import only reads,
     // during the call; it calls back nothing that touches them.
     let kind = unsafe { json(text.as_ptr(), text.len(), keys.as_ptr(), keys.len()) };
-    FIELDS.0.borrow_mut().finish(kind)
+    borrow(&FIELDS.0).finish(kind)
 }
 
 /// Natively (the tests) the core's reader of the Rust crate stands in for `JSON.parse`.
@@ -98,7 +120,7 @@ pub(crate) use token_keeper_core::json::serde_reader as read_json;
 /// One member of the text `tk.json` is reading: see [`Fields::put`].
 #[cfg_attr(target_arch = "wasm32", no_mangle)]
 pub extern "C" fn field(index: u32, kind: u32, number: f64, len: usize) -> *mut u8 {
-    FIELDS.0.borrow_mut().put(index, kind, number, len)
+    borrow(&FIELDS.0).put(index, kind, number, len)
 }
 
 /// Each export is `name(args) -> ret` calling `api::name(state, args)`.

@@ -89,7 +89,9 @@ pub(crate) fn create(
             let keeper = Some(Keeper::new(config, env));
             let h = match s.keepers.iter().position(Option::is_none) {
                 Some(free) => {
-                    s.keepers[free] = keeper;
+                    if let Some(slot) = s.keepers.get_mut(free) {
+                        *slot = keeper;
+                    }
                     free
                 }
                 None => {
