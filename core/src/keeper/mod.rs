@@ -27,7 +27,7 @@
 //! | | [`fetch`](Keeper::fetch) (an app request) | `fetch.rs` |
 //! | inputs | [`auth_answer`](Keeper::auth_answer) (an [`Answer`]) | `auth.rs` |
 //! | | [`fetch_answer`](Keeper::fetch_answer), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
-//! | | [`hear`](Keeper::hear) (a tab message) | `tabs.rs` |
+//! | | [`hear`](Keeper::hear) (a tab message, as its [`Wire`](crate::message::Wire) structure) | `tabs.rs` |
 //! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
 //! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer: each deadline of the table that is due) | `deadlines.rs` |
 //! | questions an auth send still asks | [`csrf_header_from`](Keeper::csrf_header_from) (the cookie string), [`refresh_authorization`](Keeper::refresh_authorization), [`token_header`](Keeper::token_header), [`dpop_proof`](Keeper::dpop_proof), [`dpop_nonce`](Keeper::dpop_nonce) | `csrf.rs`, this file, `dpop.rs` |
