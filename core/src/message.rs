@@ -201,6 +201,21 @@ impl TabMessage {
     /// messages were JSON text (so a tab hears the moment of a sign-out as every other tab does).
     #[must_use]
     pub fn wire(&self, session: &str) -> Wire {
+        let (kind, token, [at, lifetime, for_ms]) = self.members();
+        Wire {
+            token: token.map(String::from),
+            at,
+            lifetime,
+            for_ms,
+            ..Wire::new(kind, session)
+        }
+    }
+
+    /// What [`wire`](Self::wire) carries besides the version and the session, borrowed: the
+    /// kind, the token, and `at`, `lifetime`, `for` in whole milliseconds. For a driver that
+    /// writes the members out itself (the npm build's calling convention).
+    #[must_use]
+    pub fn members(&self) -> (Kind, Option<&str>, [Option<f64>; 3]) {
         let (kind, token, at, lifetime, for_ms) = match self {
             TabMessage::Token {
                 token,
@@ -208,7 +223,7 @@ impl TabMessage {
                 lifetime_ms,
             } => (
                 Kind::Token,
-                Some(token.clone()),
+                Some(token.as_str()),
                 Some(*received_at_ms),
                 *lifetime_ms,
                 None,
@@ -226,13 +241,7 @@ impl TabMessage {
             TabMessage::Logout { at_ms } => (Kind::Logout, None, Some(*at_ms), None, None),
             TabMessage::Working { for_ms } => (Kind::Working, None, None, None, Some(*for_ms)),
         };
-        Wire {
-            token,
-            at: at.map(whole),
-            lifetime: lifetime.map(whole),
-            for_ms: for_ms.map(whole),
-            ..Wire::new(kind, session)
-        }
+        (kind, token, [at, lifetime, for_ms].map(|n| n.map(whole)))
     }
 
     /// The message `wire` carries, or `None` when it is not a well-formed message of this

@@ -2,6 +2,7 @@
 //! one as a [`Kind`], its numbers in registers 0–4 and its text in the out string (the calling
 //! convention is at the top of `api.rs`).
 
+use token_keeper_core::message::VERSION;
 use token_keeper_core::{AuthKind, Command, Event, Keeper, Settled};
 
 use crate::api::{num, State};
@@ -85,17 +86,14 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
             let Some(k) = s.keepers.get(h as usize).and_then(Option::as_ref) else {
                 return Kind::None as u32;
             };
-            let wire = message.wire(k.session());
-            let number = |n: Option<f64>| n.unwrap_or(f64::NAN);
-            s.reg[..5].copy_from_slice(&[
-                f64::from(wire.kind as u8),
-                number(wire.at),
-                number(wire.lifetime),
-                number(wire.for_ms),
-                wire.v,
-            ]);
-            s.out.push_str(&wire.session);
-            if let Some(token) = &wire.token {
+            let (kind, token, numbers) = message.members();
+            s.reg[0] = f64::from(kind as u8);
+            for (r, n) in s.reg[1..4].iter_mut().zip(numbers) {
+                *r = n.unwrap_or(f64::NAN);
+            }
+            s.reg[4] = VERSION;
+            s.out.push_str(k.session());
+            if let Some(token) = token {
                 s.out.push('\n');
                 s.out.push_str(token);
             }
