@@ -310,7 +310,7 @@ async fn a_rust_tab_posts_and_hears_tab_messages_as_the_documented_structure() {
         message(r#""v":1,"type":"logout","for":"x""#),
         message(r#""v":1,"type":"logout","token":7"#),
         message(r#""v":2,"type":"logout""#),
-        serde_json_string(&message(r#""type":"logout""#)), // JSON text, as an older build sent
+        serde_json_string(&message(r#""v":1,"type":"logout""#)), // a structure's JSON text
     ] {
         post.call1(&JsValue::NULL, &unfit.into()).unwrap();
     }
