@@ -7,3 +7,5 @@ cd "$(dirname "$0")/.."
 . scripts/wasm-opt.sh
 optimize target/wasm32-unknown-unknown/release/token_keeper_wasm.wasm target/token-keeper-named.wasm -g
 node scripts/wasm-functions.mjs target/token-keeper-named.wasm "${1:-40}"
+echo
+node scripts/wasm-functions.mjs target/token-keeper-named.wasm 0 --parts

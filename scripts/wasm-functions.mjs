@@ -66,6 +66,46 @@ while (at < bytes.length) {
   at = end;
 }
 sizes.sort((a, b) => b[1] - a[1]);
+
+/**
+ * The part a function belongs to: its crate and module path (legacy-mangled Rust names are
+ * length-prefixed segments: `_ZN17token_keeper_core6keeper4auth…`), the standard library's
+ * (`alloc`, `core`, v0-mangled `_R…`), or the npm wasm's exports (unmangled: each with what it
+ * inlined).
+ */
+function part(name) {
+  if (!name.startsWith("_ZN")) return name.startsWith("_R") ? "std (alloc, core)" : "exports (with what they inline)";
+  const segments = [];
+  for (let at = 3; segments.length < 3 && /\d/.test(name[at]); ) {
+    const digits = name.slice(at).match(/^\d+/)[0];
+    at += digits.length;
+    segments.push(name.slice(at, at + Number(digits)));
+    at += Number(digits);
+  }
+  let [crate, module, item] = segments;
+  // A trait impl, `<token_keeper_core..jwt..Claims as core..clone..Clone>::clone`: its type's path.
+  if (crate?.startsWith("_$LT$")) {
+    [crate, module, item] = crate.replace(/^(_?\$LT\$)+/, "").split(/\$u20\$|\$GT\$|\$LT\$/)[0].split("..");
+  }
+  if (crate?.includes("lol_alloc")) return "the allocator (lol_alloc)";
+  if (crate == "alloc" || crate == "core" || !/^[a-z0-9_]+$/.test(crate ?? "")) return "std (alloc, core)";
+  if (module == "keeper" && item && !item.startsWith("_$LT$") && item != "Keeper") return `${crate}::keeper::${item}`;
+  return `${crate}::${module}`;
+}
+
+if (process.argv.includes("--parts")) {
+  const parts = new Map();
+  for (const [index, size] of sizes) {
+    const key = part(names.get(index) ?? "");
+    parts.set(key, (parts.get(key) ?? 0) + size);
+  }
+  const total = sizes.reduce((sum, [, size]) => sum + size, 0);
+  console.log(`${total} B of code by part:`);
+  for (const [key, size] of [...parts].sort((a, b) => b[1] - a[1])) {
+    console.log(`${String(size).padStart(7)}  ${(size / total * 100).toFixed(1).padStart(5)} %  ${key}`);
+  }
+  process.exit(0);
+}
 const total = sizes.reduce((sum, [, size]) => sum + size, 0);
 console.log(`${total} B of code in ${sizes.length} functions; the largest ${count}:`);
 for (const [index, size] of sizes.slice(0, count)) {
