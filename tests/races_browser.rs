@@ -310,7 +310,7 @@ async fn a_rust_tab_posts_and_hears_tab_messages_as_the_documented_structure() {
         message(r#""v":1,"type":"logout","for":"x""#),
         message(r#""v":1,"type":"logout","token":7"#),
         message(r#""v":2,"type":"logout""#),
-        serde_json_string(&message(r#""v":1,"type":"logout""#)), // a structure's JSON text
+        json_string(&message(r#""v":1,"type":"logout""#)), // a structure's JSON text
     ] {
         post.call1(&JsValue::NULL, &unfit.into()).unwrap();
     }
@@ -326,8 +326,8 @@ async fn a_rust_tab_posts_and_hears_tab_messages_as_the_documented_structure() {
     assert_eq!(events.borrow().as_slice(), ["logout"]);
 }
 
-/// `text` as a JSON string literal: JSON.parse of it gives `text` itself, a string.
-fn serde_json_string(text: &str) -> String {
+/// `text` as a JSON string literal (`JSON.stringify`): JSON.parse of it gives `text` itself.
+fn json_string(text: &str) -> String {
     js_sys::JSON::stringify(&text.into())
         .unwrap()
         .as_string()

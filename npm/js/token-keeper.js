@@ -27,17 +27,18 @@ import { host } from "./host.js";
 import { EVENTS, emit, listen, onWakeUps } from "./listeners.js";
 
 export { default } from "./core.js";
+export { decodeJwt } from "./create.js";
 
 /** A tab message's `type`s, by their number in the wasm's calling convention. */
 const KINDS = ["token", "signedIn", "logout", "working"];
-/** Its numbers, from register 1 on. */
-const NUMBERS = ["at", "lifetime", "for"];
+/** Its number members, as the wasm's `Post` has them from register 1 on (options.js has the
+ * options' NUMBERS). */
+const TIMES = ["at", "lifetime", "for"];
 /** Its members: name, type, whether it is required. */
 const SHAPE = [
   ["v", "number", 1], ["type", "string", 1], ["session", "string", 1], ["token", "string"],
   ["at", "number"], ["lifetime", "number"], ["for", "number"],
 ];
-export { decodeJwt } from "./create.js";
 
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
 export class TokenKeeper {
@@ -332,7 +333,7 @@ export class TokenKeeper {
     const message = { v: r[4], type: KINDS[r[0]], session };
     if (token) message.token = token;
     // The members a message has; the others are absent, not undefined.
-    NUMBERS.forEach((name, i) => r[i + 1] == r[i + 1] && (message[name] = r[i + 1]));
+    TIMES.forEach((name, i) => r[i + 1] == r[i + 1] && (message[name] = r[i + 1]));
     try {
       this.#channel?.postMessage(message);
     } catch {} // a closed channel: the other tabs miss one word, as with a lost message
