@@ -74,7 +74,7 @@ impl TokenKeeper {
         // callback only through the listener, which holds the only strong reference.
         let weak: Weak<dyn Fn(&AuthState)> = Rc::downgrade(&on_change);
         let subscription = self.subscribe(move |event| match event {
-            Event::Token { claims, .. } => on_change(&AuthState::SignedIn(claims.clone())),
+            Event::Token { claims, .. } => on_change(&AuthState::SignedIn(Claims::clone(claims))),
             Event::Logout { .. } => on_change(&AuthState::SignedOut),
             _ => {}
         });

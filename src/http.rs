@@ -61,9 +61,6 @@ fn auth_request(
     signal: Option<&AbortSignal>,
 ) -> Option<gloo_net::http::Request> {
     let h = Headers::new().ok()?;
-    if json_body.is_some() {
-        h.set("content-type", "application/json").ok()?;
-    }
     for (name, value) in headers {
         h.set(name, value).ok()?;
     }

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use token_keeper_core::{Keeper, Settled};
+use token_keeper_core::{Credentials, Keeper, Settled};
 
 pub use token_keeper_core::{AccessToken, Event, LogoutReason, Trigger};
 
@@ -198,7 +198,9 @@ impl TokenKeeper {
     ///
     /// `invalid_token` when it does not decode; the keeper keeps what it held.
     pub fn set_token(&self, token: &str) -> Result<Claims, Error> {
-        driver::with_core(&self.inner, |k, now| k.set_token(token, now))
+        driver::with_core(&self.inner, |k, now| {
+            k.set_token(token, now).map(std::rc::Rc::unwrap_or_clone)
+        })
     }
 
     /// Page load: a silent refresh with the cookie. `true` when signed in. A keeper that already
@@ -266,15 +268,16 @@ impl TokenKeeper {
             .iter()
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect();
-        let json = credentials_json.to_owned();
-        let inner = &self.inner;
-        let settled = driver::call(inner, move |k, id, now| {
-            driver::hold_login(inner, id, json, headers);
-            k.login(id, now);
+        let credentials = Credentials {
+            body: credentials_json.to_owned(),
+            headers,
+        };
+        let settled = driver::call(&self.inner, move |k, id, now| {
+            k.login(id, credentials, now);
         })
         .await?;
         match settled {
-            Settled::Claims(claims) => Ok(claims),
+            Settled::Claims(claims) => Ok(std::rc::Rc::unwrap_or_clone(claims)),
             _ => Err(Error::new(
                 ErrorKind::InvalidToken,
                 "the login answer carried no token",

@@ -74,6 +74,8 @@ impl TokenKeeper {
                 tab_tokens: true,
                 seed: random_seed(),
                 session,
+                login_url: urls.login.clone(),
+                logout_url: urls.logout.clone(),
                 json: token_keeper_core::json::serde_reader,
             };
             let inner = Inner::new(Keeper::new(config, env), urls, dpop);

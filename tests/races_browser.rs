@@ -250,7 +250,7 @@ async fn a_failed_fetch_fails_as_the_network_did_and_leaves_the_keeper_working()
 
 // Issue "Where SPAs are really built": Django's CSRF protects every POST, a sign-in too. A login
 // while signed in (the CSRF cookie is there) carries the header, in the Rust driver as in the
-// npm one — the core decides it for both (`Keeper::auth_headers`).
+// npm one — the core decides it for both (`AuthSend`, the CSRF header in it read with the core's one parser).
 #[wasm_bindgen_test]
 async fn a_login_while_signed_in_carries_the_csrf_header() {
     reset_with(r#"{"csrf_on_login": true}"#).await;

@@ -2,6 +2,7 @@
 
 use crate::jwt::Claims;
 use crate::Error;
+use alloc::rc::Rc;
 
 /// What started a refresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,7 @@ pub enum Event {
     /// A new token is held.
     Token {
         /// Its claims.
-        claims: Claims,
+        claims: Rc<Claims>,
         /// Local expiry, ms since the epoch; `None` when the token does not say.
         expires_at_ms: Option<f64>,
     },

@@ -3,6 +3,7 @@
 // and one out string (its address and length are registers 6 and 7).
 
 import * as js from "./intrinsics.js";
+import { host } from "./host.js";
 
 export let wasm; // the wasm's exports, once init() resolved
 let loading; // init()'s promise
@@ -41,7 +42,7 @@ async function load(input) {
     if (!input.ok) throw problem("network", `the wasm could not be loaded: ${status}`, status);
     input = await input.arrayBuffer();
   }
-  const made = await WebAssembly.instantiate(input, { tk: { json } });
+  const made = await WebAssembly.instantiate(input, { tk: { json, cookies } });
   wasm = (made.instance ?? made).exports;
 }
 
@@ -67,6 +68,22 @@ function json(at, len, keysAt, keysLen) {
   const unknown = js.keys(value).find((key) => !keys.includes(key));
   if (unknown != null) bytes(0, 8, unknown);
   return 2;
+}
+
+/**
+ * The wasm's other import: the page's cookies (`document.cookie`, or what the isolated entry's
+ * page handed its worker), read when the core sends an auth call with CSRF on (its header),
+ * written where `room` says; their length in bytes. A jar that cannot be read (a sandboxed
+ * frame) reads as none: nothing may throw through the wasm.
+ */
+function cookies() {
+  let text = "";
+  try {
+    text = host.cookies();
+  } catch {}
+  const utf8 = js.encode(encoder, text);
+  js.setBytes(new js.Uint8Array(wasm.memory.buffer, wasm.room(utf8.length), utf8.length), utf8);
+  return utf8.length;
 }
 
 /** Hands member `i` over. */

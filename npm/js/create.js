@@ -48,8 +48,8 @@ export const detail = (kind, expiresAt, text) =>
 
 /**
  * Makes the keeper: [its handle, the lock's and channel's name (empty when tabs are not
- * coordinated), whether a channel opens here (1 or 2, 0 when not), the resolved [loginUrl, refreshUrl,
- * logoutUrl]]. Throws a `config` error: an option of the wrong type here, the core's otherwise.
+ * coordinated), whether a channel opens here (1 or 2, 0 when not)]. Throws a `config` error: an
+ * option of the wrong type here, the core's otherwise.
  */
 export function create(w, options) {
   const o = checked(options);
@@ -61,8 +61,7 @@ export function create(w, options) {
       return "";
     }
   };
-  const urls = [o.loginUrl, o.refreshUrl, o.logoutUrl].map(resolve);
-  const [login, refresh, logout] = urls;
+  const [login, refresh, logout] = [o.loginUrl, o.refreshUrl, o.logoutUrl].map(resolve);
   const none = { __proto__: null };
   const csrf = o.csrf || none;
   const retry = o.retry ?? none;
@@ -88,7 +87,7 @@ export function create(w, options) {
       ...numbers,
     );
     if (handle < 0) throw failure();
-    return [handle, said(), channels, urls];
+    return [handle, said(), channels];
   } catch (e) {
     throw halt(e);
   }

@@ -43,11 +43,8 @@ const SHAPE = [
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
 export class TokenKeeper {
   #handle;
-  #urls; // loginUrl, refreshUrl, logoutUrl (by auth call kind), resolved against the page
-  #tokenHeader; // the `tokenHeader` option, once the core accepted the options
-  #refreshMethod; // the `refreshMethod` option, as the core accepted it: "POST" or "GET"
   #lastId = 0; // numbers user calls
-  #calls = new Map(); // user call → resolve, reject (and, for a login, what to send)
+  #calls = new Map(); // user call → resolve, reject
   #auth = new Map(); // auth call → its AbortController
   #dpop; // with the `dpop` option: this tab's key (dpop.js)
   #apps = new Apps({
@@ -80,15 +77,12 @@ export class TokenKeeper {
   /** Throws a `TokenKeeperError` with code `config` naming a bad option. */
   constructor(options) {
     const w = core();
-    const [handle, name, channels, urls] = create(w, options);
-    this.#urls = urls;
+    const [handle, name, channels] = create(w, options);
     if (options.dpop && !globalThis.crypto?.subtle) {
       w.free(handle);
       throw configError("option `dpop` needs WebCrypto: a secure context (https, or localhost)");
     }
     this.#handle = handle;
-    this.#tokenHeader = options.tokenHeader;
-    this.#refreshMethod = options.refreshMethod ?? "POST";
     if (options.dpop) this.#dpop = new Dpop();
     collected.register(this, handle);
     this.#locks = new Locks(name, (what) => this.#feed(wasm.lock, what));
@@ -147,7 +141,11 @@ export class TokenKeeper {
 
   /** POSTs `body` as JSON to `loginUrl` (with `init.headers`); resolves to the new claims. */
   async login(body, init) {
-    return this.#call(wasm.login, credentials(body, init)); // a throw rejects the promise
+    const { json, headers } = credentials(body, init); // a throw rejects the promise
+    // The body's JSON (one line), then the app's headers as name and value lines: the core
+    // keeps them as long as a resend may need them.
+    const lines = [json, ...headers.flat()].join("\n");
+    return this.#call((h, id, now) => wasm.login(h, id, put(lines), now));
   }
 
   /** Forces a refresh, joining the one in flight. */
@@ -246,10 +244,10 @@ export class TokenKeeper {
     return error;
   }
 
-  #call(f, login) {
+  #call(f) {
     return new Promise((resolve, reject) => {
       const id = ++this.#lastId;
-      this.#calls.set(id, { resolve, reject, login });
+      this.#calls.set(id, { resolve, reject });
       this.#feed(f, id);
     });
   }
@@ -265,7 +263,7 @@ export class TokenKeeper {
       const text = said();
       switch (kind) {
         case 1:
-          this.#sendAuth(a, b, c);
+          this.#sendAuth(a, b, c, text);
           break;
         case 2:
           this.#auth.get(a)?.abort();
@@ -351,50 +349,45 @@ export class TokenKeeper {
     emit(this.#listeners, EVENTS[kind], detail(kind, expiresAt, text));
   }
 
-  /** POSTs to an auth endpoint with the cookies; the answer goes back to the core, whole. */
-  async #sendAuth(id, kind, callId) {
+  /**
+   * Sends auth call `id` as the core decided it, whole: `count` headers, `flags` and the lines
+   * of `text` (npm/wasm/src/commands.rs: the URL, the token header's name, the proof's htu and
+   * nonce, the headers, the body). The answer goes back to the core, whole.
+   */
+  async #sendAuth(id, count, flags, text) {
     const controller = new AbortController();
     this.#auth.set(id, controller);
-    const url = this.#urls[kind];
-    const method = kind == 1 ? this.#refreshMethod : "POST";
+    const lines = js.split(text, "\n");
+    let at = 0;
+    const next = (flag) => (flags & flag ? lines[at++] : undefined);
+    const method = flags & 1 ? "GET" : "POST";
+    const url = next(2);
+    const tokenHeader = next(4);
+    const htu = next(8);
+    const nonce = next(16);
     let status = 0;
-    let text = "";
+    let body = "";
     let retryAfter = NaN;
     let token; // the `tokenHeader` value, if the answer has one
     try {
       if (!url) throw 0; // no logoutUrl: the call fails without leaving
-      // Inside the try: a cookie jar that cannot be read (a sandboxed frame) or a CSRF value
-      // that is no header value fails this call at once, as a network failure would.
+      // Inside the try: a CSRF value that is no header value fails this call at once, as a
+      // network failure would.
       const headers = new js.Headers();
-      // The core's: the CSRF header (on a login only when its cookie is there), and on a
-      // refresh the reissue flow's bearer, as `name\nvalue` lines.
-      if (wasm.auth_headers(this.#handle, put(host.cookies()), kind)) {
-        const lines = js.split(said(), "\n");
-        for (let i = 0; i < lines.length; i += 2) js.setHeader(headers, lines[i], lines[i + 1]);
+      for (let i = 0; i < count; i++, at += 2) js.setHeader(headers, lines[at], lines[at + 1]);
+      const sent = flags & 32 ? lines.slice(at).join("\n") : undefined;
+      if (this.#dpop && htu !== undefined) {
+        js.setHeader(headers, "dpop", await this.#dpop.proof(method, `${htu}\n${nonce ?? ""}`));
       }
-      let body;
-      if (kind == 0) {
-        const call = this.#calls.get(callId);
-        const login = call?.login;
-        // The credentials are not kept past their sending; with `dpop`, until the login
-        // settles: a nonce challenge has it sent once more.
-        if (call && !this.#dpop) call.login = undefined;
-        js.setHeader(headers, "content-type", "application/json");
-        for (const [name, value] of login?.headers ?? []) js.setHeader(headers, name, value);
-        body = login?.json;
-      }
-      if (this.#dpop && wasm.dpop_proof(this.#handle, put(url))) {
-        js.setHeader(headers, "dpop", await this.#dpop.proof(method, said()));
-      }
-      const init = { method, credentials: "include", headers, body, signal: controller.signal };
+      const init = { method, credentials: "include", headers, body: sent, signal: controller.signal };
       const handle = this.#dpop ? this.#handle : undefined; // with `dpop`, nonces go to the core
-      [status, text, retryAfter, token] = await post(url, init, this.#tokenHeader, handle);
+      [status, body, retryAfter, token] = await post(url, init, tokenHeader, handle);
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
     try {
       // Handed over just before the answer it belongs to: the core keeps it for that one only.
       if (status && token != null) core().second(put(token));
-      this.#feed(wasm.auth_answer, id, status, put(text), retryAfter);
+      this.#feed(wasm.auth_answer, id, status, put(body), retryAfter);
     } catch (e) {
       this.#halt(e);
     }

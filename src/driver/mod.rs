@@ -34,14 +34,6 @@ pub(crate) struct Urls {
     pub(crate) logout: Option<String>,
 }
 
-/// What a `login` call sends.
-#[derive(Clone)]
-struct Login {
-    call: CallId,
-    json: String,
-    headers: Vec<(String, String)>,
-}
-
 /// What a user call settles with.
 type Settling = Result<Settled, Error>;
 
@@ -97,7 +89,6 @@ pub(crate) struct Io {
     /// already gave up is not taken for the current one.
     locks: Vec<(u64, Lock)>,
     calls: Vec<(CallId, Rc<Slot<Settling>>)>,
-    logins: Vec<Login>,
     auth: Vec<(AuthId, AbortController)>,
     apps: Vec<fetch::App>,
 }
@@ -155,23 +146,10 @@ pub(crate) async fn call(
     Wait(slot).await
 }
 
-/// `login`'s body and headers, held until the core sends the call.
-pub(crate) fn hold_login(
-    inner: &Inner,
-    call: CallId,
-    json: String,
-    headers: Vec<(String, String)>,
-) {
-    inner.io.borrow_mut().logins.push(Login {
-        call,
-        json,
-        headers,
-    });
-}
-
 fn pump(inner: &Rc<Inner>) {
     loop {
-        let command = inner.core.borrow_mut().poll();
+        // The page's cookies are read only for an auth call (its CSRF header).
+        let command = inner.core.borrow_mut().poll(crate::http::document_cookie);
         match command {
             Some(command) => perform(inner, command),
             None => break,
@@ -201,7 +179,7 @@ fn arm_timer(inner: &Rc<Inner>) {
 
 fn perform(inner: &Rc<Inner>, command: Command) {
     match command {
-        Command::SendAuth { id, kind } => auth::send_auth(inner, id, kind),
+        Command::SendAuth(send) => auth::send_auth(inner, send),
         Command::AbortAuth { id } => {
             let mut io = inner.io.borrow_mut();
             if let Some(i) = io.auth.iter().position(|(a, _)| *a == id) {
@@ -227,7 +205,6 @@ fn perform(inner: &Rc<Inner>, command: Command) {
         Command::Settle { call, result } => {
             let slot = {
                 let mut io = inner.io.borrow_mut();
-                io.logins.retain(|l| l.call != call);
                 let i = io.calls.iter().position(|(c, _)| *c == call);
                 i.map(|i| io.calls.swap_remove(i).1)
             };

@@ -1,6 +1,7 @@
 //! What each auth answer means: a login's token (or, with `refreshAfterLogin`, its refresh), a
 //! logout's end of the session, a refresh's outcome for the flight.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 
 use super::auth::{is_ok, retry_after_ms, timed_out, unreachable_server, Pending};
@@ -161,15 +162,15 @@ impl Keeper {
         header: Option<String>,
         sent_at_ms: f64,
         now_ms: f64,
-    ) -> Result<crate::jwt::Claims, Error> {
+    ) -> Result<Rc<crate::jwt::Claims>, Error> {
         let grant = self.grant(body, header)?;
-        let claims = decode_unverified(&grant.token, self.env.json)?;
+        let claims = Rc::new(decode_unverified(&grant.token, self.env.json)?);
         if grant.csrf.is_some() {
             self.session.csrf = grant.csrf;
         }
         self.install(
             grant.token,
-            claims.clone(),
+            Rc::clone(&claims),
             Source::Server {
                 expires_in_s: grant.expires_in_s,
                 sent_at_ms,

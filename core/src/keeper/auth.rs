@@ -5,6 +5,7 @@
 //! `timeoutMs`, headers and body together: the keeper times it out itself, whatever the driver's
 //! fetch does.
 
+use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use super::{Answer, AuthId, AuthKind, CallId, Command, Keeper, Settled};
@@ -21,6 +22,8 @@ pub(super) struct Pending {
     pub(super) epoch: u64,
     pub(super) sent_at_ms: f64,
     pub(super) deadline_ms: f64,
+    /// A login's credentials, until sent (with `dpop`, until answered).
+    pub(super) credentials: Option<Rc<super::Credentials>>,
 }
 
 /// The login and logout calls.
@@ -52,9 +55,9 @@ impl Keeper {
 }
 
 impl Keeper {
-    /// Signs in: POSTs the credentials the driver holds for `call` to `loginUrl`. Starts a new
-    /// session epoch at once, so a refresh still in flight can no longer land.
-    pub fn login(&mut self, call: CallId, now_ms: f64) {
+    /// Signs in: POSTs `credentials` to `loginUrl`. Starts a new session epoch at once, so a
+    /// refresh still in flight can no longer land.
+    pub fn login(&mut self, call: CallId, credentials: super::Credentials, now_ms: f64) {
         if let Some(e) = self.unavailable() {
             return self.settle(call, Err(e));
         }
@@ -74,7 +77,7 @@ impl Keeper {
         ));
         // No refresh until the login settles (`unavailable`): nothing scheduled meanwhile.
         self.refresh.scheduled_at_ms = None;
-        self.begin(call, true, now_ms);
+        self.begin(call, Some(Rc::new(credentials)), now_ms);
     }
 
     /// Signs out: POSTs to `logoutUrl` (when set), then forgets the token whatever the answer.
@@ -92,7 +95,7 @@ impl Keeper {
             self.clear(LogoutReason::User, now_ms);
             return self.settle(call, Ok(Settled::Done));
         }
-        self.begin(call, false, now_ms);
+        self.begin(call, None, now_ms);
     }
 
     /// A logout replaces the login under way. One still held back is never sent. One on the wire
@@ -117,7 +120,8 @@ impl Keeper {
     /// session's cookie (the server rotated it) and the tabs with its token (dated later) — the
     /// new session lost (the test
     /// `a_login_waits_for_the_lock_and_gives_it_back_when_answered`, in `tabs_login_tests.rs`).
-    fn begin(&mut self, call: CallId, login: bool, now_ms: f64) {
+    fn begin(&mut self, call: CallId, credentials: Option<Rc<super::Credentials>>, now_ms: f64) {
+        let login = credentials.is_some();
         self.abandon_waiting_login();
         let id = self.next_auth_id();
         self.auth.pending.push(Pending {
@@ -127,6 +131,7 @@ impl Keeper {
             epoch: self.session.epoch,
             sent_at_ms: now_ms,
             deadline_ms: now_ms + self.timeout_ms(),
+            credentials,
         });
         let kind = if login {
             AuthKind::Login { call }
@@ -147,7 +152,7 @@ impl Keeper {
         if self.auth.draining.is_some() {
             self.auth.deferred.push((id, kind));
         } else {
-            self.push(Command::SendAuth { id, kind });
+            self.push_auth(id, kind);
         }
     }
 

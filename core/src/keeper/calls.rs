@@ -1,6 +1,7 @@
 //! The application's calls that are not auth calls of their own — `restore`, `refresh`,
 //! `set_token`, `wake`, `dispose` — and the one timer, `handle_timeout`.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 
 use super::token::Source;
@@ -37,12 +38,12 @@ impl Keeper {
     ///
     /// `invalid_token` when it does not decode (the keeper keeps what it held); `aborted` after
     /// `dispose`.
-    pub fn set_token(&mut self, token: &str, now_ms: f64) -> Result<Claims, Error> {
+    pub fn set_token(&mut self, token: &str, now_ms: f64) -> Result<Rc<Claims>, Error> {
         if self.disposed {
             return Err(disposed());
         }
-        let claims = decode_unverified(token, self.env.json)?;
-        self.install(String::from(token), claims.clone(), Source::App, now_ms);
+        let claims = Rc::new(decode_unverified(token, self.env.json)?);
+        self.install(String::from(token), Rc::clone(&claims), Source::App, now_ms);
         Ok(claims)
     }
 

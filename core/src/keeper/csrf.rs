@@ -21,9 +21,9 @@ impl Keeper {
     /// The headers the keeper adds to an auth call of `kind`, given the page's readable cookies:
     /// the CSRF header — on a refresh and a logout, and on a login when the CSRF cookie is there
     /// (Django's CSRF protects every unsafe method, a sign-in too; a first login has no cookie
-    /// yet) — and, on a refresh, the reissue flow's `Authorization`. One decision for every
-    /// driver.
-    pub fn auth_headers(
+    /// yet) — and, on a refresh, the reissue flow's `Authorization`. Read as the call leaves
+    /// ([`AuthSend`](super::AuthSend)).
+    pub(super) fn auth_headers(
         &self,
         kind: AuthKind,
         cookies: &str,
@@ -38,13 +38,6 @@ impl Keeper {
             _ => None,
         };
         (csrf, bearer)
-    }
-
-    /// The CSRF header for a refresh or logout call, given the page's readable cookies
-    /// (`document.cookie`, `a=1; b=2`, passed whole: the keeper picks among several of one
-    /// name). `None` when CSRF is off or no value is known.
-    pub fn csrf_header_from(&self, cookies: &str) -> Option<(&str, String)> {
-        self.csrf_header(self.csrf_cookie(cookies))
     }
 
     /// Of the readable cookies of the CSRF cookie's name, the one the last answer bound, else

@@ -14,7 +14,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Answer, AuthId, AuthKind, Command, Keeper};
+use super::{Answer, AuthId, AuthKind, Keeper};
 use crate::origin::origin_of_absolute;
 
 /// DPoP's state: nonces, the calls sent again for a challenge, the refreshes for other tabs'
@@ -129,7 +129,7 @@ impl Keeper {
         if let Some(slot) = self.dpop.as_mut().and_then(|d| d.retried.iter_mut().min()) {
             *slot = id;
         }
-        self.push(Command::SendAuth { id, kind });
+        self.push_auth(id, kind);
         true
     }
 }

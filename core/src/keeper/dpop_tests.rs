@@ -24,6 +24,8 @@ pub(super) fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
             tab_tokens: true,
             seed: 7,
             session: format!("{ORIGIN}/auth/refresh"),
+            login_url: Some(format!("{ORIGIN}/auth/login")),
+            logout_url: Some(format!("{ORIGIN}/auth/logout")),
         },
     )
 }
@@ -238,7 +240,7 @@ fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
 fn auth_calls_are_sent_once_more_for_a_nonce_challenge_and_only_once() {
     // Login.
     let mut k = dpop_keeper(false, false);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
     k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 1.0);
@@ -288,7 +290,7 @@ fn the_option_and_the_reissue_flow_are_not_combined() {
 fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {
     let mut k = dpop_keeper(false, false);
     k.config.logout_url = Some(format!("{ORIGIN}/auth/logout"));
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     let login = sent_auth(&drain(&mut k)).unwrap();
     k.logout(CallId(2), T0 + 1.0);
     let out = drain(&mut k);
@@ -306,7 +308,7 @@ fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {
     let sent: Vec<_> = out
         .iter()
         .filter_map(|c| match c {
-            Command::SendAuth { kind, .. } => Some(*kind),
+            Command::SendAuth(send) => Some(send.kind),
             _ => None,
         })
         .collect();
@@ -370,7 +372,7 @@ fn a_second_nonce_challenge_to_a_refresh_is_a_failure_not_a_sign_out() {
 #[test]
 fn a_token_of_another_type_than_dpop_is_refused_and_changes_nothing() {
     let mut k = dpop_keeper(false, false);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     let t = token(T0, 300.0, 1);
     let bearer = format!(r#"{{"access_token":"{t}","token_type":"Bearer"}}"#);
@@ -385,14 +387,14 @@ fn a_token_of_another_type_than_dpop_is_refused_and_changes_nothing() {
         format!(r#"{{"access_token":"{t}"}}"#),
     ] {
         let mut k = dpop_keeper(false, false);
-        k.login(CallId(1), T0);
+        k.login(CallId(1), Credentials::default(), T0);
         let id = sent_auth(&drain(&mut k)).unwrap();
         k.auth_answer(id, answer(200, &body), T0 + 1.0);
         assert!(k.is_authenticated(), "{body}");
     }
     // Without the option, a bearer is what is expected.
     let mut k = keeper(false, false);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(id, answer(200, &bearer), T0 + 1.0);
     assert!(k.is_authenticated());

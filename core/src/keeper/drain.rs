@@ -49,7 +49,7 @@ impl Keeper {
                     call.deadline_ms = now_ms + timeout_ms;
                 }
                 login_out |= call.login;
-                self.push(Command::SendAuth { id, kind });
+                self.push_auth(id, kind);
             }
         }
         if login_out {

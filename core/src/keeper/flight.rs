@@ -191,10 +191,7 @@ impl Keeper {
             };
         }
         self.tell_working(self.timeout_ms());
-        self.push(Command::SendAuth {
-            id,
-            kind: super::AuthKind::Refresh,
-        });
+        self.push_auth(id, super::AuthKind::Refresh);
     }
 
     pub(super) fn tell_working(&mut self, for_ms: f64) {

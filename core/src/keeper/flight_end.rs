@@ -1,6 +1,7 @@
 //! How the refresh in flight ends: a token, a transient failure to back off from and retry, a
 //! final failure, or cancellation — and who is answered then.
 
+use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use super::flight::{Outcome, Stage, Waiter};
@@ -140,7 +141,7 @@ impl Keeper {
             (Waiter::Refresh(call), None) => self.settle(call, Ok(Settled::Done)),
             (Waiter::Login(call), None) => {
                 let result = match &self.session.held {
-                    Some(held) => Ok(Settled::Claims(held.claims.clone())),
+                    Some(held) => Ok(Settled::Claims(Rc::clone(&held.claims))),
                     None => Err(Error::new(ErrorKind::Aborted, "the keeper signed out")),
                 };
                 self.settle(call, result);

@@ -20,19 +20,20 @@
 //!
 //! | | what | where |
 //! |---|---|---|
-//! | getters | [`poll`](Keeper::poll), [`is_authenticated`](Keeper::is_authenticated), [`access_token`](Keeper::access_token), [`claims`](Keeper::claims), [`expires_at_ms`](Keeper::expires_at_ms), [`epoch`](Keeper::epoch), [`is_refreshing`](Keeper::is_refreshing), [`is_due`](Keeper::is_due), [`config`](Keeper::config), [`allowed`](Keeper::allowed), [`session`](Keeper::session), [`channel_name`](Keeper::channel_name) | this file |
+//! | getters | [`poll`](Keeper::poll) (the next command; an auth call is completed as it is taken, the page's cookies read for its CSRF header), [`is_authenticated`](Keeper::is_authenticated), [`access_token`](Keeper::access_token), [`claims`](Keeper::claims), [`expires_at_ms`](Keeper::expires_at_ms), [`epoch`](Keeper::epoch), [`is_refreshing`](Keeper::is_refreshing), [`is_due`](Keeper::is_due), [`config`](Keeper::config), [`allowed`](Keeper::allowed), [`session`](Keeper::session), [`channel_name`](Keeper::channel_name) | this file |
 //! | | [`poll_timeout`](Keeper::poll_timeout) (the earliest of the deadline table) | `deadlines.rs` |
 //! | application calls | [`restore`](Keeper::restore), [`refresh`](Keeper::refresh), [`set_token`](Keeper::set_token), [`wake`](Keeper::wake), [`dispose`](Keeper::dispose) | `calls.rs` |
-//! | | [`login`](Keeper::login), [`logout`](Keeper::logout) | `auth.rs` |
+//! | | [`login`](Keeper::login) (with its [`Credentials`], which the core keeps as long as a resend may need them), [`logout`](Keeper::logout) | `auth.rs` |
 //! | | [`fetch`](Keeper::fetch) (an app request) | `fetch.rs` |
 //! | inputs | [`auth_answer`](Keeper::auth_answer) (an [`Answer`]) | `auth.rs` |
 //! | | [`fetch_answer`](Keeper::fetch_answer), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
 //! | | [`hear`](Keeper::hear) (a tab message, as its [`Wire`](crate::message::Wire) structure) | `tabs.rs` |
 //! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
 //! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer: each deadline of the table that is due) | `deadlines.rs` |
-//! | questions an auth send still asks | [`csrf_header_from`](Keeper::csrf_header_from) (the cookie string), [`refresh_authorization`](Keeper::refresh_authorization), [`token_header`](Keeper::token_header), [`dpop_proof`](Keeper::dpop_proof), [`dpop_nonce`](Keeper::dpop_nonce) | `csrf.rs`, this file, `dpop.rs` |
-//! | outputs | [`Command`]: `SendAuth`, `AbortAuth`, `PassApp`, `SendApp`, `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs` |
-//! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, and the JSON [`Reader`](crate::json::Reader) | `types.rs` |
+//! | | [`dpop_nonce`](Keeper::dpop_nonce) (an answer's `DPoP-Nonce`, reported just before it) | `dpop.rs` |
+//! | the question an app send still asks | [`dpop_proof`](Keeper::dpop_proof) (with `dpop`: the proof's `htu` and nonce for a request carrying the token) | `dpop.rs` |
+//! | outputs | [`Command`]: `SendAuth` (an [`AuthSend`], complete: URL, method, CSRF header, bearer, credentials, proof, token header), `AbortAuth`, `PassApp`, `SendApp`, `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs`, `send.rs` |
+//! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, the resolved login and logout URLs, and the JSON [`Reader`](crate::json::Reader) | `types.rs` |
 //!
 //! The state, by what decides it: the session and its token (`token.rs`), the refresh in
 //! flight (`flight.rs`), the lock (`lock.rs`), the auth calls in flight and draining (`auth.rs`,
@@ -52,11 +53,13 @@ mod flight_end;
 mod grant;
 mod lock;
 mod login;
+mod send;
 mod tabs;
 mod token;
 mod types;
 
 pub use dpop::Proof;
+pub use send::{AuthSend, Credentials};
 pub use types::{
     AccessToken, Answer, AuthId, AuthKind, Authorization, CallId, Command, Environment, FetchId,
     Settled,
@@ -152,8 +155,15 @@ impl Keeper {
     // Reading
 
     /// The next command to perform, in order.
-    pub fn poll(&mut self) -> Option<Command> {
-        self.out.pop_front()
+    ///
+    /// `cookies` reads the page's readable cookies (`document.cookie`): it is called only for an
+    /// auth call, when CSRF is on, so the driver reads them only when they are needed.
+    pub fn poll(&mut self, cookies: impl FnOnce() -> String) -> Option<Command> {
+        let mut command = self.out.pop_front()?;
+        if let Command::SendAuth(send) = &mut command {
+            self.complete(send, cookies);
+        }
+        Some(command)
     }
 
     /// The options.
@@ -189,7 +199,7 @@ impl Keeper {
 
     /// The held token's claims.
     pub fn claims(&self) -> Option<&Claims> {
-        self.session.held.as_ref().map(|h| &h.claims)
+        self.session.held.as_ref().map(|h| &*h.claims)
     }
 
     /// The held token's local expiry, ms since the epoch.
@@ -209,7 +219,7 @@ impl Keeper {
 
     /// The `Authorization` for a refresh call: the token held, expired or not, when
     /// `sendAccessTokenOnRefresh` is on (the reissue flow); `None` otherwise.
-    pub fn refresh_authorization(&self) -> Option<Authorization> {
+    pub(super) fn refresh_authorization(&self) -> Option<Authorization> {
         if !self.config.send_access_token_on_refresh {
             return None;
         }
@@ -225,12 +235,6 @@ impl Keeper {
             (None, e) => e?,
         };
         Some(bearer_of("Bearer ", token))
-    }
-
-    /// The response header of login and refresh answers that may carry the access token
-    /// (`tokenHeader`); the driver reports its value with the answer.
-    pub fn token_header(&self) -> Option<&str> {
-        self.config.token_header.as_deref()
     }
 
     fn plan(&self) -> Option<Plan> {
@@ -329,3 +333,7 @@ mod backends_tests;
 #[cfg(test)]
 #[path = "isolated_tests.rs"]
 mod isolated_tests;
+
+#[cfg(test)]
+#[path = "send_tests.rs"]
+mod send_tests;

@@ -44,7 +44,7 @@ fn header_keeper() -> Keeper {
 
 /// Logs in on `k` with this answer; the login's result.
 fn login_with(k: &mut Keeper, answer: Answer) -> Result<Settled, Error> {
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(k)).unwrap();
     k.auth_answer(id, answer, T0);
     settled(&drain(k), CallId(1)).unwrap().clone()

@@ -31,7 +31,7 @@ fn auth_kinds(commands: &[Command]) -> Vec<AuthKind> {
     commands
         .iter()
         .filter_map(|c| match c {
-            Command::SendAuth { kind, .. } => Some(*kind),
+            Command::SendAuth(send) => Some(send.kind),
             _ => None,
         })
         .collect()
@@ -177,7 +177,7 @@ fn a_logout_while_the_login_is_on_the_wire_waits_for_it_and_presents_its_cookie(
 fn of_several_csrf_cookies_the_one_the_last_answer_bound_is_sent() {
     // The login's answer bound `c1` (`grant`).
     let k = signed_in(false, false);
-    let header = |cookies: &str| k.csrf_header_from(cookies).map(|(_, v)| v);
+    let header = |cookies: &str| k.auth_headers(AuthKind::Refresh, cookies).0.map(|(_, v)| v);
     assert_eq!(
         header("csrf_token=sibling; csrf_token=c1").as_deref(),
         Some("c1")
@@ -193,7 +193,8 @@ fn of_several_csrf_cookies_the_one_the_last_answer_bound_is_sent() {
     let fresh = keeper(false, false);
     assert_eq!(
         fresh
-            .csrf_header_from("csrf_token=a; csrf_token=b")
+            .auth_headers(AuthKind::Refresh, "csrf_token=a; csrf_token=b")
+            .0
             .map(|(_, v)| v)
             .as_deref(),
         Some("a")

@@ -79,7 +79,7 @@ impl Keeper {
         }
         self.install(
             token,
-            claims,
+            alloc::rc::Rc::new(claims),
             Source::Tab {
                 received_at_ms,
                 lifetime_ms: lifetime,

@@ -11,7 +11,7 @@ use super::tests::*;
 #[test]
 fn a_login_waits_for_the_lock_and_gives_it_back_when_answered() {
     let mut k = keeper(true, true);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     let out = drain(&mut k);
     assert!(sent_auth(&out).is_none(), "not before the lock");
     assert!(out
@@ -37,7 +37,7 @@ fn a_login_waits_for_the_lock_and_gives_it_back_when_answered() {
 #[test]
 fn a_login_goes_without_the_lock_when_the_holder_does_not_let_go() {
     let mut k = keeper(true, true);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     drain(&mut k);
     let until = k.poll_timeout().unwrap();
     assert!(
@@ -49,7 +49,7 @@ fn a_login_goes_without_the_lock_when_the_holder_does_not_let_go() {
     assert!(sent_auth(&drain(&mut k)).is_some());
     // Refused outright: at once.
     let mut k = keeper(true, true);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     drain(&mut k);
     k.lock_refused(T0 + 1.0);
     assert!(sent_auth(&drain(&mut k)).is_some());
@@ -59,7 +59,7 @@ fn a_login_goes_without_the_lock_when_the_holder_does_not_let_go() {
 fn a_second_login_or_a_logout_replaces_a_login_still_waiting_for_the_lock() {
     let mut k = keeper(true, true);
     k.config.logout_url = None;
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     drain(&mut k);
     k.logout(CallId(2), T0 + 1.0);
     let out = drain(&mut k);
@@ -102,7 +102,7 @@ fn a_refresh_refused_after_another_tab_s_newer_token_came_keeps_that_token() {
 #[test]
 fn a_sign_out_from_before_a_login_does_not_end_it() {
     let mut k = keeper(true, true);
-    k.login(CallId(1), T0 + 10.0);
+    k.login(CallId(1), Credentials::default(), T0 + 10.0);
     drain(&mut k);
     k.hear(&TabMessage::Logout { at_ms: T0 }.wire(SESSION), T0 + 11.0);
     k.lock_granted(T0 + 12.0);
@@ -115,7 +115,7 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     // One from after the login began ends it, before it leaves: sent after the sign-out, it
     // would start a session anew.
     let mut k = keeper(true, true);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     drain(&mut k);
     k.hear(
         &TabMessage::Logout { at_ms: T0 + 5.0 }.wire(SESSION),
@@ -171,7 +171,7 @@ fn a_login_held_back_by_a_draining_refresh_is_dated_from_when_it_leaves() {
     let mut k = signed_in(false, true);
     k.refresh(CallId(2), T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.login(CallId(3), T0 + 2.0);
+    k.login(CallId(3), Credentials::default(), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None, "the login waits");
     k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 1_500.0);
     let login = sent_auth(&drain(&mut k)).unwrap();

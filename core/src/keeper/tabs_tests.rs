@@ -269,7 +269,7 @@ fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
         T0 + 1.0,
     );
     drain(&mut k);
-    k.login(CallId(3), T0 + 2.0);
+    k.login(CallId(3), Credentials::default(), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None);
     k.auth_answer(first, grant(&token(T0, 300.0, 5)), T0 + 3.0);
     let out = drain(&mut k);

@@ -68,17 +68,19 @@ pub(super) fn keeper_with(locks: bool, channel: bool, edit: impl FnOnce(&mut Con
             tab_tokens: true,
             seed: 7,
             session: format!("{ORIGIN}/auth/refresh"),
+            login_url: Some(format!("{ORIGIN}/auth/login")),
+            logout_url: Some(format!("{ORIGIN}/auth/logout")),
         },
     )
 }
 
 pub(super) fn drain(k: &mut Keeper) -> Vec<Command> {
-    core::iter::from_fn(|| k.poll()).collect()
+    core::iter::from_fn(|| k.poll(String::new)).collect()
 }
 
 pub(super) fn sent_auth(commands: &[Command]) -> Option<AuthId> {
     commands.iter().find_map(|c| match c {
-        Command::SendAuth { id, .. } => Some(*id),
+        Command::SendAuth(send) => Some(send.id),
         _ => None,
     })
 }
@@ -99,7 +101,7 @@ pub(super) fn has_event(commands: &[Command], name: &str) -> bool {
 /// Logs in (call 1) at `now`: the login call's id, once sent — after the lock is granted when
 /// tabs take turns (a login waits for any refresh another tab has on the wire).
 pub(super) fn login_sent(k: &mut Keeper, now: f64) -> AuthId {
-    k.login(CallId(1), now);
+    k.login(CallId(1), Credentials::default(), now);
     let out = drain(k);
     sent_auth(&out).unwrap_or_else(|| {
         assert!(out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
@@ -156,7 +158,7 @@ fn a_refresh_begun_before_login_cannot_overwrite_the_new_session() {
     drain(&mut k);
     k.lock_granted(T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.login(CallId(3), T0 + 2.0);
+    k.login(CallId(3), Credentials::default(), T0 + 2.0);
     // The login waits for the refresh call to land, so its cookie is the last one stored; the
     // lock stays held meanwhile, so no other tab presents the cookie either.
     let out = drain(&mut k);
@@ -184,7 +186,7 @@ fn a_401_is_never_retried_with_the_next_sessions_token() {
     k.fetch(FetchId(10), &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
     assert!(matches!(drain(&mut k)[..], [Command::SendApp { .. }]));
     k.logout(CallId(2), T0 + 2.0);
-    k.login(CallId(3), T0 + 3.0);
+    k.login(CallId(3), Credentials::default(), T0 + 3.0);
     let login = sent_auth(&drain(&mut k)).unwrap();
     k.auth_answer(login, grant(&token(T0 + 3.0, 300.0, 9)), T0 + 4.0);
     drain(&mut k);
@@ -258,7 +260,7 @@ fn a_fetch_that_fails_is_forgotten() {
 #[test]
 fn whole_second_tokens_are_planned_from_a_second_less() {
     let mut k = keeper(false, false);
-    k.login(CallId(1), T0);
+    k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     // Issued at T0 - 0.9 s by a server that truncates: iat says T0 - 1 s.
     let iat = T0 / 1000.0 - 1.0;
@@ -286,7 +288,7 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     let out = drain(&mut k);
     assert_eq!(
         out.iter()
-            .filter(|c| matches!(c, Command::SendAuth { .. }))
+            .filter(|c| matches!(c, Command::SendAuth(_)))
             .count(),
         1
     );
@@ -335,7 +337,7 @@ fn debug_output_never_holds_the_token() {
 #[test]
 fn no_refresh_starts_while_a_login_is_pending_and_a_failed_login_resumes_the_session() {
     let mut k = signed_in(false, false);
-    k.login(CallId(2), T0 + 1.0);
+    k.login(CallId(2), Credentials::default(), T0 + 1.0);
     let login = sent_auth(&drain(&mut k)).unwrap();
     assert_eq!(
         k.poll_timeout(),
@@ -371,12 +373,8 @@ fn a_logout_waits_for_a_refresh_call_still_out() {
     assert_eq!(sent_auth(&drain(&mut k)), None, "the logout waits");
     k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
-    assert!(out.iter().any(|c| matches!(
-        c,
-        Command::SendAuth {
-            kind: AuthKind::Logout,
-            ..
-        }
-    )));
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::SendAuth(s) if s.kind == AuthKind::Logout)));
     assert!(!has_event(&out, "token"));
 }

@@ -9,6 +9,7 @@ use crate::jwt::Claims;
 use crate::message::TabMessage;
 use crate::schedule::{lifetime_ms, Plan};
 use crate::{Error, ErrorKind};
+use alloc::rc::Rc;
 
 /// Where a token came from, which decides its timetable and whether the other tabs hear of it.
 pub(super) enum Source {
@@ -63,13 +64,19 @@ impl Default for Session {
 #[derive(Debug)]
 pub(super) struct Held {
     pub(super) token: AccessToken,
-    pub(super) claims: Claims,
+    pub(super) claims: Rc<Claims>,
     pub(super) plan: Option<Plan>,
     pub(super) received_at_ms: f64,
 }
 
 impl Keeper {
-    pub(super) fn install(&mut self, token: String, claims: Claims, source: Source, now_ms: f64) {
+    pub(super) fn install(
+        &mut self,
+        token: String,
+        claims: Rc<Claims>,
+        source: Source,
+        now_ms: f64,
+    ) {
         let (received_at_ms, lifetime) = match source {
             // The token was issued after its request left: counting from then is never late,
             // even for an answer a frozen tab reads minutes after it came.
@@ -113,7 +120,7 @@ impl Keeper {
         }
         self.session.held = Some(Held {
             token: AccessToken(token),
-            claims: claims.clone(),
+            claims: Rc::clone(&claims),
             plan,
             received_at_ms,
         });

@@ -2,6 +2,7 @@
 //! ([`Command`]), the ids that tie the two together, and the token types whose `Debug` is
 //! redacted.
 
+use alloc::rc::Rc;
 use alloc::string::String;
 use core::fmt;
 
@@ -94,7 +95,7 @@ impl fmt::Debug for Authorization {
 pub enum AuthKind {
     /// POST the credentials of user call `call` as JSON to `loginUrl`.
     Login {
-        /// The `login` call whose credentials (and extra headers) to send.
+        /// The `login` call it is for.
         call: CallId,
     },
     /// POST to `refreshUrl` with the cookies and the CSRF header.
@@ -116,7 +117,7 @@ pub enum Answer {
         /// when the answer had one: the core takes it only when finite and not negative.
         retry_after_s: Option<f64>,
         /// The value of the `tokenHeader` response header, when that option is set and the
-        /// answer had it ([`Keeper::token_header`] names it).
+        /// answer had it ([`AuthSend::token_header`](super::AuthSend::token_header) names it).
         token_header: Option<String>,
     },
     /// No answer: the network failed (or the browser refused the request).
@@ -141,25 +142,15 @@ pub enum Settled {
     /// `restore()`: whether a session is held.
     Restored(bool),
     /// `login()`: the new token's claims.
-    Claims(Claims),
+    Claims(Rc<Claims>),
 }
 
 /// What the driver must do. Exhaustive: a command a driver does not perform is a compile error
 /// there, not a silent no-op.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// Send an auth call with `credentials: "include"`: a login (POST, the app's credentials)
-    /// or logout (POST) to its URL, a refresh to the refresh URL with the configured
-    /// [`RefreshMethod`](crate::RefreshMethod); the headers of [`Keeper::auth_headers`] (CSRF,
-    /// and the reissue flow's bearer) and, with DPoP, a proof of [`Keeper::dpop_proof`]. Report
-    /// the answer (status, whole body, `Retry-After`, and the [`Keeper::token_header`] value)
-    /// with [`Keeper::auth_answer`]. The keeper itself times it out.
-    SendAuth {
-        /// Its number, for the answer.
-        id: AuthId,
-        /// Where to.
-        kind: AuthKind,
-    },
+    /// Send this auth call, as it is: it carries everything the driver needs.
+    SendAuth(super::AuthSend),
     /// Stop an auth call (it timed out, or its session ended): abort it, drop its answer.
     AbortAuth {
         /// Which.
@@ -217,6 +208,10 @@ pub struct Environment {
     pub locks: bool,
     /// A `BroadcastChannel` is open (and `crossTab` is on).
     pub channel: bool,
+    /// `loginUrl` resolved against the page, when set.
+    pub login_url: Option<String>,
+    /// `logoutUrl` resolved against the page, when set.
+    pub logout_url: Option<String>,
     /// Tab messages may carry the token. `false` in the isolated entry (`token-keeper/isolated`),
     /// where any page script could listen on the channel: a new token is announced as
     /// [`TabMessage::SignedIn`](crate::message::TabMessage::SignedIn) (there is a session, not

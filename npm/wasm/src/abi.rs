@@ -91,6 +91,8 @@ static FIELDS: Collecting = Collecting(RefCell::new(Fields::new()));
 #[cfg(all(target_arch = "wasm32", not(test)))]
 #[link(wasm_import_module = "tk")]
 extern "C" {
+    /// The page's `document.cookie`, written with [`room`]: its length in bytes.
+    fn cookies() -> usize;
     /// `JSON.parse` of the UTF-8 text at `text`, for the `keys`, each ending with `\n`: 0 when it is not
     /// JSON, 1 when it is not an object, 2 when it is one (its wanted members, and a key not
     /// wanted, were handed over with [`field`] meanwhile). JavaScript catches what `JSON.parse`
@@ -116,6 +118,47 @@ pub(crate) fn read_json(text: &str, wanted: &[&str]) -> token_keeper_core::json:
 /// Natively (the tests) the core's reader of the Rust crate stands in for `JSON.parse`.
 #[cfg(not(all(target_arch = "wasm32", not(test))))]
 pub(crate) use token_keeper_core::json::serde_reader as read_json;
+
+/// The page's cookies, as JavaScript wrote them with [`room`] (apart from [`STATE`], which is
+/// borrowed meanwhile).
+struct Cookies(RefCell<alloc::vec::Vec<u8>>);
+
+// SAFETY: as for `Local`.
+unsafe impl Sync for Cookies {}
+
+static COOKIES: Cookies = Cookies(RefCell::new(alloc::vec::Vec::new()));
+
+/// Room for `len` bytes of the page's cookies, which the import `tk.cookies` writes there.
+#[cfg_attr(target_arch = "wasm32", no_mangle)]
+pub extern "C" fn room(len: usize) -> *mut u8 {
+    let mut cookies = borrow(&COOKIES.0);
+    *cookies = alloc::vec![0; len];
+    cookies.as_mut_ptr()
+}
+
+/// The page's cookies, read through the import `tk.cookies` when the core sends an auth call
+/// (for its CSRF header). Invalid UTF-8 (JavaScript never writes any) reads as "".
+#[cfg(all(target_arch = "wasm32", not(test)))]
+pub(crate) fn read_cookies() -> alloc::string::String {
+    // SAFETY: the import only calls back [`room`], which touches nothing but COOKIES.
+    let len = unsafe { cookies() };
+    let cookies = borrow(&COOKIES.0);
+    let bytes = cookies.get(..len).unwrap_or_default();
+    alloc::string::String::from(core::str::from_utf8(bytes).unwrap_or_default())
+}
+
+/// The page's cookies, as a test has JavaScript write them.
+#[cfg(test)]
+pub(crate) fn set_cookies(text: &str) {
+    *borrow(&COOKIES.0) = alloc::vec::Vec::from(text.as_bytes());
+}
+
+/// Natively (the tests), what a test last wrote with [`room`].
+#[cfg(not(all(target_arch = "wasm32", not(test))))]
+pub(crate) fn read_cookies() -> alloc::string::String {
+    let cookies = borrow(&COOKIES.0);
+    alloc::string::String::from(core::str::from_utf8(&cookies).unwrap_or_default())
+}
 
 /// One member of the text `tk.json` is reading: see [`Fields::put`].
 #[cfg_attr(target_arch = "wasm32", no_mangle)]
@@ -144,7 +187,7 @@ exports! {
     deadline(h: u32) -> f64;
     restore(h: u32, call: f64, now: f64) -> u32;
     refresh(h: u32, call: f64, now: f64) -> u32;
-    login(h: u32, call: f64, now: f64) -> u32;
+    login(h: u32, call: f64, len: usize, now: f64) -> u32;
     logout(h: u32, call: f64, now: f64) -> u32;
     set_token(h: u32, len: usize, now: f64) -> u32;
     wake(h: u32, visible: u32, now: f64) -> u32;
@@ -156,7 +199,6 @@ exports! {
     fetch_answer(h: u32, id: f64, status: u32, len: usize, now: f64) -> u32;
     fetch_failed(h: u32, id: f64) -> u32;
     lock(h: u32, what: u32, now: f64) -> u32;
-    auth_headers(h: u32, len: usize, kind: u32) -> u32;
     second(len: usize) -> u32;
     dpop_proof(h: u32, len: usize) -> u32;
     dpop_nonce(h: u32, len: usize) -> u32;

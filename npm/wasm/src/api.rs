@@ -15,7 +15,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use token_keeper_core::message::{Kind as MessageKind, Wire};
-use token_keeper_core::{Answer, AuthId, AuthKind, CallId, Error, FetchId, Keeper};
+use token_keeper_core::{Answer, AuthId, CallId, Credentials, Error, FetchId, Keeper};
 
 pub(crate) use crate::commands::poll;
 pub use crate::commands::Kind;
@@ -161,8 +161,23 @@ pub(crate) fn refresh(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
     s.feed(h, |k| k.refresh(CallId(id(call)), now))
 }
 
-pub(crate) fn login(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
-    s.feed(h, |k| k.login(CallId(id(call)), now))
+/// `login(body, init)`: at [`buf`], the body's JSON (which `JSON.stringify` writes on one line),
+/// then the app's headers as `name` and `value` lines.
+pub(crate) fn login(s: &mut State, h: u32, call: f64, len: usize, now: f64) -> u32 {
+    s.feed_str(h, len, |k, text| {
+        // Byte scans: `str`'s pattern searchers cost the wasm hundreds of bytes. Cut at `\n`,
+        // so every line is still UTF-8.
+        let mut lines = text
+            .as_bytes()
+            .split(|&b| b == b'\n')
+            .map(|line| String::from(core::str::from_utf8(line).unwrap_or_default()));
+        let body = lines.next().unwrap_or_default();
+        let mut headers = Vec::new();
+        while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+            headers.push((name, value));
+        }
+        k.login(CallId(id(call)), Credentials { body, headers }, now);
+    })
 }
 
 pub(crate) fn logout(s: &mut State, h: u32, call: f64, now: f64) -> u32 {
@@ -321,37 +336,6 @@ pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
         1 => k.lock_refused(now),
         _ => k.lock_lost(now),
     })
-}
-
-/// The headers of an auth call of `kind` (0 login, 1 refresh, 2 logout), given
-/// `document.cookie` at [`buf`]: the core's [`Keeper::auth_headers`]. 1 with `name\nvalue`
-/// lines out; 0 when none is sent.
-pub(crate) fn auth_headers(s: &mut State, h: u32, len: usize, kind: u32) -> u32 {
-    let Some((keeper, cookies)) = s.keeper_and_input(h, len) else {
-        return 0;
-    };
-    let kind = match kind {
-        0 => AuthKind::Login { call: CallId(0) },
-        1 => AuthKind::Refresh,
-        _ => AuthKind::Logout,
-    };
-    let (csrf, bearer) = keeper.auth_headers(kind, cookies);
-    let mut headers = String::new();
-    if let Some((name, value)) = csrf {
-        headers.push_str(name);
-        headers.push('\n');
-        headers.push_str(&value);
-    }
-    if let Some(bearer) = bearer {
-        if !headers.is_empty() {
-            headers.push('\n');
-        }
-        headers.push_str("authorization\n");
-        headers.push_str(bearer.expose());
-    }
-    let any = u32::from(!headers.is_empty());
-    s.out = headers;
-    any
 }
 
 /// A second string (at [`buf`]) for the export called next, which takes it: the `tokenHeader`

@@ -3,7 +3,7 @@
 //! convention is at the top of `api.rs`).
 
 use token_keeper_core::message::VERSION;
-use token_keeper_core::{AuthKind, Command, Event, Keeper, Settled};
+use token_keeper_core::{Command, Event, Settled};
 
 use crate::api::{num, State};
 
@@ -13,7 +13,8 @@ use crate::api::{num, State};
 pub enum Kind {
     /// No command left.
     None = 0,
-    /// Send auth call r0: r1 = 0 login (of user call r2), 1 refresh, 2 logout.
+    /// Send auth call r0, with r1 headers; r2 its flags and the out string its lines (see
+    /// [`poll`]).
     SendAuth = 1,
     /// Abort auth call r0.
     AbortAuth = 2,
@@ -40,20 +41,55 @@ pub enum Kind {
 
 /// The next command of keeper `h`, as a [`Kind`] with its numbers in the registers.
 pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
-    let Some(command) = s.keeper(h).and_then(Keeper::poll) else {
+    let Some(command) = s.keeper(h).and_then(|k| k.poll(crate::abi::read_cookies)) else {
         return Kind::None as u32;
     };
     s.reg[..5].fill(0.0);
     s.out.clear();
     let r = &mut s.reg;
     let kind = match command {
-        Command::SendAuth { id, kind } => {
-            r[0] = num(id.0);
-            (r[1], r[2]) = match kind {
-                AuthKind::Login { call } => (0.0, num(call.0)),
-                AuthKind::Refresh => (1.0, 0.0),
-                AuthKind::Logout => (2.0, 0.0),
+        Command::SendAuth(send) => {
+            r[0] = num(send.id.0);
+            // Lines, each present when its flag in register 2 is: the URL (2), the token header's
+            // name (4), the proof's htu (8) and nonce (16), then the headers' names and values
+            // (register 1 counts them), then the body (32), which runs to the end.
+            let mut flags = u32::from(send.method == "GET");
+            let out = &mut s.out;
+            let mut line = |flag: u32, text: Option<&str>| {
+                if let Some(text) = text {
+                    flags |= flag;
+                    out.push_str(text);
+                    out.push('\n');
+                }
             };
+            line(2, send.url.as_deref());
+            line(4, send.token_header.as_deref());
+            line(8, send.proof.as_ref().map(|p| p.htu.as_str()));
+            line(16, send.proof.as_ref().and_then(|p| p.nonce.as_deref()));
+            // In the order of `AuthSend::headers`, written field by field: its iterator chain
+            // cost the wasm 300 B more.
+            let mut header = |name: &str, value: &str| {
+                line(0, Some(name));
+                line(0, Some(value));
+                r[1] += 1.0;
+            };
+            if let Some((name, value)) = &send.csrf {
+                header(name, value);
+            }
+            if let Some(bearer) = &send.authorization {
+                header("authorization", bearer.expose());
+            }
+            if let Some(credentials) = &send.credentials {
+                header("content-type", "application/json");
+                for (name, value) in &credentials.headers {
+                    header(name, value);
+                }
+            }
+            if let Some(credentials) = &send.credentials {
+                flags |= 32;
+                out.push_str(&credentials.body);
+            }
+            r[2] = f64::from(flags);
             Kind::SendAuth
         }
         Command::AbortAuth { id } => {

@@ -36,6 +36,9 @@ pub(crate) fn decode(s: &mut State, len: usize, header: u32) -> u32 {
 /// The options' numbers, `NaN` for one not given.
 type Numbers = [f64; 7];
 
+/// `refreshUrl`, `loginUrl` and `logoutUrl`, resolved against the page.
+type Urls = [Option<String>; 3];
+
 /// `new TokenKeeper(options)`, its options typed by JavaScript (each of the right type, no
 /// unknown name: npm/js/create.js); their meaning is checked here, by the core's rules.
 ///
@@ -70,7 +73,8 @@ pub(crate) fn create(
 ) -> i32 {
     let numbers = [lead, ratio, jitter, timeout, tries, base, max];
     match configure(s.input(len), flags, numbers) {
-        Ok((config, allowed, session)) => {
+        Ok((config, allowed, [session, login_url, logout_url])) => {
+            let session = session.unwrap_or_default();
             let cross_tab = config.cross_tab;
             let name = if cross_tab {
                 config.channel_name_for(&session)
@@ -84,6 +88,8 @@ pub(crate) fn create(
                 tab_tokens: channel != 2,
                 seed: id(seed),
                 session,
+                login_url,
+                logout_url,
                 json: read_json,
             };
             let keeper = Some(Keeper::new(config, env));
@@ -109,8 +115,9 @@ pub(crate) fn create(
     }
 }
 
-/// The options, the allow-list, and the session (`refreshUrl` resolved).
-fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, String), Error> {
+/// The options, the allow-list, and the resolved URLs: the session (`refreshUrl`), `loginUrl`
+/// and `logoutUrl` (when set).
+fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, Urls), Error> {
     // What can be refused is checked before anything is allocated: each early return with
     // strings alive would carry its own clean-up of them (wasm bytes).
     // Byte scans: `str`'s pattern searchers cost the wasm hundreds of bytes. Cut at `\n` (which
@@ -216,6 +223,7 @@ fn configure(text: &str, flags: u32, n: Numbers) -> Result<(Config, AllowList, S
     let c = c.validate()?;
     let login = Some(login).filter(|_| c.login_url.is_some());
     let logout = Some(logout).filter(|_| c.logout_url.is_some());
-    let allowed = allow_list(&c, page, [Some(refresh), login, logout], origins)?;
-    Ok((c, allowed, String::from(refresh)))
+    let urls = [Some(refresh), login, logout];
+    let allowed = allow_list(&c, page, urls, origins)?;
+    Ok((c, allowed, urls.map(|url| url.map(String::from))))
 }

@@ -145,12 +145,19 @@ fn a_restore_goes_through_commands_to_a_settled_call() {
         s.reg()[3] > 0.0 && s.reg()[1].is_nan() && s.reg()[2].is_nan(),
         "for, no at"
     );
+    // The page's cookies, read (through the import) as the call leaves: its CSRF header.
+    crate::abi::set_cookies("other=1; csrf_token=c0");
     assert_eq!(api::poll(&mut s, h), Kind::SendAuth as u32);
-    let (id, kind) = (s.reg()[0], s.reg()[1]);
-    assert_eq!(kind, 1.0, "a refresh");
-    let cookies = put(&mut s, "other=1; csrf_token=c0");
-    assert_eq!(api::auth_headers(&mut s, h, cookies, 1), 1);
-    assert_eq!(out(&mut s), "X-CSRF-Token\nc0");
+    let (id, headers, flags) = (s.reg()[0], s.reg()[1], s.reg()[2]);
+    assert_eq!(
+        (headers, flags),
+        (1.0, 2.0),
+        "one header; a URL, POST, no body"
+    );
+    assert_eq!(
+        out(&mut s),
+        "https://app.example/auth/refresh\nX-CSRF-Token\nc0\n"
+    );
     let body = format!(r#"{{"access_token":"{}"}}"#, token(T0 / 1000.0, 300.0));
     let len = put(&mut s, &body);
     api::auth_answer(&mut s, h, id, 200, len, f64::NAN, T0 + 5.0);
@@ -245,7 +252,8 @@ proptest! {
         let len = put(&mut s, &text);
         let _ = api::fetch_answer(&mut s, h, x, n, len, x);
         let len = put(&mut s, &text);
-        let _ = api::auth_headers(&mut s, h, len, n);
+        let _ = api::login(&mut s, h, x, len, x);
+        crate::abi::set_cookies(&text);
         let len = put(&mut s, &text);
         let _ = api::second(&mut s, len);
         let len = put(&mut s, &text);

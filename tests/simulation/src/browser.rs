@@ -14,7 +14,17 @@ impl World {
     /// Feeds tab `tab`'s core one input, then performs its commands as the browser driver would.
     pub fn drive(&mut self, tab: usize, input: impl FnOnce(&mut Keeper)) {
         input(&mut self.tabs[tab].core);
-        while let Some(command) = self.tabs[tab].core.poll() {
+        loop {
+            // The page's readable cookies, as `document.cookie` lists them.
+            let jar = &self.jar;
+            let cookies = || {
+                jar.as_ref()
+                    .map(|c| format!("csrf_token={}", c.1))
+                    .unwrap_or_default()
+            };
+            let Some(command) = self.tabs[tab].core.poll(cookies) else {
+                break;
+            };
             self.perform(tab, command);
         }
         let deadline = self.tabs[tab].core.poll_timeout();
@@ -29,22 +39,18 @@ impl World {
     fn perform(&mut self, tab: usize, command: Command) {
         let now = self.now;
         match command {
-            Command::SendAuth { id, kind } => {
+            Command::SendAuth(send) => {
+                let (id, kind) = (send.id, send.kind);
                 self.note(|| format!("tab {tab} sends {kind:?} #{id}"));
                 let cookie = self.jar.clone();
-                // The page's readable cookies, as `document.cookie` lists them.
-                let cookies = cookie
-                    .as_ref()
-                    .map(|c| format!("csrf_token={}", c.1))
-                    .unwrap_or_default();
-                let csrf = self.tabs[tab]
-                    .core
-                    .csrf_header_from(&cookies)
-                    .map(|(_, v)| v);
-                let bearer = (kind == AuthKind::Refresh)
-                    .then(|| self.tabs[tab].core.refresh_authorization())
-                    .flatten()
-                    .map(|a| a.expose().to_owned());
+                // The headers the core decided: the CSRF header, and the reissue flow's bearer.
+                let header = |name: &str| {
+                    send.headers()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| String::from(v))
+                };
+                let csrf = header("x-csrf-token");
+                let bearer = header("authorization");
                 // Trace only: the lookups are not paid for on every refresh of an untraced run.
                 if let (Some(b), true) = (&bearer, self.trace) {
                     let token_family = self.server.family_of(b.trim_start_matches("Bearer "));
@@ -214,7 +220,7 @@ impl World {
         self.tabs[tab].calls.insert(call, (kind, now));
         self.drive(tab, |k| match kind {
             CallKind::Restore => k.restore(call, now),
-            CallKind::Login => k.login(call, now),
+            CallKind::Login => k.login(call, token_keeper_core::Credentials::default(), now),
             CallKind::Refresh => k.refresh(call, now),
             CallKind::Logout => k.logout(call, now),
         });
@@ -278,7 +284,7 @@ impl World {
         self.tabs[tab].calls.clear();
         self.tabs[tab].fetches.clear();
         self.tabs[tab].core.dispose();
-        while self.tabs[tab].core.poll().is_some() {}
+        while self.tabs[tab].core.poll(String::new).is_some() {}
         self.release_lock(tab);
     }
 

@@ -100,6 +100,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
     let tab_tokens = seed % 16 != 10;
     let timeout_ms = rng.pick(&[2_000, 5_000, 10_000]);
     config.timeout = Duration::from_millis(timeout_ms);
+    let logout_url = config.logout_url.clone();
     let new_core: Box<dyn Fn(u64) -> Keeper> = Box::new(move |seed| {
         Keeper::new(
             config.clone(),
@@ -110,6 +111,8 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
                 tab_tokens,
                 seed,
                 session: crate::SESSION.into(),
+                login_url: Some("https://app.example/auth/login".into()),
+                logout_url: logout_url.clone(),
                 json: token_keeper_core::json::serde_reader,
             },
         )
