@@ -52,11 +52,10 @@ export class Dpop {
   }
 
   /**
-   * A proof for a `method` request: `htu` and `nonce` as the core gave them (`\n`-separated in
-   * `said`), and `token` (for `ath`) when the request carries it.
+   * A proof for a `method` request: `htu` and `nonce` (none when empty) as the core gave them,
+   * and `token` (for `ath`) when the request carries it.
    */
-  async proof(method, said, token) {
-    const [htu, nonce] = said.split("\n");
+  async proof(method, htu, nonce, token) {
     const [key, header] = await this.#key;
     const claims = { jti: randomUUID(), htm: method, htu, iat: Math.floor(Date.now() / 1000) };
     if (nonce) claims.nonce = nonce;

@@ -20,7 +20,7 @@ export class Apps {
   #apps = new Map(); // request number → its state
   #next = 0;
   #core; // { answered(id, response), failed(id), forget(id) }: what the core is told;
-  // proof(request, authorization, tokenAt): with `dpop`, a promise of the request's proof; and halt(e):
+  // proof(method, [htu, nonce], token): a promise of a DPoP proof; and halt(e):
   // the error for a throw out of the wasm, which stops the keeper (see `fail`)
 
   constructor(core) {
@@ -84,10 +84,11 @@ export class Apps {
   }
 
   /**
-   * Sends request `id` (again, for a retry), with `authorization` when it is not undefined (its
-   * token from `tokenAt`, as the core says, for a DPoP proof).
+   * Sends request `id` (again, for a retry), with `authorization` when it is not undefined and,
+   * with `proof` ([htu, nonce], as the core says), a DPoP proof whose `ath` is the token in
+   * `authorization` from `tokenAt`.
    */
-  send(id, watch, authorization, tokenAt) {
+  send(id, watch, authorization, tokenAt, proof) {
     const app = this.#apps.get(id);
     if (!app) return;
     let request = app.request;
@@ -130,8 +131,8 @@ export class Apps {
     };
     // With `dpop` a proof is signed first (WebCrypto answers asynchronously); a failure to
     // sign rejects the request as a failed fetch would.
-    const proof = authorization !== undefined && this.#core.proof(request, authorization, tokenAt);
-    const sent = proof ? proof.then(go) : go();
+    const signed = proof && this.#core.proof(request.method, proof, js.slice(authorization, tokenAt));
+    const sent = signed ? signed.then(go) : go();
     if (!watch) {
       this.#apps.delete(id);
       return this.#deliver(app, sent);

@@ -58,11 +58,8 @@ export class TokenKeeper {
       wasm.fetch_answer(this.#handle, id, response.status, put(response.url), Date.now());
       this.#pump();
     },
-    // With `dpop`, a request carrying the token gets a proof of its own, signed for each send.
-    proof: (request, authorization, tokenAt) =>
-      this.#dpop &&
-      wasm.dpop_proof(this.#handle, put(request.url)) &&
-      this.#dpop.proof(request.method, said(), js.slice(authorization, tokenAt)),
+    // With `dpop`, a request carrying the token gets a proof of its own, as the core said it.
+    proof: (method, [htu, nonce], token) => this.#dpop?.proof(method, htu, nonce, token),
     failed: (id) => this.#feed(wasm.fetch_failed, id),
     forget: (id) => wasm.fetch_failed(this.#handle, id),
     halt: (e) => this.#halt(e),
@@ -269,9 +266,12 @@ export class TokenKeeper {
           this.#auth.get(a)?.abort();
           this.#auth.delete(a);
           break;
-        case 3:
-          this.#apps.send(a, b, c ? text : undefined, r[3]);
+        case 3: {
+          // The `Authorization` value, then with a proof its `htu` and nonce (empty: none).
+          const [authorization, htu, nonce] = js.split(text, "\n");
+          this.#apps.send(a, b, c ? authorization : undefined, r[3], r[4] ? [htu, nonce] : undefined);
           break;
+        }
         case 4:
           this.#apps.finish(a);
           break;
@@ -377,7 +377,7 @@ export class TokenKeeper {
       for (let i = 0; i < count; i++, at += 2) js.setHeader(headers, lines[at], lines[at + 1]);
       const sent = flags & 32 ? lines.slice(at).join("\n") : undefined;
       if (this.#dpop && htu !== undefined) {
-        js.setHeader(headers, "dpop", await this.#dpop.proof(method, `${htu}\n${nonce ?? ""}`));
+        js.setHeader(headers, "dpop", await this.#dpop.proof(method, htu, nonce));
       }
       const init = { method, credentials: "include", headers, body: sent, signal: controller.signal };
       const handle = this.#dpop ? this.#handle : undefined; // with `dpop`, nonces go to the core

@@ -108,6 +108,7 @@ pub(super) fn send_app(
     inner: &Rc<Inner>,
     id: FetchId,
     authorization: Option<&Authorization>,
+    proof: Option<Proof>,
     watch: bool,
 ) {
     let Some(mut app) = take_app(inner, id) else {
@@ -124,13 +125,8 @@ pub(super) fn send_app(
         // three times: a nonce challenge's resend besides the 401 retry).
         app.copy = request.clone().ok();
     }
-    // With `dpop` a request carrying the token first gets a proof of its own. Asked only with
-    // a key: without `dpop` a bearer request reads no URL back out of the browser.
-    let proof = inner
-        .dpop
-        .clone()
-        .filter(|_| authorization.is_some())
-        .and_then(|dpop| Some((inner.read(|k| k.dpop_proof(&request.url()))?, dpop)));
+    // With `dpop` a request carrying the token first gets a proof of its own, as the core said.
+    let proof = proof.zip(inner.dpop.clone());
     let sending = send(request, authorization.cloned(), proof);
     if !watch {
         // The caller gets the browser's own answer or failure.

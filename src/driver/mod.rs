@@ -186,9 +186,13 @@ fn perform(inner: &Rc<Inner>, command: Command) {
                 io.auth.swap_remove(i).1.abort();
             }
         }
-        Command::PassApp { id } => fetch::send_app(inner, id, None, false),
-        Command::SendApp { id, authorization } => {
-            fetch::send_app(inner, id, Some(&authorization), true);
+        Command::PassApp { id } => fetch::send_app(inner, id, None, None, false),
+        Command::SendApp {
+            id,
+            authorization,
+            proof,
+        } => {
+            fetch::send_app(inner, id, Some(&authorization), proof, true);
         }
         Command::FinishApp { id } => fetch::finish_app(inner, id),
         Command::RequestLock { steal } => request_lock(inner, steal),

@@ -77,7 +77,7 @@ test("a bound token works only with the tab's proofs: read out and replayed from
   // A proof of another key, even a well-formed one, does not fit the token's cnf.jkt.
   const thief = new Dpop();
   const htu = DPOP_URL + "/api/me";
-  const forged = await thief.proof("GET", `${htu}\n`, token);
+  const forged = await thief.proof("GET", htu, "", token);
   assert.equal(await from({ authorization: `DPoP ${token}`, dpop: forged }), 401, "another key");
   const after = await stats(DPOP_URL);
   assert.equal(after.dpop_rejections - before.dpop_rejections, 4);
@@ -190,7 +190,7 @@ test("--dpop-pin: a refresh cookie replayed with another key is refused, and the
   const jar = await context.cookies();
   const cookie = jar.map((c) => `${c.name}=${c.value}`).join("; ");
   const csrf = jar.find((c) => c.name == "csrf_token").value;
-  const proof = await new Dpop().proof("POST", `${DPOP_PIN_URL}/auth/refresh\n`);
+  const proof = await new Dpop().proof("POST", `${DPOP_PIN_URL}/auth/refresh`, "");
   const stolen = await fetch(DPOP_PIN_URL + "/auth/refresh", {
     method: "POST", headers: { cookie, "x-csrf-token": csrf, dpop: proof },
   });

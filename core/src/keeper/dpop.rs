@@ -58,9 +58,10 @@ const MAX_NONCES: usize = 8;
 
 impl Keeper {
     /// The proof for a request to `url` (absolute, as the browser resolved it), `None` unless
-    /// the option `dpop` is on. Asked for every auth call, and for every app request sent with
-    /// an `Authorization` — each send, the retries included, gets a proof of its own.
-    pub fn dpop_proof(&self, url: &str) -> Option<Proof> {
+    /// the option `dpop` is on. Every auth call ([`AuthSend`](super::AuthSend)) and every app
+    /// request sent with an `Authorization` ([`Command::SendApp`](super::Command::SendApp)) carries
+    /// one — each send, the retries included, gets a proof of its own.
+    pub(super) fn dpop_proof(&self, url: &str) -> Option<Proof> {
         let dpop = self.dpop.as_ref()?;
         let cut = url.bytes().position(|b| b == b'?' || b == b'#');
         let htu = String::from(cut.map_or(url, |at| url.get(..at).unwrap_or(url)));

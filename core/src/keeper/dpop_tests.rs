@@ -64,13 +64,28 @@ pub(super) fn app_sends(commands: &[Command]) -> Vec<Option<String>> {
         .collect()
 }
 
+/// The proofs the app sends among `commands` carry.
+fn app_proofs(commands: &[Command]) -> Vec<Option<super::Proof>> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::SendApp { proof, .. } => Some(proof.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn off_by_default_no_proof_and_the_bearer_scheme() {
     let mut k = signed_in(false, false);
     assert_eq!(k.dpop_proof(&format!("{ORIGIN}/api/me")), None);
     k.fetch(FetchId(5), &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
-    let sends = app_sends(&drain(&mut k));
-    assert!(sends[0].as_deref().unwrap().starts_with("Bearer "));
+    let out = drain(&mut k);
+    assert!(app_sends(&out)[0]
+        .as_deref()
+        .unwrap()
+        .starts_with("Bearer "));
+    assert_eq!(app_proofs(&out), vec![None]);
 }
 
 #[test]
@@ -95,7 +110,8 @@ fn with_dpop_requests_carry_the_dpop_scheme_and_proofs_name_the_url_without_quer
         _ => None,
     });
     assert_eq!(cut, Some((t.clone(), 5)));
-    let proof = k.dpop_proof(&format!("{ORIGIN}/api/me?x=1#top")).unwrap();
+    // The send carries its proof: the URL without query and fragment, no nonce yet.
+    let proof = app_proofs(&out).remove(0).unwrap();
     assert_eq!(proof.htu, format!("{ORIGIN}/api/me"));
     assert_eq!(proof.nonce, None);
     assert_eq!(
@@ -158,7 +174,10 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     let out = drain(&mut k);
     assert_eq!(app_sends(&out).len(), 1, "sent again at once");
     assert!(sent_auth(&out).is_none(), "no refresh for a nonce");
-    assert_eq!(k.dpop_proof(&url).unwrap().nonce.as_deref(), Some("n1"));
+    // The resend's own proof names the nonce the challenge gave.
+    let proof = app_proofs(&out).remove(0).unwrap();
+    assert_eq!(proof.nonce.as_deref(), Some("n1"));
+    assert_eq!(proof.htu, url);
     // A second challenge is the answer (no loop).
     k.fetch_answer(
         FetchId(5),

@@ -14,6 +14,8 @@
 //!    gives the caller the answer it got.
 
 use super::flight::Waiter;
+use alloc::string::String;
+
 use super::{Command, FetchId, Keeper};
 use crate::event::Trigger;
 
@@ -29,6 +31,8 @@ pub(super) struct Watched {
     retried: bool,
     /// `dpop`: it was sent again for a nonce challenge already.
     nonce_retried: bool,
+    /// `dpop`: its URL, which each send's proof names (`htu`, and its origin's nonce).
+    url: Option<String>,
 }
 
 impl Keeper {
@@ -46,6 +50,7 @@ impl Keeper {
             generation: None,
             retried: false,
             nonce_retried: false,
+            url: self.dpop.as_ref().map(|_| String::from(url)),
         });
         if self.is_due(now_ms) && !self.refresh_waits(now_ms) && self.unavailable().is_none() {
             self.join_flight(Trigger::Schedule, Waiter::Send(id), now_ms);
@@ -124,6 +129,12 @@ impl Keeper {
     fn send_watched(&mut self, id: FetchId, retry: bool) {
         let bearer = self.bearer();
         let (generation, epoch) = (self.session.generation, self.session.epoch);
+        // With `dpop`, each send's proof: the nonce is its origin's newest now.
+        let proof = self
+            .fetches
+            .iter()
+            .find(|w| w.id == id)
+            .and_then(|w| self.dpop_proof(w.url.as_deref()?));
         let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
             return;
         };
@@ -141,6 +152,7 @@ impl Keeper {
         self.push(Command::SendApp {
             id,
             authorization: bearer,
+            proof,
         });
     }
 

@@ -31,8 +31,7 @@
 //! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
 //! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer: each deadline of the table that is due) | `deadlines.rs` |
 //! | | [`dpop_nonce`](Keeper::dpop_nonce) (an answer's `DPoP-Nonce`, reported just before it) | `dpop.rs` |
-//! | the question an app send still asks | [`dpop_proof`](Keeper::dpop_proof) (with `dpop`: the proof's `htu` and nonce for a request carrying the token) | `dpop.rs` |
-//! | outputs | [`Command`]: `SendAuth` (an [`AuthSend`], complete: URL, method, CSRF header, bearer, credentials, proof, token header), `AbortAuth`, `PassApp`, `SendApp`, `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs`, `send.rs` |
+//! | outputs | [`Command`]: `SendAuth` (an [`AuthSend`], complete: URL, method, CSRF header, bearer, credentials, proof, token header), `AbortAuth`, `PassApp`, `SendApp` (with its `Authorization` and, with `dpop`, its proof's [`Proof`]), `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs`, `send.rs` |
 //! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, the resolved login and logout URLs, and the JSON [`Reader`](crate::json::Reader) | `types.rs` |
 //!
 //! The state, by what decides it: the session and its token (`token.rs`), the refresh in

@@ -163,13 +163,17 @@ pub enum Command {
         id: FetchId,
     },
     /// Send app request `id` (again, for a retry: from the copy kept before the first send) with
-    /// this `Authorization` value; report its answer with [`Keeper::fetch_answer`] (or its
-    /// failure with [`Keeper::fetch_failed`]) and keep a copy for a retry.
+    /// this `Authorization` value and, with `dpop`, a `DPoP` proof of what `proof` says (its `htm`
+    /// the request's method, its `ath` the token in the `Authorization`); report its answer with
+    /// [`Keeper::fetch_answer`] (or its failure with [`Keeper::fetch_failed`]) and keep a copy for
+    /// a retry.
     SendApp {
         /// Which request.
         id: FetchId,
         /// The header to set.
         authorization: Authorization,
+        /// With `dpop`: the proof to sign and set.
+        proof: Option<super::Proof>,
     },
     /// App request `id` is finished: give the caller the answer it last got.
     FinishApp {

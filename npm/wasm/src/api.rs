@@ -303,21 +303,6 @@ pub(crate) fn fetch_answer(
     })
 }
 
-/// `dpop`: the proof's `htu\nnonce` (nonce empty when none) for a request to the URL at
-/// [`buf`], out; 0 when the option is off.
-pub(crate) fn dpop_proof(s: &mut State, h: u32, len: usize) -> u32 {
-    let proof = s
-        .keeper_and_input(h, len)
-        .and_then(|(k, url)| k.dpop_proof(url));
-    let Some(proof) = proof else {
-        return 0;
-    };
-    s.out = proof.htu;
-    s.out.push('\n');
-    s.out.push_str(proof.nonce.as_deref().unwrap_or_default());
-    1
-}
-
 /// `dpop`: an answer from the URL at [`buf`] carried the `DPoP-Nonce` handed over just before
 /// with [`second`].
 pub(crate) fn dpop_nonce(s: &mut State, h: u32, len: usize) -> u32 {

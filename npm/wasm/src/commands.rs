@@ -18,8 +18,9 @@ pub enum Kind {
     SendAuth = 1,
     /// Abort auth call r0.
     AbortAuth = 2,
-    /// Send app request r0; r1 = watch; r2 = 1 with the out string as `Authorization`, the
-    /// token in it from byte r3 (ASCII: the same in UTF-16 units).
+    /// Send app request r0; r1 = watch; r2 = 1 with the out string's first line as
+    /// `Authorization`, the token in it from byte r3 (ASCII: the same in UTF-16 units); r4 = 1
+    /// with a DPoP proof to sign, its `htu` and nonce on the next two lines.
     SendApp = 3,
     /// Give app request r0's caller its last answer.
     FinishApp = 4,
@@ -102,11 +103,23 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
             r[0] = num(id.0);
             Kind::SendApp
         }
-        Command::SendApp { id, authorization } => {
+        Command::SendApp {
+            id,
+            authorization,
+            proof,
+        } => {
             (r[0], r[1], r[2]) = (num(id.0), 1.0, 1.0);
             // Where the token starts in it, for a DPoP proof's `ath`.
             r[3] = num(authorization.token_at() as u64);
             s.out.push_str(authorization.expose());
+            // With a proof (register 4): its `htu` and nonce (empty: none) on two more lines.
+            if let Some(proof) = proof {
+                r[4] = 1.0;
+                s.out.push('\n');
+                s.out.push_str(&proof.htu);
+                s.out.push('\n');
+                s.out.push_str(proof.nonce.as_deref().unwrap_or_default());
+            }
             Kind::SendApp
         }
         Command::FinishApp { id } => {

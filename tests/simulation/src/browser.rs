@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use token_keeper_core::{
-    AuthId, AuthKind, Authorization, CallId, Command, Event, FetchId, Keeper, Settled,
+    AuthId, AuthKind, Authorization, CallId, Command, Event, FetchId, Keeper, Proof, Settled,
 };
 
 use crate::world::{failed, CallKind, Ev, Tab, World};
@@ -101,9 +101,13 @@ impl World {
                 self.note(|| format!("tab {tab} aborts #{id}"));
                 self.tabs[tab].aborted.push(id);
             }
-            Command::PassApp { id } => self.send_app(tab, now, id, None),
-            Command::SendApp { id, authorization } => {
-                self.send_app(tab, now, id, Some(authorization));
+            Command::PassApp { id } => self.send_app(tab, now, id, None, None),
+            Command::SendApp {
+                id,
+                authorization,
+                proof,
+            } => {
+                self.send_app(tab, now, id, Some(authorization), proof);
             }
             Command::FinishApp { id } => {
                 self.tabs[tab].fetches.remove(&id);
@@ -319,6 +323,7 @@ impl World {
         now: f64,
         id: FetchId,
         authorization: Option<Authorization>,
+        proof: Option<Proof>,
     ) {
         let watch = authorization.is_some();
         if !self.network_up {
@@ -334,8 +339,7 @@ impl World {
         }
         let authorization = authorization.map(|a| a.expose().to_owned());
         if let (true, Some(_)) = (self.server.dpop, &authorization) {
-            // Each send of a request carrying the token gets a proof of its own.
-            let proof = self.tabs[tab].core.dpop_proof("https://app.example/api/me");
+            // Each send of a request carrying the token carries a proof of its own.
             if proof.is_none_or(|p| p.htu != "https://app.example/api/me") {
                 crate::check::no_proof(self, tab);
             }
