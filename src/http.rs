@@ -16,38 +16,36 @@ pub(crate) fn send_now(request: &Request) -> Result<Promise, JsValue> {
 /// cookies (`credentials: "include"`), an optional JSON body
 /// and extra headers, and reads the whole answer as text. `signal` aborts it (the core decides
 /// when: it times every auth call, headers and body together).
-/// `token_header` names the response header to report with the answer (`tokenHeader`). Also
-/// the answer's `DPoP-Nonce`, if it has one.
+/// `token_header` names the response header to report with the answer (`tokenHeader`); its
+/// `DPoP-Nonce` comes with it too.
 pub(crate) async fn auth_call(
     (method, url): (&str, &str),
     json_body: Option<&str>,
     headers: &[(&str, &str)],
     token_header: Option<&str>,
     signal: Option<&AbortSignal>,
-) -> (Answer, Option<String>) {
+) -> Answer {
     let Some(request) = auth_request((method, url), json_body, headers, signal) else {
-        return (Answer::Failed, None);
+        return Answer::Failed;
     };
     let Ok(response) = request.send().await else {
-        return (Answer::Failed, None);
+        return Answer::Failed;
     };
     let status = response.status();
     let raw = response.headers();
     let retry_after_s = raw.get("retry-after").and_then(|v| retry_after_s(&v));
     // `tokenHeader` is checked to be a header name, so reading it cannot throw.
     let token_header = token_header.and_then(|name| raw.get(name));
-    let nonce = raw.get("dpop-nonce");
+    let dpop_nonce = raw.get("dpop-nonce");
     match response.text().await {
-        Ok(body) => (
-            Answer::Response {
-                status,
-                body,
-                retry_after_s,
-                token_header,
-            },
-            nonce,
-        ),
-        Err(_) => (Answer::Failed, nonce),
+        Ok(body) => Answer::Response {
+            status,
+            body,
+            retry_after_s,
+            token_header,
+            dpop_nonce,
+        },
+        Err(_) => Answer::Failed,
     }
 }
 

@@ -49,7 +49,9 @@ export class TokenKeeper {
   #dpop; // with the `dpop` option: this tab's key (dpop.js)
   #apps = new Apps({
     answered: (id, response) => {
-      if (this.#dpop) nonce(this.#handle, response);
+      // With `dpop`, its `DPoP-Nonce` goes with it.
+      const n = this.#dpop && nonce(response);
+      if (n != null) wasm.nonce(put(n));
       // A 401's WWW-Authenticate: the core reads whether it blames the token (or, with `dpop`,
       // asks for a new nonce).
       const www =
@@ -369,6 +371,7 @@ export class TokenKeeper {
     let body = "";
     let retryAfter = NaN;
     let token; // the `tokenHeader` value, if the answer has one
+    let dpopNonce; // its `DPoP-Nonce`, likewise
     try {
       if (!url) throw 0; // no logoutUrl: the call fails without leaving
       // Inside the try: a CSRF value that is no header value fails this call at once, as a
@@ -380,13 +383,13 @@ export class TokenKeeper {
         js.setHeader(headers, "dpop", await this.#dpop.proof(method, htu, nonce));
       }
       const init = { method, credentials: "include", headers, body: sent, signal: controller.signal };
-      const handle = this.#dpop ? this.#handle : undefined; // with `dpop`, nonces go to the core
-      [status, body, retryAfter, token] = await post(url, init, tokenHeader, handle);
+      [status, body, retryAfter, token, dpopNonce] = await post(url, init, tokenHeader);
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
     try {
       // Handed over just before the answer it belongs to: the core keeps it for that one only.
       if (status && token != null) core().second(put(token));
+      if (status && dpopNonce != null) core().nonce(put(dpopNonce));
       this.#feed(wasm.auth_answer, id, status, put(body), retryAfter);
     } catch (e) {
       this.#halt(e);

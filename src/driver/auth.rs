@@ -20,7 +20,7 @@ pub(super) fn send_auth(inner: &Rc<Inner>, send: AuthSend) {
     let key = inner.dpop.clone();
     let weak = Rc::downgrade(inner);
     spawn(async move {
-        let (answer, nonce) = match send.url.as_deref() {
+        let answer = match send.url.as_deref() {
             Some(url) => {
                 let signed = match (&send.proof, &key) {
                     (Some(proof), Some(key)) => key.proof(method, proof, None).await.map(Some),
@@ -40,20 +40,15 @@ pub(super) fn send_auth(inner: &Rc<Inner>, send: AuthSend) {
                         .await
                     }
                     // No proof could be signed: the call fails, as a network failure would.
-                    Err(_) => (Answer::Failed, None),
+                    Err(_) => Answer::Failed,
                 }
             }
             // No URL for it (no `logoutUrl`): the call fails without leaving.
-            None => (Answer::Failed, None),
+            None => Answer::Failed,
         };
         if let Some(inner) = weak.upgrade() {
             inner.io.borrow_mut().auth.retain(|(a, _)| *a != id);
-            with_core(&inner, |k, now| {
-                if let (Some(url), Some(nonce)) = (send.url.as_deref(), nonce.as_deref()) {
-                    k.dpop_nonce(url, nonce);
-                }
-                k.auth_answer(id, answer, now);
-            });
+            with_core(&inner, |k, now| k.auth_answer(id, answer, now));
         }
     });
 }

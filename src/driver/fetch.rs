@@ -168,10 +168,7 @@ fn answered(inner: &Rc<Inner>, id: FetchId, answer: Result<Response, JsValue>) {
         app.response = Some(response);
     }
     with_core(inner, |k, now| {
-        if let Some(nonce) = &nonce {
-            k.dpop_nonce(&url, nonce);
-        }
-        k.fetch_answer(id, status, &url, www.as_deref(), now);
+        k.fetch_answer(id, status, &url, www.as_deref(), nonce.as_deref(), now);
     });
 }
 

@@ -162,6 +162,22 @@ impl Keeper {
         if self.disposed {
             return;
         }
+        if let Answer::Response {
+            dpop_nonce: Some(nonce),
+            ..
+        } = &answer
+        {
+            // Its endpoint's origin gave it: a login's or logout's URL, else the refresh's.
+            let pending = self.auth.pending.iter().find(|c| c.id == id);
+            let url = match pending.map(|c| c.login) {
+                Some(true) => self.env.login_url.as_deref(),
+                Some(false) => self.env.logout_url.as_deref(),
+                None => Some(self.env.session.as_str()),
+            };
+            if let (Some(dpop), Some(url)) = (&mut self.dpop, url) {
+                dpop.keep_nonce(url, nonce);
+            }
+        }
         if let Answer::Response { body, .. } = &mut answer {
             if body.len() > super::MAX_INPUT_BYTES {
                 body.clear();

@@ -30,6 +30,7 @@ fn a_refresh_answered_null_is_no_session_like_a_refusal() {
         body: String::from(" null\n"),
         retry_after_s: None,
         token_header: None,
+        dpop_nonce: None,
     };
     // Page load without a session: `restore()` resolves false, and nothing is an error.
     let mut k = keeper(true, true);
@@ -66,6 +67,7 @@ fn signed_in_user() -> Answer {
         body: String::from(r#"{"user":{"id":"alice"}}"#),
         retry_after_s: None,
         token_header: None,
+        dpop_nonce: None,
     }
 }
 

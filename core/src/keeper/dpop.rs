@@ -73,15 +73,25 @@ impl Keeper {
         })
     }
 
-    /// An answer from `url` carried a `DPoP-Nonce` header: report it before the answer itself.
-    /// A value that is not a visible ASCII string of at most 512 bytes is ignored.
-    pub fn dpop_nonce(&mut self, url: &str, nonce: &str) {
+    /// An answer from `url` carried a `DPoP-Nonce` header (it comes with the answer:
+    /// [`Keeper::fetch_answer`], [`Answer::Response`]). A value that is not a visible ASCII
+    /// string of at most 512 bytes is ignored.
+    pub(super) fn dpop_nonce(&mut self, url: &str, nonce: &str) {
+        if let Some(dpop) = &mut self.dpop {
+            dpop.keep_nonce(url, nonce);
+        }
+    }
+}
+
+impl DpopState {
+    /// Keeps `nonce` as `url`'s origin's newest (see [`Keeper::dpop_nonce`]).
+    pub(super) fn keep_nonce(&mut self, url: &str, nonce: &str) {
         let usable =
             !nonce.is_empty() && nonce.len() <= 512 && nonce.bytes().all(|b| b.is_ascii_graphic());
-        let (Some(origin), Some(dpop), true) = (origin_of_absolute(url), &mut self.dpop, usable)
-        else {
+        let (Some(origin), true) = (origin_of_absolute(url), usable) else {
             return;
         };
+        let dpop = self;
         let value = String::from(nonce);
         if let Some(slot) = dpop.nonces.iter_mut().find(|(o, _)| o == origin) {
             slot.1 = value;
@@ -94,7 +104,9 @@ impl Keeper {
         }
         dpop.nonces.push((String::from(origin), value));
     }
+}
 
+impl Keeper {
     /// Auth call `id` was answered with a nonce challenge it has not had yet: send it again.
     pub(super) fn auth_nonce_retry(&mut self, id: AuthId, answer: &Answer) -> bool {
         let challenged = match answer {

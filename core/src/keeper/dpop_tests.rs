@@ -47,6 +47,7 @@ pub(super) fn answer(status: u16, body: &str) -> Answer {
         body: body.into(),
         retry_after_s: None,
         token_header: None,
+        dpop_nonce: None,
     }
 }
 
@@ -65,7 +66,7 @@ pub(super) fn app_sends(commands: &[Command]) -> Vec<Option<String>> {
 }
 
 /// The proofs the app sends among `commands` carry.
-fn app_proofs(commands: &[Command]) -> Vec<Option<super::Proof>> {
+pub(super) fn app_proofs(commands: &[Command]) -> Vec<Option<super::Proof>> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -123,178 +124,6 @@ fn with_dpop_requests_carry_the_dpop_scheme_and_proofs_name_the_url_without_quer
 }
 
 #[test]
-fn nonces_are_kept_per_origin_newest_first_and_odd_values_are_ignored() {
-    let mut k = dpop_keeper(false, false);
-    k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
-    k.dpop_nonce(&format!("{API}/v1/x"), "a1");
-    k.dpop_nonce(&format!("{ORIGIN}/api/me"), "n2");
-    let nonce = |k: &Keeper, url: &str| k.dpop_proof(url).and_then(|p| p.nonce);
-    assert_eq!(
-        nonce(&k, &format!("{ORIGIN}/auth/refresh")).as_deref(),
-        Some("n2")
-    );
-    assert_eq!(nonce(&k, &format!("{API}/v2")).as_deref(), Some("a1"));
-    assert_eq!(nonce(&k, "https://other.example/"), None);
-    for odd in ["", "two words", "tab\there", &"x".repeat(513), "é"] {
-        k.dpop_nonce(&format!("{ORIGIN}/api/me"), odd);
-        assert_eq!(
-            nonce(&k, &format!("{ORIGIN}/")).as_deref(),
-            Some("n2"),
-            "{odd:?}"
-        );
-    }
-    // Without the option nothing is kept.
-    let mut plain = keeper(false, false);
-    plain.dpop_nonce(&format!("{ORIGIN}/api/me"), "n1");
-    assert_eq!(plain.dpop_proof(&format!("{ORIGIN}/")), None);
-    // A new nonce of a known origin replaces its old one; a ninth origin starts the list over.
-    k.dpop_nonce(&format!("{API}/v1/x"), "a2");
-    assert_eq!(nonce(&k, &format!("{API}/")).as_deref(), Some("a2"));
-    for i in 0..7 {
-        k.dpop_nonce(&format!("https://o{i}.example/"), "v");
-    }
-    assert_eq!(nonce(&k, &format!("{API}/")), None);
-    assert_eq!(nonce(&k, "https://o6.example/x").as_deref(), Some("v"));
-}
-
-#[test]
-fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_refreshes_once() {
-    let mut k = signed_in_dpop(false, false);
-    let url = format!("{API}/api/me");
-    k.fetch(FetchId(5), &url, false, T0 + 1.0);
-    drain(&mut k);
-    k.dpop_nonce(&url, "n1");
-    k.fetch_answer(
-        FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        T0 + 2.0,
-    );
-    let out = drain(&mut k);
-    assert_eq!(app_sends(&out).len(), 1, "sent again at once");
-    assert!(sent_auth(&out).is_none(), "no refresh for a nonce");
-    // The resend's own proof names the nonce the challenge gave.
-    let proof = app_proofs(&out).remove(0).unwrap();
-    assert_eq!(proof.nonce.as_deref(), Some("n1"));
-    assert_eq!(proof.htu, url);
-    // A second challenge is the answer (no loop).
-    k.fetch_answer(
-        FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        T0 + 3.0,
-    );
-    let out = drain(&mut k);
-    assert!(sent_auth(&out).is_some(), "now a plain 401: one refresh");
-    // … and after the refresh, one retry, whose 401 is final.
-    let id = sent_auth(&out).unwrap();
-    k.auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 4.0);
-    assert_eq!(app_sends(&drain(&mut k)).len(), 1);
-    k.fetch_answer(
-        FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="invalid_token""#),
-        T0 + 5.0,
-    );
-    let out = drain(&mut k);
-    assert!(out
-        .iter()
-        .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })));
-    assert!(sent_auth(&out).is_none());
-}
-
-#[test]
-fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
-    let mut k = signed_in_dpop(false, false);
-    let url = format!("{ORIGIN}/api/me");
-    k.fetch(FetchId(5), &url, false, T0 + 1.0);
-    drain(&mut k);
-    k.fetch_answer(
-        FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="invalid_token""#),
-        T0 + 2.0,
-    );
-    let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
-    assert_eq!(app_sends(&drain(&mut k)).len(), 1);
-    k.fetch_answer(
-        FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        T0 + 4.0,
-    );
-    assert_eq!(app_sends(&drain(&mut k)).len(), 1, "the nonce send");
-    k.fetch_answer(FetchId(5), 200, &url, None, T0 + 5.0);
-    assert!(drain(&mut k)
-        .iter()
-        .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })));
-}
-
-#[test]
-fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
-    let mut k = signed_in(false, false);
-    let url = format!("{ORIGIN}/api/me");
-    k.fetch(FetchId(5), &url, false, T0 + 1.0);
-    drain(&mut k);
-    k.fetch_answer(
-        FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        T0 + 2.0,
-    );
-    assert!(
-        sent_auth(&drain(&mut k)).is_some(),
-        "a refresh, as for any 401"
-    );
-}
-
-#[test]
-fn auth_calls_are_sent_once_more_for_a_nonce_challenge_and_only_once() {
-    // Login.
-    let mut k = dpop_keeper(false, false);
-    k.login(CallId(1), Credentials::default(), T0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
-    k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
-    k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 1.0);
-    let out = drain(&mut k);
-    assert_eq!(sent_auth(&out), Some(id), "the same call, once more");
-    assert!(settled(&out, CallId(1)).is_none());
-    k.auth_answer(id, grant(&token(T0 + 1.0, 300.0, 1)), T0 + 2.0);
-    assert!(matches!(
-        settled(&drain(&mut k), CallId(1)),
-        Some(Ok(Settled::Claims(_)))
-    ));
-
-    // Refresh: a second challenge is the refresh's answer (a refusal: 400 is no 401/403, so
-    // the session stays; the refresh fails).
-    k.refresh(CallId(2), T0 + 3.0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, answer(401, r#"{"error":"use_dpop_nonce"}"#), T0 + 4.0);
-    assert_eq!(sent_auth(&drain(&mut k)), Some(id));
-    k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 5.0);
-    let out = drain(&mut k);
-    assert!(matches!(settled(&out, CallId(2)), Some(Err(_))));
-    assert!(k.is_authenticated());
-
-    // Any other 400 is no challenge.
-    k.refresh(CallId(3), T0 + 6.0);
-    let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(
-        id,
-        answer(400, r#"{"error":"invalid_dpop_proof"}"#),
-        T0 + 7.0,
-    );
-    assert!(matches!(settled(&drain(&mut k), CallId(3)), Some(Err(_))));
-}
-
-#[test]
 fn the_option_and_the_reissue_flow_are_not_combined() {
     let mut config = Config::new("/r");
     config.dpop = true;
@@ -348,6 +177,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
         401,
         &url,
         Some(r#"DPoP error="use_dpop_nonce""#),
+        None,
         T0 + 3.0,
     );
     let out = drain(&mut k);
@@ -365,6 +195,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
         401,
         foreign,
         Some(r#"DPoP error="use_dpop_nonce""#),
+        None,
         T0 + 2.0,
     );
     assert!(app_sends(&drain(&mut k)).is_empty());

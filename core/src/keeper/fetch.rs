@@ -59,19 +59,23 @@ impl Keeper {
         }
     }
 
-    /// Request `id`'s answer: its status, the URL it finally came from (after redirects), and a
+    /// Request `id`'s answer: its status, the URL it finally came from (after redirects), a
     /// 401's `WWW-Authenticate` value (`None` when it had none, or the browser hides it:
-    /// cross-origin, unless the API exposes it). It decides whether the 401 is worth a refresh,
-    /// and with `dpop` it may be a nonce challenge (report the answer's `DPoP-Nonce` with
-    /// [`Keeper::dpop_nonce`] first).
+    /// cross-origin, unless the API exposes it) and, with `dpop`, its `DPoP-Nonce` (that URL's
+    /// origin's nonce for later proofs). It decides whether the 401 is worth a refresh, and with
+    /// `dpop` it may be a nonce challenge.
     pub fn fetch_answer(
         &mut self,
         id: FetchId,
         status: u16,
         url: &str,
         www_authenticate: Option<&str>,
+        dpop_nonce: Option<&str>,
         now_ms: f64,
     ) {
+        if let Some(nonce) = dpop_nonce {
+            self.dpop_nonce(url, nonce);
+        }
         let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
             return self.push(Command::FinishApp { id });
         };

@@ -12,6 +12,7 @@ fn answer(body: &str, header: Option<&str>) -> Answer {
         body: body.into(),
         retry_after_s: None,
         token_header: header.map(String::from),
+        dpop_nonce: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn answer(status: u16, body: &str, retry_after_s: Option<f64>) -> Answer {
         body: body.into(),
         retry_after_s,
         token_header: None,
+        dpop_nonce: None,
     }
 }
 
@@ -300,7 +301,7 @@ fn a_retry_after_longer_than_the_keeper_waits_fails_refreshes_at_once_until_it_p
     // A 401 meanwhile goes to the caller as it is.
     k.fetch(FetchId(10), &api(), false, T0 + 4.0);
     drain(&mut k);
-    k.fetch_answer(FetchId(10), 401, &api(), None, T0 + 5.0);
+    k.fetch_answer(FetchId(10), 401, &api(), None, None, T0 + 5.0);
     let out = drain(&mut k);
     assert!(out
         .iter()
@@ -331,7 +332,7 @@ fn a_401_whose_challenge_does_not_blame_the_token_goes_to_the_caller_as_it_is() 
         let mut k = signed_in(false, false);
         k.fetch(FetchId(5), &api(), false, T0 + 1.0);
         drain(&mut k);
-        k.fetch_answer(FetchId(5), 401, &api(), challenge, T0 + 2.0);
+        k.fetch_answer(FetchId(5), 401, &api(), challenge, None, T0 + 2.0);
         let out = drain(&mut k);
         assert_eq!(k.is_refreshing(), refreshes, "{challenge:?}");
         assert_eq!(

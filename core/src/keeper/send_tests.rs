@@ -102,8 +102,7 @@ fn with_dpop_a_login_keeps_its_credentials_for_a_nonce_resend_and_each_send_says
         k.auth.pending.iter().any(|c| c.credentials.is_some()),
         "kept until answered"
     );
-    // The challenge's nonce, reported before its answer as the drivers do.
-    k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
+    // The challenge's nonce comes with its answer: the login URL's origin's.
     k.auth_answer(
         send.id,
         Answer::Response {
@@ -111,6 +110,7 @@ fn with_dpop_a_login_keeps_its_credentials_for_a_nonce_resend_and_each_send_says
             body: String::from(r#"{"error":"use_dpop_nonce"}"#),
             retry_after_s: None,
             token_header: None,
+            dpop_nonce: Some(String::from("n1")),
         },
         T0 + 10.0,
     );

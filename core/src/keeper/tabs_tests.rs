@@ -109,6 +109,7 @@ fn the_lock_holder_tells_the_others_it_is_working() {
             body: String::new(),
             retry_after_s: Some(30.0),
             token_header: None,
+            dpop_nonce: None,
         },
         T0 + 2.0,
     );

@@ -37,6 +37,7 @@ pub(super) fn grant(token: &str) -> Answer {
         body: format!(r#"{{"access_token":"{token}","csrf_token":"c1"}}"#),
         retry_after_s: None,
         token_header: None,
+        dpop_nonce: None,
     }
 }
 
@@ -46,6 +47,7 @@ pub(super) fn status(status: u16) -> Answer {
         body: String::new(),
         retry_after_s: None,
         token_header: None,
+        dpop_nonce: None,
     }
 }
 
@@ -195,6 +197,7 @@ fn a_401_is_never_retried_with_the_next_sessions_token() {
         401,
         &format!("{ORIGIN}/api/me"),
         None,
+        None,
         T0 + 5.0,
     );
     assert!(matches!(
@@ -236,6 +239,7 @@ fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
         FetchId(10),
         401,
         "https://elsewhere.example/login",
+        None,
         None,
         T0 + 2.0,
     );
@@ -282,6 +286,7 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
             401,
             &format!("{ORIGIN}/api/me"),
             None,
+            None,
             T0 + 2.0,
         );
     }
@@ -306,6 +311,7 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
             FetchId(id),
             401,
             &format!("{ORIGIN}/api/me"),
+            None,
             None,
             T0 + 4.0,
         );

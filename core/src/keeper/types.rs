@@ -119,6 +119,9 @@ pub enum Answer {
         /// The value of the `tokenHeader` response header, when that option is set and the
         /// answer had it ([`AuthSend::token_header`](super::AuthSend::token_header) names it).
         token_header: Option<String>,
+        /// With `dpop`, its `DPoP-Nonce` header, when it had one: the nonce the auth endpoint's
+        /// origin asks later proofs to carry.
+        dpop_nonce: Option<String>,
     },
     /// No answer: the network failed (or the browser refused the request).
     Failed,

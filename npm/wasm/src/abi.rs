@@ -200,7 +200,7 @@ exports! {
     fetch_failed(h: u32, id: f64) -> u32;
     lock(h: u32, what: u32, now: f64) -> u32;
     second(len: usize) -> u32;
-    dpop_nonce(h: u32, len: usize) -> u32;
+    nonce(len: usize) -> u32;
     token(h: u32) -> u32;
     claims(h: u32) -> u32;
     expires(h: u32) -> f64;

@@ -30,6 +30,8 @@ pub struct State {
     pub(crate) out: String,
     /// A second string for the export called next ([`second`]).
     header: Option<String>,
+    /// An answer's `DPoP-Nonce`, for the answer handed over next ([`nonce`]).
+    nonce: Option<String>,
 }
 
 impl State {
@@ -40,6 +42,7 @@ impl State {
             buf: Vec::new(),
             out: String::new(),
             header: None,
+            nonce: None,
         }
     }
 
@@ -253,7 +256,8 @@ pub(crate) fn hear(
 }
 
 /// Auth call `id` answered with `status` and the body at [`buf`]; status 0: it failed.
-/// `retry_after` in seconds, NaN when absent.
+/// `retry_after` in seconds, NaN when absent; its token header ([`second`]) and `DPoP-Nonce`
+/// ([`nonce`]) handed over just before.
 pub(crate) fn auth_answer(
     s: &mut State,
     h: u32,
@@ -264,6 +268,7 @@ pub(crate) fn auth_answer(
     now: f64,
 ) -> u32 {
     let token_header = s.header.take();
+    let dpop_nonce = s.nonce.take();
     s.feed_str(h, len, |k, body| {
         let answer = match status(status_) {
             0 => Answer::Failed,
@@ -273,6 +278,7 @@ pub(crate) fn auth_answer(
                 retry_after_s: (retry_after >= 0.0 && retry_after.is_finite())
                     .then_some(retry_after),
                 token_header,
+                dpop_nonce,
             },
         };
         k.auth_answer(AuthId(id(id_)), answer, now);
@@ -286,8 +292,9 @@ pub(crate) fn fetch(s: &mut State, h: u32, id_: f64, len: usize, has: u32, now: 
     })
 }
 
-/// App request `id`'s answer: its status and final URL (at [`buf`]); with `dpop`, a 401's
-/// `WWW-Authenticate` value handed over just before with [`second`].
+/// App request `id`'s answer: its status and final URL (at [`buf`]); a 401's
+/// `WWW-Authenticate` value ([`second`]) and with `dpop` its `DPoP-Nonce` ([`nonce`]) handed
+/// over just before.
 pub(crate) fn fetch_answer(
     s: &mut State,
     h: u32,
@@ -297,17 +304,11 @@ pub(crate) fn fetch_answer(
     now: f64,
 ) -> u32 {
     let www_authenticate = s.header.take();
+    let nonce = s.nonce.take();
     s.feed_str(h, len, |k, url| {
-        let www = www_authenticate.as_deref();
-        k.fetch_answer(FetchId(id(id_)), status(status_), url, www, now);
+        let (www, nonce) = (www_authenticate.as_deref(), nonce.as_deref());
+        k.fetch_answer(FetchId(id(id_)), status(status_), url, www, nonce, now);
     })
-}
-
-/// `dpop`: an answer from the URL at [`buf`] carried the `DPoP-Nonce` handed over just before
-/// with [`second`].
-pub(crate) fn dpop_nonce(s: &mut State, h: u32, len: usize) -> u32 {
-    let nonce = s.header.take().unwrap_or_default();
-    s.feed_str(h, len, |k, url| k.dpop_nonce(url, &nonce))
 }
 
 pub(crate) fn fetch_failed(s: &mut State, h: u32, id_: f64) -> u32 {
@@ -324,11 +325,19 @@ pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
 }
 
 /// A second string (at [`buf`]) for the export called next, which takes it: the `tokenHeader`
-/// value before [`auth_answer`], a 401's `WWW-Authenticate` before [`fetch_answer`], a
-/// `DPoP-Nonce` before [`dpop_nonce`], a tab message's session before [`hear`].
+/// value before [`auth_answer`], a 401's `WWW-Authenticate` before [`fetch_answer`], a tab
+/// message's session before [`hear`].
 pub(crate) fn second(s: &mut State, len: usize) -> u32 {
     let value = String::from(s.input(len));
     s.header = Some(value);
+    1
+}
+
+/// An answer's `DPoP-Nonce` (at [`buf`]), for the answer handed over next, which takes it:
+/// [`auth_answer`] or [`fetch_answer`].
+pub(crate) fn nonce(s: &mut State, len: usize) -> u32 {
+    let value = String::from(s.input(len));
+    s.nonce = Some(value);
     1
 }
 

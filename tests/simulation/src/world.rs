@@ -365,12 +365,7 @@ impl World {
                 if reply.stall {
                     return;
                 }
-                if reply.body.contains("use_dpop_nonce") {
-                    // The challenge's `DPoP-Nonce` header, reported before the answer.
-                    self.drive(tab, |k| {
-                        k.dpop_nonce("https://app.example/auth/refresh", "n")
-                    });
-                }
+                let nonce = reply.body.contains("use_dpop_nonce");
                 if let (429 | 500..=599, Some(s)) = (reply.status, reply.retry_after_s) {
                     let until = &mut self.tabs[tab].retry_after_until;
                     *until = until.max(now + s * 1000.0);
@@ -380,6 +375,8 @@ impl World {
                     body: reply.body,
                     retry_after_s: reply.retry_after_s,
                     token_header: None,
+                    // The challenge's `DPoP-Nonce` header comes with it.
+                    dpop_nonce: nonce.then(|| String::from("n")),
                 };
                 self.drive(tab, |k| k.auth_answer(id, answer, now));
             }
@@ -424,11 +421,9 @@ impl World {
             } => {
                 let url = "https://app.example/api/me";
                 self.drive(tab, |k| {
-                    if challenge {
-                        k.dpop_nonce(url, "n");
-                    }
                     let www = challenge.then_some(r#"DPoP error="use_dpop_nonce""#);
-                    k.fetch_answer(id, status, url, www, now);
+                    let nonce = challenge.then_some("n");
+                    k.fetch_answer(id, status, url, www, nonce, now);
                 });
             }
             Ev::Deliver { tab, wire, logout } => {
