@@ -269,8 +269,8 @@ export class TokenKeeper {
           this.#auth.delete(a);
           break;
         case 3: {
-          // The `Authorization` value, then with a proof its `htu` and nonce (empty: none).
-          const [authorization, htu, nonce] = js.split(text, "\n");
+          // The `Authorization` value, then with a proof (r4) its `htu` and nonce (empty: none).
+          const [authorization, htu, nonce] = r[4] ? js.split(text, "\n") : [text];
           this.#apps.send(a, b, c ? authorization : undefined, r[3], r[4] ? [htu, nonce] : undefined);
           break;
         }
