@@ -82,7 +82,8 @@ function cookies() {
     text = host.cookies();
   } catch {}
   const utf8 = js.encode(encoder, text);
-  js.setBytes(new js.Uint8Array(wasm.memory.buffer, wasm.room(utf8.length), utf8.length), utf8);
+  const at = wasm.room(utf8.length); // first: it may grow the memory, which gets a new buffer
+  js.setBytes(new js.Uint8Array(wasm.memory.buffer, at, utf8.length), utf8);
   return utf8.length;
 }
 

@@ -83,6 +83,27 @@ test("of two CSRF cookies the page can read, the keeper sends the one its login 
   assert.deepEqual(await page.evaluate(() => [k.isAuthenticated, k.events.filter(([e]) => e === "logout")]), [true, []]);
 });
 
+test("a page with a cookie jar of hundreds of kilobytes: the CSRF header is read from it, and the keeper goes on", async () => {
+  await reset(PAGE_URL);
+  const page = await open(undefined, "/index.html");
+  await keeperOf(page, "k", PAGE_URL);
+  await login(page, "k");
+  // 100 cookies of almost 4 KB the page reads but the auth routes never get (their path is the
+  // page's): written into the wasm as the refresh leaves, they make its memory grow there.
+  const size = await page.evaluate(() => {
+    for (let i = 0; i < 100; i++) document.cookie = `big${i}=${"x".repeat(3900)}; path=/index.html`;
+    return document.cookie.length;
+  });
+  assert.ok(size > 350_000, `${size} characters of cookies`);
+  await page.evaluate(() => k.refresh());
+  await page.evaluate(() => k.refresh());
+  const s = await stats(PAGE_URL);
+  assert.equal(s.refreshes, 2);
+  assert.equal(s.csrf_rejections, 0, "the CSRF cookie found among them");
+  assert.deepEqual(await page.evaluate(() => [k.isAuthenticated, k.events.filter(([e]) => e === "error")]), [true, []]);
+  assert.deepEqual(page.problems, []);
+});
+
 test("a refused CSRF header is that call's error: no tab is signed out", async () => {
   await reset(PAGE_URL);
   const context = await browser.newContext();
