@@ -49,7 +49,7 @@ async function load(input) {
 const text = (at, len) => js.decode(decoder, new js.Uint8Array(wasm.memory.buffer, at, len));
 
 /**
- * The wasm's one import: the core reads no JSON itself. `JSON.parse` reads the text at `at`;
+ * One of the wasm's two imports: the core reads no JSON itself. `JSON.parse` reads the text at `at`;
  * each of the `keys` (each ending with `\n`) it has is handed over with `field` (kinds in
  * npm/wasm/src/fields.rs), and the first key not among them. 0: not JSON, 1: not an object, 2: an
  * object.

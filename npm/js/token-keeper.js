@@ -23,7 +23,6 @@ import { Dpop } from "./dpop.js";
 import { collected, create, detail } from "./create.js";
 import { credentials, nonce, post } from "./auth.js";
 import * as js from "./intrinsics.js";
-import { host } from "./host.js";
 import { EVENTS, emit, listen, onWakeUps } from "./listeners.js";
 
 export { default } from "./core.js";
@@ -140,10 +139,9 @@ export class TokenKeeper {
 
   /** POSTs `body` as JSON to `loginUrl` (with `init.headers`); resolves to the new claims. */
   async login(body, init) {
-    const { json, headers } = credentials(body, init); // a throw rejects the promise
-    // The body's JSON (one line), then the app's headers as name and value lines: the core
-    // keeps them as long as a resend may need them.
-    const lines = [json, ...headers.flat()].join("\n");
+    // The body's JSON, then the app's headers, as lines: the core keeps them as long as a
+    // resend may need them. A throw rejects the promise.
+    const { lines } = credentials(body, init);
     return this.#call((h, id, now) => wasm.login(h, id, put(lines), now));
   }
 
@@ -270,8 +268,10 @@ export class TokenKeeper {
           break;
         case 3: {
           // The `Authorization` value, then with a proof (r4) its `htu` and nonce (empty: none).
-          const [authorization, htu, nonce] = r[4] ? js.split(text, "\n") : [text];
-          this.#apps.send(a, b, c ? authorization : undefined, r[3], r[4] ? [htu, nonce] : undefined);
+          // Indexed, not destructured: an array's iterator is the page's to replace.
+          const p = r[4] ? js.split(text, "\n") : undefined;
+          const authorization = p ? p[0] : text;
+          this.#apps.send(a, b, c ? authorization : undefined, r[3], p && [p[1], p[2]]);
           break;
         }
         case 4:
@@ -329,7 +329,9 @@ export class TokenKeeper {
 
   /** Posts the message the core wrote (`Post`, npm/wasm/src/commands.rs) to the other tabs. */
   #post(r, text) {
-    const [session, token] = js.split(text, "\n");
+    const parts = js.split(text, "\n"); // indexed: an array's iterator is the page's to replace
+    const session = parts[0];
+    const token = parts[1];
     const message = { v: r[4], type: KINDS[r[0]], session };
     if (token) message.token = token;
     // The members a message has; the others are absent, not undefined.
@@ -378,12 +380,12 @@ export class TokenKeeper {
       // network failure would.
       const headers = new js.Headers();
       for (let i = 0; i < count; i++, at += 2) js.setHeader(headers, lines[at], lines[at + 1]);
-      const sent = flags & 32 ? lines.slice(at).join("\n") : undefined;
+      const sent = flags & 32 ? lines[at] : undefined; // one line: JSON.stringify wrote it
       if (this.#dpop && htu !== undefined) {
         js.setHeader(headers, "dpop", await this.#dpop.proof(method, htu, nonce));
       }
       const init = { method, credentials: "include", headers, body: sent, signal: controller.signal };
-      [status, body, retryAfter, token, dpopNonce] = await post(url, init, tokenHeader);
+      ({ status, text: body, retryAfter, token, nonce: dpopNonce } = await post(url, init, tokenHeader));
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
     try {

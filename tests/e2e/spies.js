@@ -66,5 +66,26 @@ export function installSpies(page) {
     for (const name of ["keys", "entries", "hasOwn"]) wrap(Object, name, `Object.${name}`);
     wrap(Array, "isArray");
     wrap(Uint8Array.prototype, "set", "Uint8Array.set");
+    // An array's methods and its iterator (destructuring, spreading, for…of): the spy's own work
+    // uses them too, so it looks only from outside itself.
+    let looking = false;
+    const wrapArray = (name, where) => {
+      const real = Array.prototype[name];
+      Array.prototype[name] = function (...args) {
+        if (!looking) {
+          looking = true;
+          try {
+            look(where, this, ...args);
+          } finally {
+            looking = false;
+          }
+        }
+        return real.apply(this, args);
+      };
+    };
+    for (const name of ["join", "slice", "flat", "concat", "map", "forEach", "every", "some", "filter", "indexOf", "includes"]) {
+      wrapArray(name, `Array.${name}`);
+    }
+    wrapArray(Symbol.iterator, "Array iterator");
   });
 }

@@ -167,12 +167,15 @@ impl Keeper {
             ..
         } = &answer
         {
-            // Its endpoint's origin gave it: a login's or logout's URL, else the refresh's.
+            // Its endpoint's origin gave it: a login's or logout's URL, or the refresh's. A call
+            // the keeper no longer knows the kind of (one draining after it was replaced, one
+            // that timed out) files none: a nonce lost costs one more challenge at most.
             let pending = self.auth.pending.iter().find(|c| c.id == id);
             let url = match pending.map(|c| c.login) {
                 Some(true) => self.env.login_url.as_deref(),
                 Some(false) => self.env.logout_url.as_deref(),
-                None => Some(self.env.session.as_str()),
+                None if self.refresh_call_sent_at(id).is_some() => Some(self.env.session.as_str()),
+                None => None,
             };
             if let (Some(dpop), Some(url)) = (&mut self.dpop, url) {
                 dpop.keep_nonce(url, nonce);

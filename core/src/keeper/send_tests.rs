@@ -121,3 +121,25 @@ fn with_dpop_a_login_keeps_its_credentials_for_a_nonce_resend_and_each_send_says
     );
     assert_eq!(again.body(), send.body());
 }
+
+#[test]
+fn a_logins_own_headers_come_last_so_they_win_over_the_keepers() {
+    let mut k = keeper(false, false);
+    let mut credentials = credentials();
+    credentials.headers.push((
+        String::from("Content-Type"),
+        String::from("application/vnd.app+json"),
+    ));
+    k.login(CallId(1), credentials, T0);
+    let send = take(&mut k, "csrf_token=abc").unwrap();
+    let names: Vec<&str> = send.headers().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        ["X-CSRF-Token", "content-type", "x-tenant", "Content-Type"],
+        "the keeper's, then the app's in its order"
+    );
+    assert_eq!(
+        header(&send, "content-type"),
+        Some("application/vnd.app+json")
+    );
+}

@@ -17,9 +17,10 @@
 //! writes into the registers JavaScript reads at [`reg`].
 //!
 //! JSON is read by JavaScript's `JSON.parse`, not in the wasm: the core asks [`read_json`], which
-//! calls the one import, `tk.json(text, keys)`; JavaScript parses the text and, before it
-//! returns, hands each wanted member over with the export [`field`] ([`crate::fields`]), which
-//! touches nothing but the members being collected.
+//! calls the import `tk.json(text, keys)`; JavaScript parses the text and, before it returns,
+//! hands each wanted member over with the export [`field`] ([`crate::fields`]), which touches
+//! nothing but the members being collected. The other import, `tk.cookies()`, writes the page's
+//! cookies where the export [`room`] says, which touches nothing but them.
 
 #![allow(unsafe_code)]
 
@@ -37,8 +38,8 @@ unsafe impl Sync for Local {}
 
 static STATE: Local = Local(RefCell::new(State::new()));
 
-/// Runs `f` on the state. Exports that use it never nest: the one import, `tk.json`, calls back
-/// only [`field`], which does not use it, so the borrow cannot fail.
+/// Runs `f` on the state. Exports that use it never nest: the imports call back only [`field`]
+/// (`tk.json`) and [`room`] (`tk.cookies`), which do not use it, so the borrow cannot fail.
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     let mut state = borrow(&STATE.0);
     let r = f(&mut state);

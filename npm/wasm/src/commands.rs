@@ -13,8 +13,8 @@ use crate::api::{num, State};
 pub enum Kind {
     /// No command left.
     None = 0,
-    /// Send auth call r0, with r1 headers; r2 its flags and the out string its lines (see
-    /// [`poll`]).
+    /// Send auth call r0, with r1 headers; r2 its flags (1: `GET`, else `POST`) and the out
+    /// string its lines (see [`poll`]).
     SendAuth = 1,
     /// Abort auth call r0.
     AbortAuth = 2,
@@ -51,9 +51,11 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
     let kind = match command {
         Command::SendAuth(send) => {
             r[0] = num(send.id.0);
-            // Lines, each present when its flag in register 2 is: the URL (2), the token header's
-            // name (4), the proof's htu (8) and nonce (16), then the headers' names and values
-            // (register 1 counts them), then the body (32), which runs to the end.
+            // Register 2's flag 1: `GET` (else `POST`). Lines, each present when its flag in
+            // register 2 is: the URL (2), the token header's name (4), the proof's htu (8) and
+            // nonce (16), then the headers' names and values (register 1 counts them), then the
+            // body (32). None holds a line break: the URLs are resolved, header names and values
+            // checked, and the JavaScript driver's body is `JSON.stringify`'s.
             let mut flags = u32::from(send.method == "GET");
             let out = &mut s.out;
             let mut line = |flag: u32, text: Option<&str>| {
