@@ -10,6 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
+use token_keeper_core::keeper::MAX_INPUT_BYTES;
 use token_keeper_core::Wire;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -40,6 +41,17 @@ impl Channel {
             // An object, as a JavaScript tab requires: never an array, whatever a deserializer
             // would make of one.
             if !data.is_object() || Array::is_array(&data) {
+                return;
+            }
+            // A string member longer than the core takes is dropped before it is copied into
+            // the wasm, as a JavaScript tab drops it (`MAX_INPUT`, in UTF-16 units there too).
+            let too_long = ["type", "session", "token"].iter().any(|name| {
+                Reflect::get(&data, &(*name).into())
+                    .ok()
+                    .and_then(|v| v.dyn_into::<js_sys::JsString>().ok())
+                    .is_some_and(|s| s.length() as usize > MAX_INPUT_BYTES)
+            });
+            if too_long {
                 return;
             }
             if let Ok(wire) = serde_wasm_bindgen::from_value::<Wire>(data) {

@@ -311,6 +311,11 @@ async fn a_rust_tab_posts_and_hears_tab_messages_as_the_documented_structure() {
         message(r#""v":1,"type":"logout","token":7"#),
         message(r#""v":2,"type":"logout""#),
         json_string(&message(r#""v":1,"type":"logout""#)), // a structure's JSON text
+        // A string longer than a tab takes (65,536), dropped before it reaches the wasm.
+        message(&format!(
+            r#""v":1,"type":"logout","token":"{}""#,
+            "x".repeat(70_000)
+        )),
     ] {
         post.call1(&JsValue::NULL, &unfit.into()).unwrap();
     }
