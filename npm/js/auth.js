@@ -26,8 +26,9 @@ export function credentials(body, init) {
     let lines = json;
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      if (typeof given[name] != "string") throw 0;
-      js.setHeader(checked, name, given[name]); // the browser's own check of names and values
+      const raw = given[name]; // read once: a getter may answer differently each time
+      if (typeof raw != "string") throw 0;
+      js.setHeader(checked, name, raw); // the browser's own check of names and values
       const value = js.getHeader(checked, name);
       headers[i] = [name, value];
       lines += "\n" + name + "\n" + value;
@@ -53,7 +54,8 @@ export async function post(url, init, tokenHeader) {
   let text = await js.responseText(response);
   // A longer one holds no token: handed over as "", which the core finds no JSON object.
   if (text.length > MAX_INPUT) text = "";
-  return { status: response.status, text, retryAfter, token, nonce: nonce(response) };
+  // No prototype either: resolving this async function's promise looks up `then` on it.
+  return { __proto__: null, status: response.status, text, retryAfter, token, nonce: nonce(response) };
 }
 
 /**

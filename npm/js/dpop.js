@@ -33,7 +33,7 @@ const b64u = (data) =>
 const json64 = (value) => b64u(bytes(JSON.stringify(value)));
 
 export class Dpop {
-  #key; // a promise of [the private key, the proof header, encoded]
+  #key; // a promise of { key: the private key, header: the proof header, encoded }
 
   constructor() {
     const alg = { name: "ECDSA", namedCurve: "P-256" };
@@ -42,7 +42,10 @@ export class Dpop {
       if (privateKey.extractable !== false) throw 0; // made by another generateKey than ours
       // The public half is always exportable; only these four members go in a proof.
       const { kty, crv, x, y } = await exportKey("jwk", publicKey);
-      return [privateKey, json64({ typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } })];
+      // No prototype, read by name: resolving looks up `then` on it, and an array's iterator is
+      // the page's to replace; neither may get the key, which signs proofs.
+      const header = json64({ typ: "dpop+jwt", alg: "ES256", jwk: { crv, kty, x, y } });
+      return { __proto__: null, key: privateKey, header };
     })().catch(() => {
       // Each call that needs a proof fails with this: an auth call as a network failure, an
       // app request rejected with it.
@@ -56,7 +59,9 @@ export class Dpop {
    * and `token` (for `ath`) when the request carries it.
    */
   async proof(method, htu, nonce, token) {
-    const [key, header] = await this.#key;
+    const made = await this.#key;
+    const key = made.key;
+    const header = made.header;
     const claims = { jti: randomUUID(), htm: method, htu, iat: Math.floor(Date.now() / 1000) };
     if (nonce) claims.nonce = nonce;
     if (token) claims.ath = b64u(await digest("SHA-256", bytes(token)));

@@ -121,8 +121,8 @@ export class Apps {
     const headers = js.requestHeaders(request);
     const go = (dpop) => {
       if (authorization === undefined) return send(request);
+      if (dpop) js.setHeader(headers, "dpop", dpop); // first: nothing of ours is on it yet
       js.setHeader(headers, "authorization", authorization);
-      if (dpop) js.setHeader(headers, "dpop", dpop);
       const sent = send(request);
       // fetch copied the request: ours leave the copy kept for the retry (a GET's own).
       js.deleteHeader(headers, "authorization");
@@ -131,8 +131,9 @@ export class Apps {
     };
     // With `dpop` a proof is signed first (WebCrypto answers asynchronously); a failure to
     // sign rejects the request as a failed fetch would.
-    const signed = proof && this.#core.proof(request.method, proof, js.slice(authorization, tokenAt));
-    const sent = signed ? signed.then(go) : go();
+    const signed = proof && this.#core.proof(app.method, proof, js.slice(authorization, tokenAt));
+    // The `then` taken at load: a page's Promise.prototype.then must never get `go`.
+    const sent = signed ? js.then(signed, go) : go();
     if (!watch) {
       this.#apps.delete(id);
       return this.#deliver(app, sent);

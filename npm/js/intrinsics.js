@@ -37,3 +37,4 @@ export const decode = method(TextDecoder?.prototype, "decode");
 export const setBytes = method(Uint8Array.prototype, "set");
 export const slice = method(String.prototype, "slice");
 export const split = method(String.prototype, "split");
+export const then = method(Promise.prototype, "then");

@@ -332,10 +332,11 @@ export class TokenKeeper {
     const parts = js.split(text, "\n"); // indexed: an array's iterator is the page's to replace
     const session = parts[0];
     const token = parts[1];
-    const message = { v: r[4], type: KINDS[r[0]], session };
+    // No prototype: a setter a page script put on Object.prototype never gets the token.
+    const message = { __proto__: null, v: r[4], type: KINDS[r[0]], session };
     if (token) message.token = token;
     // The members a message has; the others are absent, not undefined.
-    TIMES.forEach((name, i) => r[i + 1] == r[i + 1] && (message[name] = r[i + 1]));
+    for (let i = 0; i < 3; i++) if (r[i + 1] == r[i + 1]) message[TIMES[i]] = r[i + 1];
     try {
       this.#channel?.postMessage(message);
     } catch {} // a closed channel: the other tabs miss one word, as with a lost message
@@ -384,7 +385,9 @@ export class TokenKeeper {
       if (this.#dpop && htu !== undefined) {
         js.setHeader(headers, "dpop", await this.#dpop.proof(method, htu, nonce));
       }
-      const init = { method, credentials: "include", headers, body: sent, signal: controller.signal };
+      // No prototype: fetch reads the members it was not given (`referrer`, `mode`…) through
+      // it, where a page script's getter would get this object, the body and the headers.
+      const init = { __proto__: null, method, credentials: "include", headers, body: sent, signal: controller.signal };
       ({ status, text: body, retryAfter, token, nonce: dpopNonce } = await post(url, init, tokenHeader));
     } catch {} // status 0: the core hears that the call failed
     this.#auth.delete(id);
