@@ -281,7 +281,10 @@ test("login and logout: wrong credentials are an http error, logout forgets the 
   });
   assert.deepEqual(seen, { wrong: ["http", 401], noSession: false, badBody: "config", badHeaders: "config",
     inBefore: true, inAfter: false, reasons: ["user"], token: undefined });
-  assert.equal((await stats(PAGE_URL)).logins, 1);
+  const s = await stats(PAGE_URL);
+  assert.equal(s.logins, 1);
+  assert.deepEqual(s.login_headers, ["content-type: application/json", "x-region: eu", "x-tenant: t1"],
+    "the app's headers arrived, as the browser normalizes them");
   assert.equal((await storage(page)).cookie, "", "logout cleared the readable CSRF cookie");
 });
 

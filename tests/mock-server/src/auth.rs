@@ -232,6 +232,14 @@ pub(crate) async fn login(
         return error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
     state.lock().throttle.succeeded(&user_key);
+    let mut seen: Vec<String> = headers
+        .iter()
+        .filter(|(name, _)| name.as_str().starts_with("x-") || *name == CONTENT_TYPE)
+        .filter(|(name, _)| !name.as_str().contains("csrf"))
+        .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap_or("?")))
+        .collect();
+    seen.sort();
+    state.lock().stats.login_headers = seen;
     match start_session(&state, &jar, &credentials.username, jkt.as_deref()).await {
         Ok((refresh, session, _)) if state.options.session_tokens => {
             state.lock().stats.logins += 1;

@@ -181,6 +181,9 @@ pub struct Stats {
     pub dpop_nonce_challenges: u64,
     /// `--dpop`: refreshes proven by another key than the family's, which re-bound it.
     pub dpop_rebinds: u64,
+    /// The last successful login's `x-` headers (an app's own: a tenant, a region) and its
+    /// `content-type`, as `name: value`, sorted.
+    pub login_headers: Vec<String>,
 }
 
 /// What one instance keeps for itself: its test controls, its counters, and — when the store is
