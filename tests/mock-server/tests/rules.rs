@@ -461,6 +461,7 @@ async fn every_control_changes_what_it_says() {
             refreshes: 3,
             api_ok: 1,
             authorized_requests: 1,
+            login_headers: vec![String::from("content-type: application/json")],
             ..Stats::default()
         }
     );
