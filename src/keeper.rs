@@ -44,7 +44,7 @@ impl Eq for TokenKeeper {}
 impl fmt::Debug for TokenKeeper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenKeeper")
-            .field("refresh_url", &self.inner.urls.refresh)
+            .field("refresh_url", &self.inner.read(|k| k.session().to_owned()))
             .field("authenticated", &self.is_authenticated())
             .finish_non_exhaustive()
     }

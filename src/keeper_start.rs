@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::TokenKeeper;
 use crate::clock::{self, Listener};
 use crate::config::Config;
-use crate::driver::{self, Inner, Urls};
+use crate::driver::{self, Inner};
 use crate::http;
 use crate::tabs::{self, Channel};
 use crate::Error;
@@ -39,11 +39,6 @@ impl TokenKeeper {
             [Some(&refresh), login.as_deref(), logout.as_deref()],
             origins.iter().map(String::as_str),
         )?;
-        let urls = Urls {
-            refresh,
-            login,
-            logout,
-        };
         let dpop = match config.dpop {
             true => Some(crate::dpop::Dpop::new().ok_or_else(|| {
                 config_error(
@@ -54,8 +49,8 @@ impl TokenKeeper {
             false => None,
         };
         let cross_tab = config.cross_tab;
-        let name = config.channel_name_for(&urls.refresh);
-        let session = urls.refresh.clone();
+        let name = config.channel_name_for(&refresh);
+        let session = refresh;
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
             let channel = if cross_tab {
                 let weak = weak.clone();
@@ -74,11 +69,11 @@ impl TokenKeeper {
                 tab_tokens: true,
                 seed: random_seed(),
                 session,
-                login_url: urls.login.clone(),
-                logout_url: urls.logout.clone(),
+                login_url: login,
+                logout_url: logout,
                 json: token_keeper_core::json::serde_reader,
             };
-            let inner = Inner::new(Keeper::new(config, env), urls, dpop);
+            let inner = Inner::new(Keeper::new(config, env), dpop);
             inner.io.borrow_mut().channel = channel;
             inner
         });

@@ -26,14 +26,6 @@ use crate::Error;
 
 pub(crate) type Callback = Rc<dyn Fn(&Event)>;
 
-/// The URLs of the auth endpoints, resolved against the page.
-#[derive(Debug)]
-pub(crate) struct Urls {
-    pub(crate) refresh: String,
-    pub(crate) login: Option<String>,
-    pub(crate) logout: Option<String>,
-}
-
 /// What a user call settles with.
 type Settling = Result<Settled, Error>;
 
@@ -95,7 +87,6 @@ pub(crate) struct Io {
 
 pub(crate) struct Inner {
     core: RefCell<Keeper>,
-    pub(crate) urls: Urls,
     /// With the option `dpop`: this keeper's key.
     pub(crate) dpop: Option<Dpop>,
     pub(crate) io: RefCell<Io>,
@@ -104,10 +95,9 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub(crate) fn new(core: Keeper, urls: Urls, dpop: Option<Dpop>) -> Inner {
+    pub(crate) fn new(core: Keeper, dpop: Option<Dpop>) -> Inner {
         Inner {
             core: RefCell::new(core),
-            urls,
             dpop,
             io: RefCell::default(),
             listeners: RefCell::default(),

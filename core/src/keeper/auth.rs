@@ -146,6 +146,21 @@ impl Keeper {
         self.send_auth(id, kind);
     }
 
+    /// What auth call `id` is while the keeper waits for its answer: the refresh in flight, or a
+    /// login or logout under way (with `this_session`, only one of the current session).
+    pub(super) fn auth_kind(&self, id: AuthId, this_session: bool) -> Option<AuthKind> {
+        if self.refresh_call_sent_at(id).is_some() {
+            return Some(AuthKind::Refresh);
+        }
+        let epoch = self.session.epoch;
+        let call = (self.auth.pending.iter())
+            .find(|c| c.id == id && (!this_session || c.epoch == epoch))?;
+        Some(match call.login {
+            true => AuthKind::Login { call: call.user },
+            false => AuthKind::Logout,
+        })
+    }
+
     /// Sends a login or logout call, or, while a refresh call of the ended session is still
     /// out, holds it until that call lands: its cookie must not land after this call's.
     pub(super) fn send_auth(&mut self, id: AuthId, kind: AuthKind) {
@@ -167,16 +182,11 @@ impl Keeper {
             ..
         } = &answer
         {
-            // Its endpoint's origin gave it: a login's or logout's URL, or the refresh's. A call
-            // the keeper no longer knows the kind of (one draining after it was replaced, one
-            // that timed out) files none: a nonce lost costs one more challenge at most.
-            let pending = self.auth.pending.iter().find(|c| c.id == id);
-            let url = match pending.map(|c| c.login) {
-                Some(true) => self.env.login_url.as_deref(),
-                Some(false) => self.env.logout_url.as_deref(),
-                None if self.refresh_call_sent_at(id).is_some() => Some(self.env.session.as_str()),
-                None => None,
-            };
+            // Its endpoint's origin gave it. A call the keeper no longer knows the kind of (one
+            // draining after it was replaced, one that timed out) files none: a nonce lost costs
+            // one more challenge at most.
+            let kind = self.auth_kind(id, false);
+            let url = kind.and_then(|kind| self.env.endpoint(kind));
             if let (Some(dpop), Some(url)) = (&mut self.dpop, url) {
                 dpop.keep_nonce(url, nonce);
             }

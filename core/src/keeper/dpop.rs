@@ -14,7 +14,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Answer, AuthId, AuthKind, Keeper};
+use super::{Answer, AuthId, Keeper};
 use crate::origin::origin_of_absolute;
 
 /// DPoP's state: nonces, the calls sent again for a challenge, the refreshes for other tabs'
@@ -62,15 +62,7 @@ impl Keeper {
     /// request sent with an `Authorization` ([`Command::SendApp`](super::Command::SendApp)) carries
     /// one — each send, the retries included, gets a proof of its own.
     pub(super) fn dpop_proof(&self, url: &str) -> Option<Proof> {
-        let dpop = self.dpop.as_ref()?;
-        let cut = url.bytes().position(|b| b == b'?' || b == b'#');
-        let htu = String::from(cut.map_or(url, |at| url.get(..at).unwrap_or(url)));
-        let origin = origin_of_absolute(url)?;
-        let nonce = dpop.nonces.iter().find(|(o, _)| o == origin);
-        Some(Proof {
-            htu,
-            nonce: nonce.map(|(_, n)| n.clone()),
-        })
+        self.dpop.as_ref()?.proof(url)
     }
 
     /// An answer from `url` carried a `DPoP-Nonce` header (it comes with the answer:
@@ -84,6 +76,19 @@ impl Keeper {
 }
 
 impl DpopState {
+    /// The proof for a request to `url` (see [`Keeper::dpop_proof`]): `None` when `url` has no
+    /// origin.
+    pub(super) fn proof(&self, url: &str) -> Option<Proof> {
+        let cut = url.bytes().position(|b| b == b'?' || b == b'#');
+        let htu = String::from(cut.map_or(url, |at| url.get(..at).unwrap_or(url)));
+        let origin = origin_of_absolute(url)?;
+        let nonce = self.nonces.iter().find(|(o, _)| o == origin);
+        Some(Proof {
+            htu,
+            nonce: nonce.map(|(_, n)| n.clone()),
+        })
+    }
+
     /// Keeps `nonce` as `url`'s origin's newest (see [`Keeper::dpop_nonce`]).
     pub(super) fn keep_nonce(&mut self, url: &str, nonce: &str) {
         let usable =
@@ -91,18 +96,17 @@ impl DpopState {
         let (Some(origin), true) = (origin_of_absolute(url), usable) else {
             return;
         };
-        let dpop = self;
         let value = String::from(nonce);
-        if let Some(slot) = dpop.nonces.iter_mut().find(|(o, _)| o == origin) {
+        if let Some(slot) = self.nonces.iter_mut().find(|(o, _)| o == origin) {
             slot.1 = value;
             return;
         }
-        if dpop.nonces.len() == MAX_NONCES {
+        if self.nonces.len() == MAX_NONCES {
             // A ninth origin: the list starts over (each origin forgotten costs at most one
             // more challenge; a rotation would cost the wasm most of a kilobyte).
-            dpop.nonces.clear();
+            self.nonces.clear();
         }
-        dpop.nonces.push((String::from(origin), value));
+        self.nonces.push((String::from(origin), value));
     }
 }
 
@@ -121,22 +125,11 @@ impl Keeper {
         if !challenged || !fresh {
             return false;
         }
-        let kind = if self.refresh_call_sent_at(id).is_some() {
-            AuthKind::Refresh
-        } else {
-            // Only a call of the current session: a login that a logout has since replaced
-            // must not go out after it (its cookie would sign the user back in), nor a logout
-            // after a new login (it would end that session).
-            match self
-                .auth
-                .pending
-                .iter()
-                .find(|c| c.id == id && c.epoch == self.session.epoch)
-            {
-                Some(c) if c.login => AuthKind::Login { call: c.user },
-                Some(_) => AuthKind::Logout,
-                None => return false,
-            }
+        // Only a call of the current session: a login that a logout has since replaced must
+        // not go out after it (its cookie would sign the user back in), nor a logout after a
+        // new login (it would end that session).
+        let Some(kind) = self.auth_kind(id, true) else {
+            return false;
         };
         // Auth ids grow from 1: the oldest entry is the smallest.
         if let Some(slot) = self.dpop.as_mut().and_then(|d| d.retried.iter_mut().min()) {

@@ -133,15 +133,13 @@ impl Keeper {
     fn send_watched(&mut self, id: FetchId, retry: bool) {
         let bearer = self.bearer();
         let (generation, epoch) = (self.session.generation, self.session.epoch);
-        // With `dpop`, each send's proof: the nonce is its origin's newest now.
-        let proof = self
-            .fetches
-            .iter()
-            .find(|w| w.id == id)
-            .and_then(|w| self.dpop_proof(w.url.as_deref()?));
         let Some(watched) = self.fetches.iter_mut().find(|w| w.id == id) else {
             return;
         };
+        // With `dpop`, each send's proof: the nonce is its origin's newest now.
+        let proof = (self.dpop.as_ref())
+            .zip(watched.url.as_deref())
+            .and_then(|(dpop, url)| dpop.proof(url));
         let (Some(bearer), true) = (bearer, watched.epoch == epoch) else {
             // Signed out (or a new session) meanwhile: nothing to attach, nothing to retry. A
             // retry gives the caller the answer it had; a first send goes out untouched.

@@ -13,7 +13,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::{AuthId, AuthKind, Authorization, Command, Keeper, Proof};
+use super::{AuthId, AuthKind, Authorization, Command, Environment, Keeper, Proof};
 
 /// What `login()` sends: the body (JSON text, as the app's value was encoded) and the app's own
 /// headers for it. Its `Debug` is redacted.
@@ -94,6 +94,18 @@ impl fmt::Debug for AuthSend {
     }
 }
 
+impl Environment {
+    /// Where an auth call of `kind` goes: `loginUrl` or `logoutUrl` resolved (`None` when the
+    /// option is not set), or the session's `refreshUrl`.
+    pub(super) fn endpoint(&self, kind: AuthKind) -> Option<&str> {
+        match kind {
+            AuthKind::Login { .. } => self.login_url.as_deref(),
+            AuthKind::Refresh => Some(&self.session),
+            AuthKind::Logout => self.logout_url.as_deref(),
+        }
+    }
+}
+
 impl Keeper {
     /// Queues auth call `id`; the driver gets it complete from [`Keeper::poll`].
     pub(super) fn push_auth(&mut self, id: AuthId, kind: AuthKind) {
@@ -121,7 +133,7 @@ impl Keeper {
         let (csrf, bearer) = self.auth_headers(send.kind, &jar);
         send.csrf = csrf.map(|(name, value)| (String::from(name), value));
         send.authorization = bearer;
-        send.url = match send.kind {
+        match send.kind {
             AuthKind::Login { .. } => {
                 // Kept past its sending only with `dpop`: a nonce challenge has it sent once more.
                 let keep = self.dpop.is_some();
@@ -133,14 +145,11 @@ impl Keeper {
                         c.credentials.take()
                     }
                 });
-                self.env.login_url.clone()
             }
-            AuthKind::Refresh => {
-                send.method = self.config.refresh_method.as_str();
-                Some(self.env.session.clone())
-            }
-            AuthKind::Logout => self.env.logout_url.clone(),
-        };
+            AuthKind::Refresh => send.method = self.config.refresh_method.as_str(),
+            AuthKind::Logout => {}
+        }
+        send.url = self.env.endpoint(send.kind).map(String::from);
         send.proof = send.url.as_deref().and_then(|url| self.dpop_proof(url));
         send.token_header.clone_from(&self.config.token_header);
     }

@@ -87,8 +87,6 @@ pub(crate) fn poll(s: &mut State, h: u32) -> u32 {
                 for (name, value) in &credentials.headers {
                     header(name, value);
                 }
-            }
-            if let Some(credentials) = &send.credentials {
                 flags |= 32;
                 out.push_str(&credentials.body);
             }
