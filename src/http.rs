@@ -1,6 +1,8 @@
 //! The browser's `fetch`, for the auth calls (login, refresh, logout) and for the app's requests.
 
 use js_sys::{Function, Promise, Reflect};
+use token_keeper_core::keeper::MAX_INPUT_BYTES;
+use token_keeper_core::parsed::{serde_parse, Parsed};
 use token_keeper_core::Answer;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, Headers, Request, RequestCredentials};
@@ -40,6 +42,13 @@ pub(crate) async fn auth_call(
     match response.text().await {
         Ok(body) => Answer::Response {
             status,
+            // serde_json reads it, as `JSON.parse` does in the npm package; a body longer than
+            // the core reads is no JSON object to it.
+            parsed: if body.len() > MAX_INPUT_BYTES {
+                Parsed::NotJson
+            } else {
+                serde_parse(&body)
+            },
             body,
             retry_after_s,
             token_header,

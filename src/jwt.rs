@@ -1,5 +1,6 @@
-//! Unverified JWT decoding, as [`token_keeper_core::jwt`] does it, with the JSON read by
-//! `serde_json` (the core reads no JSON itself: each driver hands it the platform's parser).
+//! Unverified JWT decoding, as [`token_keeper_core::jwt`] does it, with each segment decoded by
+//! the `base64` crate and read by `serde_json` (the core reads no base64 or JSON itself: each
+//! driver hands it the platform's decoder).
 
 pub use token_keeper_core::jwt::{Audience, Claims, Header, JwtError, Segment};
 
@@ -12,7 +13,7 @@ pub use token_keeper_core::jwt::{Audience, Claims, Header, JwtError, Segment};
 /// base64url, text that is not UTF-8 or not JSON, JSON that is not an object, or a registered
 /// claim of the wrong type.
 pub fn decode_unverified(token: &str) -> Result<Claims, JwtError> {
-    token_keeper_core::jwt::decode_unverified(token, token_keeper_core::json::serde_reader)
+    token_keeper_core::jwt::decode_unverified(token, token_keeper_core::parsed::serde_segment)
 }
 
 /// Decodes the JOSE header of a compact JWT without verifying anything.
@@ -21,5 +22,8 @@ pub fn decode_unverified(token: &str) -> Result<Claims, JwtError> {
 ///
 /// As [`decode_unverified`], for the header segment.
 pub fn decode_header_unverified(token: &str) -> Result<Header, JwtError> {
-    token_keeper_core::jwt::decode_header_unverified(token, token_keeper_core::json::serde_reader)
+    token_keeper_core::jwt::decode_header_unverified(
+        token,
+        token_keeper_core::parsed::serde_segment,
+    )
 }

@@ -71,7 +71,7 @@ impl TokenKeeper {
                 session,
                 login_url: login,
                 logout_url: logout,
-                json: token_keeper_core::json::serde_reader,
+                decoder: token_keeper_core::parsed::serde_segment,
             };
             let inner = Inner::new(Keeper::new(config, env), dpop);
             inner.io.borrow_mut().channel = channel;

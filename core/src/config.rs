@@ -52,7 +52,7 @@ impl Default for Retry {
 }
 
 /// The names of the options in JavaScript (and in JSON), in the order
-/// [`Config::from_json`] numbers them; any other name is refused.
+/// [`Config::from_parsed`] numbers them; any other name is refused.
 pub const OPTIONS: [&str; 18] = [
     "refreshUrl",
     "loginUrl",
@@ -81,7 +81,7 @@ pub const CSRF_OPTIONS: [&str; 3] = ["headerName", "cookieName", "responseField"
 pub const RETRY_OPTIONS: [&str; 3] = ["attempts", "baseDelayMs", "maxDelayMs"];
 
 /// Validated options. URLs are as given; the keeper resolves relative ones against the page.
-/// Made by [`Config::new`] (then fields set), the Rust crate's builder, [`Config::from_json`] or
+/// Made by [`Config::new`] (then fields set), the Rust crate's builder, [`Config::from_parsed`] or
 /// serde: `#[non_exhaustive]`, so a new option is never a breaking change.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -1,9 +1,8 @@
-//! The options as JSON text: what `new TokenKeeper(options)` passes through `JSON.stringify`, and
-//! what a Rust app may keep in a settings file. The camelCase names of the JavaScript API; an
+//! The options as a parsed JSON object: what a Rust app keeps in a settings file (JSON, TOML,
+//! YAML: read with serde, `config_serde.rs`), with the camelCase names of the JavaScript API; an
 //! unknown name, a wrong type or a value out of range is a `config` error naming the option.
 //!
-//! JSON has no `undefined`, `NaN` or functions: `JSON.stringify` drops an `undefined` option (so
-//! it counts as not given, as in JavaScript) and writes `NaN` and `Infinity` as `null`, which is
+//! JSON has no `undefined`, `NaN` or functions: a `NaN` or an infinity written as `null` is
 //! refused here as "must be a finite number".
 
 use alloc::string::String;
@@ -13,19 +12,24 @@ use core::time::Duration;
 use crate::config::{
     self, config_error, Config, Csrf, RefreshMethod, Retry, CSRF_OPTIONS, OPTIONS, RETRY_OPTIONS,
 };
-use crate::json::{Parsed, Reader, Value};
+use crate::parsed::{Members, Parsed, Value};
 use crate::Error;
 
 impl Config {
-    /// Reads and validates options given as a JSON object with the JavaScript API's names.
+    /// Reads and validates options given as a JSON object with the JavaScript API's names, as
+    /// the platform parsed it.
     ///
     /// # Errors
     ///
     /// A `config` error naming the first option that is unknown, of the wrong type, missing
     /// (`refreshUrl`) or out of range.
-    pub fn from_json(json: &str, reader: Reader) -> Result<Config, Error> {
+    pub fn from_parsed(options: Parsed) -> Result<Config, Error> {
         let not_object = || config_error("options", "must be an object with refreshUrl");
-        let values = known(reader, json, "", &OPTIONS)?.ok_or_else(not_object)?;
+        let values = match options {
+            Parsed::NotJson => return Err(config_error("options", "must be JSON-encodable")),
+            Parsed::NotObject => return Err(not_object()),
+            Parsed::Object(members) => known(members, "", &OPTIONS)?,
+        };
         if values.first().is_some_and(Option::is_none) {
             return Err(config_error("refreshUrl", "is required"));
         }
@@ -34,7 +38,7 @@ impl Config {
         // here would carry its own copy of the clean-up of everything alive (wasm bytes).
         for (index, value) in values.into_iter().enumerate() {
             if let Some(value) = value {
-                set(&mut c, index, value, reader)?;
+                set(&mut c, index, value)?;
             }
         }
         c.validate()
@@ -42,7 +46,7 @@ impl Config {
 }
 
 /// Sets option number `index` (of [`OPTIONS`]) of `c` to `value`, checking its type.
-fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(), Error> {
+fn set(c: &mut Config, index: usize, value: Value) -> Result<(), Error> {
     let key = OPTIONS.get(index).copied().unwrap_or_default();
     let p = &mut c.policy;
     match index {
@@ -57,9 +61,9 @@ fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(),
             Value::StrList(list) => c.allowed_origins = Some(list),
             _ => return Err(config_error(key, "must be an array of strings")),
         },
-        8 => c.csrf = csrf(value, reader)?,
+        8 => c.csrf = csrf(value)?,
         9 => c.timeout = millis(key, &value)?,
-        10 => c.retry = retry(value, reader)?,
+        10 => c.retry = retry(value)?,
         11 => c.cross_tab = boolean(key, value)?,
         12 => c.channel_name = Some(string(key, value)?),
         13 => c.send_access_token_on_refresh = boolean(key, value)?,
@@ -71,26 +75,14 @@ fn set(c: &mut Config, index: usize, value: Value, reader: Reader) -> Result<(),
     Ok(())
 }
 
-/// The values of the fields of a JSON object, in the order of `names`, refusing any other name;
-/// `None` when `json` is JSON but not an object.
-fn known(
-    reader: Reader,
-    json: &str,
-    prefix: &str,
-    names: &[&str],
-) -> Result<Option<Vec<Option<Value>>>, Error> {
-    match reader(json, names) {
-        Parsed::NotJson => Err(config_error("options", "must be JSON-encodable")),
-        Parsed::NotObject => Ok(None),
-        Parsed::Object {
-            unknown: Some(key), ..
-        } => {
-            let mut name = String::from(prefix);
-            name.push_str(&key);
-            Err(config_error(&name, "is not an option of TokenKeeper"))
-        }
-        Parsed::Object { values, .. } => Ok(Some(values)),
+/// The values of the members of an object, in the order of `names`, refusing any other name.
+fn known(mut members: Members, prefix: &str, names: &[&str]) -> Result<Vec<Option<Value>>, Error> {
+    if let Some(key) = members.unknown(names) {
+        let mut name = String::from(prefix);
+        name.push_str(key);
+        return Err(config_error(&name, "is not an option of TokenKeeper"));
     }
+    Ok(names.iter().map(|name| members.take(name)).collect())
 }
 
 fn string(key: &str, value: Value) -> Result<String, Error> {
@@ -119,10 +111,10 @@ fn millis(key: &str, value: &Value) -> Result<Duration, Error> {
 }
 
 /// `csrf`: `false`, or an object of the three names (each a string).
-fn csrf(value: Value, reader: Reader) -> Result<Option<Csrf>, Error> {
-    let text = match value {
+fn csrf(value: Value) -> Result<Option<Csrf>, Error> {
+    let members = match value {
         Value::Bool(false) => return Ok(None),
-        Value::Object(text) => text,
+        Value::Object(members) => members,
         _ => return Err(config_error("csrf", "must be false or an object")),
     };
     let mut csrf = Csrf::default();
@@ -131,7 +123,7 @@ fn csrf(value: Value, reader: Reader) -> Result<Option<Csrf>, Error> {
         &mut csrf.cookie_name,
         &mut csrf.response_field,
     ];
-    let values = known(reader, &text, "csrf.", &CSRF_OPTIONS)?.unwrap_or_default();
+    let values = known(members, "csrf.", &CSRF_OPTIONS)?;
     for ((name, slot), value) in CSRF_OPTIONS.iter().zip(slots).zip(values) {
         if let Some(value) = value {
             *slot = string(name, value)?;
@@ -141,12 +133,12 @@ fn csrf(value: Value, reader: Reader) -> Result<Option<Csrf>, Error> {
 }
 
 /// `retry`: an object of `attempts` (a whole number, 0–100) and the two delays.
-fn retry(value: Value, reader: Reader) -> Result<Retry, Error> {
-    let Value::Object(text) = value else {
+fn retry(value: Value) -> Result<Retry, Error> {
+    let Value::Object(members) = value else {
         return Err(config_error("retry", "must be an object"));
     };
     let mut retry = Retry::default();
-    let values = known(reader, &text, "retry.", &RETRY_OPTIONS)?.unwrap_or_default();
+    let values = known(members, "retry.", &RETRY_OPTIONS)?;
     let mut values = values.into_iter();
     if let Some(Some(value)) = values.next() {
         retry.attempts = config::attempts(number("retry.attempts", &value)?)?;

@@ -5,7 +5,7 @@ use std::format;
 use std::vec;
 
 fn from_json(json: &str) -> Result<Config, Error> {
-    Config::from_json(json, crate::json::serde_reader)
+    Config::from_parsed(crate::parsed::serde_parse(json))
 }
 
 fn problem(json: &str) -> String {

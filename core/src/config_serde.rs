@@ -1,10 +1,9 @@
 //! `Config` from any serde format (cargo feature `serde`): an app that keeps its settings in
-//! JSON, TOML or YAML reads them with the JavaScript API's names. The value is written out as
-//! JSON and read by [`Config::from_json`], so every check and every message is the same as for
+//! JSON, TOML or YAML reads them with the JavaScript API's names. The value is read by
+//! [`Config::from_parsed`], so every check and every message is the same as for
 //! `new TokenKeeper(options)`.
 
 use alloc::collections::BTreeMap;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -12,6 +11,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
 use crate::config::Config;
+use crate::parsed::{Members, Parsed, Value};
 
 /// Any value an option can hold, as the format gave it.
 #[derive(Deserialize)]
@@ -26,60 +26,42 @@ enum Any {
 }
 
 impl Any {
-    fn write(&self, out: &mut String) {
+    /// The value as the core reads it. A `NaN` or an infinity stays one: the core refuses it as
+    /// "must be a finite number", as JavaScript's does.
+    fn value(self) -> Value {
         match self {
-            Any::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            // Rust's float formatting round-trips; JSON has no NaN or infinity: null, which the
-            // reader refuses as "must be a finite number".
-            Any::Num(n) if n.is_finite() => out.push_str(&format!("{n}")),
-            Any::Num(_) | Any::Null(()) => out.push_str("null"),
-            Any::Str(s) => write_str(s, out),
-            Any::List(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write(out);
-                }
-                out.push(']');
-            }
-            Any::Map(fields) => {
-                out.push('{');
-                for (i, (key, value)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_str(key, out);
-                    out.push(':');
-                    value.write(out);
-                }
-                out.push('}');
-            }
+            Any::Bool(b) => Value::Bool(b),
+            Any::Num(n) => Value::Num(n),
+            Any::Str(s) => Value::Str(s),
+            Any::List(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    Any::Str(s) => Some(s),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>()
+                .map_or(Value::Other, Value::StrList),
+            Any::Map(fields) => Value::Object(members(fields)),
+            Any::Null(()) => Value::Null,
         }
     }
 }
 
-fn write_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
+fn members(fields: BTreeMap<String, Any>) -> Members {
+    let mut out = Members::new();
+    for (key, value) in fields {
+        out.push(key, value.value());
     }
-    out.push('"');
+    out
 }
 
 impl<'de> Deserialize<'de> for Config {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Any::deserialize(deserializer)?;
-        let mut json = String::new();
-        value.write(&mut json);
-        Config::from_json(&json, crate::json::serde_reader)
-            .map_err(|e| D::Error::custom(e.message()))
+        let options = match Any::deserialize(deserializer)? {
+            Any::Map(fields) => Parsed::Object(members(fields)),
+            _ => Parsed::NotObject,
+        };
+        Config::from_parsed(options).map_err(|e| D::Error::custom(e.message()))
     }
 }
 

@@ -4,59 +4,59 @@
 //! used only for scheduling refreshes and for display, never for an access decision. The name of
 //! the entry point, [`decode_unverified`], says so on every call site.
 //!
-//! Decoding is linear in the token's length: one split, one base64url pass per segment, and the
-//! platform's JSON parser (the [`Reader`] the driver hands over) on the two decoded segments.
+//! Decoding is linear in the token's length: one split and one base64url syntax check per
+//! segment here, then the platform's [`Decoder`] (the driver's: `atob`, `TextDecoder` and
+//! `JSON.parse` in the npm package, the `base64` crate and `serde_json` in the Rust crate) on
+//! each of the first two segments. The core picks which text is the token (an answer's body or
+//! its header, a tab's message…) and asks the decoder then, as a TLS library asks the crypto
+//! provider it was handed (rustls' `CryptoProvider`): a pure function, so the keeper stays
+//! deterministic.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::json::{self, Reader, Value};
+use crate::parsed::{Parsed, Value};
 
-/// Decodes base64url as JWTs use it (RFC 7515 §2): the URL-safe alphabet, no padding needed,
-/// `=` padding up to the canonical amount tolerated, bits left over in the last character
-/// ignored.
-///
-/// Not the `base64` crate: its engine cost the npm package's wasm 2 KB gzip (../shared/SIZE.md),
-/// a tenth of the budget, for the one decoding a JWT needs. The crate stays the tests' encoder.
-fn base64url(text: &str) -> Option<Vec<u8>> {
+/// The data of a base64url segment as JWTs use it (RFC 7515 §2): the URL-safe alphabet, no
+/// padding needed, `=` padding up to the canonical amount tolerated (and cut off here). `None`
+/// for anything else: a byte outside the alphabet, too much padding, or 4n + 1 characters,
+/// which carry 6 bits too few for a byte (no encoder writes that). What is left decodes without
+/// a doubt; the platform's [`Decoder`] does that.
+fn base64url(text: &str) -> Option<&str> {
     let bytes = text.as_bytes();
-    let data = match bytes.iter().position(|&b| b == b'=') {
-        None => bytes,
-        Some(end) => {
-            let padding = bytes.get(end..)?;
-            let canonical = (4 - end % 4) % 4;
-            if padding.len() > canonical || padding.iter().any(|&b| b != b'=') {
-                return None;
-            }
-            bytes.get(..end)?
-        }
-    };
-    // 4n + 1 characters carry 6 bits too few for a byte: no encoder writes that.
-    if data.len() % 4 == 1 {
+    let end = bytes.iter().position(|&b| b == b'=').unwrap_or(bytes.len());
+    let padding = bytes.get(end..)?;
+    if padding.len() > (4 - end % 4) % 4 || padding.iter().any(|&b| b != b'=') || end % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in data {
-        let sextet = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        // At most 7 bits wait plus these 6: the mask keeps the accumulator small.
-        acc = (acc << 6 | u32::from(sextet)) & 0x1fff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
+    let data = text.get(..end)?;
+    data.bytes()
+        .all(|b| matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+        .then_some(data)
 }
+
+/// One of a JWT's first two segments as the platform decoded it: base64url to bytes, the bytes
+/// as UTF-8, the text as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    /// The platform's base64url decoder refused it (the core's own syntax check let it by: a
+    /// decoder stricter than RFC 7515).
+    NotBase64,
+    /// The bytes are not UTF-8.
+    NotUtf8,
+    /// The text, and what the platform's JSON parser made of it.
+    Json {
+        /// The decoded text.
+        text: String,
+        /// Its parse.
+        parsed: Parsed,
+    },
+}
+
+/// The platform's JWT segment decoder: given a segment's base64url data (checked, its padding
+/// cut off), its bytes read as UTF-8 and parsed as JSON.
+pub type Decoder = fn(segment: &str) -> Decoded;
 
 /// Which part of a compact JWT a problem was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +116,7 @@ impl JwtError {
         let (before, segment, after) = match self {
             JwtError::Segments { found } => {
                 m.push_str("a jwt has 3 dot-separated segments, this token has ");
-                crate::json::write_u64(&mut m, *found as u64);
+                crate::parsed::write_u64(&mut m, *found as u64);
                 return m;
             }
             JwtError::ClaimType { claim, expected } => {
@@ -251,10 +251,10 @@ impl Header {
 /// A [`JwtError`] naming the first problem found: the segment count, an empty segment, invalid
 /// base64url, text that is not UTF-8 or not JSON, JSON that is not an object, or a registered claim
 /// of the wrong type.
-pub fn decode_unverified(token: &str, reader: Reader) -> Result<Claims, JwtError> {
+pub fn decode_unverified(token: &str, decoder: Decoder) -> Result<Claims, JwtError> {
     let [header, payload] = split(token)?;
-    header_from(header, reader)?;
-    let (json, raw) = decode_object(reader, Segment::Payload, payload, CLAIM_KEYS)?;
+    header_from(header, decoder)?;
+    let (json, raw) = decode_object(decoder, Segment::Payload, payload, CLAIM_KEYS)?;
     let mut claims = Claims {
         iss: None,
         sub: None,
@@ -307,13 +307,13 @@ pub fn decode_unverified(token: &str, reader: Reader) -> Result<Claims, JwtError
 /// # Errors
 ///
 /// As [`decode_unverified`], for the header segment (the payload is not examined).
-pub fn decode_header_unverified(token: &str, reader: Reader) -> Result<Header, JwtError> {
+pub fn decode_header_unverified(token: &str, decoder: Decoder) -> Result<Header, JwtError> {
     let [header, _] = split(token)?;
-    header_from(header, reader)
+    header_from(header, decoder)
 }
 
-fn header_from(segment: &str, reader: Reader) -> Result<Header, JwtError> {
-    let (json, raw) = decode_object(reader, Segment::Header, segment, HEADER_KEYS)?;
+fn header_from(segment: &str, decoder: Decoder) -> Result<Header, JwtError> {
+    let (json, raw) = decode_object(decoder, Segment::Header, segment, HEADER_KEYS)?;
     let mut out = Header {
         alg: None,
         typ: None,
@@ -377,17 +377,27 @@ const HEADER_KEYS: &[&str] = &["alg", "typ", "kid"];
 /// Base64url, UTF-8 and JSON-object checks for one segment; returns the JSON text and the values
 /// of the `wanted` keys (in the order of `wanted`; the last duplicate wins, as with `JSON.parse`).
 fn decode_object(
-    reader: Reader,
+    decoder: Decoder,
     segment: Segment,
     text: &str,
     wanted: &'static [&'static str],
 ) -> Result<(String, Vec<Option<Value>>), JwtError> {
-    let bytes = base64url(text).ok_or(JwtError::Base64(segment))?;
-    let json = String::from_utf8(bytes).map_err(|_| JwtError::Utf8(segment))?;
-    match json::fields(reader, &json, wanted) {
-        Ok(Some(values)) => Ok((json, values)),
-        Ok(None) => Err(JwtError::NotObject(segment)),
-        Err(()) => Err(JwtError::Json(segment)),
+    let data = base64url(text).ok_or(JwtError::Base64(segment))?;
+    match decoder(data) {
+        Decoded::NotBase64 => Err(JwtError::Base64(segment)),
+        Decoded::NotUtf8 => Err(JwtError::Utf8(segment)),
+        Decoded::Json {
+            parsed: Parsed::NotJson,
+            ..
+        } => Err(JwtError::Json(segment)),
+        Decoded::Json {
+            parsed: Parsed::NotObject,
+            ..
+        } => Err(JwtError::NotObject(segment)),
+        Decoded::Json {
+            text,
+            parsed: Parsed::Object(mut members),
+        } => Ok((text, wanted.iter().map(|key| members.take(key)).collect())),
     }
 }
 

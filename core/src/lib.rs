@@ -11,8 +11,9 @@
 //!   [`Command`]s for a driver to perform;
 //! - [`TabMessage`]: what tabs tell each other, and [`Wire`], the one structure it travels as;
 //! - [`Error`]: the one error type, with stable codes shared with JavaScript;
-//! - [`json`]: the seam's JSON — the core reads none itself: each driver hands it the platform's
-//!   parser as a [`json::Reader`].
+//! - [`parsed`]: what the platform parsed — the core reads no JSON, base64 or UTF-8 itself: an
+//!   auth answer's body comes in parsed, and each driver hands it the platform's JWT segment
+//!   [`jwt::Decoder`].
 //!
 //! Drivers: the npm package's (JavaScript, over the raw exports of `npm/wasm`), the
 //! `token-keeper` crate's (browser, over web-sys) and the simulation in `tests/simulation`, which
@@ -29,11 +30,11 @@ mod config_json;
 mod config_serde;
 pub mod error;
 pub mod event;
-pub mod json;
 pub mod jwt;
 pub mod keeper;
 pub mod message;
 pub mod origin;
+pub mod parsed;
 mod rng;
 pub mod schedule;
 

@@ -42,32 +42,62 @@ async function load(input) {
     if (!input.ok) throw problem("network", `the wasm could not be loaded: ${status}`, status);
     input = await input.arrayBuffer();
   }
-  const made = await WebAssembly.instantiate(input, { tk: { json, cookies } });
+  const made = await WebAssembly.instantiate(input, { tk: { segment, cookies } });
   wasm = (made.instance ?? made).exports;
 }
 
 const text = (at, len) => js.decode(decoder, new js.Uint8Array(wasm.memory.buffer, at, len));
 
+// UTF-8 as a JWT segment must be: a byte that is not is an error, and a leading BOM stays (and
+// is then no JSON), as Rust's `String::from_utf8` and serde_json read it.
+const strict = new js.TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
- * One of the wasm's two imports: the core reads no JSON itself. `JSON.parse` reads the text at `at`;
- * each of the `keys` (each ending with `\n`) it has is handed over with `field` (kinds in
- * npm/wasm/src/fields.rs), and the first key not among them. 0: not JSON, 1: not an object, 2: an
- * object.
+ * One of the wasm's two imports: the core reads no base64, UTF-8 or JSON itself. A JWT segment
+ * it reads (base64url at `at`, checked and its padding cut off by the core) is decoded here with
+ * `atob`, `TextDecoder` and `JSON.parse`; its text and members are handed over with `field`
+ * (npm/wasm/src/fields.rs). 0: not base64, 1: not UTF-8, else as `parse`.
  */
-function json(at, len, keysAt, keysLen) {
-  let value;
+function segment(at, len) {
+  let bytes;
   try {
-    value = js.parse(text(at, len));
+    const binary = js.atob(text(at, len).replaceAll("-", "+").replaceAll("_", "/"));
+    bytes = new js.Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   } catch {
     return 0;
   }
-  if (!value || typeof value != "object" || js.isArray(value)) return 1;
-  const keys = text(keysAt, keysLen).split("\n");
-  keys.pop(); // each key ends with a line break
-  keys.forEach((key, i) => js.hasOwn(value, key) && give(i, value[key]));
-  const unknown = js.keys(value).find((key) => !keys.includes(key));
-  if (unknown != null) bytes(0, 8, unknown);
-  return 2;
+  let json;
+  try {
+    json = js.decode(strict, bytes);
+  } catch {
+    return 1;
+  }
+  field(8, 0, "", json);
+  return parse(json);
+}
+
+/**
+ * An auth answer's body, parsed and its members handed over just before the answer: the kind
+ * the export `auth_answer` takes.
+ */
+export function parsed(text) {
+  wasm.field(9, 0, 0, 0); // a new text: nothing collected before it counts
+  return parse(text);
+}
+
+/** `JSON.parse` of `text`, each member handed over: 2 not JSON, 3 not an object, 4 an object. */
+function parse(text) {
+  let value;
+  try {
+    value = js.parse(text);
+  } catch {
+    return 2;
+  }
+  if (!value || typeof value != "object" || js.isArray(value)) return 3;
+  const keys = js.keys(value);
+  for (let i = 0; i < keys.length; i++) give(keys[i], value[keys[i]]);
+  return 4;
 }
 
 /**
@@ -87,23 +117,28 @@ function cookies() {
   return utf8.length;
 }
 
-/** Hands member `i` over. */
-function give(i, v) {
+/** Hands member `key` over (kinds in npm/wasm/src/fields.rs). Indexed loops: a page's
+ * `Array.prototype` methods see nothing of the body. */
+function give(key, v) {
   const kind = typeof v;
-  if (kind == "string") return bytes(i, 3, v);
-  if (kind == "number" || kind == "boolean") return wasm.field(i, kind == "number" ? 2 : 1, v, 0);
-  if (v === null) return wasm.field(i, 0, 0, 0);
-  if (!js.isArray(v)) return bytes(i, 6, js.stringify(v));
-  if (!v.every((s) => typeof s == "string")) return wasm.field(i, 7, 0, 0);
-  wasm.field(i, 4, 0, 0);
-  v.forEach((s) => bytes(i, 5, s));
+  if (kind == "string") return field(3, 0, key, v);
+  if (kind == "number" || kind == "boolean") return field(kind == "number" ? 2 : 1, +v, key);
+  if (v === null) return field(0, 0, key);
+  let strings = js.isArray(v);
+  for (let i = 0; strings && i < v.length; i++) strings = typeof v[i] == "string";
+  if (!strings) return field(7, 0, key);
+  field(4, 0, key);
+  for (let i = 0; i < v.length; i++) field(5, 0, "", v[i]);
 }
 
-/** Hands a string over: room for its UTF-8 from `field`, then the bytes. */
-function bytes(i, kind, s) {
-  const utf8 = js.encode(encoder, s);
-  const at = wasm.field(i, kind, 0, utf8.length);
-  js.setBytes(new js.Uint8Array(wasm.memory.buffer, at, utf8.length), utf8);
+/** Hands a member over: room for its key's and its text's UTF-8 from `field`, then the bytes. */
+function field(kind, number, key, text = "") {
+  const k = js.encode(encoder, key);
+  const t = js.encode(encoder, text);
+  const at = wasm.field(kind, number, k.length, t.length);
+  const memory = new js.Uint8Array(wasm.memory.buffer, at, k.length + t.length);
+  js.setBytes(memory, k);
+  js.setBytes(memory, t, k.length);
 }
 
 /** A `TokenKeeperError`: an `Error` with a literal `name`, a stable `code`, maybe a `status`. */

@@ -21,7 +21,7 @@ const getter = (proto, name) => {
 
 const windowFetch = G.fetch;
 export const fetch = (...args) => apply(windowFetch, G, args);
-export const { Request, Headers, Uint8Array, TextEncoder, TextDecoder } = G;
+export const { Request, Headers, Uint8Array, TextEncoder, TextDecoder, atob } = G;
 export const { parse, stringify } = JSON;
 export const { keys, hasOwn } = Object;
 export const { isArray } = Array;

@@ -15,7 +15,7 @@
 // requests), locks.js, dpop.js; esbuild bundles them into the package's one file.
 
 import {
-  wasm, core, halt, problem, configError, put, registers, said, failure, MAX_INPUT,
+  wasm, core, halt, problem, configError, put, parsed, registers, said, failure, MAX_INPUT,
 } from "./core.js";
 import { Apps } from "./fetch.js";
 import { Locks } from "./locks.js";
@@ -395,7 +395,7 @@ export class TokenKeeper {
       // Handed over just before the answer it belongs to: the core keeps it for that one only.
       if (status && token != null) core().second(put(token));
       if (status && dpopNonce != null) core().nonce(put(dpopNonce));
-      this.#feed(wasm.auth_answer, id, status, put(body), retryAfter);
+      this.#feed(wasm.auth_answer, id, status, put(body), parsed(body), retryAfter);
     } catch (e) {
       this.#halt(e);
     }

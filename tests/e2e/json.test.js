@@ -1,8 +1,9 @@
-// The JSON seam in the npm package: the wasm reads no JSON itself; JavaScript's JSON.parse reads
-// tokens and hands the members the core asks for over to it, and the driver checks the options'
-// types itself; the core checks their meaning — with the same errors the Rust crate's serde_json
-// reader gives (core/src/jwt.rs, config_json.rs and their tests). In Chromium, on the package as
-// shipped.
+// The parsing seam in the npm package: the wasm reads no JSON, base64 or UTF-8 itself. The core
+// checks a token's segments' syntax and asks JavaScript to decode each (atob, TextDecoder,
+// JSON.parse), which hands the text and members over; the driver checks the options' types
+// itself; the core checks their meaning — with the same errors the Rust crate's decoder (the
+// base64 crate and serde_json) gives (core/src/jwt.rs, parsed.rs, config_json.rs and their
+// tests). In Chromium, on the package as shipped.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { PAGE_URL, launch } from "./common.js";
@@ -53,6 +54,32 @@ test("claims of every JSON type come back whole; the registered ones are checked
   assert.deepEqual(await decode(token("{}", '{"alg":7}')), {
     error: ["TokenKeeperError", "invalid_token", "the jwt claim `alg` must be a string"],
   });
+});
+
+test("segments are decoded as the Rust crate decodes them: base64url padding, 4n+1 characters, bytes that are not UTF-8, a BOM", async () => {
+  const good = b64("{}");
+  const bytes = (...b) => Buffer.from(b).toString("base64url");
+  const cases = [
+    // The core's syntax check, before JavaScript decodes anything (jwt_tests.rs, the same cases).
+    ...["a", "ab$d", "ab+/", "a=b", " abc", "e30===", "e30=="].map((bad) => [`${good}.${bad}.s`, "the jwt payload segment is not valid base64url"]),
+    ["ab$d.e30.s", "the jwt header segment is not valid base64url"],
+    [`${good}.${good}.s s`, "the jwt signature segment is not valid base64url"],
+    // atob then TextDecoder (fatal): bytes that are not UTF-8.
+    [`${good}.${bytes(0x7b, 0xff, 0xfe, 0x7d)}.s`, "the jwt payload segment is not utf-8 text"],
+    [`${bytes(0xc3, 0x28)}.${good}.s`, "the jwt header segment is not utf-8 text"],
+    // A BOM stays (serde_json refuses it too): no JSON.
+    [`${good}.${bytes(0xef, 0xbb, 0xbf, 0x7b, 0x7d)}.s`, "the jwt payload segment is not json"],
+  ];
+  for (const [jwt, message] of cases) {
+    assert.deepEqual(await decode(jwt), { error: ["TokenKeeperError", "invalid_token", message] }, jwt);
+  }
+  // Padding up to the canonical amount, and bits left over in the last character, are taken.
+  for (const payload of ["e30", "e30=", "e31"]) {
+    assert.deepEqual(await decode(`${good}.${payload}.s`), { claims: {} }, payload);
+  }
+  // Text of every kind through atob and TextDecoder: the claims JavaScript hands over are the token's.
+  const all = JSON.stringify({ s: "é😀\u0000\u001f ~\"\\".repeat(3), n: [1, { k: null }] });
+  assert.deepEqual(await decode(token(all)), { claims: JSON.parse(all) });
 });
 
 test("options of the wrong type or unknown are config errors naming the option", async () => {

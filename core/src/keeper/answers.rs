@@ -9,6 +9,7 @@ use super::flight::Outcome;
 use super::{Answer, Command, Keeper, Settled, Source};
 use crate::event::LogoutReason;
 use crate::jwt::decode_unverified;
+use crate::parsed::Parsed;
 use crate::{Error, ErrorKind};
 
 impl Keeper {
@@ -47,11 +48,11 @@ impl Keeper {
                 }
                 Some(Answer::Response {
                     status,
-                    body,
+                    parsed,
                     token_header,
                     ..
                 }) if is_ok(status) => self
-                    .accept(&body, token_header, pending.sent_at_ms, now_ms)
+                    .accept(parsed, token_header, pending.sent_at_ms, now_ms)
                     .map(Settled::Claims),
                 Some(Answer::Response { status, .. }) => {
                     Err(Error::http(status, "the login was refused"))
@@ -89,10 +90,11 @@ impl Keeper {
             Answer::Response {
                 status,
                 body,
+                parsed,
                 token_header,
                 ..
             } if is_ok(status) => {
-                let outcome = match self.accept(&body, token_header, sent_at_ms, now_ms) {
+                let outcome = match self.accept(parsed, token_header, sent_at_ms, now_ms) {
                     Ok(_) => Outcome::Fresh,
                     // A session endpoint without a session answers JSON `null` (better-auth's,
                     // and the shape of Supabase's and Clerk's `getToken`): the refusal it means.
@@ -158,13 +160,13 @@ impl Keeper {
     /// the token from its `tokenHeader` when the body has none.
     fn accept(
         &mut self,
-        body: &str,
+        body: Parsed,
         header: Option<String>,
         sent_at_ms: f64,
         now_ms: f64,
     ) -> Result<Rc<crate::jwt::Claims>, Error> {
         let grant = self.grant(body, header)?;
-        let claims = Rc::new(decode_unverified(&grant.token, self.env.json)?);
+        let claims = Rc::new(decode_unverified(&grant.token, self.env.decoder)?);
         if grant.csrf.is_some() {
             self.session.csrf = grant.csrf;
         }

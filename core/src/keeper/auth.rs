@@ -191,9 +191,10 @@ impl Keeper {
                 dpop.keep_nonce(url, nonce);
             }
         }
-        if let Answer::Response { body, .. } = &mut answer {
+        if let Answer::Response { body, parsed, .. } = &mut answer {
             if body.len() > super::MAX_INPUT_BYTES {
                 body.clear();
+                *parsed = crate::parsed::Parsed::NotJson;
             }
         }
         if let Answer::Response {

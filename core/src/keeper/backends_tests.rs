@@ -27,6 +27,7 @@ fn a_login_carries_the_csrf_header_only_when_its_cookie_is_there() {
 fn a_refresh_answered_null_is_no_session_like_a_refusal() {
     let null = || Answer::Response {
         status: 200,
+        parsed: crate::parsed::serde_parse(&String::from(" null\n")),
         body: String::from(" null\n"),
         retry_after_s: None,
         token_header: None,
@@ -64,6 +65,7 @@ fn session_backend(locks: bool) -> Keeper {
 fn signed_in_user() -> Answer {
     Answer::Response {
         status: 200,
+        parsed: crate::parsed::serde_parse(&String::from(r#"{"user":{"id":"alice"}}"#)),
         body: String::from(r#"{"user":{"id":"alice"}}"#),
         retry_after_s: None,
         token_header: None,

@@ -42,7 +42,7 @@ impl Keeper {
         if self.disposed {
             return Err(disposed());
         }
-        let claims = Rc::new(decode_unverified(token, self.env.json)?);
+        let claims = Rc::new(decode_unverified(token, self.env.decoder)?);
         self.install(String::from(token), Rc::clone(&claims), Source::App, now_ms);
         Ok(claims)
     }

@@ -17,7 +17,7 @@ pub(super) fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
     Keeper::new(
         config,
         Environment {
-            json: crate::json::serde_reader,
+            decoder: crate::parsed::serde_segment,
             allowed: AllowList::new(vec![ORIGIN.into(), API.into()]),
             locks,
             channel,
@@ -44,6 +44,7 @@ pub(super) fn signed_in_dpop(locks: bool, channel: bool) -> Keeper {
 pub(super) fn answer(status: u16, body: &str) -> Answer {
     Answer::Response {
         status,
+        parsed: crate::parsed::serde_parse(body),
         body: body.into(),
         retry_after_s: None,
         token_header: None,

@@ -2,10 +2,9 @@
 //! `tokenHeader`), its `expires_in`, the CSRF value, and with `dpop` its `token_type` checked.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use super::Keeper;
-use crate::json::{self, Value};
+use crate::parsed::{Parsed, Value};
 use crate::{Error, ErrorKind};
 
 /// What a successful login or refresh answer carried.
@@ -16,18 +15,12 @@ pub(super) struct Grant {
 }
 
 impl Keeper {
-    pub(super) fn grant(&self, body: &str, header: Option<String>) -> Result<Grant, Error> {
+    pub(super) fn grant(&self, body: Parsed, header: Option<String>) -> Result<Grant, Error> {
         let csrf_field = self
             .config
             .csrf
             .as_ref()
             .map_or("", |c| c.response_field.as_str());
-        let wanted = [
-            self.config.token_field.as_str(),
-            "expires_in",
-            csrf_field,
-            "token_type",
-        ];
         let not_object = || {
             Error::new(
                 ErrorKind::InvalidToken,
@@ -40,17 +33,20 @@ impl Keeper {
             .filter(|_| self.config.token_header.is_some())
             .map(bare_token)
             .filter(|t| !t.is_empty());
-        let values = match json::fields(self.env.json, body, &wanted) {
-            Ok(Some(values)) => values,
+        let members = match &body {
+            Parsed::Object(members) => Some(members),
             // A token in the header needs no JSON body.
-            _ if header.is_some() => Vec::new(),
+            _ if header.is_some() => None,
             _ => return Err(not_object()),
         };
-        let mut values = values.into_iter();
-        let (token, expires_in, csrf) = (values.next(), values.next(), values.next());
+        let member = |key: &str| members.and_then(|m| m.get(key));
+        let string = |key: &str| match member(key) {
+            Some(Value::Str(s)) => Some(s.as_str()),
+            _ => None,
+        };
         // RFC 9449 §5: with `dpop`, a token the server says is of another type (a plain bearer)
         // is not bound to the key and would be sent as if it were: refused.
-        if let (true, Some(Some(Value::Str(kind)))) = (self.dpop.is_some(), values.next()) {
+        if let (true, Some(kind)) = (self.dpop.is_some(), string("token_type")) {
             if !kind.eq_ignore_ascii_case("dpop") {
                 return Err(Error::new(
                     ErrorKind::InvalidToken,
@@ -58,29 +54,25 @@ impl Keeper {
                 ));
             }
         }
-        let token = match (token, header) {
-            (Some(Some(Value::Str(token))), _) => token,
-            (_, Some(token)) => String::from(token),
-            _ => {
-                let mut message = String::from("the auth answer has no string field `");
-                message.push_str(&self.config.token_field);
+        let Some(token) = string(&self.config.token_field).or(header) else {
+            let mut message = String::from("the auth answer has no string field `");
+            message.push_str(&self.config.token_field);
+            message.push('`');
+            if let Some(name) = &self.config.token_header {
+                message.push_str(" nor a header `");
+                message.push_str(name);
                 message.push('`');
-                if let Some(name) = &self.config.token_header {
-                    message.push_str(" nor a header `");
-                    message.push_str(name);
-                    message.push('`');
-                }
-                return Err(Error::new(ErrorKind::InvalidToken, message));
             }
+            return Err(Error::new(ErrorKind::InvalidToken, message));
         };
-        let expires_in_s = match expires_in {
-            Some(Some(Value::Num(n))) if n.is_finite() && n >= 0.0 => Some(n),
+        let expires_in_s = match member("expires_in") {
+            Some(Value::Num(n)) if n.is_finite() && *n >= 0.0 => Some(*n),
             _ => None,
         };
-        let csrf = match csrf {
-            Some(Some(Value::Str(v))) if !csrf_field.is_empty() && !v.is_empty() => Some(v),
-            _ => None,
-        };
+        let csrf = string(csrf_field)
+            .filter(|v| !csrf_field.is_empty() && !v.is_empty())
+            .map(String::from);
+        let token = String::from(token);
         Ok(Grant {
             token,
             expires_in_s,

@@ -25,13 +25,13 @@
 //! | application calls | [`restore`](Keeper::restore), [`refresh`](Keeper::refresh), [`set_token`](Keeper::set_token), [`wake`](Keeper::wake), [`dispose`](Keeper::dispose) | `calls.rs` |
 //! | | [`login`](Keeper::login) (with its [`Credentials`], which the core keeps as long as a resend may need them), [`logout`](Keeper::logout) | `auth.rs` |
 //! | | [`fetch`](Keeper::fetch) (an app request) | `fetch.rs` |
-//! | inputs | [`auth_answer`](Keeper::auth_answer) (an [`Answer`]: status, body, `Retry-After`, the token header, the `DPoP-Nonce`) | `auth.rs` |
+//! | inputs | [`auth_answer`](Keeper::auth_answer) (an [`Answer`]: status, body as text and parsed, `Retry-After`, the token header, the `DPoP-Nonce`) | `auth.rs` |
 //! | | [`fetch_answer`](Keeper::fetch_answer) (status, URL, `WWW-Authenticate`, `DPoP-Nonce`), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
 //! | | [`hear`](Keeper::hear) (a tab message, as its [`Wire`](crate::message::Wire) structure) | `tabs.rs` |
 //! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
 //! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer: each deadline of the table that is due) | `deadlines.rs` |
 //! | outputs | [`Command`]: `SendAuth` (an [`AuthSend`], complete: URL, method, CSRF header, bearer, credentials, proof, token header), `AbortAuth`, `PassApp`, `SendApp` (with its `Authorization` and, with `dpop`, its proof's [`Proof`]), `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs`, `send.rs` |
-//! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, the resolved login and logout URLs, and the JSON [`Reader`](crate::json::Reader) | `types.rs` |
+//! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, the resolved login and logout URLs, and the JWT segment [`Decoder`](crate::jwt::Decoder) | `types.rs` |
 //!
 //! The state, by what decides it: the session and its token (`token.rs`), the refresh in
 //! flight (`flight.rs`), the lock (`lock.rs`), the auth calls in flight and draining (`auth.rs`,

@@ -9,6 +9,7 @@ use super::tests::*;
 fn answer(body: &str, header: Option<&str>) -> Answer {
     Answer::Response {
         status: 200,
+        parsed: crate::parsed::serde_parse(body),
         body: body.into(),
         retry_after_s: None,
         token_header: header.map(String::from),

@@ -21,6 +21,7 @@ fn api() -> String {
 fn answer(status: u16, body: &str, retry_after_s: Option<f64>) -> Answer {
     Answer::Response {
         status,
+        parsed: crate::parsed::serde_parse(body),
         body: body.into(),
         retry_after_s,
         token_header: None,

@@ -107,6 +107,7 @@ fn with_dpop_a_login_keeps_its_credentials_for_a_nonce_resend_and_each_send_says
         send.id,
         Answer::Response {
             status: 400,
+            parsed: crate::parsed::serde_parse(&String::from(r#"{"error":"use_dpop_nonce"}"#)),
             body: String::from(r#"{"error":"use_dpop_nonce"}"#),
             retry_after_s: None,
             token_header: None,

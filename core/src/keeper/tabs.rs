@@ -57,7 +57,7 @@ impl Keeper {
         {
             return;
         }
-        let Ok(claims) = decode_unverified(&token, self.env.json) else {
+        let Ok(claims) = decode_unverified(&token, self.env.decoder) else {
             return;
         };
         // The claims' own view, counted from the sender's receipt: the message may shorten the
@@ -116,7 +116,7 @@ impl Keeper {
             // A session heard of without its token may be someone else's: the next refresh
             // tells.
             Some(held) => token.is_some_and(|token| {
-                decode_unverified(token, self.env.json).is_ok_and(|c| c.sub != held.claims.sub)
+                decode_unverified(token, self.env.decoder).is_ok_and(|c| c.sub != held.claims.sub)
             }),
         };
         let refused_at_ms = self

@@ -106,6 +106,7 @@ fn the_lock_holder_tells_the_others_it_is_working() {
         id,
         Answer::Response {
             status: 429,
+            parsed: crate::parsed::Parsed::NotJson,
             body: String::new(),
             retry_after_s: Some(30.0),
             token_header: None,

@@ -32,9 +32,11 @@ pub(super) fn token(now_ms: f64, life_s: f64, jti: u32) -> String {
 }
 
 pub(super) fn grant(token: &str) -> Answer {
+    let body = format!(r#"{{"access_token":"{token}","csrf_token":"c1"}}"#);
     Answer::Response {
         status: 200,
-        body: format!(r#"{{"access_token":"{token}","csrf_token":"c1"}}"#),
+        parsed: crate::parsed::serde_parse(&body),
+        body,
         retry_after_s: None,
         token_header: None,
         dpop_nonce: None,
@@ -44,6 +46,7 @@ pub(super) fn grant(token: &str) -> Answer {
 pub(super) fn status(status: u16) -> Answer {
     Answer::Response {
         status,
+        parsed: crate::parsed::Parsed::NotJson,
         body: String::new(),
         retry_after_s: None,
         token_header: None,
@@ -63,7 +66,7 @@ pub(super) fn keeper_with(locks: bool, channel: bool, edit: impl FnOnce(&mut Con
     Keeper::new(
         config,
         Environment {
-            json: crate::json::serde_reader,
+            decoder: crate::parsed::serde_segment,
             allowed: AllowList::new(vec![ORIGIN.into()]),
             locks,
             channel,

@@ -12,6 +12,7 @@ use crate::event::Event;
 use crate::jwt::Claims;
 use crate::message::TabMessage;
 use crate::origin::AllowList;
+use crate::parsed::Parsed;
 use crate::Error;
 
 /// An id of the seam: a number, but one kind of thing only — a call id cannot be passed where a
@@ -107,12 +108,15 @@ pub enum AuthKind {
 /// An auth call's outcome, as the driver saw it.
 #[derive(Clone, PartialEq)]
 pub enum Answer {
-    /// An answer with its whole body (read as text; the keeper parses it).
+    /// An answer with its whole body, as text and as the platform's JSON parser read it.
     Response {
         /// The HTTP status.
         status: u16,
-        /// The body.
+        /// The body (the keeper scans it for a refusal's words, `csrf` or `use_dpop_nonce`).
         body: String,
+        /// The body parsed (`JSON.parse`, `serde_json`): where the keeper reads the token, its
+        /// `expires_in`, the CSRF value and `token_type` from.
+        parsed: Parsed,
         /// `Retry-After` read as seconds (`Number()` of it; NaN when it is a date or garbage),
         /// when the answer had one: the core takes it only when finite and not negative.
         retry_after_s: Option<f64>,
@@ -233,7 +237,8 @@ pub struct Environment {
     /// keepers of different backends on one origin (micro-frontends, two apps under two paths)
     /// never adopt, or end, each other's sessions.
     pub session: String,
-    /// The platform's JSON parser, which reads auth answers and tokens for the core: `JSON.parse` in the npm package, `json::serde_reader` in the
+    /// The platform's JWT segment decoder, which reads a token for the core when it takes one:
+    /// `atob`, `TextDecoder` and `JSON.parse` in the npm package, `parsed::serde_segment` in the
     /// Rust crate and the simulation.
-    pub json: crate::json::Reader,
+    pub decoder: crate::jwt::Decoder,
 }

@@ -16,11 +16,14 @@
 //! the length; answers are left in the out string, whose address and length [`crate::api`]
 //! writes into the registers JavaScript reads at [`reg`].
 //!
-//! JSON is read by JavaScript's `JSON.parse`, not in the wasm: the core asks [`read_json`], which
-//! calls the import `tk.json(text, keys)`; JavaScript parses the text and, before it returns,
-//! hands each wanted member over with the export [`field`] ([`crate::fields`]), which touches
-//! nothing but the members being collected. The other import, `tk.cookies()`, writes the page's
-//! cookies where the export [`room`] says, which touches nothing but them.
+//! JSON, base64 and UTF-8 are read by JavaScript (`JSON.parse`, `atob`, `TextDecoder`), not in
+//! the wasm. An auth answer's body comes parsed: JavaScript hands its members over with the
+//! export [`field`] ([`crate::fields`]) just before the answer. A token the core reads is
+//! decoded when it reads it: the core asks [`decode_segment`], which calls the import
+//! `tk.segment(data)`; JavaScript decodes the segment and, before it returns, hands its text and
+//! members over with [`field`], which touches nothing but the members being collected. The other
+//! import, `tk.cookies()`, writes the page's cookies where the export [`room`] says, which
+//! touches nothing but them.
 
 #![allow(unsafe_code)]
 
@@ -39,7 +42,7 @@ unsafe impl Sync for Local {}
 static STATE: Local = Local(RefCell::new(State::new()));
 
 /// Runs `f` on the state. Exports that use it never nest: the imports call back only [`field`]
-/// (`tk.json`) and [`room`] (`tk.cookies`), which do not use it, so the borrow cannot fail.
+/// (`tk.segment`) and [`room`] (`tk.cookies`), which do not use it, so the borrow cannot fail.
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     let mut state = borrow(&STATE.0);
     let r = f(&mut state);
@@ -94,31 +97,34 @@ static FIELDS: Collecting = Collecting(RefCell::new(Fields::new()));
 extern "C" {
     /// The page's `document.cookie`, written with [`room`]: its length in bytes.
     fn cookies() -> usize;
-    /// `JSON.parse` of the UTF-8 text at `text`, for the `keys`, each ending with `\n`: 0 when it is not
-    /// JSON, 1 when it is not an object, 2 when it is one (its wanted members, and a key not
-    /// wanted, were handed over with [`field`] meanwhile). JavaScript catches what `JSON.parse`
-    /// throws; nothing else it does throws but a trap of [`field`].
-    fn json(text: *const u8, text_len: usize, keys: *const u8, keys_len: usize) -> u32;
+    /// The JWT segment (base64url, without padding) at `data`, decoded by JavaScript: 0 when
+    /// `atob` refuses it, 1 when its bytes are not UTF-8, 2 when the text is not JSON, 3 when it
+    /// is not an object, 4 when it is one (its text and members were handed over with [`field`]
+    /// meanwhile). JavaScript catches what it throws; nothing else it does throws but a trap of
+    /// [`field`].
+    fn segment(data: *const u8, len: usize) -> u32;
 }
 
-/// The core's [`Reader`](token_keeper_core::json::Reader) in the npm build: `JSON.parse`.
+/// The core's [`Decoder`](token_keeper_core::jwt::Decoder) in the npm build: `atob`,
+/// `TextDecoder` and `JSON.parse`.
 #[cfg(all(target_arch = "wasm32", not(test)))]
-pub(crate) fn read_json(text: &str, wanted: &[&str]) -> token_keeper_core::json::Parsed {
-    let mut keys = alloc::string::String::new();
-    for key in wanted {
-        keys.push_str(key);
-        keys.push('\n');
-    }
-    borrow(&FIELDS.0).start(wanted.len());
-    // SAFETY: both pointers are to live UTF-8 of the lengths given, which the import only reads,
-    // during the call; it calls back nothing that touches them.
-    let kind = unsafe { json(text.as_ptr(), text.len(), keys.as_ptr(), keys.len()) };
-    borrow(&FIELDS.0).finish(kind)
+pub(crate) fn decode_segment(data: &str) -> token_keeper_core::jwt::Decoded {
+    borrow(&FIELDS.0).put(9, 0.0, 0, 0);
+    // SAFETY: the pointer is to live UTF-8 of the length given, which the import only reads,
+    // during the call; it calls back nothing that touches it.
+    let kind = unsafe { segment(data.as_ptr(), data.len()) };
+    borrow(&FIELDS.0).segment(kind)
 }
 
-/// Natively (the tests) the core's reader of the Rust crate stands in for `JSON.parse`.
+/// Natively (the tests) the core's decoder of the Rust crate stands in for JavaScript's.
 #[cfg(not(all(target_arch = "wasm32", not(test))))]
-pub(crate) use token_keeper_core::json::serde_reader as read_json;
+pub(crate) use token_keeper_core::parsed::serde_segment as decode_segment;
+
+/// The auth answer's body as JavaScript parsed it (`kind`: 2 not JSON, 3 not an object, 4 an
+/// object, its members handed over with [`field`] just before).
+pub(crate) fn parsed_body(kind: u32) -> token_keeper_core::parsed::Parsed {
+    borrow(&FIELDS.0).take(kind).1
+}
 
 /// The page's cookies, as JavaScript wrote them with [`room`] (apart from [`STATE`], which is
 /// borrowed meanwhile).
@@ -161,10 +167,40 @@ pub(crate) fn read_cookies() -> alloc::string::String {
     alloc::string::String::from(core::str::from_utf8(&cookies).unwrap_or_default())
 }
 
-/// One member of the text `tk.json` is reading: see [`Fields::put`].
+/// What npm/js/core.js does with an auth answer's body before the answer (the tests):
+/// `JSON.parse` (here `serde_json`), each member handed over; the kind for the answer.
+#[cfg(test)]
+pub(crate) fn stage_body(body: &str) -> u32 {
+    use token_keeper_core::parsed::{serde_parse, Parsed, Value};
+    let mut fields = borrow(&FIELDS.0);
+    fields.put(9, 0.0, 0, 0);
+    let members = match serde_parse(body) {
+        Parsed::NotJson => return 2,
+        Parsed::NotObject => return 3,
+        Parsed::Object(members) => members,
+    };
+    for (key, value) in members.iter() {
+        match value {
+            Value::Null => fields.put_text(0, 0.0, key, ""),
+            Value::Bool(b) => fields.put_text(1, f64::from(u8::from(*b)), key, ""),
+            Value::Num(n) => fields.put_text(2, *n, key, ""),
+            Value::Str(s) => fields.put_text(3, 0.0, key, s),
+            Value::StrList(items) => {
+                fields.put_text(4, 0.0, key, "");
+                for item in items {
+                    fields.put_text(5, 0.0, "", item);
+                }
+            }
+            _ => fields.put_text(7, 0.0, key, ""),
+        }
+    }
+    4
+}
+
+/// One member of a text JavaScript parsed: see [`Fields::put`].
 #[cfg_attr(target_arch = "wasm32", no_mangle)]
-pub extern "C" fn field(index: u32, kind: u32, number: f64, len: usize) -> *mut u8 {
-    borrow(&FIELDS.0).put(index, kind, number, len)
+pub extern "C" fn field(kind: u32, number: f64, key_len: usize, len: usize) -> *mut u8 {
+    borrow(&FIELDS.0).put(kind, number, key_len, len)
 }
 
 /// Each export is `name(args) -> ret` calling `api::name(state, args)`.
@@ -195,7 +231,7 @@ exports! {
     timeout(h: u32, now: f64) -> u32;
     dispose(h: u32) -> u32;
     hear(h: u32, len: usize, v: f64, kind: i32, at: f64, lifetime: f64, for_ms: f64, now: f64) -> u32;
-    auth_answer(h: u32, id: f64, status: u32, len: usize, retry_after: f64, now: f64) -> u32;
+    auth_answer(h: u32, id: f64, status: u32, len: usize, parsed: u32, retry_after: f64, now: f64) -> u32;
     fetch(h: u32, id: f64, len: usize, has_authorization: u32, now: f64) -> u32;
     fetch_answer(h: u32, id: f64, status: u32, len: usize, now: f64) -> u32;
     fetch_failed(h: u32, id: f64) -> u32;

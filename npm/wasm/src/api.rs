@@ -255,26 +255,31 @@ pub(crate) fn hear(
     })
 }
 
-/// Auth call `id` answered with `status` and the body at [`buf`]; status 0: it failed.
-/// `retry_after` in seconds, NaN when absent; its token header ([`second`]) and `DPoP-Nonce`
-/// ([`nonce`]) handed over just before.
+/// Auth call `id` answered with `status` and the body at [`buf`]; status 0: it failed. The
+/// body as `JSON.parse` read it (`parsed`: see [`parsed_body`](crate::abi::parsed_body)), its
+/// members, its token header ([`second`]) and `DPoP-Nonce` ([`nonce`]) handed over just
+/// before; `retry_after` in seconds, NaN when absent.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn auth_answer(
     s: &mut State,
     h: u32,
     id_: f64,
     status_: u32,
     len: usize,
+    parsed: u32,
     retry_after: f64,
     now: f64,
 ) -> u32 {
     let token_header = s.header.take();
     let dpop_nonce = s.nonce.take();
+    let parsed = crate::abi::parsed_body(parsed);
     s.feed_str(h, len, |k, body| {
         let answer = match status(status_) {
             0 => Answer::Failed,
             status => Answer::Response {
                 status,
                 body: String::from(body),
+                parsed,
                 retry_after_s: (retry_after >= 0.0 && retry_after.is_finite())
                     .then_some(retry_after),
                 token_header,

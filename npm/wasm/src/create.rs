@@ -10,16 +10,16 @@ use token_keeper_core::origin::allow_list;
 use token_keeper_core::schedule::Policy;
 use token_keeper_core::{jwt, AllowList, Config, Environment, Error, Keeper};
 
-use crate::abi::read_json;
+use crate::abi::decode_segment;
 use crate::api::{id, State};
 
 /// `decodeJwt`: 1 with the claims (or, with `header`, the header) as JSON out; 0 with an error.
 pub(crate) fn decode(s: &mut State, len: usize, header: u32) -> u32 {
     let token = s.input(len);
     let json = if header == 1 {
-        jwt::decode_header_unverified(token, read_json).map(|h| String::from(h.json()))
+        jwt::decode_header_unverified(token, decode_segment).map(|h| String::from(h.json()))
     } else {
-        jwt::decode_unverified(token, read_json).map(|c| String::from(c.json()))
+        jwt::decode_unverified(token, decode_segment).map(|c| String::from(c.json()))
     };
     match json {
         Ok(json) => {
@@ -90,7 +90,7 @@ pub(crate) fn create(
                 session,
                 login_url,
                 logout_url,
-                json: read_json,
+                decoder: decode_segment,
             };
             let keeper = Some(Keeper::new(config, env));
             let h = match s.keepers.iter().position(Option::is_none) {

@@ -160,7 +160,8 @@ fn a_restore_goes_through_commands_to_a_settled_call() {
     );
     let body = format!(r#"{{"access_token":"{}"}}"#, token(T0 / 1000.0, 300.0));
     let len = put(&mut s, &body);
-    api::auth_answer(&mut s, h, id, 200, len, f64::NAN, T0 + 5.0);
+    let parsed = crate::abi::stage_body(&body);
+    api::auth_answer(&mut s, h, id, 200, len, parsed, f64::NAN, T0 + 5.0);
     let mut kinds = Vec::new();
     loop {
         let kind = api::poll(&mut s, h);
@@ -246,7 +247,9 @@ proptest! {
         let len = put(&mut s, &text);
         let _ = api::set_token(&mut s, h, len, x);
         let len = put(&mut s, &text);
-        let _ = api::auth_answer(&mut s, h, x, n, len, x, x);
+        let parsed = crate::abi::stage_body(&text);
+        let _ = api::auth_answer(&mut s, h, x, n, len, parsed, x, x);
+        let _ = api::auth_answer(&mut s, h, x, n, len, n, x, x);
         let len = put(&mut s, &text);
         let _ = api::fetch(&mut s, h, x, len, n, x);
         let len = put(&mut s, &text);

@@ -113,7 +113,7 @@ pub fn run(seed: u64, trace: bool) -> Outcome {
                 session: crate::SESSION.into(),
                 login_url: Some("https://app.example/auth/login".into()),
                 logout_url: logout_url.clone(),
-                json: token_keeper_core::json::serde_reader,
+                decoder: token_keeper_core::parsed::serde_segment,
             },
         )
     });

@@ -372,6 +372,7 @@ impl World {
                 }
                 let answer = Answer::Response {
                     status: reply.status,
+                    parsed: token_keeper_core::parsed::serde_parse(&reply.body),
                     body: reply.body,
                     retry_after_s: reply.retry_after_s,
                     token_header: None,
