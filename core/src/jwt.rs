@@ -16,7 +16,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::parsed::{Parsed, Value};
+use crate::parsed::{Members, Parsed, Value};
 
 /// The data of a base64url segment as JWTs use it (RFC 7515 §2): the URL-safe alphabet, no
 /// padding needed, `=` padding up to the canonical amount tolerated (and cut off here). `None`
@@ -254,7 +254,7 @@ impl Header {
 pub fn decode_unverified(token: &str, decoder: Decoder) -> Result<Claims, JwtError> {
     let [header, payload] = split(token)?;
     header_from(header, decoder)?;
-    let (json, raw) = decode_object(decoder, Segment::Payload, payload, CLAIM_KEYS)?;
+    let (json, mut members) = decode_object(decoder, Segment::Payload, payload)?;
     let mut claims = Claims {
         iss: None,
         sub: None,
@@ -265,8 +265,10 @@ pub fn decode_unverified(token: &str, decoder: Decoder) -> Result<Claims, JwtErr
         jti: None,
         json,
     };
-    for (value, &claim) in raw.into_iter().zip(CLAIM_KEYS) {
-        let Some(value) = value else { continue };
+    for &claim in CLAIM_KEYS {
+        let Some(value) = members.take(claim) else {
+            continue;
+        };
         match claim {
             "aud" => {
                 claims.aud = Some(match value {
@@ -313,15 +315,17 @@ pub fn decode_header_unverified(token: &str, decoder: Decoder) -> Result<Header,
 }
 
 fn header_from(segment: &str, decoder: Decoder) -> Result<Header, JwtError> {
-    let (json, raw) = decode_object(decoder, Segment::Header, segment, HEADER_KEYS)?;
+    let (json, mut members) = decode_object(decoder, Segment::Header, segment)?;
     let mut out = Header {
         alg: None,
         typ: None,
         kid: None,
         json,
     };
-    for (value, &name) in raw.into_iter().zip(HEADER_KEYS) {
-        let Some(value) = value else { continue };
+    for &name in HEADER_KEYS {
+        let Some(value) = members.take(name) else {
+            continue;
+        };
         let Value::Str(s) = value else {
             return Err(wrong_type(name, "a string"));
         };
@@ -374,14 +378,13 @@ fn split(token: &str) -> Result<[&str; 2], JwtError> {
 const CLAIM_KEYS: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 const HEADER_KEYS: &[&str] = &["alg", "typ", "kid"];
 
-/// Base64url, UTF-8 and JSON-object checks for one segment; returns the JSON text and the values
-/// of the `wanted` keys (in the order of `wanted`; the last duplicate wins, as with `JSON.parse`).
+/// Base64url, UTF-8 and JSON-object checks for one segment; returns the JSON text and the
+/// object's members.
 fn decode_object(
     decoder: Decoder,
     segment: Segment,
     text: &str,
-    wanted: &'static [&'static str],
-) -> Result<(String, Vec<Option<Value>>), JwtError> {
+) -> Result<(String, Members), JwtError> {
     let data = base64url(text).ok_or(JwtError::Base64(segment))?;
     match decoder(data) {
         Decoded::NotBase64 => Err(JwtError::Base64(segment)),
@@ -396,8 +399,8 @@ fn decode_object(
         } => Err(JwtError::NotObject(segment)),
         Decoded::Json {
             text,
-            parsed: Parsed::Object(mut members),
-        } => Ok((text, wanted.iter().map(|key| members.take(key)).collect())),
+            parsed: Parsed::Object(members),
+        } => Ok((text, members)),
     }
 }
 

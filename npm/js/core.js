@@ -62,8 +62,7 @@ function segment(at, len) {
   let bytes;
   try {
     const binary = js.atob(text(at, len).replaceAll("-", "+").replaceAll("_", "/"));
-    bytes = new js.Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    bytes = js.Uint8Array.from(binary, (c) => c.charCodeAt(0));
   } catch {
     return 0;
   }
