@@ -12,7 +12,8 @@
 // of a keeper, and nothing in this module, holds a token.
 //
 // Also: core.js (the wasm's loader and calling convention), create.js, auth.js, fetch.js (app
-// requests), locks.js, dpop.js; esbuild bundles them into the package's one file.
+// requests), locks.js, dpop.js, message.js (the tab message's structure); esbuild bundles them
+// into the package's one file.
 
 import {
   wasm, core, halt, problem, configError, put, parsed, registers, said, failure, MAX_INPUT,
@@ -24,20 +25,10 @@ import { collected, create, detail } from "./create.js";
 import { credentials, nonce, post } from "./auth.js";
 import * as js from "./intrinsics.js";
 import { EVENTS, emit, listen, onWakeUps } from "./listeners.js";
+import { KINDS, SHAPE, TIMES } from "./message.js";
 
 export { default } from "./core.js";
 export { decodeJwt } from "./create.js";
-
-/** A tab message's `type`s, by their number in the wasm's calling convention. */
-const KINDS = ["token", "signedIn", "logout", "working"];
-/** Its number members, as the wasm's `Post` has them from register 1 on (options.js has the
- * options' NUMBERS). */
-const TIMES = ["at", "lifetime", "for"];
-/** Its members: name, type, whether it is required. */
-const SHAPE = [
-  ["v", "number", 1], ["type", "string", 1], ["session", "string", 1], ["token", "string"],
-  ["at", "number"], ["lifetime", "number"], ["for", "number"],
-];
 
 /** Keeps an API access token in memory, fresh, and attached to the app's requests. */
 export class TokenKeeper {
@@ -308,7 +299,7 @@ export class TokenKeeper {
   }
 
   /**
-   * Another tab's message, a structured clone (core/src/message.rs has its members). What does not
+   * Another tab's message, a structured clone (message.js has its members). What does not
    * fit the structure is dropped here, as serde drops it in a Rust tab: not an object, a member of
    * another type, a required one missing (null is absent), a string longer than MAX_INPUT. The
    * core judges the rest: version, session, the values (a number NaN goes as -1, which it refuses).
