@@ -36,27 +36,7 @@ fn base64url(text: &str) -> Option<&str> {
         .then_some(data)
 }
 
-/// One of a JWT's first two segments as the platform decoded it: base64url to bytes, the bytes
-/// as UTF-8, the text as JSON.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Decoded {
-    /// The platform's base64url decoder refused it (the core's own syntax check let it by: a
-    /// decoder stricter than RFC 7515).
-    NotBase64,
-    /// The bytes are not UTF-8.
-    NotUtf8,
-    /// The text, and what the platform's JSON parser made of it.
-    Json {
-        /// The decoded text.
-        text: String,
-        /// Its parse.
-        parsed: Parsed,
-    },
-}
-
-/// The platform's JWT segment decoder: given a segment's base64url data (checked, its padding
-/// cut off), its bytes read as UTF-8 and parsed as JSON.
-pub type Decoder = fn(segment: &str) -> Decoded;
+pub use crate::parsed::{Decoded, Decoder};
 
 /// Which part of a compact JWT a problem was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

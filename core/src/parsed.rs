@@ -1,6 +1,6 @@
 //! What the platform parsed, as the core takes it: the core reads no JSON, base64 or UTF-8 of
 //! its own. The driver parses an auth answer's body into [`Parsed`] before the answer goes in;
-//! the platform's [`Decoder`](crate::jwt::Decoder) turns each of a JWT's segments into one when
+//! the platform's [`Decoder`] turns each of a JWT's segments into one when
 //! the core reads a token; a Rust app's settings become one with serde. `JSON.parse`, `atob` and
 //! `TextDecoder` in the npm package; `serde_json` and the `base64` crate in the Rust crate and
 //! the simulation ([`serde_parse`], [`serde_segment`], feature `serde`). The core then checks
@@ -102,6 +102,28 @@ impl Parsed {
     }
 }
 
+/// One of a JWT's first two segments as the platform decoded it: base64url to bytes, the bytes
+/// as UTF-8, the text as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    /// The platform's base64url decoder refused it (the core's own syntax check let it by: a
+    /// decoder stricter than RFC 7515).
+    NotBase64,
+    /// The bytes are not UTF-8.
+    NotUtf8,
+    /// The text, and what the platform's JSON parser made of it.
+    Json {
+        /// The decoded text.
+        text: String,
+        /// Its parse.
+        parsed: Parsed,
+    },
+}
+
+/// The platform's JWT segment decoder: given a segment's base64url data (checked, its padding
+/// cut off), its bytes read as UTF-8 and parsed as JSON.
+pub type Decoder = fn(segment: &str) -> Decoded;
+
 /// `serde_json`'s reading of `text`: the Rust crate's and the simulation's JSON parser.
 #[cfg(any(test, feature = "serde"))]
 pub fn serde_parse(text: &str) -> Parsed {
@@ -139,22 +161,24 @@ fn from_serde(members: serde_json::Map<String, serde_json::Value>) -> Members {
     out
 }
 
-/// The Rust crate's and the simulation's [`Decoder`](crate::jwt::Decoder): the `base64` crate
-/// (URL-safe alphabet; the core hands over a segment without its padding, and bits left over in
-/// its last character are ignored, as `atob` ignores them), UTF-8 and [`serde_parse`].
+/// The `base64` crate as [`serde_segment`] decodes with it: the URL-safe alphabet, padding or
+/// none, bits left over in the last character ignored (as `atob` ignores them).
 #[cfg(any(test, feature = "serde"))]
-pub fn serde_segment(segment: &str) -> crate::jwt::Decoded {
-    use crate::jwt::Decoded;
-    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-    use base64::engine::DecodePaddingMode;
+pub(crate) const BASE64URL: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// The Rust crate's and the simulation's [`Decoder`]: the `base64` crate
+/// (the URL-safe alphabet, padding or none, bits left over in the last character ignored, as
+/// `atob` ignores them; the core hands over a segment without its padding), UTF-8 and
+/// [`serde_parse`].
+#[cfg(any(test, feature = "serde"))]
+pub fn serde_segment(segment: &str) -> Decoded {
     use base64::Engine as _;
-    const JWT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-            .with_decode_allow_trailing_bits(true),
-    );
-    let Ok(bytes) = JWT.decode(segment) else {
+    let Ok(bytes) = BASE64URL.decode(segment) else {
         return Decoded::NotBase64;
     };
     match String::from_utf8(bytes) {

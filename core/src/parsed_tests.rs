@@ -53,7 +53,6 @@ fn the_last_duplicate_wins_and_an_unknown_key_is_named() {
 
 #[test]
 fn a_segment_is_decoded_as_base64url_then_utf8_then_json() {
-    use crate::jwt::Decoded;
     let decoded = serde_segment("eyJhIjoxfQ"); // {"a":1}
     let Decoded::Json { text, parsed } = decoded else {
         panic!("{decoded:?}")
@@ -61,6 +60,15 @@ fn a_segment_is_decoded_as_base64url_then_utf8_then_json() {
     assert_eq!(text, r#"{"a":1}"#);
     assert_eq!(parsed.members().unwrap().get("a"), Some(&Value::Num(1.0)));
     assert_eq!(serde_segment("_w"), Decoded::NotUtf8); // 0xff
+                                                       // A byte-order mark stays part of the text, which is then no JSON (as JavaScript's decoder
+                                                       // reads it: tests/e2e/json.test.js).
+    assert!(matches!(
+        serde_segment("77u_e30"), // BOM {}
+        Decoded::Json {
+            parsed: Parsed::NotJson,
+            ..
+        }
+    ));
     assert_eq!(serde_segment("a+b/"), Decoded::NotBase64); // not the URL-safe alphabet
     assert!(matches!(
         serde_segment("bm90IGpzb24"), // "not json"
