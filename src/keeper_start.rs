@@ -56,7 +56,7 @@ impl TokenKeeper {
                 let weak = weak.clone();
                 Channel::open(&name, move |message| {
                     if let Some(inner) = weak.upgrade() {
-                        driver::with_core(&inner, |k, now| k.hear(&message, now));
+                        driver::with_core(&inner, |k, now| k.handle_tab_message(&message, now));
                     }
                 })
             } else {
@@ -103,7 +103,7 @@ impl TokenKeeper {
             if let Some(l) = Listener::new(&target, event, move || {
                 if let Some(inner) = weak.upgrade() {
                     let visible = !is_hidden();
-                    driver::with_core(&inner, |k, now| k.wake(visible, now));
+                    driver::with_core(&inner, |k, now| k.handle_wake(visible, now));
                 }
             }) {
                 listeners.push(l);

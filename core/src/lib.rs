@@ -43,8 +43,8 @@ pub use error::{Error, ErrorKind};
 pub use event::{Event, LogoutReason, Trigger};
 pub use jwt::{decode_unverified, Claims, JwtError};
 pub use keeper::{
-    AccessToken, Answer, AuthId, AuthKind, AuthSend, Authorization, CallId, Command, Credentials,
-    Environment, FetchId, Keeper, Proof, Settled,
+    AccessToken, Answer, AppAnswer, AuthId, AuthKind, AuthSend, Authorization, CallId, Command,
+    Credentials, Environment, FetchId, Keeper, LockEvent, Proof, Settled,
 };
 pub use message::{TabMessage, Wire};
 pub use origin::AllowList;

@@ -52,8 +52,8 @@ export class TokenKeeper {
     },
     // With `dpop`, a request carrying the token gets a proof of its own, as the core said it.
     proof: (method, [htu, nonce], token) => this.#dpop?.proof(method, htu, nonce, token),
-    failed: (id) => this.#feed(wasm.fetch_failed, id),
-    forget: (id) => wasm.fetch_failed(this.#handle, id),
+    failed: (id) => this.#feed(wasm.fetch_answer, id, -1, 0), // status -1: it failed
+    forget: (id) => wasm.fetch_answer(this.#handle, id, -1, 0, Date.now()),
     halt: (e) => this.#halt(e),
   }); // app requests (fetch.js)
   #locks; // the refresh lock (locks.js)

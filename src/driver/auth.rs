@@ -48,7 +48,7 @@ pub(super) fn send_auth(inner: &Rc<Inner>, send: AuthSend) {
         };
         if let Some(inner) = weak.upgrade() {
             inner.io.borrow_mut().auth.retain(|(a, _)| *a != id);
-            with_core(&inner, |k, now| k.auth_answer(id, answer, now));
+            with_core(&inner, |k, now| k.handle_auth_answer(id, answer, now));
         }
     });
 }

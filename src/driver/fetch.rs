@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use token_keeper_core::{Authorization, FetchId, Proof};
+use token_keeper_core::{AppAnswer, Authorization, FetchId, Proof};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
@@ -117,7 +117,9 @@ pub(super) fn send_app(
     let Some(request) = app.request.take().or_else(|| app.copy.take()) else {
         // No copy to retry with (the body could not be cloned): the caller gets the answer it
         // already had, and the keeper forgets the request.
-        with_core(inner, |k, _| k.fetch_failed(id));
+        with_core(inner, |k, now| {
+            k.handle_app_answer(id, AppAnswer::Failed, now)
+        });
         return app.caller.fill(last_answer(&app));
     };
     if watch {
@@ -151,7 +153,9 @@ fn answered(inner: &Rc<Inner>, id: FetchId, answer: Result<Response, JsValue>) {
         Err(error) => {
             // The network failed: the caller gets the failure, the request is forgotten.
             let app = take_app(inner, id);
-            with_core(inner, |k, _| k.fetch_failed(id));
+            with_core(inner, |k, now| {
+                k.handle_app_answer(id, AppAnswer::Failed, now)
+            });
             if let Some(app) = app {
                 app.caller.fill(Err(failed(&error)));
             }
@@ -168,7 +172,16 @@ fn answered(inner: &Rc<Inner>, id: FetchId, answer: Result<Response, JsValue>) {
         app.response = Some(response);
     }
     with_core(inner, |k, now| {
-        k.fetch_answer(id, status, &url, www.as_deref(), nonce.as_deref(), now);
+        k.handle_app_answer(
+            id,
+            AppAnswer::Response {
+                status,
+                url: &url,
+                www_authenticate: www.as_deref(),
+                dpop_nonce: nonce.as_deref(),
+            },
+            now,
+        );
     });
 }
 

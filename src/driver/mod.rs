@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
-use token_keeper_core::{AuthId, CallId, Command, Event, Keeper, Settled};
+use token_keeper_core::{AuthId, CallId, Command, Event, Keeper, LockEvent, Settled};
 use web_sys::AbortController;
 
 mod auth;
@@ -244,7 +244,7 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
                 clock::sleep_ms(0.0).await;
                 match granted.upgrade() {
                     Some(inner) if current(&inner) && !ended.get() => {
-                        with_core(&inner, |k, now| k.lock_granted(now));
+                        with_core(&inner, |k, now| k.handle_lock(LockEvent::Granted, now));
                     }
                     _ => {}
                 }
@@ -254,10 +254,10 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
             ended_too.set(true);
             match failed.upgrade() {
                 Some(inner) if current(&inner) && was_granted => {
-                    with_core(&inner, |k, now| k.lock_lost(now));
+                    with_core(&inner, |k, now| k.handle_lock(LockEvent::Lost, now));
                 }
                 Some(inner) if current(&inner) => {
-                    with_core(&inner, |k, now| k.lock_refused(now));
+                    with_core(&inner, |k, now| k.handle_lock(LockEvent::Refused, now));
                 }
                 _ => {}
             }
@@ -270,7 +270,7 @@ fn request_lock(inner: &Rc<Inner>, steal: bool) {
             let weak: Weak<Inner> = Rc::downgrade(inner);
             spawn(async move {
                 if let Some(inner) = weak.upgrade() {
-                    with_core(&inner, |k, now| k.lock_refused(now));
+                    with_core(&inner, |k, now| k.handle_lock(LockEvent::Refused, now));
                 }
             });
         }

@@ -67,6 +67,23 @@ test("a reload restores the session from the cookie", async () => {
   assert.equal((await stats(DEMO_URL)).refreshes, 1);
 });
 
+test("Sign in waits for the demo's script: a click before it cannot submit the form with the password in the address", async () => {
+  await reset(DEMO_URL);
+  const page = await (await browser.newContext()).newPage();
+  // The wasm held back: demo.js has not attached its handler yet.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/token-keeper.wasm", async (route) => { await held; await route.continue(); });
+  await page.goto(DEMO_URL, { waitUntil: "domcontentloaded" });
+  const button = page.getByRole("button", { name: "Sign in" });
+  assert.equal(await button.isDisabled(), true);
+  await page.getByLabel("Password").press("Enter"); // implicit submission: nothing either
+  release();
+  await button.click(); // Playwright waits until it is enabled
+  await page.getByText("Signed in as alice").waitFor();
+  assert.ok(!page.url().includes("password"), page.url());
+});
+
 test("errors are said plainly, with what to do", async () => {
   await reset(DEMO_URL);
   const page = await (await browser.newContext()).newPage();

@@ -173,7 +173,7 @@ impl Keeper {
 
     /// Auth call `id` answered (or failed). Answers to calls the keeper no longer waits for —
     /// timed out, or from an earlier session — are dropped.
-    pub fn auth_answer(&mut self, id: AuthId, mut answer: Answer, now_ms: f64) {
+    pub fn handle_auth_answer(&mut self, id: AuthId, mut answer: Answer, now_ms: f64) {
         if self.disposed {
             return;
         }

@@ -36,9 +36,9 @@ fn a_refresh_answered_null_is_no_session_like_a_refusal() {
     // Page load without a session: `restore()` resolves false, and nothing is an error.
     let mut k = keeper(true, true);
     k.restore(CallId(1), T0);
-    k.lock_granted(T0);
+    k.handle_lock(LockEvent::Granted, T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, null(), T0 + 1.0);
+    k.handle_auth_answer(id, null(), T0 + 1.0);
     let out = drain(&mut k);
     assert!(matches!(
         settled(&out, CallId(1)),
@@ -50,7 +50,7 @@ fn a_refresh_answered_null_is_no_session_like_a_refusal() {
     let mut k = signed_in(false, false);
     k.refresh(CallId(2), T0 + 1_000.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, null(), T0 + 1_001.0);
+    k.handle_auth_answer(id, null(), T0 + 1_001.0);
     let out = drain(&mut k);
     assert!(has_event(&out, "logout"), "{out:?}");
     assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "rejected"));
@@ -78,7 +78,7 @@ fn refresh_after_login_settles_the_login_with_the_refreshed_token() {
     for locks in [false, true] {
         let mut k = session_backend(locks);
         let login = login_sent(&mut k, T0);
-        k.auth_answer(login, signed_in_user(), T0 + 5.0);
+        k.handle_auth_answer(login, signed_in_user(), T0 + 5.0);
         let out = drain(&mut k);
         assert!(settled(&out, CallId(1)).is_none(), "{out:?}");
         assert!(!k.is_authenticated());
@@ -93,7 +93,7 @@ fn refresh_after_login_settles_the_login_with_the_refreshed_token() {
             None => refresh_sent_after_grant(&mut k, T0 + 6.0).unwrap(),
         };
         assert_ne!(refresh, login);
-        k.auth_answer(refresh, grant(&token(T0, 300.0, 1)), T0 + 10.0);
+        k.handle_auth_answer(refresh, grant(&token(T0, 300.0, 1)), T0 + 10.0);
         let out = drain(&mut k);
         assert!(
             matches!(settled(&out, CallId(1)), Some(Ok(Settled::Claims(_)))),
@@ -107,16 +107,16 @@ fn refresh_after_login_settles_the_login_with_the_refreshed_token() {
 fn refresh_after_login_fails_the_login_when_the_token_endpoint_refuses() {
     let mut k = session_backend(false);
     let login = login_sent(&mut k, T0);
-    k.auth_answer(login, signed_in_user(), T0 + 5.0);
+    k.handle_auth_answer(login, signed_in_user(), T0 + 5.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(refresh, status(401), T0 + 10.0);
+    k.handle_auth_answer(refresh, status(401), T0 + 10.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "rejected"));
     assert!(!k.is_authenticated());
     // A refused sign-in is the login's own error, and no refresh follows it.
     let mut k = session_backend(false);
     let login = login_sent(&mut k, T0);
-    k.auth_answer(login, status(401), T0 + 5.0);
+    k.handle_auth_answer(login, status(401), T0 + 5.0);
     let out = drain(&mut k);
     assert!(sent_auth(&out).is_none());
     assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "http"));
@@ -126,12 +126,12 @@ fn refresh_after_login_fails_the_login_when_the_token_endpoint_refuses() {
 fn a_logout_during_the_refresh_after_login_aborts_the_login() {
     let mut k = session_backend(false);
     let login = login_sent(&mut k, T0);
-    k.auth_answer(login, signed_in_user(), T0 + 5.0);
+    k.handle_auth_answer(login, signed_in_user(), T0 + 5.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
     k.logout(CallId(2), T0 + 6.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "aborted"));
-    k.auth_answer(refresh, grant(&token(T0, 300.0, 1)), T0 + 10.0);
+    k.handle_auth_answer(refresh, grant(&token(T0, 300.0, 1)), T0 + 10.0);
     drain(&mut k);
     assert!(!k.is_authenticated());
 }

@@ -49,7 +49,7 @@ impl Keeper {
 
     /// The page became visible, was shown again, got focus or came online: timers may have
     /// slept, so compare the deadline with the clock. Hidden pages do nothing.
-    pub fn wake(&mut self, visible: bool, now_ms: f64) {
+    pub fn handle_wake(&mut self, visible: bool, now_ms: f64) {
         if visible
             && self.session.held.is_some()
             && self.is_due(now_ms)

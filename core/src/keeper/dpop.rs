@@ -66,7 +66,7 @@ impl Keeper {
     }
 
     /// An answer from `url` carried a `DPoP-Nonce` header (it comes with the answer:
-    /// [`Keeper::fetch_answer`], [`Answer::Response`]). A value that is not a visible ASCII
+    /// [`AppAnswer::Response`](super::AppAnswer::Response), [`Answer::Response`]). A value that is not a visible ASCII
     /// string of at most 512 bytes is ignored.
     pub(super) fn dpop_nonce(&mut self, url: &str, nonce: &str) {
         if let Some(dpop) = &mut self.dpop {

@@ -48,12 +48,14 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     // The challenge's nonce comes with its answer.
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        Some("n1"),
+        AppAnswer::Response {
+            status: 401,
+            url: &url,
+            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
+            dpop_nonce: Some("n1"),
+        },
         T0 + 2.0,
     );
     let out = drain(&mut k);
@@ -64,26 +66,30 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     assert_eq!(proof.nonce.as_deref(), Some("n1"));
     assert_eq!(proof.htu, url);
     // A second challenge is the answer (no loop).
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: &url,
+            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
+            dpop_nonce: None,
+        },
         T0 + 3.0,
     );
     let out = drain(&mut k);
     assert!(sent_auth(&out).is_some(), "now a plain 401: one refresh");
     // … and after the refresh, one retry, whose 401 is final.
     let id = sent_auth(&out).unwrap();
-    k.auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 4.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 4.0);
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="invalid_token""#),
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: &url,
+            www_authenticate: Some(r#"DPoP error="invalid_token""#),
+            dpop_nonce: None,
+        },
         T0 + 5.0,
     );
     let out = drain(&mut k);
@@ -99,27 +105,40 @@ fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
     let url = format!("{ORIGIN}/api/me");
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="invalid_token""#),
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: &url,
+            www_authenticate: Some(r#"DPoP error="invalid_token""#),
+            dpop_nonce: None,
+        },
         T0 + 2.0,
     );
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: &url,
+            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
+            dpop_nonce: None,
+        },
         T0 + 4.0,
     );
     assert_eq!(app_sends(&drain(&mut k)).len(), 1, "the nonce send");
-    k.fetch_answer(FetchId(5), 200, &url, None, None, T0 + 5.0);
+    k.handle_app_answer(
+        FetchId(5),
+        AppAnswer::Response {
+            status: 200,
+            url: &url,
+            www_authenticate: None,
+            dpop_nonce: None,
+        },
+        T0 + 5.0,
+    );
     assert!(drain(&mut k)
         .iter()
         .any(|c| matches!(c, Command::FinishApp { id: FetchId(5) })));
@@ -131,12 +150,14 @@ fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
     let url = format!("{ORIGIN}/api/me");
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: &url,
+            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
+            dpop_nonce: None,
+        },
         T0 + 2.0,
     );
     assert!(
@@ -152,11 +173,11 @@ fn auth_calls_are_sent_once_more_for_a_nonce_challenge_and_only_once() {
     k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     k.dpop_nonce(&format!("{ORIGIN}/auth/login"), "n1");
-    k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 1.0);
+    k.handle_auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 1.0);
     let out = drain(&mut k);
     assert_eq!(sent_auth(&out), Some(id), "the same call, once more");
     assert!(settled(&out, CallId(1)).is_none());
-    k.auth_answer(id, grant(&token(T0 + 1.0, 300.0, 1)), T0 + 2.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 1.0, 300.0, 1)), T0 + 2.0);
     assert!(matches!(
         settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
@@ -166,9 +187,9 @@ fn auth_calls_are_sent_once_more_for_a_nonce_challenge_and_only_once() {
     // the session stays; the refresh fails).
     k.refresh(CallId(2), T0 + 3.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, answer(401, r#"{"error":"use_dpop_nonce"}"#), T0 + 4.0);
+    k.handle_auth_answer(id, answer(401, r#"{"error":"use_dpop_nonce"}"#), T0 + 4.0);
     assert_eq!(sent_auth(&drain(&mut k)), Some(id));
-    k.auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 5.0);
+    k.handle_auth_answer(id, answer(400, r#"{"error":"use_dpop_nonce"}"#), T0 + 5.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(2)), Some(Err(_))));
     assert!(k.is_authenticated());
@@ -176,7 +197,7 @@ fn auth_calls_are_sent_once_more_for_a_nonce_challenge_and_only_once() {
     // Any other 400 is no challenge.
     k.refresh(CallId(3), T0 + 6.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(
+    k.handle_auth_answer(
         id,
         answer(400, r#"{"error":"invalid_dpop_proof"}"#),
         T0 + 7.0,
@@ -203,7 +224,7 @@ fn an_auth_answers_nonce_is_its_endpoints_origins() {
     };
     k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, with_nonce(grant(&token(T0, 300.0, 1)), "l1"), T0 + 1.0);
+    k.handle_auth_answer(id, with_nonce(grant(&token(T0, 300.0, 1)), "l1"), T0 + 1.0);
     drain(&mut k);
     k.refresh(CallId(2), T0 + 2.0);
     let out = drain(&mut k);
@@ -211,16 +232,16 @@ fn an_auth_answers_nonce_is_its_endpoints_origins() {
     assert_eq!(proof.htu, format!("{ORIGIN}/auth/refresh"));
     assert_eq!(proof.nonce, None, "the login's nonce is the API origin's");
     let id = sent_auth(&out).unwrap();
-    k.auth_answer(id, with_nonce(grant(&token(T0, 300.0, 2)), "r1"), T0 + 3.0);
+    k.handle_auth_answer(id, with_nonce(grant(&token(T0, 300.0, 2)), "r1"), T0 + 3.0);
     drain(&mut k);
     k.refresh(CallId(3), T0 + 4.0);
     let out = drain(&mut k);
     assert_eq!(proof_of(&out).unwrap().nonce.as_deref(), Some("r1"));
     // A call the keeper no longer knows (timed out, or replaced and draining) files none: it
     // could have gone to another origin. Nor does a value that is no visible ASCII.
-    k.auth_answer(AuthId(99), with_nonce(answer(500, ""), "x1"), T0 + 5.0);
+    k.handle_auth_answer(AuthId(99), with_nonce(answer(500, ""), "x1"), T0 + 5.0);
     let id = sent_auth(&out).unwrap();
-    k.auth_answer(id, with_nonce(answer(500, ""), "bad nonce"), T0 + 5.0);
+    k.handle_auth_answer(id, with_nonce(answer(500, ""), "bad nonce"), T0 + 5.0);
     let nonce = k.dpop_proof(&format!("{ORIGIN}/x")).unwrap().nonce;
     assert_eq!(nonce.as_deref(), Some("r1"));
 }

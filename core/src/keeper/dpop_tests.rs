@@ -33,7 +33,7 @@ pub(super) fn dpop_keeper(locks: bool, channel: bool) -> Keeper {
 pub(super) fn signed_in_dpop(locks: bool, channel: bool) -> Keeper {
     let mut k = dpop_keeper(locks, channel);
     let id = login_sent(&mut k, T0);
-    k.auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
+    k.handle_auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
     assert!(matches!(
         settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
@@ -148,7 +148,7 @@ fn a_login_replaced_by_a_logout_is_not_sent_again_for_a_nonce() {
         sent_auth(&out).is_none(),
         "the logout waits for the login's answer"
     );
-    k.auth_answer(
+    k.handle_auth_answer(
         login,
         answer(400, r#"{"error":"use_dpop_nonce"}"#),
         T0 + 2.0,
@@ -171,14 +171,16 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     k.fetch(FetchId(5), &url, false, T0 + 1.0);
     drain(&mut k);
     let logout = TabMessage::Logout { at_ms: T0 + 2.0 }.wire(SESSION);
-    k.hear(&logout, T0 + 2.0);
+    k.handle_tab_message(&logout, T0 + 2.0);
     drain(&mut k);
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(5),
-        401,
-        &url,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: &url,
+            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
+            dpop_nonce: None,
+        },
         T0 + 3.0,
     );
     let out = drain(&mut k);
@@ -191,12 +193,14 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     k.fetch(FetchId(6), &url, false, T0 + 1.0);
     drain(&mut k);
     let foreign = "https://elsewhere.example/x";
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(6),
-        401,
-        foreign,
-        Some(r#"DPoP error="use_dpop_nonce""#),
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: foreign,
+            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
+            dpop_nonce: None,
+        },
         T0 + 2.0,
     );
     assert!(app_sends(&drain(&mut k)).is_empty());
@@ -208,9 +212,9 @@ fn a_second_nonce_challenge_to_a_refresh_is_a_failure_not_a_sign_out() {
     k.refresh(CallId(2), T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
     let challenge = answer(401, r#"{"error":"use_dpop_nonce"}"#);
-    k.auth_answer(id, challenge.clone(), T0 + 2.0);
+    k.handle_auth_answer(id, challenge.clone(), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), Some(id));
-    k.auth_answer(id, challenge, T0 + 3.0);
+    k.handle_auth_answer(id, challenge, T0 + 3.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.kind() != ErrorKind::Rejected));
     assert!(k.is_authenticated(), "still signed in");
@@ -227,7 +231,7 @@ fn a_token_of_another_type_than_dpop_is_refused_and_changes_nothing() {
     let id = sent_auth(&drain(&mut k)).unwrap();
     let t = token(T0, 300.0, 1);
     let bearer = format!(r#"{{"access_token":"{t}","token_type":"Bearer"}}"#);
-    k.auth_answer(id, answer(200, &bearer), T0 + 1.0);
+    k.handle_auth_answer(id, answer(200, &bearer), T0 + 1.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "invalid_token"));
     assert!(!k.is_authenticated());
@@ -240,13 +244,13 @@ fn a_token_of_another_type_than_dpop_is_refused_and_changes_nothing() {
         let mut k = dpop_keeper(false, false);
         k.login(CallId(1), Credentials::default(), T0);
         let id = sent_auth(&drain(&mut k)).unwrap();
-        k.auth_answer(id, answer(200, &body), T0 + 1.0);
+        k.handle_auth_answer(id, answer(200, &body), T0 + 1.0);
         assert!(k.is_authenticated(), "{body}");
     }
     // Without the option, a bearer is what is expected.
     let mut k = keeper(false, false);
     k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, answer(200, &bearer), T0 + 1.0);
+    k.handle_auth_answer(id, answer(200, &bearer), T0 + 1.0);
     assert!(k.is_authenticated());
 }

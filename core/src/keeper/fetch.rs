@@ -16,7 +16,7 @@
 use super::flight::Waiter;
 use alloc::string::String;
 
-use super::{Command, FetchId, Keeper};
+use super::{AppAnswer, Command, FetchId, Keeper};
 use crate::event::Trigger;
 
 /// An app request whose answer the keeper watches.
@@ -59,20 +59,18 @@ impl Keeper {
         }
     }
 
-    /// Request `id`'s answer: its status, the URL it finally came from (after redirects), a
-    /// 401's `WWW-Authenticate` value (`None` when it had none, or the browser hides it:
-    /// cross-origin, unless the API exposes it) and, with `dpop`, its `DPoP-Nonce` (that URL's
-    /// origin's nonce for later proofs). It decides whether the 401 is worth a refresh, and with
-    /// `dpop` it may be a nonce challenge.
-    pub fn fetch_answer(
-        &mut self,
-        id: FetchId,
-        status: u16,
-        url: &str,
-        www_authenticate: Option<&str>,
-        dpop_nonce: Option<&str>,
-        now_ms: f64,
-    ) {
+    /// Request `id`'s outcome ([`AppAnswer`]). An answer decides whether a 401 is worth a
+    /// refresh (with `dpop` it may be a nonce challenge); a failure forgets the request.
+    pub fn handle_app_answer(&mut self, id: FetchId, answer: AppAnswer<'_>, now_ms: f64) {
+        let AppAnswer::Response {
+            status,
+            url,
+            www_authenticate,
+            dpop_nonce,
+        } = answer
+        else {
+            return self.fetches.retain(|w| w.id != id);
+        };
         if let Some(nonce) = dpop_nonce {
             self.dpop_nonce(url, nonce);
         }
@@ -113,11 +111,6 @@ impl Keeper {
             return self.finish_app(id);
         }
         self.join_flight(Trigger::Unauthorized, Waiter::Retry(id), now_ms);
-    }
-
-    /// Request `id` failed (the network, or the browser refused it): forget it.
-    pub fn fetch_failed(&mut self, id: FetchId) {
-        self.fetches.retain(|w| w.id != id);
     }
 
     /// Sends watched request `id` with the bearer held now (or untouched, when none is).

@@ -26,7 +26,7 @@ fn a_new_token_is_announced_without_it() {
     let mut k = isolated(true, true);
     let id = login_sent(&mut k, T0);
     let t = token(T0, 300.0, 1);
-    k.auth_answer(id, grant(&t), T0 + 5.0);
+    k.handle_auth_answer(id, grant(&t), T0 + 5.0);
     let out = drain(&mut k);
     let posted = posts(&out);
     assert!(matches!(
@@ -52,22 +52,22 @@ fn a_signed_out_tab_that_hears_of_a_session_refreshes_for_itself() {
     }
     .wire(SESSION);
     let mut k = isolated(true, true);
-    k.hear(&heard, T0 + 1.0);
+    k.handle_tab_message(&heard, T0 + 1.0);
     let out = drain(&mut k);
     assert!(out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
     assert!(has_event(&out, "refresh"));
     let id = refresh_sent_after_grant(&mut k, T0 + 2.0).expect("a refresh of its own");
-    k.auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 10.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 10.0);
     drain(&mut k);
     assert!(k.is_authenticated());
 
     // Signed in already: news of a session is no reason to refresh.
-    k.hear(&heard, T0 + 20.0);
+    k.handle_tab_message(&heard, T0 + 20.0);
     assert!(!k.is_refreshing());
 
     // Without the lock, tabs hearing one login would all present one cookie at once: nothing.
     let mut k = isolated(false, true);
-    k.hear(&heard, T0 + 1.0);
+    k.handle_tab_message(&heard, T0 + 1.0);
     assert!(!k.is_refreshing());
 }
 
@@ -76,7 +76,7 @@ fn either_kind_of_keeper_refreshes_on_the_announcement_and_a_tokenless_one_adopt
     // A page with both entries: a signed-out in-page keeper cannot adopt what it was not sent,
     // and refreshes for itself.
     let mut k = keeper(true, true);
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::SignedIn {
             received_at_ms: T0,
             lifetime_ms: None,
@@ -93,6 +93,6 @@ fn either_kind_of_keeper_refreshes_on_the_announcement_and_a_tokenless_one_adopt
         lifetime_ms: Some(300_000.0),
     }
     .wire(SESSION);
-    k.hear(&message, T0 + 1.0);
+    k.handle_tab_message(&message, T0 + 1.0);
     assert!(!k.is_authenticated());
 }

@@ -3,7 +3,7 @@
 //! holder that stopped giving word that it works.
 
 use super::flight::{Flight, Stage, ADOPT_WAIT_MS};
-use super::{Command, Keeper, MAX_RETRY_AFTER_MS};
+use super::{Command, Keeper, LockEvent, MAX_RETRY_AFTER_MS};
 
 /// The refresh lock, as this tab knows it.
 #[derive(Debug)]
@@ -53,8 +53,17 @@ impl Keeper {
         self.push(Command::RequestLock { steal: false });
     }
 
+    /// What happened to the lock ([`LockEvent`]).
+    pub fn handle_lock(&mut self, event: LockEvent, now_ms: f64) {
+        match event {
+            LockEvent::Granted => self.lock_granted(now_ms),
+            LockEvent::Refused => self.lock_refused(now_ms),
+            LockEvent::Lost => self.lock_lost(now_ms),
+        }
+    }
+
     /// The lock was granted (after the driver let queued tab messages land).
-    pub fn lock_granted(&mut self, now_ms: f64) {
+    pub(super) fn lock_granted(&mut self, now_ms: f64) {
         if self.auth.login_waiting.is_some() {
             // A login's turn: it goes now, and gives the lock back when it is answered.
             self.lock.held = true;
@@ -145,7 +154,7 @@ impl Keeper {
     }
 
     /// The browser refused the lock request: from now on this tab refreshes on its own.
-    pub fn lock_refused(&mut self, now_ms: f64) {
+    fn lock_refused(&mut self, now_ms: f64) {
         self.lock.broken = true;
         self.lock.held = false;
         self.send_waiting_login(now_ms);
@@ -161,7 +170,7 @@ impl Keeper {
     /// before this tab heard it was granted: two waiters stealing at once, the second wins. A
     /// tab still waiting then queues behind the thief — the lock works, it is only taken; giving
     /// up on it here would have this tab refresh beside the others from then on.
-    pub fn lock_lost(&mut self, now_ms: f64) {
+    fn lock_lost(&mut self, now_ms: f64) {
         self.lock.held = false;
         self.send_waiting_login(now_ms);
         if matches!(

@@ -22,13 +22,14 @@
 //! |---|---|---|
 //! | getters | [`poll`](Keeper::poll) (the next command; an auth call is completed as it is taken, the page's cookies read for its CSRF header), [`is_authenticated`](Keeper::is_authenticated), [`access_token`](Keeper::access_token), [`claims`](Keeper::claims), [`expires_at_ms`](Keeper::expires_at_ms), [`epoch`](Keeper::epoch), [`is_refreshing`](Keeper::is_refreshing), [`is_due`](Keeper::is_due), [`config`](Keeper::config), [`allowed`](Keeper::allowed), [`session`](Keeper::session), [`channel_name`](Keeper::channel_name) | this file |
 //! | | [`poll_timeout`](Keeper::poll_timeout) (the earliest of the deadline table) | `deadlines.rs` |
-//! | application calls | [`restore`](Keeper::restore), [`refresh`](Keeper::refresh), [`set_token`](Keeper::set_token), [`wake`](Keeper::wake), [`dispose`](Keeper::dispose) | `calls.rs` |
+//! | application calls | [`restore`](Keeper::restore), [`refresh`](Keeper::refresh), [`set_token`](Keeper::set_token), [`dispose`](Keeper::dispose) | `calls.rs` |
 //! | | [`login`](Keeper::login) (with its [`Credentials`], which the core keeps as long as a resend may need them), [`logout`](Keeper::logout) | `auth.rs` |
 //! | | [`fetch`](Keeper::fetch) (an app request) | `fetch.rs` |
-//! | inputs | [`auth_answer`](Keeper::auth_answer) (an [`Answer`]: status, body as text and parsed, `Retry-After`, the token header, the `DPoP-Nonce`) | `auth.rs` |
-//! | | [`fetch_answer`](Keeper::fetch_answer) (status, URL, `WWW-Authenticate`, `DPoP-Nonce`), [`fetch_failed`](Keeper::fetch_failed) | `fetch.rs` |
-//! | | [`hear`](Keeper::hear) (a tab message, as its [`Wire`](crate::message::Wire) structure) | `tabs.rs` |
-//! | | [`lock_granted`](Keeper::lock_granted), [`lock_refused`](Keeper::lock_refused), [`lock_lost`](Keeper::lock_lost) | `lock.rs` |
+//! | inputs, one per thing that happens | [`handle_auth_answer`](Keeper::handle_auth_answer) (an [`Answer`]: status, body as text and parsed, `Retry-After`, the token header, the `DPoP-Nonce`; or failed) | `auth.rs` |
+//! | | [`handle_app_answer`](Keeper::handle_app_answer) (an [`AppAnswer`]: status, URL, `WWW-Authenticate`, `DPoP-Nonce`; or failed) | `fetch.rs` |
+//! | | [`handle_tab_message`](Keeper::handle_tab_message) (as its [`Wire`](crate::message::Wire) structure) | `tabs.rs` |
+//! | | [`handle_lock`](Keeper::handle_lock) (a [`LockEvent`]: granted, refused, lost) | `lock.rs` |
+//! | | [`handle_wake`](Keeper::handle_wake) (the page shown, focused or online again) | `calls.rs` |
 //! | | [`handle_timeout`](Keeper::handle_timeout) (the one timer: each deadline of the table that is due) | `deadlines.rs` |
 //! | outputs | [`Command`]: `SendAuth` (an [`AuthSend`], complete: URL, method, CSRF header, bearer, credentials, proof, token header), `AbortAuth`, `PassApp`, `SendApp` (with its `Authorization` and, with `dpop`, its proof's [`Proof`]), `FinishApp`, `RequestLock`, `ReleaseLock`, `Post`, `Emit`, `Settle` | `types.rs`, `send.rs` |
 //! | the platform | [`Environment`]: the allow-list, locks, channel, seed, session, the resolved login and logout URLs, and the JWT segment [`Decoder`](crate::jwt::Decoder) | `types.rs` |
@@ -59,8 +60,8 @@ mod types;
 pub use dpop::Proof;
 pub use send::{AuthSend, Credentials};
 pub use types::{
-    AccessToken, Answer, AuthId, AuthKind, Authorization, CallId, Command, Environment, FetchId,
-    Settled,
+    AccessToken, Answer, AppAnswer, AuthId, AuthKind, Authorization, CallId, Command, Environment,
+    FetchId, LockEvent, Settled,
 };
 
 use alloc::collections::VecDeque;

@@ -48,7 +48,7 @@ fn header_keeper() -> Keeper {
 fn login_with(k: &mut Keeper, answer: Answer) -> Result<Settled, Error> {
     k.login(CallId(1), Credentials::default(), T0);
     let id = sent_auth(&drain(k)).unwrap();
-    k.auth_answer(id, answer, T0);
+    k.handle_auth_answer(id, answer, T0);
     settled(&drain(k), CallId(1)).unwrap().clone()
 }
 
@@ -125,7 +125,7 @@ fn a_refresh_carries_the_newest_token_heard_even_one_that_ran_out() {
         lifetime_ms: Some(60_000.0),
     };
     // Heard two minutes later, when it has run out.
-    k.hear(&message.wire(SESSION), T0 + 120_000.0);
+    k.handle_tab_message(&message.wire(SESSION), T0 + 120_000.0);
     drain(&mut k);
     assert_eq!(
         k.access_token().map(|t| String::from(t.expose())),
@@ -141,6 +141,6 @@ fn a_refresh_carries_the_newest_token_heard_even_one_that_ran_out() {
 
     // Without the option nothing is kept.
     let mut plain = Keeper::new(Config::new("/r"), keeper(false, true).env.clone());
-    plain.hear(&message.wire(SESSION), T0 + 120_000.0);
+    plain.handle_tab_message(&message.wire(SESSION), T0 + 120_000.0);
     assert!(plain.session.heard_expired.is_none());
 }

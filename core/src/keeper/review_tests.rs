@@ -71,12 +71,12 @@ fn a_message_of_another_session_is_neither_adopted_nor_obeyed() {
     let mut k = signed_in(true, true);
     let mine = k.access_token().cloned();
     let theirs = token(T0 + 1.0, 300.0, 9);
-    k.hear(
+    k.handle_tab_message(
         &token_message(theirs.clone(), T0 + 1.0, OTHER_SESSION),
         T0 + 2.0,
     );
     assert_eq!(k.access_token().cloned(), mine);
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Logout { at_ms: T0 + 3.0 }.wire(OTHER_SESSION),
         T0 + 3.0,
     );
@@ -86,7 +86,7 @@ fn a_message_of_another_session_is_neither_adopted_nor_obeyed() {
     // Signed out: restore() asks this keeper's own server instead of answering `true` with
     // another backend's token.
     let mut k = keeper(true, true);
-    k.hear(
+    k.handle_tab_message(
         &token_message(theirs.clone(), T0 + 1.0, OTHER_SESSION),
         T0 + 2.0,
     );
@@ -98,7 +98,7 @@ fn a_message_of_another_session_is_neither_adopted_nor_obeyed() {
 
     // The same message for this session is adopted, as ever.
     let mut k = keeper(true, true);
-    k.hear(&token_message(theirs, T0 + 1.0, SESSION), T0 + 2.0);
+    k.handle_tab_message(&token_message(theirs, T0 + 1.0, SESSION), T0 + 2.0);
     assert!(k.is_authenticated());
 }
 
@@ -115,16 +115,16 @@ fn with_dpop_a_tab_signed_in_as_someone_else_refreshes_for_a_heard_token_once_pe
         T0 / 1000.0 + 300.0
     ));
     let bob = format!("{header}.{claims}.c2ln");
-    k.hear(&token_message(bob.clone(), T0 + 1.0, SESSION), T0 + 1.0);
+    k.handle_tab_message(&token_message(bob.clone(), T0 + 1.0, SESSION), T0 + 1.0);
     assert!(k.is_refreshing());
     let id = refresh_sent_after_grant(&mut k, T0 + 2.0).unwrap();
     // The server answers with a token of this tab's user again (another backend's, say).
-    k.auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 3.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 3.0, 300.0, 2)), T0 + 3.0);
     drain(&mut k);
     assert!(!k.is_refreshing());
-    k.hear(&token_message(bob.clone(), T0 + 4.0, SESSION), T0 + 4.0);
+    k.handle_tab_message(&token_message(bob.clone(), T0 + 4.0, SESSION), T0 + 4.0);
     assert!(!k.is_refreshing(), "not again within the backoff");
-    k.hear(
+    k.handle_tab_message(
         &token_message(bob, T0 + TAB_REFRESH_BACKOFF_MS + 10.0, SESSION),
         T0 + TAB_REFRESH_BACKOFF_MS + 10.0,
     );
@@ -149,7 +149,7 @@ fn a_logout_while_the_login_is_on_the_wire_waits_for_it_and_presents_its_cookie(
         "no logout before the login has landed: its cookie would come after"
     );
     // The login lands (its cookie with it): now the logout goes, and presents that cookie.
-    k.auth_answer(login, grant(&token(T0 + 2.0, 300.0, 1)), T0 + 2.0);
+    k.handle_auth_answer(login, grant(&token(T0 + 2.0, 300.0, 1)), T0 + 2.0);
     let out = drain(&mut k);
     assert_eq!(auth_kinds(&out), [AuthKind::Logout]);
     assert!(
@@ -158,7 +158,7 @@ fn a_logout_while_the_login_is_on_the_wire_waits_for_it_and_presents_its_cookie(
     );
     assert!(!k.is_authenticated());
     let logout = sent_auth(&out).unwrap();
-    k.auth_answer(logout, status(204), T0 + 3.0);
+    k.handle_auth_answer(logout, status(204), T0 + 3.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(2)), Some(Ok(Settled::Done))));
     assert!(!k.is_authenticated());
@@ -209,7 +209,7 @@ fn a_csrf_refusal_is_that_call_s_error_and_signs_no_tab_out() {
     k.refresh(CallId(2), T0 + 1.0);
     drain(&mut k);
     let id = refresh_sent_after_grant(&mut k, T0 + 2.0).unwrap();
-    k.auth_answer(id, answer(403, r#"{"error":"csrf"}"#, None), T0 + 3.0);
+    k.handle_auth_answer(id, answer(403, r#"{"error":"csrf"}"#, None), T0 + 3.0);
     let out = drain(&mut k);
     assert!(
         matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "csrf" && e.status() == Some(403))
@@ -232,7 +232,7 @@ fn a_csrf_refusal_is_that_call_s_error_and_signs_no_tab_out() {
         let mut k = signed_in(false, false);
         k.refresh(CallId(2), T0 + 1.0);
         let id = sent_auth(&drain(&mut k)).unwrap();
-        k.auth_answer(id, answer(403, body, None), T0 + 2.0);
+        k.handle_auth_answer(id, answer(403, body, None), T0 + 2.0);
         assert!(has_event(&drain(&mut k), "logout"), "{body}");
         assert!(!k.is_authenticated());
     }
@@ -245,7 +245,7 @@ fn a_csrf_refusal_is_that_call_s_error_and_signs_no_tab_out() {
         let mut k = signed_in(false, false);
         k.refresh(CallId(2), T0 + 1.0);
         let id = sent_auth(&drain(&mut k)).unwrap();
-        k.auth_answer(id, answer(403, body, None), T0 + 2.0);
+        k.handle_auth_answer(id, answer(403, body, None), T0 + 2.0);
         assert!(!has_event(&drain(&mut k), "logout"), "{body}");
         assert!(k.is_authenticated());
     }
@@ -261,7 +261,7 @@ fn a_retry_after_is_kept_across_flights_and_a_valid_token_is_used_meanwhile() {
     let due = T0 + 250_000.0;
     k.fetch(FetchId(10), &api(), false, due);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, answer(429, "", Some(5.0)), due + 10.0);
+    k.handle_auth_answer(id, answer(429, "", Some(5.0)), due + 10.0);
     let out = drain(&mut k);
     assert!(
         bearer_sent(&out, FetchId(10)),
@@ -277,7 +277,7 @@ fn a_retry_after_is_kept_across_flights_and_a_valid_token_is_used_meanwhile() {
             "no refresh {at} ms after the 429"
         );
         assert!(bearer_sent(&out, fetch));
-        k.wake(true, due + 10.0 + at);
+        k.handle_wake(true, due + 10.0 + at);
         assert!(auth_kinds(&drain(&mut k)).is_empty());
     }
     // A forced refresh waits it out, then goes.
@@ -292,7 +292,7 @@ fn a_retry_after_longer_than_the_keeper_waits_fails_refreshes_at_once_until_it_p
     let mut k = signed_in(false, false);
     k.refresh(CallId(2), T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, answer(429, "", Some(300.0)), T0 + 2.0);
+    k.handle_auth_answer(id, answer(429, "", Some(300.0)), T0 + 2.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.status() == Some(429)));
     k.refresh(CallId(3), T0 + 3.0);
@@ -302,7 +302,16 @@ fn a_retry_after_longer_than_the_keeper_waits_fails_refreshes_at_once_until_it_p
     // A 401 meanwhile goes to the caller as it is.
     k.fetch(FetchId(10), &api(), false, T0 + 4.0);
     drain(&mut k);
-    k.fetch_answer(FetchId(10), 401, &api(), None, None, T0 + 5.0);
+    k.handle_app_answer(
+        FetchId(10),
+        AppAnswer::Response {
+            status: 401,
+            url: &api(),
+            www_authenticate: None,
+            dpop_nonce: None,
+        },
+        T0 + 5.0,
+    );
     let out = drain(&mut k);
     assert!(out
         .iter()
@@ -333,7 +342,16 @@ fn a_401_whose_challenge_does_not_blame_the_token_goes_to_the_caller_as_it_is() 
         let mut k = signed_in(false, false);
         k.fetch(FetchId(5), &api(), false, T0 + 1.0);
         drain(&mut k);
-        k.fetch_answer(FetchId(5), 401, &api(), challenge, None, T0 + 2.0);
+        k.handle_app_answer(
+            FetchId(5),
+            AppAnswer::Response {
+                status: 401,
+                url: &api(),
+                www_authenticate: challenge,
+                dpop_nonce: None,
+            },
+            T0 + 2.0,
+        );
         let out = drain(&mut k);
         assert_eq!(k.is_refreshing(), refreshes, "{challenge:?}");
         assert_eq!(
@@ -359,7 +377,7 @@ fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
         r#"{{"access_token":"{token}","pad":"{}"}}"#,
         "x".repeat(MAX_INPUT_BYTES)
     );
-    k.auth_answer(id, answer(200, &padded, None), T0 + 2.0);
+    k.handle_auth_answer(id, answer(200, &padded, None), T0 + 2.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.code() == "invalid_token"));
     assert_eq!(k.access_token().cloned(), mine);
@@ -367,7 +385,7 @@ fn an_auth_answer_or_a_tab_message_longer_than_64_kib_is_not_read() {
     let mut k = keeper(true, true);
     let mut message = token_message(token, T0 + 1.0, SESSION);
     message.session.push_str(&"x".repeat(MAX_INPUT_BYTES));
-    k.hear(&message, T0 + 2.0);
+    k.handle_tab_message(&message, T0 + 2.0);
     assert!(!k.is_authenticated());
 }
 
@@ -380,7 +398,7 @@ fn with_dpop_a_heard_token_that_has_run_out_starts_no_refresh() {
         received_at_ms: T0,
         lifetime_ms: Some(3_000.0),
     };
-    k.hear(&old.wire(SESSION), T0 + 40_000.0);
+    k.handle_tab_message(&old.wire(SESSION), T0 + 40_000.0);
     assert!(!k.is_refreshing(), "no news of a running session");
     // A live one is news: this tab refreshes for its own key (and is not held back later).
     let live = TabMessage::Token {
@@ -388,6 +406,6 @@ fn with_dpop_a_heard_token_that_has_run_out_starts_no_refresh() {
         received_at_ms: T0 + 40_000.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&live.wire(SESSION), T0 + 40_001.0);
+    k.handle_tab_message(&live.wire(SESSION), T0 + 40_001.0);
     assert!(k.is_refreshing());
 }

@@ -34,7 +34,7 @@ impl fmt::Debug for Credentials {
 
 /// An auth call, complete: send it with `credentials: "include"` (the cookies) and report its
 /// answer (status, whole body, `Retry-After`, the `token_header` value, the `DPoP-Nonce`) with
-/// [`Keeper::auth_answer`]. The keeper times it out itself. Its `Debug` is redacted.
+/// [`Keeper::handle_auth_answer`]. The keeper times it out itself. Its `Debug` is redacted.
 #[derive(Clone, PartialEq)]
 pub struct AuthSend {
     /// Its number, for the answer.

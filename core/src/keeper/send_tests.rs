@@ -103,7 +103,7 @@ fn with_dpop_a_login_keeps_its_credentials_for_a_nonce_resend_and_each_send_says
         "kept until answered"
     );
     // The challenge's nonce comes with its answer: the login URL's origin's.
-    k.auth_answer(
+    k.handle_auth_answer(
         send.id,
         Answer::Response {
             status: 400,

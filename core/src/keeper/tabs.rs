@@ -15,7 +15,7 @@ impl Keeper {
     /// A message from another tab, as the driver converted the channel's value (anything that
     /// is not a [`Wire`] is not one of ours and the driver drops it). A message of another
     /// session or version, or longer than [`super::MAX_INPUT_BYTES`], is ignored.
-    pub fn hear(&mut self, wire: &Wire, now_ms: f64) {
+    pub fn handle_tab_message(&mut self, wire: &Wire, now_ms: f64) {
         let len = wire.session.len() + wire.token.as_ref().map_or(0, String::len);
         if self.disposed || len > super::MAX_INPUT_BYTES {
             return;

@@ -17,9 +17,9 @@ fn a_login_waits_for_the_lock_and_gives_it_back_when_answered() {
     assert!(out
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: false })));
-    k.lock_granted(T0 + 5.0);
+    k.handle_lock(LockEvent::Granted, T0 + 5.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, grant(&token(T0 + 5.0, 300.0, 1)), T0 + 10.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 5.0, 300.0, 1)), T0 + 10.0);
     let out = drain(&mut k);
     assert!(matches!(
         settled(&out, CallId(1)),
@@ -51,7 +51,7 @@ fn a_login_goes_without_the_lock_when_the_holder_does_not_let_go() {
     let mut k = keeper(true, true);
     k.login(CallId(1), Credentials::default(), T0);
     drain(&mut k);
-    k.lock_refused(T0 + 1.0);
+    k.handle_lock(LockEvent::Refused, T0 + 1.0);
     assert!(sent_auth(&drain(&mut k)).is_some());
 }
 
@@ -65,7 +65,7 @@ fn a_second_login_or_a_logout_replaces_a_login_still_waiting_for_the_lock() {
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "aborted"));
     assert!(sent_auth(&out).is_none());
-    k.lock_granted(T0 + 2.0);
+    k.handle_lock(LockEvent::Granted, T0 + 2.0);
     assert!(
         sent_auth(&drain(&mut k)).is_none(),
         "the replaced login never leaves"
@@ -85,8 +85,8 @@ fn a_refresh_refused_after_another_tab_s_newer_token_came_keeps_that_token() {
         received_at_ms: T0 + 150.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&message.wire(SESSION), T0 + 151.0);
-    k.auth_answer(id, status(401), T0 + 200.0);
+    k.handle_tab_message(&message.wire(SESSION), T0 + 151.0);
+    k.handle_auth_answer(id, status(401), T0 + 200.0);
     let out = drain(&mut k);
     assert!(k.is_authenticated());
     assert_eq!(
@@ -104,10 +104,10 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     let mut k = keeper(true, true);
     k.login(CallId(1), Credentials::default(), T0 + 10.0);
     drain(&mut k);
-    k.hear(&TabMessage::Logout { at_ms: T0 }.wire(SESSION), T0 + 11.0);
-    k.lock_granted(T0 + 12.0);
+    k.handle_tab_message(&TabMessage::Logout { at_ms: T0 }.wire(SESSION), T0 + 11.0);
+    k.handle_lock(LockEvent::Granted, T0 + 12.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, grant(&token(T0 + 12.0, 300.0, 1)), T0 + 20.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 12.0, 300.0, 1)), T0 + 20.0);
     assert!(matches!(
         settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
@@ -117,13 +117,13 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
     let mut k = keeper(true, true);
     k.login(CallId(1), Credentials::default(), T0);
     drain(&mut k);
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Logout { at_ms: T0 + 5.0 }.wire(SESSION),
         T0 + 6.0,
     );
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(1)), Some(Err(e)) if e.code() == "aborted"));
-    k.lock_granted(T0 + 7.0);
+    k.handle_lock(LockEvent::Granted, T0 + 7.0);
     assert!(sent_auth(&drain(&mut k)).is_none());
 }
 
@@ -135,11 +135,11 @@ fn a_sign_out_from_before_a_login_does_not_end_it() {
 fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
     let (mut k, steal_at) = asked_to_steal();
     // The holder is alive after all: its word comes before the stolen lock does.
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Working { for_ms: 10_000.0 }.wire(SESSION),
         steal_at + 1.0,
     );
-    k.lock_granted(steal_at + 2.0);
+    k.handle_lock(LockEvent::Granted, steal_at + 2.0);
     drain(&mut k);
     // The moment a thief waits passes: no refresh yet, the holder's call may still be out.
     k.handle_timeout(steal_at + 200.0);
@@ -149,7 +149,7 @@ fn a_thief_that_hears_the_holder_at_work_waits_for_its_token() {
         "not beside the holder's refresh"
     );
     // Its token arrives: adopted, no refresh of this tab's own.
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Token {
             token: token(steal_at + 300.0, 300.0, 9),
             received_at_ms: steal_at + 300.0,
@@ -173,9 +173,9 @@ fn a_login_held_back_by_a_draining_refresh_is_dated_from_when_it_leaves() {
     let refresh = sent_auth(&drain(&mut k)).unwrap();
     k.login(CallId(3), Credentials::default(), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None, "the login waits");
-    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 1_500.0);
+    k.handle_auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 1_500.0);
     let login = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(login, grant(&token(T0 + 1_500.0, 300.0, 3)), T0 + 1_520.0);
+    k.handle_auth_answer(login, grant(&token(T0 + 1_500.0, 300.0, 3)), T0 + 1_520.0);
     let dated = drain(&mut k).into_iter().find_map(|c| match c {
         Command::Post(TabMessage::Token { received_at_ms, .. }) => Some(received_at_ms),
         _ => None,

@@ -14,9 +14,9 @@ fn a_refused_lock_request_falls_back_to_refreshing_alone() {
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: false })));
     assert_eq!(sent_auth(&out), None);
-    k.lock_refused(T0 + 2.0);
+    k.handle_lock(LockEvent::Refused, T0 + 2.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(refresh, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
+    k.handle_auth_answer(refresh, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
     assert!(matches!(
         settled(&drain(&mut k), CallId(2)),
         Some(Ok(Settled::Done))
@@ -52,7 +52,7 @@ fn a_waiting_tab_does_not_steal_the_lock_from_a_holder_that_is_working() {
     k.refresh(CallId(2), T0);
     drain(&mut k);
     // The holder backs off on a 429 with Retry-After: 30 s and says so.
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Working { for_ms: 30_000.0 }.wire(SESSION),
         T0 + 5.0,
     );
@@ -81,7 +81,7 @@ fn a_tab_that_wakes_late_to_steal_listens_first() {
     assert!(!drain(&mut k)
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Working { for_ms: 10_000.0 }.wire(SESSION),
         steal_at + 5_001.0,
     );
@@ -96,13 +96,13 @@ fn the_lock_holder_tells_the_others_it_is_working() {
     let mut k = signed_in(true, true);
     k.refresh(CallId(2), T0);
     drain(&mut k);
-    k.lock_granted(T0 + 1.0);
+    k.handle_lock(LockEvent::Granted, T0 + 1.0);
     let out = drain(&mut k);
     assert!(out
         .iter()
         .any(|c| matches!(c, Command::Post(TabMessage::Working { .. }))));
     let id = sent_auth(&out).unwrap();
-    k.auth_answer(
+    k.handle_auth_answer(
         id,
         Answer::Response {
             status: 429,
@@ -125,7 +125,7 @@ fn a_refused_refresh_tells_the_other_tabs_only_when_this_tab_held_a_token() {
     let mut k = keeper(false, true);
     k.restore(CallId(1), T0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, status(401), T0 + 1.0);
+    k.handle_auth_answer(id, status(401), T0 + 1.0);
     let out = drain(&mut k);
     assert!(matches!(
         settled(&out, CallId(1)),
@@ -140,7 +140,7 @@ fn a_refused_refresh_tells_the_other_tabs_only_when_this_tab_held_a_token() {
     let mut k = signed_in(false, true);
     k.refresh(CallId(2), T0 + 1.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, status(401), T0 + 2.0);
+    k.handle_auth_answer(id, status(401), T0 + 2.0);
     let out = drain(&mut k);
     assert!(out
         .iter()
@@ -197,12 +197,12 @@ fn tab_messages_are_trusted_no_further_than_their_types() {
             ..good.wire(SESSION)
         },
     ] {
-        k.hear(&text, now);
+        k.handle_tab_message(&text, now);
         assert!(drain(&mut k).is_empty(), "{text:?}");
         assert_eq!(k.access_token(), held.as_ref());
     }
     // The well-formed newer one is adopted, with the claims capping a lifetime told too long.
-    k.hear(&good.wire(SESSION), now);
+    k.handle_tab_message(&good.wire(SESSION), now);
     assert!(has_event(&drain(&mut k), "token"));
     let expires = k.expires_at_ms().unwrap();
     assert!(
@@ -219,7 +219,7 @@ fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
         received_at_ms: T0 + 1_000.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Logout {
             at_ms: T0 + 2_000.0,
         }
@@ -227,7 +227,7 @@ fn after_a_logout_is_heard_no_earlier_token_is_adopted() {
         T0 + 2_001.0,
     );
     assert!(!k.is_authenticated());
-    k.hear(&before.wire(SESSION), T0 + 2_002.0);
+    k.handle_tab_message(&before.wire(SESSION), T0 + 2_002.0);
     assert!(!k.is_authenticated());
 }
 
@@ -236,7 +236,7 @@ fn a_tab_whose_restore_was_refused_still_hears_a_login_that_began_before() {
     let mut k = keeper(false, true);
     k.restore(CallId(1), T0 + 10.0);
     let id = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(id, status(401), T0 + 20.0);
+    k.handle_auth_answer(id, status(401), T0 + 20.0);
     drain(&mut k);
     // Another tab's login left at T0 + 5 and answered at T0 + 30.
     let login = TabMessage::Token {
@@ -244,7 +244,7 @@ fn a_tab_whose_restore_was_refused_still_hears_a_login_that_began_before() {
         received_at_ms: T0 + 5.0,
         lifetime_ms: Some(300_000.0),
     };
-    k.hear(&login.wire(SESSION), T0 + 31.0);
+    k.handle_tab_message(&login.wire(SESSION), T0 + 31.0);
     assert!(k.is_authenticated());
 }
 
@@ -253,7 +253,7 @@ fn a_holder_cannot_keep_the_others_waiting_forever() {
     let mut k = signed_in(true, true);
     k.refresh(CallId(2), T0);
     drain(&mut k);
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Working { for_ms: 1.0e12 }.wire(SESSION),
         T0 + 1.0,
     );
@@ -266,14 +266,14 @@ fn without_locks_a_refresh_waiting_for_a_drained_call_goes_out_when_it_lands() {
     let mut k = signed_in(false, true);
     k.refresh(CallId(2), T0);
     let first = sent_auth(&drain(&mut k)).unwrap();
-    k.hear(
+    k.handle_tab_message(
         &TabMessage::Logout { at_ms: T0 + 1.0 }.wire(SESSION),
         T0 + 1.0,
     );
     drain(&mut k);
     k.login(CallId(3), Credentials::default(), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None);
-    k.auth_answer(first, grant(&token(T0, 300.0, 5)), T0 + 3.0);
+    k.handle_auth_answer(first, grant(&token(T0, 300.0, 5)), T0 + 3.0);
     let out = drain(&mut k);
     assert!(!out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
     assert!(sent_auth(&out).is_some(), "the login goes out");
@@ -301,7 +301,7 @@ pub(super) fn asked_to_steal() -> (Keeper, f64) {
 fn a_steal_stolen_before_its_grant_queues_again_and_keeps_using_the_lock() {
     let (mut k, steal_at) = asked_to_steal();
     // The other thief wins: this tab's request ends before its grant was told.
-    k.lock_lost(steal_at + 1.0);
+    k.handle_lock(LockEvent::Lost, steal_at + 1.0);
     let out = drain(&mut k);
     assert!(
         out.iter()
@@ -319,7 +319,7 @@ fn a_steal_stolen_before_its_grant_queues_again_and_keeps_using_the_lock() {
     assert!(out
         .iter()
         .any(|c| matches!(c, Command::RequestLock { steal: true })));
-    k.lock_granted(next + 2.0);
+    k.handle_lock(LockEvent::Granted, next + 2.0);
     drain(&mut k);
     assert!(k.uses_lock(), "the lock still works");
 }

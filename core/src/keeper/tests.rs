@@ -110,7 +110,7 @@ pub(super) fn login_sent(k: &mut Keeper, now: f64) -> AuthId {
     let out = drain(k);
     sent_auth(&out).unwrap_or_else(|| {
         assert!(out.iter().any(|c| matches!(c, Command::RequestLock { .. })));
-        k.lock_granted(now);
+        k.handle_lock(LockEvent::Granted, now);
         sent_auth(&drain(k)).unwrap()
     })
 }
@@ -118,7 +118,7 @@ pub(super) fn login_sent(k: &mut Keeper, now: f64) -> AuthId {
 /// The lock is granted at `at`: the refresh call that goes under it, after the moment the keeper
 /// may listen first (another tab said it was working), if one goes.
 pub(super) fn refresh_sent_after_grant(k: &mut Keeper, at: f64) -> Option<AuthId> {
-    k.lock_granted(at);
+    k.handle_lock(LockEvent::Granted, at);
     sent_auth(&drain(k)).or_else(|| {
         k.handle_timeout(at + 100.0);
         sent_auth(&drain(k))
@@ -129,7 +129,7 @@ pub(super) fn refresh_sent_after_grant(k: &mut Keeper, at: f64) -> Option<AuthId
 pub(super) fn signed_in(locks: bool, channel: bool) -> Keeper {
     let mut k = keeper(locks, channel);
     let id = login_sent(&mut k, T0);
-    k.auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
+    k.handle_auth_answer(id, grant(&token(T0, 300.0, 1)), T0);
     assert!(matches!(
         settled(&drain(&mut k), CallId(1)),
         Some(Ok(Settled::Claims(_)))
@@ -149,7 +149,7 @@ fn a_refresh_in_flight_when_logout_is_called_never_signs_the_user_back_in() {
     // Not aborted: its answer carries the rotated cookie the browser must store.
     assert!(!out.iter().any(|c| matches!(c, Command::AbortAuth { .. })));
     // The refresh's answer arrives late: its token is dropped.
-    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
+    k.handle_auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
     assert!(!k.is_authenticated());
     assert!(!has_event(&out, "token"), "{out:?}");
@@ -161,7 +161,7 @@ fn a_refresh_begun_before_login_cannot_overwrite_the_new_session() {
     let mut k = signed_in(true, false);
     k.refresh(CallId(2), T0 + 1.0);
     drain(&mut k);
-    k.lock_granted(T0 + 1.0);
+    k.handle_lock(LockEvent::Granted, T0 + 1.0);
     let refresh = sent_auth(&drain(&mut k)).unwrap();
     k.login(CallId(3), Credentials::default(), T0 + 2.0);
     // The login waits for the refresh call to land, so its cookie is the last one stored; the
@@ -169,14 +169,14 @@ fn a_refresh_begun_before_login_cannot_overwrite_the_new_session() {
     let out = drain(&mut k);
     assert_eq!(sent_auth(&out), None);
     assert!(!out.iter().any(|c| matches!(c, Command::ReleaseLock)));
-    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
+    k.handle_auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
     assert!(!has_event(&out, "token"));
     // The login goes, still under the lock: no other tab's login or refresh beside it.
     assert!(!out.iter().any(|c| matches!(c, Command::ReleaseLock)));
     let login = sent_auth(&out).unwrap();
     let new = token(T0 + 3.0, 300.0, 3);
-    k.auth_answer(login, grant(&new), T0 + 4.0);
+    k.handle_auth_answer(login, grant(&new), T0 + 4.0);
     let out = drain(&mut k);
     assert!(out.iter().any(|c| matches!(c, Command::ReleaseLock)));
     assert_eq!(
@@ -193,14 +193,16 @@ fn a_401_is_never_retried_with_the_next_sessions_token() {
     k.logout(CallId(2), T0 + 2.0);
     k.login(CallId(3), Credentials::default(), T0 + 3.0);
     let login = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(login, grant(&token(T0 + 3.0, 300.0, 9)), T0 + 4.0);
+    k.handle_auth_answer(login, grant(&token(T0 + 3.0, 300.0, 9)), T0 + 4.0);
     drain(&mut k);
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(10),
-        401,
-        &format!("{ORIGIN}/api/me"),
-        None,
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: &format!("{ORIGIN}/api/me"),
+            www_authenticate: None,
+            dpop_nonce: None,
+        },
         T0 + 5.0,
     );
     assert!(matches!(
@@ -224,9 +226,9 @@ fn an_answer_whose_body_stalls_times_out_and_the_flight_goes_on() {
     // Backoff, then the next attempt; the late answer of the first is dropped.
     k.handle_timeout(k.poll_timeout().unwrap());
     let second = sent_auth(&drain(&mut k)).unwrap();
-    k.auth_answer(first, grant(&token(T0, 300.0, 5)), timeout + 1.0);
+    k.handle_auth_answer(first, grant(&token(T0, 300.0, 5)), timeout + 1.0);
     assert!(drain(&mut k).is_empty());
-    k.auth_answer(second, grant(&token(T0, 300.0, 6)), timeout + 2.0);
+    k.handle_auth_answer(second, grant(&token(T0, 300.0, 6)), timeout + 2.0);
     assert!(matches!(
         settled(&drain(&mut k), CallId(2)),
         Some(Ok(Settled::Done))
@@ -238,12 +240,14 @@ fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
     let mut k = signed_in(false, false);
     k.fetch(FetchId(10), &format!("{ORIGIN}/api/go"), false, T0 + 1.0);
     drain(&mut k);
-    k.fetch_answer(
+    k.handle_app_answer(
         FetchId(10),
-        401,
-        "https://elsewhere.example/login",
-        None,
-        None,
+        AppAnswer::Response {
+            status: 401,
+            url: "https://elsewhere.example/login",
+            www_authenticate: None,
+            dpop_nonce: None,
+        },
         T0 + 2.0,
     );
     assert!(matches!(
@@ -258,7 +262,7 @@ fn a_fetch_that_fails_is_forgotten() {
     let mut k = signed_in(false, false);
     for id in 10..20 {
         k.fetch(FetchId(id), &format!("{ORIGIN}/api/me"), false, T0 + 1.0);
-        k.fetch_failed(FetchId(id));
+        k.handle_app_answer(FetchId(id), AppAnswer::Failed, T0 + 2.0);
     }
     drain(&mut k);
     assert!(k.fetches.is_empty());
@@ -271,7 +275,7 @@ fn whole_second_tokens_are_planned_from_a_second_less() {
     let id = sent_auth(&drain(&mut k)).unwrap();
     // Issued at T0 - 0.9 s by a server that truncates: iat says T0 - 1 s.
     let iat = T0 / 1000.0 - 1.0;
-    k.auth_answer(id, grant(&token_at(iat, 3.0, 1)), T0);
+    k.handle_auth_answer(id, grant(&token_at(iat, 3.0, 1)), T0);
     drain(&mut k);
     assert_eq!(k.expires_at_ms(), Some(T0 + 2_000.0));
 }
@@ -284,12 +288,14 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     }
     drain(&mut k);
     for id in 10..60 {
-        k.fetch_answer(
+        k.handle_app_answer(
             FetchId(id),
-            401,
-            &format!("{ORIGIN}/api/me"),
-            None,
-            None,
+            AppAnswer::Response {
+                status: 401,
+                url: &format!("{ORIGIN}/api/me"),
+                www_authenticate: None,
+                dpop_nonce: None,
+            },
             T0 + 2.0,
         );
     }
@@ -301,7 +307,7 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
         1
     );
     let id = sent_auth(&out).unwrap();
-    k.auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
+    k.handle_auth_answer(id, grant(&token(T0 + 2.0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
     let retries = out
         .iter()
@@ -310,12 +316,14 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     assert_eq!(retries, 50);
     // The retries' own 401s are final.
     for id in 10..60 {
-        k.fetch_answer(
+        k.handle_app_answer(
             FetchId(id),
-            401,
-            &format!("{ORIGIN}/api/me"),
-            None,
-            None,
+            AppAnswer::Response {
+                status: 401,
+                url: &format!("{ORIGIN}/api/me"),
+                www_authenticate: None,
+                dpop_nonce: None,
+            },
             T0 + 4.0,
         );
     }
@@ -365,7 +373,7 @@ fn no_refresh_starts_while_a_login_is_pending_and_a_failed_login_resumes_the_ses
     k.refresh(CallId(3), T0 + 290_000.0);
     assert!(matches!(settled(&drain(&mut k), CallId(3)), Some(Err(e)) if e.code() == "aborted"));
     // Bad credentials: the old session goes on, its refresh scheduled again.
-    k.auth_answer(login, status(401), T0 + 290_001.0);
+    k.handle_auth_answer(login, status(401), T0 + 290_001.0);
     let out = drain(&mut k);
     assert!(matches!(settled(&out, CallId(2)), Some(Err(e)) if e.status() == Some(401)));
     assert!(k.is_authenticated());
@@ -380,7 +388,7 @@ fn a_logout_waits_for_a_refresh_call_still_out() {
     let refresh = sent_auth(&drain(&mut k)).unwrap();
     k.logout(CallId(3), T0 + 2.0);
     assert_eq!(sent_auth(&drain(&mut k)), None, "the logout waits");
-    k.auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
+    k.handle_auth_answer(refresh, grant(&token(T0, 300.0, 2)), T0 + 3.0);
     let out = drain(&mut k);
     assert!(out
         .iter()

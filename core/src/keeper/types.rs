@@ -105,6 +105,39 @@ pub enum AuthKind {
     Logout,
 }
 
+/// An app request's outcome, as the driver saw it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AppAnswer<'a> {
+    /// An answer: its status, the URL it finally came from (after redirects), a 401's
+    /// `WWW-Authenticate` value (`None` when it had none, or the browser hides it: cross-origin,
+    /// unless the API exposes it) and, with `dpop`, its `DPoP-Nonce` (that URL's origin's nonce
+    /// for later proofs).
+    Response {
+        /// The HTTP status.
+        status: u16,
+        /// The URL it came from.
+        url: &'a str,
+        /// A 401's `WWW-Authenticate`.
+        www_authenticate: Option<&'a str>,
+        /// Its `DPoP-Nonce`.
+        dpop_nonce: Option<&'a str>,
+    },
+    /// No answer: the network failed, the browser refused the request, or the caller aborted it.
+    Failed,
+}
+
+/// What happened to the Web Lock the keeper asked for ([`Command::RequestLock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockEvent {
+    /// It was granted (after the driver let queued tab messages land).
+    Granted,
+    /// The browser refused the request: from now on this tab refreshes on its own.
+    Refused,
+    /// Another tab stole it from this one (it must have looked frozen), or took it before this
+    /// tab heard it was granted.
+    Lost,
+}
+
 /// An auth call's outcome, as the driver saw it.
 #[derive(Clone, PartialEq)]
 pub enum Answer {
@@ -172,8 +205,7 @@ pub enum Command {
     /// Send app request `id` (again, for a retry: from the copy kept before the first send) with
     /// this `Authorization` value and, with `dpop`, a `DPoP` proof of what `proof` says (its `htm`
     /// the request's method, its `ath` the token in the `Authorization`); report its answer with
-    /// [`Keeper::fetch_answer`] (or its failure with [`Keeper::fetch_failed`]) and keep a copy for
-    /// a retry.
+    /// [`Keeper::handle_app_answer`] and keep a copy for a retry.
     SendApp {
         /// Which request.
         id: FetchId,
@@ -187,8 +219,8 @@ pub enum Command {
         /// Which request.
         id: FetchId,
     },
-    /// Ask for the refresh lock (`navigator.locks`); report [`Keeper::lock_granted`] or
-    /// [`Keeper::lock_refused`]. With `steal`, take it from its holder (abandoning any request
+    /// Ask for the refresh lock (`navigator.locks`); report what happened with
+    /// [`Keeper::handle_lock`]. With `steal`, take it from its holder (abandoning any request
     /// still queued).
     RequestLock {
         /// Take it from a holder that is gone or frozen.

@@ -234,7 +234,6 @@ exports! {
     auth_answer(h: u32, id: f64, status: u32, len: usize, parsed: u32, retry_after: f64, now: f64) -> u32;
     fetch(h: u32, id: f64, len: usize, has_authorization: u32, now: f64) -> u32;
     fetch_answer(h: u32, id: f64, status: u32, len: usize, now: f64) -> u32;
-    fetch_failed(h: u32, id: f64) -> u32;
     lock(h: u32, what: u32, now: f64) -> u32;
     second(len: usize) -> u32;
     nonce(len: usize) -> u32;

@@ -15,7 +15,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use token_keeper_core::message::{Kind as MessageKind, Wire};
-use token_keeper_core::{Answer, AuthId, CallId, Credentials, Error, FetchId, Keeper};
+use token_keeper_core::{
+    Answer, AppAnswer, AuthId, CallId, Credentials, Error, FetchId, Keeper, LockEvent,
+};
 
 pub(crate) use crate::commands::poll;
 pub use crate::commands::Kind;
@@ -205,7 +207,7 @@ pub(crate) fn set_token(s: &mut State, h: u32, len: usize, now: f64) -> u32 {
 }
 
 pub(crate) fn wake(s: &mut State, h: u32, visible: u32, now: f64) -> u32 {
-    s.feed(h, |k| k.wake(visible == 1, now))
+    s.feed(h, |k| k.handle_wake(visible == 1, now))
 }
 
 pub(crate) fn timeout(s: &mut State, h: u32, now: f64) -> u32 {
@@ -251,7 +253,7 @@ pub(crate) fn hear(
             lifetime: given(lifetime),
             for_ms: given(for_ms),
         };
-        k.hear(&wire, now);
+        k.handle_tab_message(&wire, now);
     })
 }
 
@@ -286,7 +288,7 @@ pub(crate) fn auth_answer(
                 dpop_nonce,
             },
         };
-        k.auth_answer(AuthId(id(id_)), answer, now);
+        k.handle_auth_answer(AuthId(id(id_)), answer, now);
     })
 }
 
@@ -299,7 +301,8 @@ pub(crate) fn fetch(s: &mut State, h: u32, id_: f64, len: usize, has: u32, now: 
 
 /// App request `id`'s answer: its status and final URL (at [`buf`]); a 401's
 /// `WWW-Authenticate` value ([`second`]) and with `dpop` its `DPoP-Nonce` ([`nonce`]) handed
-/// over just before.
+/// over just before. A status that is none (JavaScript's -1): the request failed (the network,
+/// the browser, or the caller's abort). Not 0, which an opaque redirect answers with.
 pub(crate) fn fetch_answer(
     s: &mut State,
     h: u32,
@@ -312,20 +315,25 @@ pub(crate) fn fetch_answer(
     let nonce = s.nonce.take();
     s.feed_str(h, len, |k, url| {
         let (www, nonce) = (www_authenticate.as_deref(), nonce.as_deref());
-        k.fetch_answer(FetchId(id(id_)), status(status_), url, www, nonce, now);
+        let answer = match u16::try_from(status_) {
+            Ok(status) => AppAnswer::Response {
+                status,
+                url,
+                www_authenticate: www,
+                dpop_nonce: nonce,
+            },
+            Err(_) => AppAnswer::Failed,
+        };
+        k.handle_app_answer(FetchId(id(id_)), answer, now);
     })
-}
-
-pub(crate) fn fetch_failed(s: &mut State, h: u32, id_: f64) -> u32 {
-    s.feed(h, |k| k.fetch_failed(FetchId(id(id_))))
 }
 
 /// The lock: 0 granted, 1 refused, 2 stolen from this tab.
 pub(crate) fn lock(s: &mut State, h: u32, what: u32, now: f64) -> u32 {
     s.feed(h, |k| match what {
-        0 => k.lock_granted(now),
-        1 => k.lock_refused(now),
-        _ => k.lock_lost(now),
+        0 => k.handle_lock(LockEvent::Granted, now),
+        1 => k.handle_lock(LockEvent::Refused, now),
+        _ => k.handle_lock(LockEvent::Lost, now),
     })
 }
 

@@ -5,7 +5,8 @@
 use std::collections::{HashMap, VecDeque};
 
 use token_keeper_core::{
-    AuthId, AuthKind, Authorization, CallId, Command, Event, FetchId, Keeper, Proof, Settled,
+    AppAnswer, AuthId, AuthKind, Authorization, CallId, Command, Event, FetchId, Keeper, LockEvent,
+    Proof, Settled,
 };
 
 use crate::world::{failed, CallKind, Ev, Tab, World};
@@ -174,7 +175,7 @@ impl World {
     fn request_lock(&mut self, tab: usize, steal: bool) {
         if self.locks.refuse {
             let now = self.now;
-            self.drive(tab, |k| k.lock_refused(now));
+            self.drive(tab, |k| k.handle_lock(LockEvent::Refused, now));
             return;
         }
         self.locks.queue.retain(|t| *t != tab);
@@ -329,7 +330,7 @@ impl World {
         if !self.network_up {
             self.tabs[tab].fetches.remove(&id);
             if watch {
-                self.drive(tab, |k| k.fetch_failed(id));
+                self.drive(tab, |k| k.handle_app_answer(id, AppAnswer::Failed, now));
             }
             return;
         }

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
-use token_keeper_core::{Answer, AuthId, AuthKind, CallId, FetchId, Keeper};
+use token_keeper_core::{Answer, AppAnswer, AuthId, AuthKind, CallId, FetchId, Keeper, LockEvent};
 
 use crate::rng::Rng;
 use crate::server::{AuthReply, Server};
@@ -379,7 +379,7 @@ impl World {
                     // The challenge's `DPoP-Nonce` header comes with it.
                     dpop_nonce: nonce.then(|| String::from("n")),
                 };
-                self.drive(tab, |k| k.auth_answer(id, answer, now));
+                self.drive(tab, |k| k.handle_auth_answer(id, answer, now));
             }
             Ev::AppAtServer {
                 tab,
@@ -424,7 +424,16 @@ impl World {
                 self.drive(tab, |k| {
                     let www = challenge.then_some(r#"DPoP error="use_dpop_nonce""#);
                     let nonce = challenge.then_some("n");
-                    k.fetch_answer(id, status, url, www, nonce, now);
+                    k.handle_app_answer(
+                        id,
+                        AppAnswer::Response {
+                            status,
+                            url,
+                            www_authenticate: www,
+                            dpop_nonce: nonce,
+                        },
+                        now,
+                    );
                 });
             }
             Ev::Deliver { tab, wire, logout } => {
@@ -435,15 +444,15 @@ impl World {
                     let fence = &mut self.tabs[tab].fence_ms;
                     *fence = Some(fence.map_or(at, |f| f.max(at)));
                 }
-                self.drive(tab, |k| k.hear(&wire, now));
+                self.drive(tab, |k| k.handle_tab_message(&wire, now));
             }
             Ev::Grant { tab } => {
                 self.note(|| format!("tab {tab} granted"));
                 if self.locks.holder == Some(tab) {
-                    self.drive(tab, |k| k.lock_granted(now));
+                    self.drive(tab, |k| k.handle_lock(LockEvent::Granted, now));
                 }
             }
-            Ev::LockLost { tab } => self.drive(tab, |k| k.lock_lost(now)),
+            Ev::LockLost { tab } => self.drive(tab, |k| k.handle_lock(LockEvent::Lost, now)),
             Ev::Act(action) => crate::scenario::act(self, action),
         }
     }
