@@ -7,6 +7,11 @@
 //! what the values mean (types, ranges, combinations), with the same errors whichever platform
 //! parsed them. A JSON reader in the npm wasm cost it about 6 KB raw (docs/performance.md).
 //!
+//! Where the two JSON parsers themselves differ, the keeper follows its platform: `JSON.parse`
+//! takes an escaped lone surrogate (`"\ud800"`), a number beyond an `f64` (as `Infinity`) and any
+//! depth of nesting, where `serde_json` finds no JSON (it stops at 128 levels). No auth server
+//! or token writes these; the tests hold both to the same answers everywhere else.
+//!
 //! One small writer stays: a whole number in decimal, for an error message.
 
 use alloc::string::String;
@@ -57,7 +62,8 @@ impl Members {
     /// Takes the last value of `key` out, if the object has it.
     pub fn take(&mut self, key: &str) -> Option<Value> {
         let at = self.0.iter().rposition(|(k, _)| k == key)?;
-        Some(self.0.swap_remove(at).1)
+        // In order: a later `take` of the same key still reads the last one left.
+        Some(self.0.remove(at).1)
     }
 
     /// The members, in order.

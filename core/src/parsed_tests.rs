@@ -43,7 +43,10 @@ fn the_last_duplicate_wins_and_an_unknown_key_is_named() {
     pushed.push("k".to_string(), Value::Num(1.0));
     pushed.push("k".to_string(), Value::Num(2.0));
     assert_eq!(pushed.get("k"), Some(&Value::Num(2.0)));
+    pushed.push("j".to_string(), Value::Null);
     assert_eq!(pushed.take("k"), Some(Value::Num(2.0)));
+    assert_eq!(pushed.take("k"), Some(Value::Num(1.0)));
+    assert_eq!(pushed.take("k"), None);
     assert_eq!(serde_parse("[1]"), Parsed::NotObject);
     assert_eq!(serde_parse("\"a\""), Parsed::NotObject);
     for text in ["", "{", "{a:1}", "{\"a\":1,}", "nul", "{} {}", "{'a':1}"] {

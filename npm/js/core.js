@@ -46,7 +46,7 @@ async function load(input) {
   wasm = (made.instance ?? made).exports;
 }
 
-const text = (at, len) => js.decode(decoder, new js.Uint8Array(wasm.memory.buffer, at, len));
+const text = (at, len) => js.decode(decoder, new js.Uint8Array(js.buffer(wasm.memory), at, len));
 
 // UTF-8 as a JWT segment must be: a byte that is not is an error, and a leading BOM stays (and
 // is then no JSON), as Rust's `String::from_utf8` and serde_json read it.
@@ -61,8 +61,10 @@ const strict = new js.TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 function segment(at, len) {
   let bytes;
   try {
-    const binary = js.atob(text(at, len).replaceAll("-", "+").replaceAll("_", "/"));
-    bytes = js.Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    // Built-ins taken at load only: a page's could read, or change, what the core reads.
+    const binary = js.atob(js.replaceAll(js.replaceAll(text(at, len), "-", "+"), "_", "/"));
+    bytes = new js.Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = js.charCodeAt(binary, i);
   } catch {
     return 0;
   }
@@ -112,7 +114,7 @@ function cookies() {
   } catch {}
   const utf8 = js.encode(encoder, text);
   const at = wasm.room(utf8.length); // first: it may grow the memory, which gets a new buffer
-  js.setBytes(new js.Uint8Array(wasm.memory.buffer, at, utf8.length), utf8);
+  js.setBytes(new js.Uint8Array(js.buffer(wasm.memory), at, utf8.length), utf8);
   return utf8.length;
 }
 
@@ -135,7 +137,7 @@ function field(kind, number, key, text = "") {
   const k = js.encode(encoder, key);
   const t = js.encode(encoder, text);
   const at = wasm.field(kind, number, k.length, t.length);
-  const memory = new js.Uint8Array(wasm.memory.buffer, at, k.length + t.length);
+  const memory = new js.Uint8Array(js.buffer(wasm.memory), at, k.length + t.length);
   js.setBytes(memory, k);
   js.setBytes(memory, t, k.length);
 }
@@ -205,19 +207,19 @@ export function put(text) {
   const room = text.length * 3;
   try {
     const at = wasm.buf(room); // traps when the memory cannot grow that far
-    return js.encodeInto(encoder, text, new js.Uint8Array(wasm.memory.buffer, at, room)).written;
+    return js.encodeInto(encoder, text, new js.Uint8Array(js.buffer(wasm.memory), at, room)).written;
   } catch (e) {
     throw halt(e);
   }
 }
 
 /** The registers. A fresh view each time: memory that grew has a new buffer. */
-export const registers = () => new Float64Array(wasm.memory.buffer, wasm.reg(), 8);
+export const registers = () => new js.Float64Array(js.buffer(wasm.memory), wasm.reg(), 8);
 
 /** The out string. */
 export function said() {
   const r = registers();
-  return js.decode(decoder, new js.Uint8Array(wasm.memory.buffer, r[6], r[7]));
+  return js.decode(decoder, new js.Uint8Array(js.buffer(wasm.memory), r[6], r[7]));
 }
 
 /** The error the wasm just reported: `code\nmessage` out, the status in register 3. */

@@ -21,7 +21,11 @@ const getter = (proto, name) => {
 
 const windowFetch = G.fetch;
 export const fetch = (...args) => apply(windowFetch, G, args);
-export const { Request, Headers, Uint8Array, TextEncoder, TextDecoder, atob } = G;
+const windowAtob = G.atob;
+export const atob = (text) => apply(windowAtob, G, [text]);
+export const { Request, Headers, Uint8Array, Float64Array, TextEncoder, TextDecoder } = G;
+// The wasm's memory: a getter a page script put here would be handed the `Memory`, all of it.
+export const buffer = getter(G.WebAssembly?.Memory.prototype, "buffer");
 export const { parse, stringify } = JSON;
 export const { keys, hasOwn } = Object;
 export const { isArray } = Array;
@@ -36,5 +40,7 @@ export const encodeInto = method(TextEncoder?.prototype, "encodeInto");
 export const decode = method(TextDecoder?.prototype, "decode");
 export const setBytes = method(Uint8Array.prototype, "set");
 export const slice = method(String.prototype, "slice");
+export const replaceAll = method(String.prototype, "replaceAll");
+export const charCodeAt = method(String.prototype, "charCodeAt");
 export const split = method(String.prototype, "split");
 export const then = method(Promise.prototype, "then");

@@ -66,6 +66,39 @@ export function installSpies(page) {
     for (const name of ["keys", "entries", "hasOwn"]) wrap(Object, name, `Object.${name}`);
     wrap(Array, "isArray");
     wrap(Uint8Array.prototype, "set", "Uint8Array.set");
+    // The wasm's memory, the token in it: no page getter may be handed the `Memory`, and no
+    // page constructor its buffer.
+    const bufferGetter = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, "buffer").get;
+    Object.defineProperty(WebAssembly.Memory.prototype, "buffer", {
+      configurable: true,
+      get() {
+        seen.push("WebAssembly.Memory.buffer");
+        return bufferGetter.call(this);
+      },
+    });
+    // A token's segments as the driver decodes them (base64url, then the JSON text): a page's
+    // built-in would read the claims the core reads, or change them.
+    const segment = /^eyJ[\w-]{8,}|^\{"(alg|typ|sub|iss|exp|iat)"/;
+    const hits = (v) => (typeof v == "string" || v instanceof String) && segment.test(v);
+    const watchSegment = (target, name, where) => {
+      const real = target[name];
+      target[name] = function (...args) {
+        if (hits(this) || hits(args[0])) seen.push(where);
+        return real.apply(this, args);
+      };
+    };
+    watchSegment(window, "atob", "atob");
+    watchSegment(Uint8Array, "from", "Uint8Array.from"); // the real one's: before it is replaced
+    for (const name of ["replaceAll", "charCodeAt"]) watchSegment(String.prototype, name, `String.${name}`);
+    for (const name of ["Uint8Array", "Float64Array"]) {
+      const Real = window[name];
+      window[name] = class extends Real {
+        constructor(...args) {
+          if (args[0] instanceof ArrayBuffer && args[0].byteLength >= 65536) seen.push(`${name} over the wasm's memory`);
+          super(...args);
+        }
+      };
+    }
     // An array's methods and its iterator (destructuring, spreading, for…of): the spy's own work
     // uses them too, so it looks only from outside itself.
     let looking = false;

@@ -82,7 +82,7 @@ impl Keeper {
             self.push(Command::AbortAuth { id: call.id });
             self.settle(call.user, Err(disposed()));
         }
-        // Requests on the wire finish with their own answers: `fetch_answer` finds no record.
+        // Requests on the wire finish with their own answers: `handle_app_answer` finds no record.
         self.fetches.clear();
         self.refresh.scheduled_at_ms = None;
         self.session.csrf = None;

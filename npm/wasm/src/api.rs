@@ -302,7 +302,8 @@ pub(crate) fn fetch(s: &mut State, h: u32, id_: f64, len: usize, has: u32, now: 
 /// App request `id`'s answer: its status and final URL (at [`buf`]); a 401's
 /// `WWW-Authenticate` value ([`second`]) and with `dpop` its `DPoP-Nonce` ([`nonce`]) handed
 /// over just before. A status that is none (JavaScript's -1): the request failed (the network,
-/// the browser, or the caller's abort). Not 0, which an opaque redirect answers with.
+/// the browser, or the caller's abort). Not 0, which an opaque redirect answers with (where
+/// [`auth_answer`] takes 0 as its failure: an auth call is never redirected opaquely).
 pub(crate) fn fetch_answer(
     s: &mut State,
     h: u32,
