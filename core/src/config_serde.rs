@@ -3,62 +3,19 @@
 //! [`Config::from_parsed`], so every check and every message is the same as for
 //! `new TokenKeeper(options)`.
 
-use alloc::collections::BTreeMap;
-use alloc::string::String;
-use alloc::vec::Vec;
-
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
 use crate::config::Config;
-use crate::parsed::{Members, Parsed, Value};
-
-/// Any value an option can hold, as the format gave it.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Any {
-    Bool(bool),
-    Num(f64),
-    Str(String),
-    List(Vec<Any>),
-    Map(BTreeMap<String, Any>),
-    Null(()),
-}
-
-impl Any {
-    /// The value as the core reads it. A `NaN` or an infinity stays one: the core refuses it as
-    /// "must be a finite number", as JavaScript's does.
-    fn value(self) -> Value {
-        match self {
-            Any::Bool(b) => Value::Bool(b),
-            Any::Num(n) => Value::Num(n),
-            Any::Str(s) => Value::Str(s),
-            Any::List(items) => items
-                .into_iter()
-                .map(|item| match item {
-                    Any::Str(s) => Some(s),
-                    _ => None,
-                })
-                .collect::<Option<Vec<String>>>()
-                .map_or(Value::Other, Value::StrList),
-            Any::Map(fields) => Value::Object(members(fields)),
-            Any::Null(()) => Value::Null,
-        }
-    }
-}
-
-fn members(fields: BTreeMap<String, Any>) -> Members {
-    let mut out = Members::new();
-    for (key, value) in fields {
-        out.push(key, value.value());
-    }
-    out
-}
+use crate::parsed::{from_serde, Parsed};
 
 impl<'de> Deserialize<'de> for Config {
+    /// Through `serde_json::Value`, which any serde format fills (a `NaN` or an infinity becomes
+    /// `null`, refused as "must be a finite number", as JavaScript's `JSON.stringify` writes them),
+    /// then read as the Rust crate's JSON parser reads an object ([`crate::parsed`]).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let options = match Any::deserialize(deserializer)? {
-            Any::Map(fields) => Parsed::Object(members(fields)),
+        let options = match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Object(members) => Parsed::Object(from_serde(members)),
             _ => Parsed::NotObject,
         };
         Config::from_parsed(options).map_err(|e| D::Error::custom(e.message()))

@@ -141,8 +141,9 @@ pub fn serde_parse(text: &str) -> Parsed {
     }
 }
 
+/// `serde_json`'s members as the core takes them (also a Rust app's settings: `config_serde.rs`).
 #[cfg(any(test, feature = "serde"))]
-fn from_serde(members: serde_json::Map<String, serde_json::Value>) -> Members {
+pub(crate) fn from_serde(members: serde_json::Map<String, serde_json::Value>) -> Members {
     use serde_json::Value as J;
     let mut out = Members::new();
     for (key, value) in members {
