@@ -266,6 +266,9 @@ export class TokenKeeper {
     if (message.state) this.#state = message.state;
     if (message.event) {
       const { event, detail } = message;
+      // An auth answer landed, and may have set a cookie (the CSRF one) the worker's own next
+      // call needs: where the browser does not say when cookies change, the page tells it now.
+      if (event != "refresh" && !globalThis.cookieStore) this.#post({ op: "cookies" });
       return emit(this.#listeners, event, event == "error" ? rebuild(detail) : detail);
     }
     const call = this.#calls.get(message.id);

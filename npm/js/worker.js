@@ -61,6 +61,8 @@ const OPS = {
   // As the page checked and encoded them (auth.js `credentials`).
   login: (port, [json, headers]) => keeper.login(JSON.parse(json), { headers: Object.fromEntries(headers) }),
   setToken: (port, [token]) => keeper.setToken(token),
+  /** The page's cookies, and nothing else: every message brings them (`hear`). */
+  cookies() {},
   /** Timers sleep with the machine: a page that wakes wakes the keeper (its `focus` listener). */
   wake() {
     globalThis.dispatchEvent(new Event("focus"));
