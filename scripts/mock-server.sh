@@ -5,15 +5,11 @@ trap 'for p in $MOCK_SERVER_PIDS; do kill "$p" 2>/dev/null || true; done' EXIT
 
 # Each run's logs in a directory of its own (the sourcing shell's PID): two runs in one checkout
 # (make test beside a single suite) would otherwise truncate each other's logs, and read each
-# other's "listening on" line. The directories of runs that have ended are kept until the next
-# run starts, for a look after a failure.
+# other's "listening on" line. Directories older than two hours (no run lasts that long) go;
+# the others stay, for a look after a failure.
 MOCK_SERVER_LOGS="target/mock-server-logs/$$"
-for dir in target/mock-server-logs/*/; do
-  [ -d "$dir" ] || continue
-  pid=$(basename "$dir")
-  kill -0 "$pid" 2>/dev/null || [ "$pid" = "$$" ] || rm -rf "$dir"
-done
-mkdir -p "$MOCK_SERVER_LOGS"
+find target/mock-server-logs -mindepth 1 -maxdepth 1 -type d -mmin +120 -exec rm -rf {} + \
+  2>/dev/null || true
 
 # start_mock_server VAR [WWW_DIR [server args...]]: starts one serving WWW_DIR (default www/)
 # and pkg/, letting any loopback origin call it (--cors-loopback: the test pages are on random
@@ -22,6 +18,7 @@ start_mock_server() {
   local var="$1" www="${2:-www}"
   shift; [ $# -gt 0 ] && shift
   cargo build -q -p mock-server
+  mkdir -p "$MOCK_SERVER_LOGS"
   local log="$MOCK_SERVER_LOGS/$var.log"
   target/debug/mock-server --port "${MOCK_PORT:-0}" --www "$www" --pkg pkg --cors-loopback "$@" >"$log" 2>&1 &
   local pid=$!

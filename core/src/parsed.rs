@@ -152,7 +152,8 @@ pub(crate) fn from_serde(members: serde_json::Map<String, serde_json::Value>) ->
             J::Number(n) => n.as_f64().map_or(Value::Other, Value::Num),
             J::Bool(b) => Value::Bool(b),
             J::Null => Value::Null,
-            // serde_json stops at 128 levels: the recursion is bounded.
+            // As deep as the value: serde_json stops at 128 levels, and a Rust app's settings are
+            // its own.
             J::Object(inner) => Value::Object(from_serde(inner)),
             J::Array(items) => items
                 .into_iter()

@@ -55,6 +55,7 @@ export class TokenKeeper {
   #opened; // the worker's answer to "open"
   #broken; // why no call can be answered: a worker that could not start, or dispose()
   #stop = new AbortController();
+  #left = false; // the page left for good: the worker forgot it
 
   /** Throws a `TokenKeeperError` with code `config` for an option of the wrong type; the core's
    * checks of their meaning answer in the first call (and as an `error` event). */
@@ -104,7 +105,7 @@ export class TokenKeeper {
     globalThis.cookieStore?.addEventListener?.("change", wake, { signal });
     // A page leaving for good lets the worker forget it; one kept in the back/forward cache
     // stays (its next message is heard as ever).
-    const leave = (e) => e.persisted || this.#post({ op: "close" });
+    const leave = (e) => e.persisted || ((this.#left = true), this.#post({ op: "close" }));
     globalThis.addEventListener?.("pagehide", leave, { signal });
     this.fetch = this.fetch.bind(this);
   }
@@ -268,7 +269,8 @@ export class TokenKeeper {
       const { event, detail } = message;
       // An auth answer landed, and may have set a cookie (the CSRF one) the worker's own next
       // call needs: where the browser does not say when cookies change, the page tells it now.
-      if (event != "refresh" && !globalThis.cookieStore) this.#post({ op: "cookies" });
+      // Best effort: the page reads the cookie the answer set once its process has it.
+      if (event != "refresh" && !globalThis.cookieStore && !this.#left) this.#post({ op: "cookies" });
       return emit(this.#listeners, event, event == "error" ? rebuild(detail) : detail);
     }
     const call = this.#calls.get(message.id);

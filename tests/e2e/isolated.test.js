@@ -322,28 +322,30 @@ test("relative auth URLs resolve against the page, not the worker's script; a Sh
   await context.close();
 });
 
-test("without cookieStore, the worker's own refresh after a tab's login sends the CSRF cookie that login set", async () => {
-  await reset(PAGE_URL);
-  const context = await browser.newContext();
-  // A browser without cookieStore (Firefox, Safari): the page cannot push cookie changes.
-  await context.addInitScript(() => Object.defineProperty(window, "cookieStore", { value: undefined, configurable: true }));
-  const page = await tab(context, "shared");
-  const csrf = () => page.evaluate(() => document.cookie.match(/csrf_token=([^;]+)/)?.[1]);
-  assert.equal(await login(page), "alice");
-  const first = await csrf();
-  // Tokens of 3 s from now on; a second sign-in starts a new session, with a new CSRF cookie.
-  await page.evaluate(() => fetch("/__mock/config", {
-    method: "POST", headers: { "content-type": "application/json" }, body: '{"access_ttl_ms":3000}',
-  }));
-  assert.equal(await login(page), "alice");
-  assert.notEqual(await csrf(), first);
-  // The worker refreshes on its own schedule, no page call before it: a token, or an error.
-  const before = await stats(PAGE_URL);
-  await page.evaluate(() => (window.events.length = 0));
-  await page.waitForFunction(() => window.events.some(([name]) => name == "token" || name == "error"), null, { timeout: 10000 });
-  const after = await stats(PAGE_URL);
-  assert.equal(after.csrf_rejections - before.csrf_rejections, 0);
-  assert.ok(after.refreshes > before.refreshes, "the worker refreshed");
-  assert.deepEqual(await page.evaluate(() => window.events.filter(([name]) => name == "error")), []);
-  await context.close();
-});
+for (const mode of ["shared", "dedicated"]) {
+  test(`${mode}: without cookieStore, the worker's own refresh after a tab's login sends the CSRF cookie that login set`, async () => {
+    await reset(PAGE_URL);
+    const context = await browser.newContext();
+    // A page without cookieStore (plain http, a browser without it): it cannot push cookie changes.
+    await context.addInitScript(() => Object.defineProperty(window, "cookieStore", { value: undefined, configurable: true }));
+    const page = await tab(context, mode);
+    const csrf = () => page.evaluate(() => document.cookie.match(/csrf_token=([^;]+)/)?.[1]);
+    assert.equal(await login(page), "alice");
+    const first = await csrf();
+    // Tokens of 3 s from now on; a second sign-in starts a new session, with a new CSRF cookie.
+    await page.evaluate(() => fetch("/__mock/config", {
+      method: "POST", headers: { "content-type": "application/json" }, body: '{"access_ttl_ms":3000}',
+    }));
+    assert.equal(await login(page), "alice");
+    assert.notEqual(await csrf(), first);
+    // The worker refreshes on its own schedule, no page call before it: a token, or an error.
+    const before = await stats(PAGE_URL);
+    await page.evaluate(() => (window.events.length = 0));
+    await page.waitForFunction(() => window.events.some(([name]) => name == "token" || name == "error"), null, { timeout: 10000 });
+    const after = await stats(PAGE_URL);
+    assert.equal(after.csrf_rejections - before.csrf_rejections, 0);
+    assert.ok(after.refreshes > before.refreshes, "the worker refreshed");
+    assert.deepEqual(await page.evaluate(() => window.events.filter(([name]) => name == "error")), []);
+    await context.close();
+  });
+}
