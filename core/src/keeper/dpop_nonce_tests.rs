@@ -50,12 +50,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     // The challenge's nonce comes with its answer.
     k.handle_app_answer(
         FetchId(5),
-        AppAnswer::Response {
-            status: 401,
-            url: &url,
-            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
-            dpop_nonce: Some("n1"),
-        },
+        unauthorized(&url, Some(r#"DPoP error="use_dpop_nonce""#), Some("n1")),
         T0 + 2.0,
     );
     let out = drain(&mut k);
@@ -68,12 +63,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     // A second challenge is the answer (no loop).
     k.handle_app_answer(
         FetchId(5),
-        AppAnswer::Response {
-            status: 401,
-            url: &url,
-            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
-            dpop_nonce: None,
-        },
+        unauthorized(&url, Some(r#"DPoP error="use_dpop_nonce""#), None),
         T0 + 3.0,
     );
     let out = drain(&mut k);
@@ -84,12 +74,7 @@ fn a_nonce_challenge_to_an_app_request_is_answered_by_one_send_then_a_401_still_
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
     k.handle_app_answer(
         FetchId(5),
-        AppAnswer::Response {
-            status: 401,
-            url: &url,
-            www_authenticate: Some(r#"DPoP error="invalid_token""#),
-            dpop_nonce: None,
-        },
+        unauthorized(&url, Some(r#"DPoP error="invalid_token""#), None),
         T0 + 5.0,
     );
     let out = drain(&mut k);
@@ -107,12 +92,7 @@ fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
     drain(&mut k);
     k.handle_app_answer(
         FetchId(5),
-        AppAnswer::Response {
-            status: 401,
-            url: &url,
-            www_authenticate: Some(r#"DPoP error="invalid_token""#),
-            dpop_nonce: None,
-        },
+        unauthorized(&url, Some(r#"DPoP error="invalid_token""#), None),
         T0 + 2.0,
     );
     let id = sent_auth(&drain(&mut k)).unwrap();
@@ -120,12 +100,7 @@ fn a_401_then_a_nonce_challenge_on_the_retry_gets_its_one_nonce_send() {
     assert_eq!(app_sends(&drain(&mut k)).len(), 1);
     k.handle_app_answer(
         FetchId(5),
-        AppAnswer::Response {
-            status: 401,
-            url: &url,
-            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
-            dpop_nonce: None,
-        },
+        unauthorized(&url, Some(r#"DPoP error="use_dpop_nonce""#), None),
         T0 + 4.0,
     );
     assert_eq!(app_sends(&drain(&mut k)).len(), 1, "the nonce send");
@@ -152,12 +127,7 @@ fn without_dpop_a_nonce_challenge_is_an_ordinary_401() {
     drain(&mut k);
     k.handle_app_answer(
         FetchId(5),
-        AppAnswer::Response {
-            status: 401,
-            url: &url,
-            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
-            dpop_nonce: None,
-        },
+        unauthorized(&url, Some(r#"DPoP error="use_dpop_nonce""#), None),
         T0 + 2.0,
     );
     assert!(

@@ -175,12 +175,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     drain(&mut k);
     k.handle_app_answer(
         FetchId(5),
-        AppAnswer::Response {
-            status: 401,
-            url: &url,
-            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
-            dpop_nonce: None,
-        },
+        unauthorized(&url, Some(r#"DPoP error="use_dpop_nonce""#), None),
         T0 + 3.0,
     );
     let out = drain(&mut k);
@@ -195,12 +190,7 @@ fn a_nonce_challenge_after_a_sign_out_gives_the_caller_its_answer_and_sends_noth
     let foreign = "https://elsewhere.example/x";
     k.handle_app_answer(
         FetchId(6),
-        AppAnswer::Response {
-            status: 401,
-            url: foreign,
-            www_authenticate: Some(r#"DPoP error="use_dpop_nonce""#),
-            dpop_nonce: None,
-        },
+        unauthorized(foreign, Some(r#"DPoP error="use_dpop_nonce""#), None),
         T0 + 2.0,
     );
     assert!(app_sends(&drain(&mut k)).is_empty());

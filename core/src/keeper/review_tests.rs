@@ -302,16 +302,7 @@ fn a_retry_after_longer_than_the_keeper_waits_fails_refreshes_at_once_until_it_p
     // A 401 meanwhile goes to the caller as it is.
     k.fetch(FetchId(10), &api(), false, T0 + 4.0);
     drain(&mut k);
-    k.handle_app_answer(
-        FetchId(10),
-        AppAnswer::Response {
-            status: 401,
-            url: &api(),
-            www_authenticate: None,
-            dpop_nonce: None,
-        },
-        T0 + 5.0,
-    );
+    k.handle_app_answer(FetchId(10), unauthorized(&api(), None, None), T0 + 5.0);
     let out = drain(&mut k);
     assert!(out
         .iter()
@@ -342,16 +333,7 @@ fn a_401_whose_challenge_does_not_blame_the_token_goes_to_the_caller_as_it_is() 
         let mut k = signed_in(false, false);
         k.fetch(FetchId(5), &api(), false, T0 + 1.0);
         drain(&mut k);
-        k.handle_app_answer(
-            FetchId(5),
-            AppAnswer::Response {
-                status: 401,
-                url: &api(),
-                www_authenticate: challenge,
-                dpop_nonce: None,
-            },
-            T0 + 2.0,
-        );
+        k.handle_app_answer(FetchId(5), unauthorized(&api(), challenge, None), T0 + 2.0);
         let out = drain(&mut k);
         assert_eq!(k.is_refreshing(), refreshes, "{challenge:?}");
         assert_eq!(

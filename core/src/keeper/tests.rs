@@ -43,6 +43,20 @@ pub(super) fn grant(token: &str) -> Answer {
     }
 }
 
+/// An app request's 401 from `url`, with its `WWW-Authenticate` and `DPoP-Nonce` when it had them.
+pub(super) fn unauthorized<'a>(
+    url: &'a str,
+    www_authenticate: Option<&'a str>,
+    dpop_nonce: Option<&'a str>,
+) -> AppAnswer<'a> {
+    AppAnswer::Response {
+        status: 401,
+        url,
+        www_authenticate,
+        dpop_nonce,
+    }
+}
+
 pub(super) fn status(status: u16) -> Answer {
     Answer::Response {
         status,
@@ -197,12 +211,7 @@ fn a_401_is_never_retried_with_the_next_sessions_token() {
     drain(&mut k);
     k.handle_app_answer(
         FetchId(10),
-        AppAnswer::Response {
-            status: 401,
-            url: &format!("{ORIGIN}/api/me"),
-            www_authenticate: None,
-            dpop_nonce: None,
-        },
+        unauthorized(&format!("{ORIGIN}/api/me"), None, None),
         T0 + 5.0,
     );
     assert!(matches!(
@@ -242,12 +251,7 @@ fn a_401_reached_through_a_redirect_to_a_foreign_origin_is_not_retried() {
     drain(&mut k);
     k.handle_app_answer(
         FetchId(10),
-        AppAnswer::Response {
-            status: 401,
-            url: "https://elsewhere.example/login",
-            www_authenticate: None,
-            dpop_nonce: None,
-        },
+        unauthorized("https://elsewhere.example/login", None, None),
         T0 + 2.0,
     );
     assert!(matches!(
@@ -290,12 +294,7 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     for id in 10..60 {
         k.handle_app_answer(
             FetchId(id),
-            AppAnswer::Response {
-                status: 401,
-                url: &format!("{ORIGIN}/api/me"),
-                www_authenticate: None,
-                dpop_nonce: None,
-            },
+            unauthorized(&format!("{ORIGIN}/api/me"), None, None),
             T0 + 2.0,
         );
     }
@@ -318,12 +317,7 @@ fn concurrent_401s_share_one_refresh_and_each_is_retried_once() {
     for id in 10..60 {
         k.handle_app_answer(
             FetchId(id),
-            AppAnswer::Response {
-                status: 401,
-                url: &format!("{ORIGIN}/api/me"),
-                www_authenticate: None,
-                dpop_nonce: None,
-            },
+            unauthorized(&format!("{ORIGIN}/api/me"), None, None),
             T0 + 4.0,
         );
     }

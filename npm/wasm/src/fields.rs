@@ -35,10 +35,12 @@ impl Fields {
         Fields(Vec::new())
     }
 
-    /// Takes one member (module documentation); returns where its bytes go.
+    /// Takes one member (module documentation); returns where its bytes go (null for kind 9,
+    /// which only drops what was collected).
     pub(crate) fn put(&mut self, kind: u32, number: f64, key_len: usize, len: usize) -> *mut u8 {
         if kind == 9 {
             self.0.clear();
+            return core::ptr::null_mut();
         }
         let mut bytes = vec![0; key_len.saturating_add(len)];
         let at = bytes.as_mut_ptr();
@@ -90,7 +92,6 @@ impl Fields {
                 (2, _) => Value::Num(field.number),
                 (3, Some(text)) => Value::Str(text),
                 (4, _) => Value::StrList(Vec::new()),
-                (9, _) => continue,
                 _ => Value::Other,
             };
             members.push((key, value));
