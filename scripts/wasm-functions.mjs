@@ -1,5 +1,6 @@
 // Prints the largest functions of a wasm file by code bytes, named from its name section:
 // where the npm wasm's bytes are. Usage: node scripts/wasm-functions.mjs FILE [COUNT]
+// [--parts | --features SHIPPED_WASM]
 import { readFileSync } from "node:fs";
 
 const bytes = readFileSync(process.argv[2]);
@@ -91,6 +92,54 @@ function part(name) {
   if (crate == "alloc" || crate == "core" || !/^[a-z0-9_]+$/.test(crate ?? "")) return "std (alloc, core)";
   if (module == "keeper" && item && !item.startsWith("_$LT$") && item != "Keeper") return `${crate}::keeper::${item}`;
   return `${crate}::${module}`;
+}
+
+/** What a user gets from each part (`--features`): the part's label, its modules and exports. */
+const FEATURES = [
+  ["options checked, the allow-list, a keeper made", ["core::config", "core::origin"], ["create"]],
+  ["a token decoded: the JWT, its claims, JSON.parse's members staged", ["core::jwt", "core::parsed", "wasm::fields", "wasm::abi"], ["decode", "claims", "set_token", "expires", "token", "field"]],
+  ["auth calls and their answers: login, logout, the refresh call, CSRF, the drain", ["keeper::auth", "keeper::answers", "keeper::send", "keeper::csrf", "keeper::login", "keeper::drain", "keeper::grant", "keeper::calls"], ["auth_answer", "login", "logout", "restore", "refresh"]],
+  ["the refresh: its flight, schedule, lock, deadlines, the token held", ["keeper::flight", "keeper::flight_end", "keeper::lock", "keeper::deadlines", "keeper::token", "core::schedule", "core::rng"], ["lock", "wake", "timeout", "deadline"]],
+  ["app requests: the bearer, the 401 retry, WWW-Authenticate", ["keeper::fetch", "keeper::bearer_of", "core::challenge"], ["fetch", "fetch_answer", "second"]],
+  ["tabs: messages judged and posted", ["keeper::tabs", "core::message"], ["hear"]],
+  ["DPoP: a proof's inputs, the nonces", ["keeper::dpop"], ["nonce"]],
+  ["commands encoded for JavaScript, errors, events, the exports' plumbing", ["core::keeper", "core::error", "core::event", "wasm::api", "wasm::commands", "exports"], ["poll"]],
+  ["Rust's alloc and core, and the allocator", ["std", "the allocator"], []],
+];
+
+if (process.argv.includes("--features")) {
+  // Attribution needs a build that inlines nothing (functions.sh makes one): each function then
+  // counts where it was written. The gzip figures share out the shipped wasm's (the file given
+  // after --features) code section's gzip by those proportions; its data (error messages,
+  // option names, panic locations) is a row of its own.
+  const shipped = readFileSync(process.argv[process.argv.indexOf("--features") + 1]);
+  const { gzipSync } = await import("node:zlib");
+  const sections = new Map();
+  for (let i = 8; i < shipped.length; ) {
+    const id = shipped[i++];
+    let length = 0;
+    for (let shift = 0, byte = 0x80; byte & 0x80; shift += 7) length += ((byte = shipped[i++]) & 0x7f) * 2 ** shift;
+    sections.set(id, shipped.subarray(i, i + length));
+    i += length;
+  }
+  const gz = (id) => gzipSync(sections.get(id) ?? Buffer.alloc(0), { level: 9 }).length;
+  const [codeGz, dataGz] = [gz(10), gz(11)];
+  const sums = FEATURES.map(() => 0);
+  for (const [index, size] of sizes) {
+    const name = names.get(index) ?? "";
+    const where = part(name).replace(/^token_keeper_(core|wasm)::/, "$1::").replace(/ \(.*$/, "");
+    let i = FEATURES.findIndex(([, modules, exports]) =>
+      modules.some((m) => where == m || where == `core::${m}`) || exports.includes(name));
+    if (i < 0) i = FEATURES.length - 2; // anything else: plumbing
+    sums[i] += size;
+  }
+  const total = sums.reduce((a, b) => a + b, 0);
+  console.log(`the npm wasm by what it does: code bytes where each function was written (no inlining),`);
+  console.log(`and the shipped wasm's gzip shared out by them (code ${codeGz} B gzip, data ${dataGz} B):`);
+  FEATURES.forEach(([label], i) =>
+    console.log(`${String(sums[i]).padStart(7)}  ${(sums[i] / total * 100).toFixed(1).padStart(5)} %  ~${String(Math.round(sums[i] / total * codeGz)).padStart(5)} B gzip  ${label}`));
+  console.log(`${String(sections.get(11)?.length ?? 0).padStart(7)}           ${String(dataGz).padStart(6)} B gzip  the data: error messages, option and claim names, panic locations`);
+  process.exit(0);
 }
 
 if (process.argv.includes("--parts")) {
