@@ -3,9 +3,9 @@
 // [--parts | --features SHIPPED_WASM]
 import { readFileSync } from "node:fs";
 
-const bytes = readFileSync(process.argv[2]);
 const count = Number(process.argv[3] ?? 40);
-let at = 8; // past the magic number and the version
+let bytes; // the file being read
+let at; // where in it
 const leb = () => {
   let value = 0;
   let shift = 0;
@@ -22,12 +22,22 @@ const skip = () => {
   const length = leb();
   at += length;
 };
+/** Calls `visit(id, end)` with `at` at the start of each section of `file`, then moves past it. */
+function eachSection(file, visit) {
+  bytes = file;
+  at = 8; // past the magic number and the version
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const end = leb() + at;
+    visit(id, end);
+    at = end;
+  }
+}
+
 let imported = 0;
 const sizes = [];
 const names = new Map();
-while (at < bytes.length) {
-  const id = bytes[at++];
-  const end = leb() + at;
+eachSection(readFileSync(process.argv[2]), (id, end) => {
   if (id == 2) {
     // Imports: functions among them take the first indices.
     for (let n = leb(); n > 0; n--) {
@@ -64,8 +74,7 @@ while (at < bytes.length) {
       }
     }
   }
-  at = end;
-}
+});
 sizes.sort((a, b) => b[1] - a[1]);
 
 /**
@@ -112,16 +121,10 @@ if (process.argv.includes("--features")) {
   // counts where it was written. The gzip figures share out the shipped wasm's (the file given
   // after --features) code section's gzip by those proportions; its data (error messages,
   // option names, panic locations) is a row of its own.
-  const shipped = readFileSync(process.argv[process.argv.indexOf("--features") + 1]);
   const { gzipSync } = await import("node:zlib");
   const sections = new Map();
-  for (let i = 8; i < shipped.length; ) {
-    const id = shipped[i++];
-    let length = 0;
-    for (let shift = 0, byte = 0x80; byte & 0x80; shift += 7) length += ((byte = shipped[i++]) & 0x7f) * 2 ** shift;
-    sections.set(id, shipped.subarray(i, i + length));
-    i += length;
-  }
+  eachSection(readFileSync(process.argv[process.argv.indexOf("--features") + 1]), (id, end) =>
+    sections.set(id, bytes.subarray(at, end)));
   const gz = (id) => gzipSync(sections.get(id) ?? Buffer.alloc(0), { level: 9 }).length;
   const [codeGz, dataGz] = [gz(10), gz(11)];
   const sums = FEATURES.map(() => 0);

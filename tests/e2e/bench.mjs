@@ -63,26 +63,28 @@ try {
       const diffs = kept.map((k, i) => k - plain[i]);
       const paired = median(diffs);
       const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      // The 95 % interval of the mean difference (normal approximation: 1,000 pairs or more).
-      const d = mean(diffs);
-      const half = 1.96 * Math.sqrt(diffs.reduce((a, x) => a + (x - d) ** 2, 0) / (diffs.length - 1) / diffs.length);
       const [plainSync, keptSync] = [mean(plainSyncs), mean(keptSyncs)];
       results[name] = {
         plain: median(plain), kept: median(kept), plainIqm: iqm(plain), keptIqm: iqm(kept), paired,
-        plainMean: mean(plain), keptMean: mean(kept), plainSync, keptSync, half,
+        plainMean: mean(plain), keptMean: mean(kept), plainSync, keptSync, diffs,
       };
     }
     return results;
   }, { rounds: PAIRS, foreign: FOREIGN });
   console.log(`fetch: keeper.fetch / window.fetch, ${PAIRS} interleaved calls each, loopback to the debug-built mock server`);
-  // The ratio's 95 % interval, from the mean difference's: 1 + (difference ± half) / plain.
-  const interval = (plain, kept, half) =>
-    `${(1 + (kept - plain - half) / plain).toFixed(3)}–${(1 + (kept - plain + half) / plain).toFixed(3)}`;
+  // The ratio's 95 % interval, from the pairs' differences (in ms): 1 + (their mean ± half) /
+  // plain, `half` 1.96 standard errors of that mean (normal approximation: 1,000 pairs or more).
+  const half = (diffs) => {
+    const d = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+    return 1.96 * Math.sqrt(diffs.reduce((a, x) => a + (x - d) ** 2, 0) / (diffs.length - 1) / diffs.length);
+  };
+  const interval = (plain, kept, diffs, h = half(diffs)) =>
+    `${(1 + (kept - plain - h) / plain).toFixed(3)}–${(1 + (kept - plain + h) / plain).toFixed(3)}`;
   const labels = { bearer: "GET with the bearer", passThrough: "GET to a foreign origin (pass-through)", postBody: "POST with a 1 KB body" };
   for (const [name, t] of Object.entries(timing)) {
     console.log(`  ${labels[name]}: mean of ${PAIRS} pairs ${t.plainMean.toFixed(3)} ms vs ${t.keptMean.toFixed(3)} ms, ` +
-      `ratio ${(t.keptMean / t.plainMean).toFixed(3)} (95 % interval ${interval(t.plainMean, t.keptMean, t.half)}; target <= 1.02), ` +
-      `+${((t.keptMean - t.plainMean) * 1000).toFixed(0)} us ± ${(t.half * 1000).toFixed(0)}; ` +
+      `ratio ${(t.keptMean / t.plainMean).toFixed(3)} (95 % interval ${interval(t.plainMean, t.keptMean, t.diffs)}; target <= 1.02), ` +
+      `+${((t.keptMean - t.plainMean) * 1000).toFixed(0)} us ± ${(half(t.diffs) * 1000).toFixed(0)}; ` +
       `of which before the call returns: ${(t.keptSync * 1000).toFixed(0)} us vs ${(t.plainSync * 1000).toFixed(0)} us ` +
       `(the request snapshot, the wasm's decision, the header); medians ${t.plain.toFixed(2)} vs ${t.kept.toFixed(2)} ms, ` +
       `middle-half mean ratio ${(t.keptIqm / t.plainIqm).toFixed(3)}`);
@@ -220,10 +222,7 @@ try {
         if (i % 2) { await time(plainCall, plain); await time(keptCall, kept); }
         else { await time(keptCall, kept); await time(plainCall, plain); }
       }
-      const diffs = kept.map((k, i) => k - plain[i]);
-      const d = mean(diffs);
-      const half = 1.96 * Math.sqrt(diffs.reduce((a, x) => a + (x - d) ** 2, 0) / (diffs.length - 1) / diffs.length);
-      results[name] = { plain: mean(plain), kept: mean(kept), half };
+      results[name] = { plain: mean(plain), kept: mean(kept), diffs: kept.map((k, i) => k - plain[i]) };
     }
     shared.dispose();
     dedicated.dispose();
@@ -232,7 +231,7 @@ try {
   console.log(`isolated: GET with the bearer, mean of ${ROUNDS} interleaved pairs against window.fetch`);
   for (const [name, t] of Object.entries(isolated)) {
     console.log(`  ${name}: ${t.plain.toFixed(3)} ms vs ${t.kept.toFixed(3)} ms, ratio ${(t.kept / t.plain).toFixed(3)} ` +
-      `(95 % interval ${interval(t.plain, t.kept, t.half)}), ` +
+      `(95 % interval ${interval(t.plain, t.kept, t.diffs)}), ` +
       `${t.kept >= t.plain ? "+" : ""}${((t.kept - t.plain) * 1000).toFixed(0)} us per call`);
   }
 } finally {
